@@ -1,0 +1,150 @@
+// swift-tools-version:6.2
+// dropbridge — a file-drop bridge to NHN EDI 2.0 and Altinn Correspondence.
+//
+// Why each dependency is here (each costs CI build time):
+// - swift-argument-parser: the command-line interface.
+// - swift-log: structured logging without document contents.
+// - swift-configuration (+YAML): the contract's YAML config with environment overrides.
+// - GRDB: the SQLite ledger (WAL, transactions, migrations) without hand-written bindings.
+// - async-http-client: HTTP/1.1 + TLS client for NHN (real HTTPS in production, loopback in tests).
+// - hummingbird: the loopback simulator's HTTP server.
+// - swift-service-lifecycle: every long-running part is a Service with graceful shutdown.
+// - swift-system: typed file descriptors and Errno for the durable-file code.
+// - swift-crypto: SHA-256 content hashes now, JOSE signatures for HelseID later.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+]
+
+let package = Package(
+    name: "dropbridge",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "dropbridge", targets: ["dropbridge"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.0.0", traits: ["JSON", "YAML"]),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.30.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.20.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.8.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+        // Already built for async-http-client and hummingbird; named for NIOThreadPool (blocking file I/O off the cooperative pool).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+    ],
+    targets: [
+        // System libraries and the few Linux calls Swift cannot reach directly.
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "CLinuxSys"),
+
+        // Domain: drops, sidecars, outcomes, receipts, config. No I/O.
+        .target(
+            name: "DropbridgeCore",
+            dependencies: [],
+            swiftSettings: swiftSettings
+        ),
+        // libxml2: safe parsing, the schema set, MsgHead/AppRec extraction, gzip.
+        .target(
+            name: "XMLCheck",
+            dependencies: ["CLibXML2", "CZlib", "DropbridgeCore"],
+            swiftSettings: swiftSettings
+        ),
+        // The folders: inotify wake-ups, scanning, pairing, claiming, durable atomic writes.
+        .target(
+            name: "DropFolder",
+            dependencies: [
+                "CLinuxSys", "DropbridgeCore",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The SQLite ledger.
+        .target(
+            name: "Ledger",
+            dependencies: ["DropbridgeCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        // How each request is authorized (HelseID/DPoP plugs in here).
+        .target(
+            name: "Auth",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // NHN EDI 2.0, API version 3.
+        .target(
+            name: "NHNClient",
+            dependencies: [
+                "DropbridgeCore", "Auth",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The services that wire folders, validation, ledger and transport together.
+        .target(
+            name: "Bridge",
+            dependencies: [
+                "DropbridgeCore", "XMLCheck", "DropFolder", "Ledger", "NHNClient", "Auth",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The loopback simulator of NHN (and later HelseID, Maskinporten, Altinn).
+        .target(
+            name: "Simulator",
+            dependencies: [
+                "DropbridgeCore", "XMLCheck",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The executable: commands only.
+        .executableTarget(
+            name: "dropbridge",
+            dependencies: [
+                "Bridge", "Simulator", "XMLCheck", "DropbridgeCore", "DropFolder", "Ledger",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(name: "XMLCheckTests", dependencies: ["XMLCheck", "DropbridgeCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "DropFolderTests", dependencies: ["DropFolder", "DropbridgeCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "DropbridgeCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SimulatorTests",
+            dependencies: [
+                "Simulator", "DropbridgeCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BridgeTests",
+            dependencies: [
+                "Bridge", "Simulator", "DropbridgeCore", "XMLCheck", "DropFolder", "Ledger", "NHNClient",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,110 @@
+import AsyncHTTPClient
+import Auth
+import DropFolder
+import DropbridgeCore
+import Foundation
+import Ledger
+import Logging
+import NHNClient
+import ServiceLifecycle
+import UnixSignals
+import XMLCheck
+
+/// Everything `dropbridge run` (and `demo`) needs, built from one configuration.
+/// Start-up checks happen here, before any service starts, so a bad set-up fails at once
+/// with a clear message instead of half-running.
+public struct BridgeRuntime: Sendable {
+    public let config: BridgeConfig
+    public let ledger: Ledger
+    public let outbox: OutboxService
+    public let httpClient: HTTPClient
+    public let progress: OutboxProgress
+
+    public enum StartupError: Error, CustomStringConvertible {
+        case folders(String)
+        case schemas(String)
+        case ledger(String)
+
+        public var description: String {
+            switch self {
+            case .folders(let message): "folders: \(message)"
+            case .schemas(let message): "schemas: \(message)"
+            case .ledger(let message): "ledger: \(message)"
+            }
+        }
+    }
+
+    public init(config: BridgeConfig, authorizer: any RequestAuthorizer, logger: Logger) throws {
+        self.config = config
+        do {
+            try FolderLayout.prepare(config)
+        } catch {
+            throw StartupError.folders("\(error)")
+        }
+        let schemaSet: SchemaSet?
+        do {
+            schemaSet = try SchemaSet.compile(directory: config.schemas.directory)
+        } catch {
+            if config.schemas.require {
+                throw StartupError.schemas("\(config.schemas.directory): \(error) (set schemas.require: false to check well-formedness only)")
+            }
+            logger.warning("no schema set: checking well-formedness only", metadata: ["reason": "\(error)"])
+            schemaSet = nil
+        }
+        do {
+            ledger = try Ledger(path: config.stateDirectory + "/ledger.sqlite")
+        } catch {
+            throw StartupError.ledger("\(config.stateDirectory)/ledger.sqlite: \(error)")
+        }
+        if !config.helseID.enabled {
+            logger.warning("helseid.enabled is false: requests are sent without authentication (only for a loopback simulator)")
+        }
+
+        var httpConfiguration = HTTPClient.Configuration()
+        httpConfiguration.timeout = .init(connect: .seconds(10), read: .seconds(Int64(config.nhn.requestTimeoutSeconds)))
+        httpConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)
+        httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+
+        let io = BlockingIO.started(threads: 16)
+        let endpoint = NHNEndpoint(
+            baseURL: config.nhn.baseURL, sourceSystem: config.nhn.sourceSystem,
+            applicationName: config.nhn.applicationName, applicationVersion: config.nhn.applicationVersion,
+            requestTimeout: .seconds(config.nhn.requestTimeoutSeconds))
+        let client = NHNClient(
+            endpoint: endpoint, httpClient: httpClient, authorizer: authorizer,
+            logger: Logger(label: "dropbridge.nhn"))
+        let store = FolderDropFileStore(config: config, io: io)
+        let validator = XMLValidator(schemas: schemaSet, requireSchema: config.schemas.require && schemaSet != nil, maxBytes: config.outbox.maxBytes)
+        let pipeline = DropPipeline(
+            ledger: ledger, preparer: DropPreparer(files: store, validator: validator, config: config),
+            sender: client, files: store, io: io,
+            retry: RetryPolicy(initialSeconds: 1, maxSeconds: config.nhn.maxBackoffSeconds),
+            logger: logger, gate: ConcurrencyGate(limit: 16), shutdown: ShutdownSignal())
+        let claims = ClaimDesk(config: config, ledger: ledger, area: store.area, io: io, logger: logger)
+        progress = OutboxProgress()
+        outbox = OutboxService(
+            config: config, ledger: ledger, claims: claims, pipeline: pipeline, logger: logger, progress: progress)
+    }
+
+    /// Runs until SIGTERM/SIGINT, then shuts down gracefully. `companions` run beside the
+    /// bridge (the demo's simulator and timer); when one of them returns, everything stops.
+    public func run(logger: Logger, companions: [any Service] = []) async throws {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: outbox)]
+        for companion in companions {
+            services.append(.init(service: companion, successTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services,
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                cancellationSignals: [],
+                logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            try? await httpClient.shutdown()
+            throw error
+        }
+        try await httpClient.shutdown()
+    }
+}

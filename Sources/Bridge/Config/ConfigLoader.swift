@@ -1,0 +1,164 @@
+import Configuration
+import DropbridgeCore
+import Foundation
+import SystemPackage
+
+/// A configuration problem: names the key, the file and what is expected. `dropbridge` exits 78.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public var file: String
+    public var key: String?
+    public var message: String
+
+    public var description: String {
+        if let key { return "\(file): \(key): \(message)" }
+        return "\(file): \(message)"
+    }
+}
+
+/// Reads the contract's YAML (or JSON) config through swift-configuration, with environment
+/// overrides `DROPBRIDGE_<KEY>` (e.g. `DROPBRIDGE_NHN_BASEURL`). A key of the wrong type is an
+/// error, never silently replaced by its default.
+public enum ConfigLoader {
+    public static func load(file: String, environment: [String: String] = ProcessInfo.processInfo.environment)
+        async throws(ConfigurationError) -> BridgeConfig
+    {
+        let fileProvider: any ConfigProvider
+        do {
+            if file.hasSuffix(".json") {
+                fileProvider = try await FileProvider<JSONSnapshot>(filePath: FilePath(file))
+            } else {
+                fileProvider = try await FileProvider<YAMLSnapshot>(filePath: FilePath(file))
+            }
+        } catch {
+            throw ConfigurationError(file: file, key: nil, message: "cannot read the configuration: \(error)")
+        }
+        var overrides: [String: String] = [:]
+        for (name, value) in environment where name.hasPrefix("DROPBRIDGE_") {
+            overrides[String(name.dropFirst("DROPBRIDGE_".count))] = value
+        }
+        let reader = ConfigReader(providers: [
+            EnvironmentVariablesProvider(environmentVariables: overrides), fileProvider,
+        ])
+        let relativeBase = URL(fileURLWithPath: file).deletingLastPathComponent().path
+        return try ConfigValues(reader: reader, file: file, relativeBase: relativeBase).bridgeConfig()
+    }
+}
+
+/// Typed access to one reader, turning conversion failures into `ConfigurationError`s.
+struct ConfigValues {
+    let reader: ConfigReader
+    let file: String
+    /// Relative paths in the file are taken relative to the file's folder.
+    let relativeBase: String
+
+    func bridgeConfig() throws(ConfigurationError) -> BridgeConfig {
+        guard let root = try string("root") else {
+            throw ConfigurationError(file: file, key: "root", message: "is required (the folder holding outbox/, inbox/, …)")
+        }
+        var config = BridgeConfig(root: path(root))
+        let defaults = BridgeConfig.Folders(root: config.root)
+        config.folders.outbox = try string("folders.outbox").map(path) ?? defaults.outbox
+        config.folders.inbox = try string("folders.inbox").map(path) ?? defaults.inbox
+        config.folders.receipts = try string("folders.receipts").map(path) ?? defaults.receipts
+        config.folders.sent = try string("folders.sent").map(path) ?? defaults.sent
+        config.folders.failed = try string("folders.failed").map(path) ?? defaults.failed
+        if let mode = try string("fileMode") {
+            guard let value = UInt32(mode.hasPrefix("0o") ? String(mode.dropFirst(2)) : mode, radix: 8), value <= 0o777 else {
+                throw ConfigurationError(file: file, key: "fileMode", message: "must be an octal mode such as \"0640\", not \"\(mode)\"")
+            }
+            config.fileMode = value
+        }
+
+        config.outbox.sidecar = try choice("outbox.sidecar") ?? config.outbox.sidecar
+        config.outbox.settleMilliseconds = try int("outbox.settleMilliseconds", min: 0) ?? config.outbox.settleMilliseconds
+        config.outbox.orphanSeconds = try double("outbox.orphanSeconds", min: 0) ?? config.outbox.orphanSeconds
+        config.outbox.rescanSeconds = try double("outbox.rescanSeconds", min: 0.05) ?? config.outbox.rescanSeconds
+        config.outbox.inotify = try choice("outbox.inotify") ?? config.outbox.inotify
+        config.outbox.maxBytes = try int("outbox.maxBytes", min: 1) ?? config.outbox.maxBytes
+
+        config.schemas.directory = try string("schemas.directory").map(path) ?? config.schemas.directory
+        config.schemas.require = try bool("schemas.require") ?? config.schemas.require
+
+        config.nhn.enabled = try bool("nhn.enabled") ?? config.nhn.enabled
+        config.nhn.baseURL = try string("nhn.baseURL") ?? config.nhn.baseURL
+        guard let base = URL(string: config.nhn.baseURL), base.scheme == "https" || base.scheme == "http", base.host != nil else {
+            throw ConfigurationError(file: file, key: "nhn.baseURL", message: "must be an http(s) URL, not \"\(config.nhn.baseURL)\"")
+        }
+        config.nhn.sourceSystem = try string("nhn.sourceSystem") ?? config.nhn.sourceSystem
+        config.nhn.applicationName = try string("nhn.applicationName") ?? config.nhn.applicationName
+        config.nhn.applicationVersion = try string("nhn.applicationVersion") ?? config.nhn.applicationVersion
+        config.nhn.senderHerId = try int("nhn.senderHerId", min: 1)
+        config.nhn.herIds = try intArray("nhn.herIds") ?? config.nhn.herIds
+        config.nhn.receive = try choice("nhn.receive") ?? config.nhn.receive
+        config.nhn.pollSeconds = try double("nhn.pollSeconds", min: 1) ?? config.nhn.pollSeconds
+        config.nhn.autoAppRec = try bool("nhn.autoAppRec") ?? config.nhn.autoAppRec
+        config.nhn.requestTimeoutSeconds = try double("nhn.requestTimeoutSeconds", min: 1) ?? config.nhn.requestTimeoutSeconds
+        config.nhn.maxBackoffSeconds = try double("nhn.maxBackoffSeconds", min: 1) ?? config.nhn.maxBackoffSeconds
+
+        config.helseID.enabled = try bool("helseid.enabled") ?? config.helseID.enabled
+        config.helseID.tokenEndpoint = try string("helseid.tokenEndpoint") ?? config.helseID.tokenEndpoint
+        config.helseID.issuer = try string("helseid.issuer")
+        config.helseID.clientId = try string("helseid.clientId") ?? config.helseID.clientId
+        config.helseID.privateKeyFile = try string("helseid.privateKeyFile").map(path) ?? config.helseID.privateKeyFile
+        config.helseID.scope = try string("helseid.scope") ?? config.helseID.scope
+
+        config.metricsListen = try string("metrics.listen") ?? config.metricsListen
+        return config
+    }
+
+    // MARK: Typed getters
+
+    private func isMissing(_ error: any Error) -> Bool {
+        String(describing: error).hasPrefix("Missing required config value")
+    }
+
+    private func read<T>(_ key: String, expected: String, _ body: () throws -> T) throws(ConfigurationError) -> T? {
+        do {
+            return try body()
+        } catch {
+            if isMissing(error) { return nil }
+            throw ConfigurationError(file: file, key: key, message: "must be \(expected)")
+        }
+    }
+
+    func string(_ key: String) throws(ConfigurationError) -> String? {
+        try read(key, expected: "a string") { try reader.requiredString(forKey: ConfigKey(key)) }
+    }
+
+    func bool(_ key: String) throws(ConfigurationError) -> Bool? {
+        try read(key, expected: "true or false") { try reader.requiredBool(forKey: ConfigKey(key)) }
+    }
+
+    func int(_ key: String, min: Int) throws(ConfigurationError) -> Int? {
+        guard let value = try read(key, expected: "a whole number", { try reader.requiredInt(forKey: ConfigKey(key)) }) else {
+            return nil
+        }
+        guard value >= min else { throw ConfigurationError(file: file, key: key, message: "must be at least \(min)") }
+        return value
+    }
+
+    func double(_ key: String, min: Double) throws(ConfigurationError) -> Double? {
+        guard let value = try read(key, expected: "a number", { try reader.requiredDouble(forKey: ConfigKey(key)) }) else {
+            return nil
+        }
+        guard value >= min else { throw ConfigurationError(file: file, key: key, message: "must be at least \(min)") }
+        return value
+    }
+
+    func intArray(_ key: String) throws(ConfigurationError) -> [Int]? {
+        try read(key, expected: "a list of whole numbers") { try reader.requiredIntArray(forKey: ConfigKey(key)) }
+    }
+
+    func choice<T: RawRepresentable & CaseIterable>(_ key: String) throws(ConfigurationError) -> T? where T.RawValue == String {
+        guard let text = try string(key) else { return nil }
+        guard let value = T(rawValue: text) else {
+            let allowed = T.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+            throw ConfigurationError(file: file, key: key, message: "must be one of \(allowed), not \"\(text)\"")
+        }
+        return value
+    }
+
+    private func path(_ value: String) -> String {
+        value.hasPrefix("/") ? value : URL(fileURLWithPath: value, relativeTo: URL(fileURLWithPath: relativeBase + "/")).standardizedFileURL.path
+    }
+}

@@ -1,0 +1,135 @@
+import DropFolder
+import DropbridgeCore
+import Foundation
+import Ledger
+import Logging
+
+/// Claims decided drops out of the outbox into the `ClaimArea`, recording each claim in the
+/// ledger first, and at start-up reconciles the ledger with what the work area holds.
+///
+/// Order of one claim: ledger row (reserves the claim id and a unique NAME) → `ClaimArea.claim`
+/// (document first, sidecar last). A crash before the claim leaves a row without a claim, which
+/// recovery forgets (the files are still in the outbox); `ClaimArea.recover` finishes a claim
+/// that a crash interrupted half-way.
+public final class ClaimDesk: Sendable {
+    public enum Outcome: Sendable {
+        case claimed(DropRecord)
+        /// The files went away before they could be claimed, or could not be moved: they are
+        /// left to the next scan.
+        case vanished
+    }
+
+    private let config: BridgeConfig
+    private let ledger: Ledger
+    private let area: ClaimArea
+    private let io: BlockingIO
+    private let logger: Logger
+    /// Claims made at once in one scan: renames and fsyncs overlap well, up to a point.
+    private let parallelClaims = 16
+
+    public init(config: BridgeConfig, ledger: Ledger, area: ClaimArea, io: BlockingIO, logger: Logger) {
+        self.config = config
+        self.ledger = ledger
+        self.area = area
+        self.io = io
+        self.logger = logger
+    }
+
+    public func claim(_ decisions: [PairingDecision]) async -> [(PairingDecision, Outcome)] {
+        await withTaskGroup(of: (Int, Outcome).self) { group in
+            var results: [(PairingDecision, Outcome)?] = Array(repeating: nil, count: decisions.count)
+            var next = 0
+            func startNext() {
+                guard next < decisions.count else { return }
+                let index = next
+                let decision = decisions[index]
+                group.addTask { (index, await self.claimOne(decision)) }
+                next += 1
+            }
+            for _ in 0..<parallelClaims { startNext() }
+            for await (index, outcome) in group {
+                results[index] = (decisions[index], outcome)
+                startNext()
+            }
+            return results.compactMap { $0 }
+        }
+    }
+
+    private func claimOne(_ decision: PairingDecision) async -> Outcome {
+        let name = decision.name
+        let claimedFiles = decision.files.compactMap { $0.kind?.claimedFileName }
+        let checks = NameCheck.contract(config.folders)
+        var reserved: DropRecord?
+        do {
+            let record = try await io.run { [ledger] in
+                try ledger.reserve(originalName: name.safe, files: claimedFiles, channel: "nhn", now: Timestamp.now()) { usedInLedger in
+                    try FreeName.pick(for: name.safe, checking: checks, isTaken: usedInLedger)
+                }
+            }
+            reserved = record
+            _ = try await io.run { [area, config] in
+                try area.claim(name: name, files: decision.files, from: config.folders.outbox, claimId: record.claimId)
+            }
+            logger.debug("drop claimed", metadata: record.logMetadata)
+            return .claimed(record)
+        } catch {
+            if let reserved {
+                try? await io.run { [ledger] in try ledger.forget(id: reserved.id ?? 0) }
+            }
+            if case DurableFileError.notFound = error {
+                logger.debug("drop vanished before it was claimed", metadata: ["drop": "\(name)"])
+            } else {
+                logger.error("drop could not be claimed; it stays in the outbox", metadata: ["drop": "\(name)", "error": "\(error)"])
+            }
+            return .vanished
+        }
+    }
+
+    // MARK: Recovery
+
+    /// Reconciles the ledger with the work area after a stop or a crash, and returns every drop
+    /// to resume, each exactly once.
+    public func recover() async throws -> [DropRecord] {
+        try await io.run { [self] in try recoverBlocking() }
+    }
+
+    private func recoverBlocking() throws -> [DropRecord] {
+        let claims = try area.recover(outbox: config.folders.outbox)
+        let claimIds = Set(claims.map(\.claimId))
+        var resumed: [DropRecord] = []
+        var known = Set<String>()
+        for var drop in try ledger.unfinished() {
+            known.insert(drop.claimId)
+            let hasClaim = claimIds.contains(drop.claimId)
+            if !hasClaim && !drop.state.isFinal {
+                // Reserved, never claimed: the files are still in the outbox.
+                try ledger.forget(id: drop.id ?? 0)
+                continue
+            }
+            if drop.state == .sending {
+                // The kill fell between "POST started" and "answer recorded": NHN may have it.
+                drop = try ledger.update(id: drop.id ?? 0, now: Timestamp.now()) { row in
+                    row.possibleDuplicates += 1
+                    row.state = .validated
+                    row.lastError = "interrupted while sending; the next send may duplicate it"
+                }
+                logger.warning(
+                    "drop was being sent when dropbridge stopped; sending again (possible duplicate)",
+                    metadata: drop.logMetadata)
+            }
+            resumed.append(drop)
+        }
+        for stray in claims where !known.contains(stray.claimId) {
+            // A claim the ledger does not know (its row was filed, or the ledger was replaced):
+            // give the files back to the outbox rather than lose them or send them blindly.
+            do {
+                try area.returnToOutbox(stray.claimId, outbox: config.folders.outbox)
+                logger.warning("returned a claim unknown to the ledger to the outbox", metadata: ["drop": "\(stray.name)"])
+            } catch {
+                logger.error("a claim unknown to the ledger could not be returned", metadata: ["drop": "\(stray.name)", "error": "\(error)"])
+            }
+        }
+        if !resumed.isEmpty { logger.notice("resuming \(resumed.count) drop(s) from before the restart") }
+        return resumed
+    }
+}

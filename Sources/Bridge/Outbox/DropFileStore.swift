@@ -1,0 +1,33 @@
+import DropFolder
+import DropbridgeCore
+import Ledger
+
+/// The files of claimed drops, and where they go once the drop is answered. The outbox
+/// pipeline only talks to this seam; `FolderDropFileStore` is the real one.
+public protocol DropFileStore: Sendable {
+    /// Reads one claimed file, refusing (stage `reading`) anything that is not a regular file or
+    /// is larger than `limit` bytes, before reading it.
+    /// `shownAs` is the name the operator knows the file by, for the refusal's reason.
+    func read(claimId: String, file: String, limit: Int, shownAs: String) async throws(DropFailure) -> [UInt8]
+    /// `sent/NAME.*` and `receipts/NAME.sent.json`; releases the claim. Idempotent: after a
+    /// crash half-way it completes what is left.
+    func fileAsSent(_ drop: DropRecord, receipt: [UInt8]) async throws
+    /// `failed/NAME.*` and `failed/NAME.error.json`; releases the claim. Idempotent.
+    func fileAsFailed(_ drop: DropRecord, report: [UInt8]) async throws
+}
+
+extension DropRecord {
+    /// The claimed document (`document.xml` or `document.xml.gz`), if the drop has one.
+    var documentFile: String? {
+        files.first { $0.hasSuffix(".xml") || $0.hasSuffix(".xml.gz") }
+    }
+
+    /// The claimed sidecar, if the drop has one.
+    var sidecarFile: String? {
+        files.first { $0 == DropFileKind.sidecar.claimedFileName }
+    }
+
+    var isAppRecAnswer: Bool {
+        files.contains(DropFileKind.appRec.claimedFileName)
+    }
+}

@@ -1,0 +1,181 @@
+import DropbridgeCore
+import Foundation
+import Ledger
+import Logging
+import NHNClient
+
+/// Takes one claimed drop through its states to an answer: prepare → record → send → record →
+/// file. The ledger is written before each external effect and after each confirmation.
+public struct DropPipeline: Sendable {
+    public var ledger: Ledger
+    public var preparer: DropPreparer
+    public var sender: any MessageSender
+    public var files: any DropFileStore
+    public var io: BlockingIO
+    public var retry: RetryPolicy
+    public var logger: Logger
+    /// Bounds the number of `POST /messages` in flight.
+    public var gate: ConcurrencyGate
+    public var shutdown: ShutdownSignal
+
+    public enum Ending: Sendable, Equatable {
+        case sent
+        case failed
+        case held
+        /// Shutdown came before an answer; the drop stays claimed for the next start.
+        case interrupted
+    }
+
+    /// Runs until the drop is sent, failed or held. Transient trouble is retried here with
+    /// backoff for as long as it lasts; cancellation (shutdown) leaves the drop claimed.
+    public func run(_ start: DropRecord) async -> Ending {
+        var drop = start
+        do {
+            if drop.state.isFinal {
+                return try await file(drop)
+            }
+            let prepared: PreparedDrop
+            do {
+                prepared = try await preparer.prepare(drop)
+            } catch {
+                return try await fail(drop, error)
+            }
+            drop = try await record(drop) { row in
+                row.state = .validated
+                row.contentHash = prepared.contentHash
+                row.msgId = prepared.message.msgId
+                row.messageType = prepared.message.messageTypeIdentificator
+                row.senderHerId = prepared.message.senderHerId
+                row.receiverHerIds = prepared.message.receiverHerIds
+            }
+            logger.info("drop validated", metadata: drop.logMetadata)
+            return try await send(drop, prepared)
+        } catch is CancellationError {
+            return .interrupted
+        } catch {
+            // The disk or the ledger failed (e.g. disk full): keep the drop claimed and try again
+            // later rather than guess. Nothing is lost: the files stay in the work area.
+            logger.error("drop could not be recorded; it stays claimed", metadata: drop.logMetadata.merging(["error": "\(error)"]) { $1 })
+            return .interrupted
+        }
+    }
+
+    private func send(_ validated: DropRecord, _ prepared: PreparedDrop) async throws -> Ending {
+        var drop = validated
+        let message = OutgoingMessage(
+            senderHerId: prepared.message.senderHerId, receiverHerIds: prepared.message.receiverHerIds,
+            document: prepared.document, messageTypeIdentificator: prepared.message.messageTypeIdentificator,
+            transportMetadataOverrides: prepared.message.overrides)
+        var failures = 0
+        while true {
+            if shutdown.isTriggered { return .interrupted }
+            drop = try await record(drop) { row in
+                row.state = .sending
+                row.attempts += 1
+            }
+            let outcome = await gate.withPermit { await sender.send(message) }
+            switch outcome {
+            case .accepted(let messageId):
+                let now = Timestamp.now()
+                drop = try await record(drop) { row in
+                    row.state = .accepted
+                    row.messageId = messageId
+                    row.acceptedAt = now
+                    row.lastError = nil
+                }
+                logger.info("drop accepted", metadata: drop.logMetadata)
+                return try await file(drop)
+            case .refused(let status, let problem, let reason):
+                return try await fail(drop, DropFailure(stage: .sending, reason: reason, httpStatus: status, problem: problem))
+            case .locked(_, let reason), .unauthorized(_, let reason):
+                drop = try await record(drop) { row in
+                    row.state = .held
+                    row.lastError = reason
+                }
+                logger.critical("drop held for an operator: \(reason)", metadata: drop.logMetadata)
+                return .held
+            case .transient(let reason, let retryAfter, let mayHaveArrived):
+                failures += 1
+                let wait = retry.delay(afterFailures: failures, retryAfter: retryAfter.map(\.seconds))
+                drop = try await record(drop) { row in
+                    row.state = .validated
+                    row.lastError = reason
+                    row.nextAttemptAt = Timestamp.now() + wait
+                    // The message may have reached NHN: the next send may duplicate it.
+                    if mayHaveArrived { row.possibleDuplicates += 1 }
+                }
+                logger.warning(
+                    "drop not sent yet, retrying in \(Int(wait.rounded())) s: \(reason)",
+                    metadata: drop.logMetadata.merging(["possibleDuplicate": "\(mayHaveArrived)"]) { $1 })
+                guard await shutdown.sleep(for: .seconds(wait)) else { return .interrupted }
+            }
+        }
+    }
+
+    /// Refuses a drop that never reached validation (pairing or reading trouble found in the
+    /// outbox), then files it.
+    public func refuse(_ drop: DropRecord, _ failure: DropFailure) async -> Ending {
+        do {
+            return try await fail(drop, failure)
+        } catch {
+            logger.error("refused drop could not be filed; it stays claimed", metadata: drop.logMetadata.merging(["error": "\(error)"]) { $1 })
+            return .interrupted
+        }
+    }
+
+    private func fail(_ drop: DropRecord, _ error: any Error) async throws -> Ending {
+        let failure = (error as? DropFailure) ?? DropFailure(stage: .reading, reason: "the drop could not be read: \(error)")
+        let failed = try await record(drop) { row in
+            row.state = .failed
+            row.failure = StoredFailure(failure)
+        }
+        logger.notice(
+            "drop refused at \(failure.stage.rawValue): \(failure.reason)", metadata: failed.logMetadata)
+        return try await file(failed)
+    }
+
+    /// Writes the output files for an answered drop and marks it filed.
+    private func file(_ drop: DropRecord) async throws -> Ending {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        if drop.state == .accepted {
+            let receipt = SentReceipt(
+                name: drop.name, channel: drop.channel, messageId: drop.messageId ?? "",
+                acceptedAt: Timestamp.iso8601(drop.acceptedAt ?? drop.updatedAt),
+                senderHerId: drop.senderHerId ?? 0, receiverHerIds: drop.receiverHerIds ?? [], msgId: drop.msgId)
+            try await files.fileAsSent(drop, receipt: Array(try encoder.encode(receipt)) + [0x0A])
+        } else {
+            let failure = drop.failure?.dropFailure ?? DropFailure(stage: .reading, reason: "unknown")
+            let report = ErrorReport(name: drop.name, failure: failure, failedAt: Timestamp.iso8601(drop.updatedAt))
+            try await files.fileAsFailed(drop, report: Array(try encoder.encode(report)) + [0x0A])
+        }
+        let now = Timestamp.now()
+        let filed = try await record(drop) { row in row.filedAt = now }
+        logger.info(drop.state == .accepted ? "drop filed in sent/" : "drop filed in failed/", metadata: filed.logMetadata)
+        return drop.state == .accepted ? .sent : .failed
+    }
+
+    private func record(_ drop: DropRecord, _ change: @escaping @Sendable (inout DropRecord) -> Void) async throws -> DropRecord {
+        guard let id = drop.id else { throw LedgerError.missingDrop(0) }
+        let ledger = self.ledger
+        return try await io.run { try ledger.update(id: id, now: Timestamp.now(), change) }
+    }
+}
+
+extension DropRecord {
+    /// What a log line may say about a drop: never document contents or patient data.
+    public var logMetadata: Logger.Metadata {
+        var metadata: Logger.Metadata = ["drop": "\(name)", "state": "\(state.rawValue)"]
+        if let msgId { metadata["msgId"] = "\(msgId)" }
+        if let messageId { metadata["messageId"] = "\(messageId)" }
+        if attempts > 0 { metadata["attempts"] = "\(attempts)" }
+        return metadata
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let parts = components
+        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,83 @@
+import Crypto
+import Foundation
+import DropbridgeCore
+import Ledger
+import XMLCheck
+
+/// A claimed drop that passed every check: what will be sent, and the facts for the ledger.
+public struct PreparedDrop: Sendable {
+    public var message: ResolvedMessage
+    /// UTF-8 bytes without BOM: what goes into `businessDocument`.
+    public var document: [UInt8]
+    /// SHA-256 of the bytes as dropped (hex).
+    public var contentHash: String
+}
+
+/// Reads, decompresses and validates a claimed drop, and resolves its metadata. Every refusal
+/// is a `DropFailure` naming the stage; nothing here has side effects outside memory.
+public struct DropPreparer: Sendable {
+    public var files: any DropFileStore
+    public var validator: XMLValidator
+    public var config: BridgeConfig
+
+    public init(files: any DropFileStore, validator: XMLValidator, config: BridgeConfig) {
+        self.files = files
+        self.validator = validator
+        self.config = config
+    }
+
+    public func prepare(_ drop: DropRecord) async throws(DropFailure) -> PreparedDrop {
+        if drop.isAppRecAnswer {
+            throw DropFailure(
+                stage: .validation,
+                reason: "application receipt drops (NAME.apprec.json) are not supported by this version yet; nothing was sent")
+        }
+        guard let documentFile = drop.documentFile else {
+            throw DropFailure(stage: .pairing, reason: "the drop has no XML document")
+        }
+        let sidecar = try await readSidecar(drop)
+        if case .altinn? = sidecar {
+            throw DropFailure(
+                stage: .validation,
+                reason: "the sidecar asks for channel \"altinn\", which this version cannot send yet; nothing was sent")
+        }
+        guard config.nhn.enabled else {
+            throw DropFailure(stage: .validation, reason: "channel \"nhn\" is disabled in the configuration (nhn.enabled: false)")
+        }
+
+        let shownAs = drop.originalName + (documentFile.hasSuffix(".gz") ? ".xml.gz" : ".xml")
+        let dropped = try await files.read(claimId: drop.claimId, file: documentFile, limit: config.outbox.maxBytes, shownAs: shownAs)
+        let xml = documentFile.hasSuffix(".gz") ? try Gzip.inflate(dropped, maxBytes: config.outbox.maxBytes) : dropped
+        let checked = validator.check(xml)
+        if let failure = checked.failure { throw failure }
+        guard let document = checked.document else {
+            throw DropFailure(stage: .validation, reason: "the XML could not be read")
+        }
+        guard document.rootNamespace == KITHNamespace.msgHead || document.appRec != nil else {
+            throw DropFailure(
+                stage: .validation,
+                reason: "an NHN drop must be a MsgHead (or an AppRec); the root element is {\(document.rootNamespace ?? "")}\(document.rootName)")
+        }
+        var nhnSidecar: NHNSidecar?
+        if case .nhn(let value)? = sidecar { nhnSidecar = value }
+        let message = try MessageResolver.resolve(
+            sidecar: nhnSidecar, msgHead: document.msgHead, configuredSender: config.nhn.senderHerId)
+        let hash = SHA256.hash(data: dropped).map { String(format: "%02x", $0) }.joined()
+        return PreparedDrop(message: message, document: document.utf8, contentHash: hash)
+    }
+
+    private func readSidecar(_ drop: DropRecord) async throws(DropFailure) -> Sidecar? {
+        guard let sidecarFile = drop.sidecarFile else {
+            guard config.outbox.sidecar == .optional else {
+                throw DropFailure(stage: .pairing, reason: "the drop has no sidecar NAME.json and outbox.sidecar is \"required\"")
+            }
+            return nil
+        }
+        let bytes = try await files.read(claimId: drop.claimId, file: sidecarFile, limit: 1_000_000, shownAs: drop.originalName + ".json")
+        do {
+            return try Sidecar.decode(bytes)
+        } catch {
+            throw DropFailure(stage: .validation, reason: "sidecar \(drop.originalName).json: \(error.message)")
+        }
+    }
+}

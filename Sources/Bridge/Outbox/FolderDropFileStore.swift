@@ -1,0 +1,117 @@
+import DropFolder
+import DropbridgeCore
+import Glibc
+import Ledger
+import SystemPackage
+
+/// The real `DropFileStore`: claimed files live in the `ClaimArea` (`<state>/work/<claimId>/`);
+/// answered drops leave for `sent/` or `failed/` under their final name.
+public struct FolderDropFileStore: DropFileStore {
+    public let config: BridgeConfig
+    public let durable: DurableFiles
+    public let area: ClaimArea
+    public let io: BlockingIO
+
+    public init(config: BridgeConfig, io: BlockingIO) {
+        self.config = config
+        durable = DurableFiles(config: config)
+        area = ClaimArea(workDirectory: config.stateDirectory + "/work", durable: durable)
+        self.io = io
+    }
+
+    public func read(claimId: String, file: String, limit: Int, shownAs: String) async throws(DropFailure) -> [UInt8] {
+        let path = area.directory(of: claimId) + "/" + file
+        let result: Result<[UInt8], DropFailure>
+        do {
+            result = try await io.run { ClaimedFileReader.read(path, shownAs: shownAs, limit: limit) }
+        } catch {
+            throw DropFailure(stage: .reading, reason: "\(shownAs) could not be read: \(error)")
+        }
+        return try result.get()
+    }
+
+    public func fileAsSent(_ drop: DropRecord, receipt: [UInt8]) async throws {
+        try await io.run {
+            try releaseIfClaimed(drop, to: config.folders.sent)
+            try createIfMissing(receipt, in: config.folders.receipts, named: drop.name + ".sent.json")
+        }
+    }
+
+    public func fileAsFailed(_ drop: DropRecord, report: [UInt8]) async throws {
+        try await io.run {
+            try releaseIfClaimed(drop, to: config.folders.failed)
+            try createIfMissing(report, in: config.folders.failed, named: drop.name + ".error.json")
+        }
+    }
+
+    /// After a crash mid-filing the claim may already be gone: then there is nothing to move.
+    private func releaseIfClaimed(_ drop: DropRecord, to directory: String) throws {
+        guard try area.claimed(drop.claimId) != nil else { return }
+        try area.release(drop.claimId, to: directory, as: drop.name)
+    }
+
+    /// The name was reserved for this drop in the ledger, so an existing file of that name is
+    /// ours from an interrupted earlier run.
+    private func createIfMissing(_ bytes: [UInt8], in directory: String, named name: String) throws {
+        do {
+            try durable.create(bytes, in: directory, named: name)
+        } catch DurableFileError.exists {
+            return
+        }
+    }
+}
+
+/// Reads one claimed file safely.
+enum ClaimedFileReader {
+    /// Opens without following links and without blocking (a FIFO must never hang the daemon),
+    /// checks type and size on the open descriptor, then reads.
+    static func read(_ path: String, shownAs name: String, limit: Int) -> Result<[UInt8], DropFailure> {
+        let fd: FileDescriptor
+        do {
+            fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.noFollow, .nonBlocking, .closeOnExec])
+        } catch let error as Errno {
+            let reason =
+                switch error {
+                case .tooManySymbolicLinkLevels: "\(name) is a symbolic link; links are never followed"
+                case .permissionDenied: "\(name) is not readable by dropbridge (permission denied)"
+                default: "\(name) could not be opened: \(error)"
+                }
+            return .failure(DropFailure(stage: .reading, reason: reason))
+        } catch {
+            return .failure(DropFailure(stage: .reading, reason: "\(name) could not be opened: \(error)"))
+        }
+        defer { try? fd.close() }
+        var info = stat()
+        guard fstat(fd.rawValue, &info) == 0 else {
+            return .failure(DropFailure(stage: .reading, reason: "\(name) could not be examined: \(Errno(rawValue: errno))"))
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            return .failure(
+                DropFailure(stage: .reading, reason: "\(name) is not a regular file (FIFO, device or socket); it was not read"))
+        }
+        let size = Int(info.st_size)
+        guard size <= limit else {
+            return .failure(
+                DropFailure(
+                    stage: .reading,
+                    reason: "\(name) is \(size) bytes, over outbox.maxBytes (\(limit)); NHN refuses requests over 35 MB"))
+        }
+        do {
+            var bytes = [UInt8](repeating: 0, count: size)
+            var filled = 0
+            while filled < size {
+                let count = try bytes.withUnsafeMutableBytes { buffer in
+                    try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+                }
+                if count == 0 { break }
+                filled += count
+            }
+            guard filled == size else {
+                return .failure(DropFailure(stage: .reading, reason: "\(name) changed size while it was read"))
+            }
+            return .success(bytes)
+        } catch {
+            return .failure(DropFailure(stage: .reading, reason: "\(name) could not be read: \(error)"))
+        }
+    }
+}

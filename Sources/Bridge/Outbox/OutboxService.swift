@@ -1,0 +1,149 @@
+import DropFolder
+import DropbridgeCore
+import Foundation
+import Ledger
+import Logging
+import ServiceLifecycle
+
+/// The outbox side of the bridge, as one long-running `Service`:
+///
+/// 1. at start, resume every drop the ledger or the work area still holds;
+/// 2. then, on each wake-up (inotify, or the timer: settle window, `outbox.rescanSeconds`), scan
+///    the outbox, let the `PairingTracker` decide, claim what is decided into the work area, and
+///    hand each claimed drop to a `DropPipeline` running on its own.
+///
+/// Graceful shutdown stops claiming and lets sends in flight get their answers; everything else
+/// stays claimed and is resumed by the next start.
+public final class OutboxService: Service {
+    private let config: BridgeConfig
+    private let ledger: Ledger
+    private let claims: ClaimDesk
+    private let pipeline: DropPipeline
+    private let shutdown: ShutdownSignal
+    private let wakeups = Wakeups()
+    private let logger: Logger
+    private let progress: OutboxProgress?
+
+    public init(
+        config: BridgeConfig, ledger: Ledger, claims: ClaimDesk, pipeline: DropPipeline,
+        logger: Logger, progress: OutboxProgress? = nil
+    ) {
+        self.config = config
+        self.ledger = ledger
+        self.claims = claims
+        self.pipeline = pipeline
+        self.shutdown = pipeline.shutdown
+        self.logger = logger
+        self.progress = progress
+    }
+
+    public func run() async throws {
+        let watcher = try OutboxWatcher(
+            directory: config.folders.outbox, mode: config.outbox.inotify,
+            pollInterval: .milliseconds(Int64(config.outbox.rescanSeconds * 1000)),
+            logger: logger)
+        logger.info("watching the outbox", metadata: ["folder": "\(config.folders.outbox)", "method": "\(watcher.method)"])
+        let wakeups = self.wakeups
+        let forwarder = Task {
+            for await wake in watcher.wakeUps {
+                switch wake {
+                case .changed(_, let renamedIn): wakeups.signal(renamedIn: renamedIn)
+                case .overflow: wakeups.signal(overflow: true)
+                case .folderGone: wakeups.signal()
+                case .tick: wakeups.signal()
+                }
+            }
+        }
+        defer {
+            watcher.cancel()
+            forwarder.cancel()
+        }
+
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                for drop in await recover() {
+                    group.addTask { await self.finish(drop) }
+                }
+                await watch(group: &group)
+            }
+        } onGracefulShutdown: {
+            self.shutdown.trigger()
+            self.wakeups.signal()
+        }
+        logger.info("outbox stopped")
+    }
+
+    /// Drops the ledger and the work area hold from before: each is resumed exactly once.
+    private func recover() async -> [DropRecord] {
+        do {
+            return try await claims.recover()
+        } catch {
+            logger.critical("the work area could not be recovered: \(error)")
+            return []
+        }
+    }
+
+    private func watch(group: inout DiscardingTaskGroup) async {
+        var tracker = PairingTracker(policy: PairingPolicy(config.outbox))
+        let scanner = OutboxScanner(directory: config.folders.outbox)
+        let rescan = Duration.milliseconds(Int64(config.outbox.rescanSeconds * 1000))
+        let settle = Duration.milliseconds(max(50, config.outbox.settleMilliseconds / 2))
+        var lastError: String?
+        while !shutdown.isTriggered {
+            let now = ContinuousClock.now
+            let entries: [OutboxEntry]
+            do {
+                entries = try scanner.scan()
+                lastError = nil
+            } catch {
+                let message = "\(error)"
+                if message != lastError { logger.error("cannot list the outbox: \(message)") }
+                lastError = message
+                _ = await wakeups.wait(timeout: rescan)
+                continue
+            }
+            let decisions = tracker.observe(entries, now: now)
+            if !decisions.isEmpty {
+                let claimed = await claims.claim(decisions)
+                for (decision, outcome) in claimed {
+                    switch outcome {
+                    case .claimed(let drop):
+                        group.addTask { await self.finish(drop, refusal: decision.failure) }
+                    case .vanished:
+                        tracker.forget(decision.name)
+                    }
+                }
+            }
+            await progress?.scanned(waiting: tracker.waitingCount)
+            let wake = await wakeups.wait(timeout: tracker.waitingCount > 0 ? settle : rescan)
+            if !wake.renamedIn.isEmpty { tracker.noteArrivedByRename(wake.renamedIn, now: ContinuousClock.now) }
+            if wake.overflow { logger.warning("inotify queue overflowed: rescanning the outbox") }
+        }
+    }
+
+    private func finish(_ drop: DropRecord, refusal: DropFailure? = nil) async {
+        let ending: DropPipeline.Ending
+        if let refusal, !drop.state.isFinal {
+            ending = await pipeline.refuse(drop, refusal)
+        } else {
+            ending = await pipeline.run(drop)
+        }
+        await progress?.finished(drop.name, ending)
+    }
+}
+
+/// Lets the demo and tests watch drops end without polling the folders.
+public actor OutboxProgress {
+    public private(set) var endings: [String: DropPipeline.Ending] = [:]
+    public private(set) var waitingInOutbox = 0
+
+    public init() {}
+
+    func finished(_ name: String, _ ending: DropPipeline.Ending) {
+        endings[name] = ending
+    }
+
+    func scanned(waiting: Int) {
+        waitingInOutbox = waiting
+    }
+}

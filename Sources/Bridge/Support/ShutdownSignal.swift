@@ -1,0 +1,56 @@
+import Synchronization
+
+/// Graceful shutdown as a value the pipelines can look at: no new sends start once it is
+/// triggered, and backoff sleeps end early. Sends already in flight are allowed to finish, so
+/// their answers are recorded instead of becoming "possible duplicates" at the next start.
+public final class ShutdownSignal: Sendable {
+    private struct State {
+        var triggered = false
+        var sleepers: [Int: CheckedContinuation<Void, Never>] = [:]
+        var nextToken = 0
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public var isTriggered: Bool { state.withLock { $0.triggered } }
+
+    public func trigger() {
+        let sleepers = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.triggered = true
+            defer { state.sleepers.removeAll() }
+            return Array(state.sleepers.values)
+        }
+        for sleeper in sleepers { sleeper.resume() }
+    }
+
+    /// Sleeps for `duration`, or less when shutdown is triggered. Returns false on shutdown.
+    public func sleep(for duration: Duration) async -> Bool {
+        let token = state.withLock { state -> Int? in
+            guard !state.triggered else { return nil }
+            state.nextToken += 1
+            return state.nextToken
+        }
+        guard let token else { return false }
+        let timer = Task {
+            try? await Task.sleep(for: duration)
+            self.wake(token)
+        }
+        await withCheckedContinuation { continuation in
+            let resumeNow = state.withLock { state -> Bool in
+                if state.triggered { return true }
+                state.sleepers[token] = continuation
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+        timer.cancel()
+        return !isTriggered
+    }
+
+    private func wake(_ token: Int) {
+        let sleeper = state.withLock { $0.sleepers.removeValue(forKey: token) }
+        sleeper?.resume()
+    }
+}

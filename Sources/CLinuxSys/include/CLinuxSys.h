@@ -1,0 +1,9 @@
+#ifndef CLINUXSYS_H
+#define CLINUXSYS_H
+// The Linux calls Swift's Glibc module does not expose (they need _GNU_SOURCE or are new).
+#include <sys/inotify.h>
+
+/// renameat2(2) with RENAME_NOREPLACE. Returns 0 or -1 with errno set
+/// (EEXIST when the target exists, EINVAL/ENOSYS where unsupported).
+int clinuxsys_rename_noreplace(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
+#endif

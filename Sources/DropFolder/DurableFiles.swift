@@ -1,0 +1,172 @@
+import DropbridgeCore
+import Glibc
+import SystemPackage
+
+/// Writes and moves files so that no reader ever sees a partial file, nothing is ever
+/// overwritten by accident, and a power loss right after a call returns loses nothing:
+/// temp file in `<state>/tmp/` (same filesystem) → write → fsync → checked close →
+/// no-clobber rename → fsync of the directory.
+public struct DurableFiles: Sendable {
+    /// Where temp files are built; must be on the same filesystem as every target.
+    public let tempDirectory: String
+    /// Mode of every file written (set with fchmod, so the umask does not matter).
+    public let fileMode: UInt32
+
+    public init(tempDirectory: String, fileMode: UInt32 = 0o640) {
+        self.tempDirectory = tempDirectory
+        self.fileMode = fileMode
+    }
+
+    /// `<state>/tmp` with the configured file mode.
+    public init(config: BridgeConfig) {
+        self.init(tempDirectory: config.stateDirectory + "/tmp", fileMode: config.fileMode)
+    }
+
+    /// Creates `directory/name` with `bytes`. Throws `DurableFileError.exists` (and leaves the
+    /// existing file intact) when the name is taken.
+    public func create(_ bytes: some Sequence<UInt8>, in directory: String, named name: String) throws {
+        try create(bytes, in: directory, rawName: Array(name.utf8))
+    }
+
+    public func create(_ bytes: some Sequence<UInt8>, in directory: String, rawName name: [UInt8]) throws {
+        let temp = try writeTemp(bytes)
+        do {
+            try RawPath.withDirectory(tempDirectory) { tempFD in
+                try RawPath.withDirectory(directory) { targetFD in
+                    try NoClobberRename.rename(
+                        temp, in: tempFD, fromPath: tempDirectory,
+                        to: name, in: targetFD, toPath: directory)
+                    try RawPath.sync(targetFD, path: directory)
+                }
+            }
+        } catch {
+            removeTemp(temp)
+            throw error
+        }
+    }
+
+    /// Writes `directory/name`, atomically replacing any earlier version (for files that are
+    /// rewritten on purpose, like `NAME.status.json`). Readers see the old or the new file whole.
+    public func replace(_ bytes: some Sequence<UInt8>, in directory: String, named name: String) throws {
+        let temp = try writeTemp(bytes)
+        let rawName = Array(name.utf8)
+        do {
+            try RawPath.withDirectory(tempDirectory) { tempFD in
+                try RawPath.withDirectory(directory) { targetFD in
+                    let result = RawPath.withCString(temp) { old in
+                        RawPath.withCString(rawName) { new in
+                            renameat(tempFD.rawValue, old, targetFD.rawValue, new)
+                        }
+                    }
+                    if result != 0 {
+                        let error = Errno(rawValue: errno)
+                        if error == .improperLink {
+                            throw DurableFileError.crossDevice(from: tempDirectory, to: directory)
+                        }
+                        throw DurableFileError.io(
+                            operation: "rename", path: RawPath.join(directory, rawName), errno: error)
+                    }
+                    try RawPath.sync(targetFD, path: directory)
+                }
+            }
+        } catch {
+            removeTemp(temp)
+            throw error
+        }
+    }
+
+    /// Moves `from/name` to `to/newName` on the same filesystem, never replacing an existing
+    /// file (`DurableFileError.exists`), then fsyncs both directories.
+    public func move(_ name: [UInt8], from source: String, to target: String, as newName: [UInt8]) throws {
+        try Self.move(name, from: source, to: target, as: newName)
+    }
+
+    public func move(_ name: String, from source: String, to target: String, as newName: String) throws {
+        try Self.move(Array(name.utf8), from: source, to: target, as: Array(newName.utf8))
+    }
+
+    /// The move itself needs no temp directory or mode; `ClaimArea` uses it directly.
+    static func move(_ name: [UInt8], from source: String, to target: String, as newName: [UInt8]) throws {
+        try RawPath.withDirectory(source) { sourceFD in
+            try RawPath.withDirectory(target) { targetFD in
+                try NoClobberRename.rename(
+                    name, in: sourceFD, fromPath: source, to: newName, in: targetFD, toPath: target)
+                try RawPath.sync(targetFD, path: target)
+                try RawPath.sync(sourceFD, path: source)
+            }
+        }
+    }
+
+    /// Removes temp files left by a crash, older than `seconds` (a long grace period: another
+    /// process could be mid-write). Returns how many were removed.
+    @discardableResult
+    public func removeStaleTemps(olderThan seconds: Double, now: Double) -> Int {
+        var removed = 0
+        guard let entries = try? DirectoryListing.names(in: tempDirectory) else { return 0 }
+        guard let dirFD = try? RawPath.openDirectory(tempDirectory) else { return 0 }
+        defer { try? dirFD.close() }
+        for entry in entries {
+            guard let stat = try? RawPath.lstat(entry, in: dirFD), stat.type == .regular else { continue }
+            let mtime = Double(stat.st_mtim.tv_sec) + Double(stat.st_mtim.tv_nsec) / 1e9
+            if now - mtime > seconds, RawPath.withCString(entry, { unlinkat(dirFD.rawValue, $0, 0) }) == 0 {
+                removed += 1
+            }
+        }
+        return removed
+    }
+
+    // MARK: - Temp files
+
+    /// Writes a complete, fsynced, closed temp file and returns its name in `tempDirectory`.
+    private func writeTemp(_ bytes: some Sequence<UInt8>) throws -> [UInt8] {
+        let (name, fd) = try openTemp()
+        let path = RawPath.join(tempDirectory, name)
+        do {
+            if fchmod(fd.rawValue, mode_t(fileMode)) != 0 {
+                throw DurableFileError.io(operation: "fchmod", path: path, errno: Errno(rawValue: errno))
+            }
+            do {
+                _ = try fd.writeAll(bytes)
+            } catch let error as Errno {
+                throw DurableFileError.io(operation: "write", path: path, errno: error)
+            }
+            if fsync(fd.rawValue) != 0 {
+                throw DurableFileError.io(operation: "fsync", path: path, errno: Errno(rawValue: errno))
+            }
+        } catch {
+            try? fd.close()
+            removeTemp(name)
+            throw error
+        }
+        do {
+            // A failed close can mean lost data (NFS, quotas): the file is not trusted then.
+            try fd.close()
+        } catch {
+            removeTemp(name)
+            throw DurableFileError.io(operation: "close", path: path, errno: error as? Errno ?? .ioError)
+        }
+        return name
+    }
+
+    private func openTemp() throws -> ([UInt8], FileDescriptor) {
+        for _ in 0..<16 {
+            let name = ".w\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 36)).tmp"
+            do {
+                let fd = try FileDescriptor.open(
+                    FilePath(tempDirectory + "/" + name), .writeOnly,
+                    options: [.create, .exclusiveCreate, .closeOnExec],
+                    permissions: FilePermissions(rawValue: 0o600))
+                return (Array(name.utf8), fd)
+            } catch let error as Errno where error == .fileExists {
+                continue
+            } catch let error as Errno {
+                throw DurableFileError.io(operation: "create", path: tempDirectory + "/" + name, errno: error)
+            }
+        }
+        throw DurableFileError.io(operation: "create", path: tempDirectory, errno: .fileExists)
+    }
+
+    private func removeTemp(_ name: [UInt8]) {
+        _ = RawPath.withCString(Array((tempDirectory + "/").utf8) + name) { unlink($0) }
+    }
+}

@@ -1,0 +1,206 @@
+import DropbridgeCore
+
+/// Decides, scan after scan, which NAMEs in the outbox are complete drops, which are refused
+/// and which must wait. Pure state machine: no I/O, the time is passed in.
+///
+/// A file is *stable* when its size, mtime and inode were the same in two observations at least
+/// `settle` apart, or when the watcher saw it arrive by rename (writers rename finished files in).
+/// Each NAME is decided once per appearance: after a decision, the NAME is quiet until the files
+/// decided on are gone (claimed away) or `forget` is called.
+public struct PairingTracker: Sendable {
+    public let policy: PairingPolicy
+
+    private struct Fingerprint: Equatable, Sendable {
+        var type: EntryFileType
+        var size: Int64
+        var mtime: Int64
+        var inode: UInt64
+        init(_ entry: OutboxEntry) {
+            type = entry.type
+            size = entry.size
+            mtime = entry.mtimeNanoseconds
+            inode = entry.inode
+        }
+    }
+
+    private struct FileTrack: Sendable {
+        var fingerprint: Fingerprint
+        /// When the current fingerprint was first seen.
+        var since: ContinuousClock.Instant
+        var arrivedByRename: Bool
+    }
+
+    /// A drop's files share NAME; `NAME.apprec.json` is a drop of its own.
+    private struct GroupKey: Hashable, Sendable, Comparable {
+        var name: [UInt8]
+        var appRec: Bool
+        static func < (a: Self, b: Self) -> Bool {
+            a.name == b.name ? (!a.appRec && b.appRec) : a.name.lexicographicallyPrecedes(b.name)
+        }
+    }
+
+    private var tracks: [[UInt8]: FileTrack] = [:]
+    /// Entry names the watcher reported as renamed in, waiting for the next observation.
+    private var renamedIn: [[UInt8]: ContinuousClock.Instant] = [:]
+    /// Decided groups: entry name → inode of each file decided on.
+    private var decided: [GroupKey: [[UInt8]: UInt64]] = [:]
+
+    public init(policy: PairingPolicy) {
+        self.policy = policy
+    }
+
+    /// Names from `IN_MOVED_TO`: such a file is complete as soon as it is seen.
+    public mutating func noteArrivedByRename(_ entryNames: some Sequence<[UInt8]>, now: ContinuousClock.Instant) {
+        for name in entryNames { renamedIn[name] = now }
+    }
+
+    /// Lets a decided NAME be decided again (e.g. its claim failed and it is still there).
+    public mutating func forget(_ name: DropName) {
+        decided[GroupKey(name: name.bytes, appRec: false)] = nil
+        decided[GroupKey(name: name.bytes, appRec: true)] = nil
+    }
+
+    /// NAMEs seen and not yet decided.
+    public var waitingCount: Int {
+        Set(tracks.keys.compactMap { DropEntryClass(entryName: $0).dropName?.bytes }).count
+    }
+
+    /// Feeds one complete scan of the outbox; returns the new decisions, sorted by NAME.
+    public mutating func observe(_ entries: [OutboxEntry], now: ContinuousClock.Instant) -> [PairingDecision] {
+        updateTracks(entries, now: now)
+        var groups: [GroupKey: [OutboxEntry]] = [:]
+        for entry in entries {
+            guard case let .drop(name, kind) = entry.classification else { continue }
+            groups[GroupKey(name: name.bytes, appRec: kind == .appRec), default: []].append(entry)
+        }
+        releaseDecidedGroups(entries)
+        var decisions: [PairingDecision] = []
+        for key in groups.keys.sorted() where decided[key] == nil {
+            guard let entries = groups[key], let decision = decide(entries, now: now) else { continue }
+            decided[key] = Dictionary(decision.files.map { ($0.rawName, $0.inode) }, uniquingKeysWith: { a, _ in a })
+            decisions.append(decision)
+        }
+        return decisions
+    }
+
+    // MARK: - Bookkeeping
+
+    private mutating func updateTracks(_ entries: [OutboxEntry], now: ContinuousClock.Instant) {
+        var next: [[UInt8]: FileTrack] = [:]
+        for entry in entries where entry.kind != nil {
+            let print = Fingerprint(entry)
+            if renamedIn.removeValue(forKey: entry.rawName) != nil {
+                next[entry.rawName] = FileTrack(fingerprint: print, since: now, arrivedByRename: true)
+            } else if let old = tracks[entry.rawName], old.fingerprint == print {
+                next[entry.rawName] = old
+            } else {
+                next[entry.rawName] = FileTrack(fingerprint: print, since: now, arrivedByRename: false)
+            }
+        }
+        tracks = next
+        // A rename reported before the scan that shows it may be seen one scan later; an old
+        // report whose file never showed up is dropped.
+        let keep = max(policy.settle * 4, .seconds(5))
+        renamedIn = renamedIn.filter { now - $0.value <= keep }
+    }
+
+    /// A decided group is free again once none of the files decided on is still there.
+    private mutating func releaseDecidedGroups(_ entries: [OutboxEntry]) {
+        let present = Dictionary(entries.map { ($0.rawName, $0.inode) }, uniquingKeysWith: { a, _ in a })
+        decided = decided.filter { _, files in
+            files.contains { name, inode in present[name] == inode }
+        }
+    }
+
+    private func isStable(_ entry: OutboxEntry, now: ContinuousClock.Instant) -> Bool {
+        guard let track = tracks[entry.rawName] else { return false }
+        return track.arrivedByRename || now - track.since >= policy.settle
+    }
+
+    /// Time since the newest change among `files`.
+    private func quietFor(_ files: [OutboxEntry], now: ContinuousClock.Instant) -> Duration {
+        let newest = files.compactMap { tracks[$0.rawName]?.since }.max() ?? now
+        return now - newest
+    }
+
+    // MARK: - Decisions
+
+    private func decide(_ entries: [OutboxEntry], now: ContinuousClock.Instant) -> PairingDecision? {
+        guard let name = entries.first?.dropName else { return nil }
+        let folders = entries.filter { $0.type == .directory }
+        // Sub-folders are never touched: they are not part of the drop.
+        let files = entries.filter { $0.type != .directory }.sorted(by: claimOrder)
+        guard !files.isEmpty, let decision = decideFiles(name, files, folders: folders, now: now) else {
+            return nil
+        }
+        guard let invalid = name.invalidReason else { return decision }
+        return .invalidName(
+            name: name, files: decision.files,
+            reason: "NAME cannot be used because \(invalid); its files are kept under the safe name \(name.safe)")
+    }
+
+    private func decideFiles(
+        _ name: DropName, _ files: [OutboxEntry], folders: [OutboxEntry], now: ContinuousClock.Instant
+    ) -> PairingDecision? {
+        if let odd = files.first(where: { $0.type != .regular }) {
+            return .unsafe(
+                name: name, entry: odd, files: files,
+                reason: "\(odd.displayName) is \(odd.type.description), which dropbridge never opens")
+        }
+        let document = files.first { $0.kind == .document }
+        let gzDocument = files.first { $0.kind == .gzDocument }
+        let sidecar = files.first { $0.kind == .sidecar }
+        let appRec = files.first { $0.kind == .appRec }
+        let allStable = files.allSatisfy { isStable($0, now: now) }
+
+        if let appRec {
+            return allStable ? ready(DropPair(name: name, kind: .appRec, document: nil, sidecar: nil, appRec: appRec)) : nil
+        }
+        if let document, let gzDocument {
+            guard allStable else { return nil }
+            return .conflict(
+                name: name, files: files,
+                reason: "both \(document.displayName) and \(gzDocument.displayName) are present, so it is unclear which one to send")
+        }
+        let anyDocument = document ?? gzDocument
+        if let anyDocument, sidecar != nil || policy.sidecar == .optional {
+            guard allStable else { return nil }
+            return ready(DropPair(name: name, kind: .message, document: anyDocument, sidecar: sidecar, appRec: nil))
+        }
+        guard quietFor(files, now: now) >= policy.orphanAfter, allStable else { return nil }
+        let waited = "\(policy.orphanAfter.components.seconds) seconds"
+        if let anyDocument {
+            return .orphan(
+                name: name, files: files,
+                reason: "the sidecar \(name.safe).json did not arrive within \(waited) of \(anyDocument.displayName)")
+        }
+        var reason = "the document \(name.safe).xml (or .xml.gz) did not arrive within \(waited) of the sidecar \(name.safe).json"
+        if let folder = folders.first(where: { $0.kind?.isDocument == true }) {
+            reason += "; \(folder.displayName) is a folder, which dropbridge never touches"
+        }
+        return .orphan(name: name, files: files, reason: reason)
+    }
+
+    /// A ready pair whose files cannot be read is refused at the reading stage instead.
+    private func ready(_ pair: DropPair) -> PairingDecision {
+        if let unreadable = pair.files.first(where: { !$0.readable }) {
+            return .unsafe(
+                name: pair.name, entry: unreadable, files: pair.files,
+                reason: "\(unreadable.displayName) cannot be read by dropbridge (permission denied)")
+        }
+        return .ready(pair)
+    }
+
+    private func claimOrder(_ a: OutboxEntry, _ b: OutboxEntry) -> Bool {
+        func rank(_ entry: OutboxEntry) -> Int {
+            switch entry.kind {
+            case .document?: 0
+            case .gzDocument?: 1
+            case .appRec?: 2
+            case .sidecar?: 3
+            case nil: 4
+            }
+        }
+        return rank(a) < rank(b)
+    }
+}

@@ -1,0 +1,108 @@
+/// The whole configuration (contract §3) with its defaults. Loading and checking it is the
+/// `Bridge` module's job (`ConfigLoader`); this is only the shape.
+public struct BridgeConfig: Sendable, Equatable {
+    public var root: String
+    public var folders: Folders
+    /// Mode of every file dropbridge writes.
+    public var fileMode: UInt32
+    public var outbox: Outbox
+    public var schemas: Schemas
+    public var nhn: NHN
+    public var helseID: HelseID
+    public var metricsListen: String
+
+    public init(root: String) {
+        self.root = root
+        folders = Folders(root: root)
+        fileMode = 0o640
+        outbox = Outbox()
+        schemas = Schemas()
+        nhn = NHN()
+        helseID = HelseID()
+        metricsListen = ""
+    }
+
+    /// Private working state: claimed work, temp files, the ledger.
+    public var stateDirectory: String { root + "/.dropbridge" }
+
+    public struct Folders: Sendable, Equatable {
+        public var outbox: String
+        public var inbox: String
+        public var receipts: String
+        public var sent: String
+        public var failed: String
+
+        public init(root: String) {
+            outbox = root + "/outbox"
+            inbox = root + "/inbox"
+            receipts = root + "/receipts"
+            sent = root + "/sent"
+            failed = root + "/failed"
+        }
+
+        public var all: [(key: String, path: String)] {
+            [("outbox", outbox), ("inbox", inbox), ("receipts", receipts), ("sent", sent), ("failed", failed)]
+        }
+    }
+
+    public enum SidecarPolicy: String, Sendable, Equatable, CaseIterable {
+        case required
+        case optional
+    }
+
+    public enum InotifyMode: String, Sendable, Equatable, CaseIterable {
+        case auto
+        case on
+        case off
+    }
+
+    public struct Outbox: Sendable, Equatable {
+        public var sidecar: SidecarPolicy = .required
+        public var settleMilliseconds: Int = 500
+        public var orphanSeconds: Double = 300
+        public var rescanSeconds: Double = 30
+        public var inotify: InotifyMode = .auto
+        public var maxBytes: Int = 35_000_000
+        public init() {}
+    }
+
+    public struct Schemas: Sendable, Equatable {
+        public var directory: String = "/etc/dropbridge/schemas"
+        public var require: Bool = true
+        public init() {}
+    }
+
+    public enum ReceiveMode: String, Sendable, Equatable, CaseIterable {
+        case stream
+        case poll
+        case off
+    }
+
+    public struct NHN: Sendable, Equatable {
+        public var enabled: Bool = true
+        public var baseURL: String = "https://api.tjener.test.melding.nhn.no"
+        public var sourceSystem: String = "dropbridge 1.0"
+        public var applicationName: String = "dropbridge"
+        public var applicationVersion: String = "1.0"
+        public var senderHerId: Int?
+        public var herIds: [Int] = []
+        public var receive: ReceiveMode = .stream
+        public var pollSeconds: Double = 30
+        public var autoAppRec: Bool = false
+        /// Seconds before a request without an answer is abandoned (and retried).
+        public var requestTimeoutSeconds: Double = 60
+        /// Cap of the exponential backoff between attempts of one drop.
+        public var maxBackoffSeconds: Double = 300
+        public init() {}
+    }
+
+    public struct HelseID: Sendable, Equatable {
+        public var enabled: Bool = true
+        public var tokenEndpoint: String = "https://helseid-sts.test.nhn.no/connect/token"
+        public var issuer: String?
+        public var clientId: String = ""
+        public var privateKeyFile: String = "/etc/dropbridge/helseid.jwk"
+        public var scope: String = "nhn:msh/api"
+        public init() {}
+    }
+}

@@ -1,0 +1,44 @@
+/// `failed/NAME.error.json` (contract §1). Only keys that apply are present.
+public struct ErrorReport: Codable, Sendable, Equatable {
+    public var name: String
+    public var stage: FailureStage
+    public var reason: String
+    public var errors: [LineError]?
+    public var httpStatus: Int?
+    public var problem: JSONValue?
+    public var failedAt: String
+
+    public init(name: String, failure: DropFailure, failedAt: String) {
+        self.name = name
+        stage = failure.stage
+        reason = failure.reason
+        errors = failure.errors.isEmpty ? nil : failure.errors
+        httpStatus = failure.httpStatus
+        problem = failure.problem
+        self.failedAt = failedAt
+    }
+}
+
+/// `receipts/NAME.sent.json`: the API accepted the message.
+public struct SentReceipt: Codable, Sendable, Equatable {
+    public var name: String
+    public var channel: String
+    public var messageId: String
+    public var acceptedAt: String
+    public var senderHerId: Int
+    public var receiverHerIds: [Int]
+    public var msgId: String?
+
+    public init(
+        name: String, channel: String, messageId: String, acceptedAt: String, senderHerId: Int,
+        receiverHerIds: [Int], msgId: String?
+    ) {
+        self.name = name
+        self.channel = channel
+        self.messageId = messageId
+        self.acceptedAt = acceptedAt
+        self.senderHerId = senderHerId
+        self.receiverHerIds = receiverHerIds
+        self.msgId = msgId
+    }
+}

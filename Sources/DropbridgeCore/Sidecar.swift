@@ -1,0 +1,238 @@
+/// The sidecar `NAME.json`: metadata for sending one drop (contract §2).
+public enum Sidecar: Sendable, Equatable {
+    case nhn(NHNSidecar)
+    case altinn(AltinnSidecar)
+
+    public var channel: String {
+        switch self {
+        case .nhn: "nhn"
+        case .altinn: "altinn"
+        }
+    }
+}
+
+public struct NHNSidecar: Sendable, Equatable, Codable {
+    public var senderHerId: Int?
+    public var receiverHerIds: [Int]
+    public var messageTypeIdentificator: String?
+    public var transportMetadataOverrides: TransportMetadataOverrides?
+
+    public init(
+        senderHerId: Int? = nil, receiverHerIds: [Int], messageTypeIdentificator: String? = nil,
+        transportMetadataOverrides: TransportMetadataOverrides? = nil
+    ) {
+        self.senderHerId = senderHerId
+        self.receiverHerIds = receiverHerIds
+        self.messageTypeIdentificator = messageTypeIdentificator
+        self.transportMetadataOverrides = transportMetadataOverrides
+    }
+}
+
+/// ebXML overrides passed through to `POST /messages` (reference/nhn-edi2.md §3.2).
+public struct TransportMetadataOverrides: Sendable, Equatable, Codable {
+    public var cpaId: String?
+    public var conversationId: String?
+    public var service: String?
+    public var serviceType: String?
+    public var senderRole: String?
+    public var receiverRole: String?
+    public var action: String?
+    public var middlewareName: String?
+    public var middlewareVersion: String?
+    public var compressPayload: Bool?
+
+    public init() {}
+
+    static let stringKeys = [
+        "cpaId", "conversationId", "service", "serviceType", "senderRole", "receiverRole", "action",
+        "middlewareName", "middlewareVersion",
+    ]
+}
+
+public struct AltinnSidecar: Sendable, Equatable {
+    public var resourceId: String?
+    public var recipients: [String]
+    public var sendersReference: String?
+    public var content: JSONValue?
+    public var attachmentName: String?
+    public var isConfirmationNeeded: Bool?
+    public var dueDateTime: String?
+    public var notification: JSONValue?
+}
+
+extension Sidecar {
+    /// Decodes a sidecar strictly: not JSON, duplicate keys, unknown keys, wrong types and an
+    /// empty `receiverHerIds` are refusals whose message names the key.
+    public static func decode(_ bytes: [UInt8]) throws(SidecarError) -> Sidecar {
+        let root: JSONValue
+        do {
+            root = try StrictJSON.parse(bytes)
+        } catch {
+            throw SidecarError("the sidecar is not valid JSON: \(error)")
+        }
+        var fields = try FieldReader(root, path: "")
+        let channel = try fields.string("channel") ?? "nhn"
+        switch channel {
+        case "nhn":
+            let sender = try fields.herId("senderHerId")
+            guard let receivers = try fields.herIdArray("receiverHerIds") else {
+                throw SidecarError("the sidecar has no \"receiverHerIds\" (a list of at least one HER-id)")
+            }
+            guard !receivers.isEmpty else {
+                throw SidecarError("\"receiverHerIds\" is empty: name at least one receiver HER-id")
+            }
+            let messageType = try fields.string("messageTypeIdentificator")
+            var overrides: TransportMetadataOverrides?
+            if let value = fields.take("transportMetadataOverrides"), value != .null {
+                var inner = try FieldReader(value, path: "transportMetadataOverrides.")
+                var decoded = TransportMetadataOverrides()
+                decoded.cpaId = try inner.string("cpaId")
+                decoded.conversationId = try inner.string("conversationId")
+                decoded.service = try inner.string("service")
+                decoded.serviceType = try inner.string("serviceType")
+                decoded.senderRole = try inner.string("senderRole")
+                decoded.receiverRole = try inner.string("receiverRole")
+                decoded.action = try inner.string("action")
+                decoded.middlewareName = try inner.string("middlewareName")
+                decoded.middlewareVersion = try inner.string("middlewareVersion")
+                decoded.compressPayload = try inner.bool("compressPayload")
+                try inner.refuseUnknown()
+                overrides = decoded
+            }
+            try fields.refuseUnknown()
+            return .nhn(
+                NHNSidecar(
+                    senderHerId: sender, receiverHerIds: receivers, messageTypeIdentificator: messageType,
+                    transportMetadataOverrides: overrides))
+        case "altinn":
+            var sidecar = AltinnSidecar(recipients: [])
+            sidecar.resourceId = try fields.string("resourceId")
+            guard let recipients = try fields.stringArray("recipients"), !recipients.isEmpty else {
+                throw SidecarError("\"recipients\" must list at least one recipient URN")
+            }
+            sidecar.recipients = recipients
+            sidecar.sendersReference = try fields.string("sendersReference")
+            sidecar.content = try fields.object("content")
+            sidecar.attachmentName = try fields.string("attachmentName")
+            sidecar.isConfirmationNeeded = try fields.bool("isConfirmationNeeded")
+            sidecar.dueDateTime = try fields.string("dueDateTime")
+            sidecar.notification = try fields.object("notification")
+            try fields.refuseUnknown()
+            return .altinn(sidecar)
+        default:
+            throw SidecarError("\"channel\" must be \"nhn\" or \"altinn\", not \"\(channel)\"")
+        }
+    }
+}
+
+public struct SidecarError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Reads the keys of one JSON object, remembering which were used so the rest can be refused.
+struct FieldReader {
+    private var remaining: [String: JSONValue]
+    private let path: String
+
+    init(_ value: JSONValue, path: String) throws(SidecarError) {
+        guard case .object(let object) = value else {
+            throw SidecarError(path.isEmpty ? "the sidecar must be a JSON object" : "\"\(path.dropLast())\" must be an object")
+        }
+        remaining = object
+        self.path = path
+    }
+
+    mutating func take(_ key: String) -> JSONValue? { remaining.removeValue(forKey: key) }
+
+    mutating func string(_ key: String) throws(SidecarError) -> String? {
+        switch take(key) {
+        case nil, .null?: return nil
+        case .string(let value)?: return value
+        default: throw SidecarError("\"\(path)\(key)\" must be a string")
+        }
+    }
+
+    mutating func bool(_ key: String) throws(SidecarError) -> Bool? {
+        switch take(key) {
+        case nil, .null?: return nil
+        case .bool(let value)?: return value
+        default: throw SidecarError("\"\(path)\(key)\" must be true or false")
+        }
+    }
+
+    mutating func object(_ key: String) throws(SidecarError) -> JSONValue? {
+        switch take(key) {
+        case nil, .null?: return nil
+        case let value? where value.isObject: return value
+        default: throw SidecarError("\"\(path)\(key)\" must be an object")
+        }
+    }
+
+    mutating func herId(_ key: String) throws(SidecarError) -> Int? {
+        switch take(key) {
+        case nil, .null?: return nil
+        case let value?:
+            guard let id = HerId.from(value) else {
+                throw SidecarError("\"\(path)\(key)\" must be a positive whole number (a HER-id)")
+            }
+            return id
+        }
+    }
+
+    mutating func herIdArray(_ key: String) throws(SidecarError) -> [Int]? {
+        switch take(key) {
+        case nil, .null?: return nil
+        case .array(let items)?:
+            var ids: [Int] = []
+            for item in items {
+                guard let id = HerId.from(item) else {
+                    throw SidecarError("\"\(path)\(key)\" must hold positive whole numbers (HER-ids)")
+                }
+                ids.append(id)
+            }
+            return ids
+        default: throw SidecarError("\"\(path)\(key)\" must be a list of HER-ids")
+        }
+    }
+
+    mutating func stringArray(_ key: String) throws(SidecarError) -> [String]? {
+        switch take(key) {
+        case nil, .null?: return nil
+        case .array(let items)?:
+            var strings: [String] = []
+            for item in items {
+                guard case .string(let text) = item else {
+                    throw SidecarError("\"\(path)\(key)\" must hold strings")
+                }
+                strings.append(text)
+            }
+            return strings
+        default: throw SidecarError("\"\(path)\(key)\" must be a list of strings")
+        }
+    }
+
+    func refuseUnknown() throws(SidecarError) {
+        guard !remaining.isEmpty else { return }
+        let names = remaining.keys.sorted().map { "\"\(path)\($0)\"" }.joined(separator: ", ")
+        throw SidecarError("unknown key \(names) in the sidecar (check the spelling)")
+    }
+}
+
+extension JSONValue {
+    var isObject: Bool {
+        if case .object = self { return true }
+        return false
+    }
+}
+
+public enum HerId {
+    /// A HER-id is a positive integer; JSON numbers like `8143060.0` are accepted, `8.5` is not.
+    static func from(_ value: JSONValue) -> Int? {
+        guard case .number(let number) = value, number.rounded() == number, number > 0, number < 1e12 else {
+            return nil
+        }
+        return Int(number)
+    }
+}

@@ -1,0 +1,169 @@
+import DropbridgeCore
+import Foundation
+import GRDB
+
+/// The SQLite ledger in `<root>/.dropbridge/ledger.sqlite`: WAL, `synchronous = FULL`, so a
+/// committed transaction survives SIGKILL and power loss.
+public final class Ledger: Sendable {
+    let database: DatabasePool
+
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        configuration.busyMode = .timeout(10)
+        database = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(database)
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-drops") { db in
+            try db.create(table: "drops") { table in
+                table.autoIncrementedPrimaryKey("id")
+                // Unique: a name once used by any drop is never given to another.
+                table.column("name", .text).notNull().unique()
+                table.column("originalName", .text).notNull()
+                table.column("files", .jsonText).notNull()
+                table.column("channel", .text).notNull()
+                table.column("state", .text).notNull().indexed()
+                table.column("contentHash", .text)
+                table.column("msgId", .text).indexed()
+                table.column("messageType", .text)
+                table.column("senderHerId", .integer)
+                table.column("receiverHerIds", .jsonText)
+                table.column("attempts", .integer).notNull().defaults(to: 0)
+                table.column("possibleDuplicates", .integer).notNull().defaults(to: 0)
+                table.column("messageId", .text).indexed()
+                table.column("lastError", .text)
+                table.column("failure", .jsonText)
+                table.column("nextAttemptAt", .double)
+                table.column("claimedAt", .double).notNull()
+                table.column("updatedAt", .double).notNull()
+                table.column("acceptedAt", .double)
+                table.column("filedAt", .double)
+            }
+        }
+        return migrator
+    }
+
+    // MARK: Claiming
+
+    /// Reserves a row (and so a claim id) and a unique name for a new drop, in one transaction.
+    /// `pickName` gets a test for names the ledger has ever used and returns the name to use
+    /// (the caller also checks the output folders: see `FreeName`).
+    public func reserve(
+        originalName: String, files: [String], channel: String, now: Double,
+        pickName: @Sendable (_ usedInLedger: (String) throws -> Bool) throws -> String
+    ) throws -> DropRecord {
+        try database.write { db in
+            let name = try pickName { candidate in
+                try DropRecord.filter(Column("name") == candidate).fetchCount(db) > 0
+            }
+            var record = DropRecord(name: name, originalName: originalName, files: files, channel: channel, now: now)
+            try record.insert(db)
+            return record
+        }
+    }
+
+    /// Forgets a reservation whose claim never happened (the files are still in the outbox).
+    public func forget(id: Int64) throws {
+        _ = try database.write { db in try DropRecord.deleteOne(db, key: id) }
+    }
+
+    // MARK: Transitions
+
+    /// Applies `change` to the row and stamps `updatedAt`, in one durable transaction.
+    @discardableResult
+    public func update(id: Int64, now: Double, _ change: @Sendable (inout DropRecord) -> Void) throws -> DropRecord {
+        try database.write { db in
+            guard var record = try DropRecord.fetchOne(db, key: id) else {
+                throw LedgerError.missingDrop(id)
+            }
+            change(&record)
+            record.updatedAt = now
+            try record.update(db)
+            return record
+        }
+    }
+
+    public func drop(id: Int64) throws -> DropRecord? {
+        try database.read { db in try DropRecord.fetchOne(db, key: id) }
+    }
+
+    public func drop(named name: String) throws -> DropRecord? {
+        try database.read { db in try DropRecord.filter(Column("name") == name).fetchOne(db) }
+    }
+
+    /// Drops that are not finished: not yet answered, or answered but not yet filed.
+    public func unfinished() throws -> [DropRecord] {
+        try database.read { db in
+            try DropRecord.filter(Column("filedAt") == nil).order(Column("id")).fetchAll(db)
+        }
+    }
+
+    public func drops(msgId: String) throws -> [DropRecord] {
+        try database.read { db in try DropRecord.filter(Column("msgId") == msgId).fetchAll(db) }
+    }
+
+    // MARK: Status
+
+    public struct Summary: Sendable, Codable, Equatable {
+        public var byState: [String: Int]
+        public var unfinished: Int
+        public var possibleDuplicates: Int
+        public var oldestUnfinishedClaimedAt: Double?
+        public var held: [HeldDrop]
+    }
+
+    public struct HeldDrop: Sendable, Codable, Equatable {
+        public var name: String
+        public var reason: String?
+    }
+
+    public func summary() throws -> Summary {
+        try database.read { db in
+            var byState: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM drops GROUP BY state") {
+                byState[row["state"]] = row["n"]
+            }
+            let unfinished = try DropRecord.filter(Column("filedAt") == nil).fetchCount(db)
+            let duplicates = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(possibleDuplicates), 0) FROM drops") ?? 0
+            let oldest = try Double.fetchOne(db, sql: "SELECT MIN(claimedAt) FROM drops WHERE filedAt IS NULL")
+            let held = try DropRecord.filter(Column("state") == DropState.held.rawValue).fetchAll(db)
+                .map { HeldDrop(name: $0.name, reason: $0.lastError) }
+            return Summary(
+                byState: byState, unfinished: unfinished, possibleDuplicates: duplicates,
+                oldestUnfinishedClaimedAt: oldest, held: held)
+        }
+    }
+}
+
+public enum LedgerError: Error, CustomStringConvertible {
+    case missingDrop(Int64)
+
+    public var description: String {
+        switch self {
+        case .missingDrop(let id): "the ledger has no drop with id \(id)"
+        }
+    }
+}
+
+extension Ledger {
+    /// Drops filed (answered and written out) with an id above `afterId`, in id order.
+    public func filed(afterId: Int64) throws -> [DropRecord] {
+        try database.read { db in
+            try DropRecord.filter(Column("filedAt") != nil && Column("id") > afterId).order(Column("id")).fetchAll(db)
+        }
+    }
+
+    /// Gives a drop's name back (for `dropbridge retry`): the old row keeps a name no drop can have.
+    public func releaseName(_ name: String) throws {
+        try database.write { db in
+            guard var record = try DropRecord.filter(Column("name") == name).fetchOne(db) else { return }
+            record.name = "\(name)\u{1}retried-\(record.id ?? 0)"
+            try record.update(db)
+        }
+    }
+}

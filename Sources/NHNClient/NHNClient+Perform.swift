@@ -1,0 +1,85 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+extension NHNClient {
+    /// Sends one call: common headers, authorization, a per-request deadline, and exactly one
+    /// retry after a 401 (with the authorizer told to drop its credential first). The second
+    /// answer is returned whatever it is; transport failures come back classified.
+    func perform(_ call: NHNRequest) async -> Result<NHNResponse, CallFailure> {
+        let first = await attempt(call)
+        guard case .success(let response) = first, response.status == 401 else { return first }
+        logger.info(
+            "NHN rejected the credentials; renewing them and retrying once",
+            metadata: ["nhn.call": "\(call.label)"])
+        await authorizer.credentialsRejected()
+        return await attempt(call)
+    }
+
+    private func attempt(_ call: NHNRequest) async -> Result<NHNResponse, CallFailure> {
+        let url = endpoint.url(path: call.path)
+        var request = HTTPClientRequest(url: url + call.queryString)
+        request.method = call.method
+        request.headers.add(name: "api-version", value: "3")
+        request.headers.add(name: "nhn-source-system", value: endpoint.sourceSystem)
+        request.headers.add(name: "Accept", value: call.accept)
+        if let body = call.body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            // The buffer is shared, not copied, so the 401 retry costs no memory.
+            request.body = .bytes(body)
+        }
+        do {
+            try await authorizer.authorize(&request, method: call.method.rawValue, url: url)
+        } catch {
+            return .failure(
+                .transient(
+                    reason: "Could not authorize \(call.label) to NHN: \(error).",
+                    retryAfter: nil, requestMayHaveArrived: false))
+        }
+
+        let deadline = NIODeadline.now() + TimeAmount(endpoint.requestTimeout)
+        let head: HTTPClientResponse
+        do {
+            head = try await httpClient.execute(request, deadline: deadline)
+        } catch {
+            let failure = TransportErrorClassifier.classify(error, call: call.label)
+            logger.warning("\(failure.reason)", metadata: ["nhn.call": "\(call.label)"])
+            return .failure(failure)
+        }
+        do {
+            let (body, truncated) = try await Self.readBounded(head.body, limit: Self.maxResponseBodyBytes)
+            let response = NHNResponse(
+                status: Int(head.status.code), headers: head.headers, body: body, bodyTruncated: truncated)
+            logger.debug(
+                "NHN answered",
+                metadata: [
+                    "nhn.call": "\(call.label)", "nhn.status": "\(response.status)",
+                    "nhn.requestId": "\(ProblemSummary.requestId(in: response) ?? "-")",
+                ])
+            return .success(response)
+        } catch {
+            // The status line arrived, so the request certainly did.
+            return .failure(
+                .transient(
+                    reason: "NHN answered \(call.label) with HTTP \(head.status.code) but the answer broke off: \(error).",
+                    retryAfter: nil, requestMayHaveArrived: true))
+        }
+    }
+
+    /// Collects at most `limit` bytes and stops reading past that (the connection is then
+    /// dropped by the HTTP client), so a hostile or broken server cannot fill memory.
+    static func readBounded(_ body: HTTPClientResponse.Body, limit: Int) async throws -> ([UInt8], Bool) {
+        var collected: [UInt8] = []
+        for try await chunk in body {
+            let room = limit - collected.count
+            if chunk.readableBytes > room {
+                collected.append(contentsOf: chunk.readableBytesView.prefix(room))
+                return (collected, true)
+            }
+            collected.append(contentsOf: chunk.readableBytesView)
+        }
+        return (collected, false)
+    }
+}

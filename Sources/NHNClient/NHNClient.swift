@@ -1,0 +1,26 @@
+import AsyncHTTPClient
+import Auth
+import Logging
+
+/// Client for NHN's Meldingstjener REST API, version 3 (reference/nhn-edi2.md §3).
+///
+/// Every call answers with an outcome value instead of throwing: transport trouble, refusals and
+/// authorization failures are all classified (see `CallFailure`). One file per endpoint group
+/// (`NHNClient+Messages.swift`, `+Configurations`, `+Ping`) builds requests on top of the shared
+/// `perform(_:)`, which adds the common headers, authorization and the single retry after a 401.
+public final class NHNClient: Sendable {
+    let endpoint: NHNEndpoint
+    let httpClient: HTTPClient
+    let authorizer: any RequestAuthorizer
+    let logger: Logger
+
+    /// The most of any response body kept in memory (ProblemDetails, `{id}`, …).
+    static let maxResponseBodyBytes = 1 << 20
+
+    public init(endpoint: NHNEndpoint, httpClient: HTTPClient, authorizer: any RequestAuthorizer, logger: Logger) {
+        self.endpoint = endpoint
+        self.httpClient = httpClient
+        self.authorizer = authorizer
+        self.logger = logger
+    }
+}

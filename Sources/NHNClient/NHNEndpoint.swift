@@ -1,0 +1,30 @@
+/// Where and as whom the client talks to NHN's Meldingstjener API (version 3).
+public struct NHNEndpoint: Sendable {
+    /// e.g. `https://api.tjener.test.melding.nhn.no` (a trailing `/` is allowed).
+    public var baseURL: String
+    /// Sent as `nhn-source-system` on every call, e.g. `"dropbridge, v1.0.0"`.
+    public var sourceSystem: String
+    /// Sent in `POST /messages` and AppRec bodies.
+    public var applicationName: String
+    public var applicationVersion: String
+    /// Deadline for one HTTP exchange (the retry after a 401 gets its own).
+    public var requestTimeout: Duration
+
+    public init(
+        baseURL: String, sourceSystem: String, applicationName: String, applicationVersion: String,
+        requestTimeout: Duration = .seconds(120)
+    ) {
+        self.baseURL = baseURL
+        self.sourceSystem = sourceSystem
+        self.applicationName = applicationName
+        self.applicationVersion = applicationVersion
+        self.requestTimeout = requestTimeout
+    }
+
+    /// The absolute URL of an API path such as `/messages`, without a query string.
+    func url(path: String) -> String {
+        var base = Substring(baseURL)
+        while base.hasSuffix("/") { base = base.dropLast() }
+        return path.hasPrefix("/") ? "\(base)\(path)" : "\(base)/\(path)"
+    }
+}

@@ -1,0 +1,54 @@
+import NIOCore
+import NIOHTTP1
+
+/// One call to the API, before the common headers and authorization are added.
+struct NHNRequest: Sendable {
+    var method: HTTPMethod
+    /// Path below the base URL, e.g. `/messages`.
+    var path: String
+    /// Query items in order; lists repeat the name (`HerIds=1&HerIds=2`).
+    var query: [(name: String, value: String)] = []
+    /// JSON body, sent with `Content-Type: application/json`.
+    var body: ByteBuffer?
+    var accept = "application/json"
+
+    /// `GET /messages`-style label for logs and reasons (no query: it may hold HER-Ids only, but
+    /// keep reasons short).
+    var label: String { "\(method.rawValue) \(path)" }
+
+    var queryString: String {
+        guard !query.isEmpty else { return "" }
+        return "?" + query.map { "\(Self.percentEncoded($0.name))=\(Self.percentEncoded($0.value))" }
+            .joined(separator: "&")
+    }
+
+    /// Percent-encodes everything but RFC 3986 unreserved characters.
+    static func percentEncoded(_ text: String) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+                UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = Array("0123456789ABCDEF".utf8)
+                out.unicodeScalars.append("%")
+                out.unicodeScalars.append(Unicode.Scalar(hex[Int(byte >> 4)]))
+                out.unicodeScalars.append(Unicode.Scalar(hex[Int(byte & 0x0F)]))
+            }
+        }
+        return out
+    }
+}
+
+/// What came back: status, headers and at most `NHNClient.maxResponseBodyBytes` of the body.
+struct NHNResponse: Sendable {
+    var status: Int
+    var headers: HTTPHeaders
+    var body: [UInt8]
+    /// The body was longer than the bound and was cut.
+    var bodyTruncated = false
+
+    var isSuccess: Bool { (200..<300).contains(status) }
+}

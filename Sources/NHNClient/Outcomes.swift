@@ -1,0 +1,60 @@
+import DropbridgeCore
+import Foundation
+
+/// The answer to `POST /messages`.
+public enum SendOutcome: Sendable, Equatable {
+    /// 2xx `{id}`: NHN took the message; `messageId` is the shipment id for status look-ups.
+    case accepted(messageId: String)
+    /// 400/403/404/413/415 and other 4xx: permanent.
+    case refused(httpStatus: Int, problem: JSONValue?, reason: String)
+    /// 423: hold the drop and alert an operator.
+    case locked(problem: JSONValue?, reason: String)
+    /// 401 twice (after one `credentialsRejected()` and retry).
+    case unauthorized(problem: JSONValue?, reason: String)
+    /// 408/429/5xx, connection errors, timeouts.
+    case transient(reason: String, retryAfter: Duration?, requestMayHaveArrived: Bool)
+
+    public init(_ failure: CallFailure) {
+        switch failure {
+        case .refused(let status, let problem, let reason):
+            self = .refused(httpStatus: status, problem: problem, reason: reason)
+        case .locked(let problem, let reason): self = .locked(problem: problem, reason: reason)
+        case .unauthorized(let problem, let reason): self = .unauthorized(problem: problem, reason: reason)
+        case .transient(let reason, let retryAfter, let arrived):
+            self = .transient(reason: reason, retryAfter: retryAfter, requestMayHaveArrived: arrived)
+        }
+    }
+
+    /// Classifies the final answer to `POST /messages` (after any 401 retry).
+    static func classify(_ response: NHNResponse, now: Date = Date()) -> SendOutcome {
+        let call = "POST /messages"
+        guard response.isSuccess else { return SendOutcome(CallFailure.classify(response, call: call, now: now)) }
+        if let id = shipmentId(in: response.body) { return .accepted(messageId: id) }
+        // NHN said yes but we cannot tell which message it is: the message is (probably) out,
+        // so it must not be treated as never sent.
+        return .transient(
+            reason: "NHN answered \(call) with HTTP \(response.status) but without a message id.",
+            retryAfter: nil, requestMayHaveArrived: true)
+    }
+
+    /// `{"id": "<guid>"}` (v3), or a bare JSON string (v2 style).
+    static func shipmentId(in body: [UInt8]) -> String? {
+        guard let json = try? JSONDecoder().decode(JSONValue.self, from: Data(body)) else { return nil }
+        let id = json["id"]?.stringValue ?? json.stringValue
+        guard let id, !id.isEmpty, id.count <= 200 else { return nil }
+        return id
+    }
+}
+
+/// The answer to a call that returns nothing the bridge needs (e.g. `PUT /mshconfigurations`).
+public enum CallOutcome: Sendable, Equatable {
+    case succeeded
+    case failed(CallFailure)
+}
+
+/// The answer to `GET /ping`.
+public enum PingOutcome: Sendable, Equatable {
+    /// 2xx; `timestampUtc` as NHN sent it, when it did.
+    case pong(timestampUtc: String?)
+    case failed(CallFailure)
+}

@@ -1,0 +1,25 @@
+import DropbridgeCore
+
+/// A business document to send with `POST /messages` (reference/nhn-edi2.md §3.2).
+public struct OutgoingMessage: Sendable {
+    /// Innermost HER-Id of the MsgHead sender.
+    public var senderHerId: Int
+    /// At least one.
+    public var receiverHerIds: [Int]
+    /// The raw UTF-8 XML (whole MsgHead, or a standalone AppRec); base64 is applied on sending.
+    public var document: [UInt8]
+    /// FinnKode 8279 value, `MsgInfo/Type/@V`, e.g. `DIALOG_HELSEFAGLIG`.
+    public var messageTypeIdentificator: String
+    public var transportMetadataOverrides: TransportMetadataOverrides?
+
+    public init(
+        senderHerId: Int, receiverHerIds: [Int], document: [UInt8], messageTypeIdentificator: String,
+        transportMetadataOverrides: TransportMetadataOverrides? = nil
+    ) {
+        self.senderHerId = senderHerId
+        self.receiverHerIds = receiverHerIds
+        self.document = document
+        self.messageTypeIdentificator = messageTypeIdentificator
+        self.transportMetadataOverrides = transportMetadataOverrides
+    }
+}

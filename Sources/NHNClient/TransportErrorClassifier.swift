@@ -1,0 +1,57 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// Turns an error thrown by the HTTP client into a transient failure, deciding whether the
+/// request may have reached NHN. Only failures that certainly happen before the first request
+/// byte is written count as "never arrived"; anything unknown is assumed to have arrived, because
+/// `POST /messages` is not idempotent and a wrong "never arrived" would send a duplicate blindly.
+enum TransportErrorClassifier {
+    static func classify(_ error: any Error, call: String) -> CallFailure {
+        let beforeSending = neverSent(error)
+        let reason: String
+        if beforeSending {
+            reason = "Could not reach NHN for \(call): \(describe(error))."
+        } else if isTimeout(error) {
+            reason = "NHN did not answer \(call) in time (\(describe(error))); the request may have arrived."
+        } else {
+            reason = "The connection to NHN broke during \(call) (\(describe(error))); the request may have arrived."
+        }
+        return .transient(reason: reason, retryAfter: nil, requestMayHaveArrived: !beforeSending)
+    }
+
+    /// True when the error can only happen before the request was written.
+    static func neverSent(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError {
+            return preSendClientErrors.contains(error)
+        }
+        if let error = error as? ChannelError, case .connectTimeout = error { return true }
+        if let error = error as? IOError {
+            return [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL, ETIMEDOUT].contains(error.errnoCode)
+        }
+        if error is SocketAddressError { return true }  // DNS / bad address
+        // NIOPosix's happy-eyeballs connector (not a declared dependency, so matched by name):
+        // every connection attempt failed, or DNS did.
+        let typeName = String(describing: type(of: error))
+        if typeName == "NIOConnectionError" { return true }
+        // NIOSSL handshake failures (certificate trouble) happen before any request byte.
+        if typeName.hasPrefix("NIOSSL"), "\(error)".contains("handshake") { return true }
+        return false
+    }
+
+    private static let preSendClientErrors: [HTTPClientError] = [
+        .invalidURL, .emptyHost, .missingSocketPath, .alreadyShutdown, .emptyScheme, .connectTimeout,
+        .socksHandshakeTimeout, .httpProxyHandshakeTimeout, .tlsHandshakeTimeout, .getConnectionFromPoolTimeout,
+        .invalidProxyResponse, .proxyAuthenticationRequired, .invalidLocalAddress,
+    ]
+
+    private static func isTimeout(_ error: any Error) -> Bool {
+        guard let error = error as? HTTPClientError else { return false }
+        return [.deadlineExceeded, .readTimeout, .writeTimeout].contains(error)
+    }
+
+    /// Short, single-line description of the error (never includes request bodies).
+    private static func describe(_ error: any Error) -> String {
+        ProblemSummary.clip("\(error)", max: 200)
+    }
+}

@@ -1,0 +1,141 @@
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// A loopback NHN EDI 2.0 (API v3) service that enforces the real service's rules, records
+/// what it accepted, and injects faults on request.
+public final class NHNSimulator: Sendable {
+    let state: SimulatorState
+    private let logger: Logger
+    private let inspector: any DocumentInspecting
+    private let background = Mutex<BackgroundServer?>(nil)
+
+    private struct BackgroundServer: Sendable {
+        let group: ServiceGroup
+        let task: Task<Void, Never>
+    }
+
+    public enum StartError: Error, Sendable {
+        /// The server stopped before it was listening (for example, the address was in use).
+        case notListening(String)
+    }
+
+    public init(settings: SimulatorSettings, logger: Logger) {
+        state = SimulatorState(settings: settings)
+        self.logger = logger
+        inspector = XMLCheckInspector()
+    }
+
+    // MARK: Running
+
+    /// Starts serving in the background; returns the bound port (useful with `port: 0`).
+    public func start(host: String = "127.0.0.1", port: Int = 0) async throws -> Int {
+        let (events, continuation) = AsyncStream<Result<Int, any Error>>.makeStream()
+        let application = makeApplication(host: host, port: port) { continuation.yield(.success($0)) }
+        let group = ServiceGroup(configuration: .init(services: [application], logger: logger))
+        let task = Task {
+            do {
+                try await group.run()
+            } catch {
+                continuation.yield(.failure(error))
+            }
+            continuation.finish()
+        }
+        for await event in events {
+            switch event {
+            case .success(let boundPort):
+                let previous = background.withLock { current in
+                    defer { current = BackgroundServer(group: group, task: task) }
+                    return current
+                }
+                if let previous { await Self.shutDown(previous) }
+                return boundPort
+            case .failure(let error):
+                throw StartError.notListening("\(error)")
+            }
+        }
+        throw StartError.notListening("the server stopped before it was listening")
+    }
+
+    /// Graceful stop of a server started with `start`: stops listening, lets requests finish.
+    public func stop() async {
+        guard let running = background.withLock({ current in defer { current = nil }; return current }) else { return }
+        await Self.shutDown(running)
+    }
+
+    private static func shutDown(_ server: BackgroundServer) async {
+        await server.group.triggerGracefulShutdown()
+        await server.task.value
+    }
+
+    /// Serves in the foreground until graceful shutdown (inside a `ServiceGroup`) or task
+    /// cancellation. `onListening` gets the bound port. For `dropbridge simulate`.
+    public func run(
+        host: String = "127.0.0.1", port: Int, onListening: @escaping @Sendable (Int) -> Void = { _ in }
+    ) async throws {
+        try await makeApplication(host: host, port: port, onListening: onListening).run()
+    }
+
+    // MARK: Inspection and steering
+
+    public func setFaults(_ faults: FaultSettings) async {
+        await state.setFaults(faults)
+    }
+
+    public func faults() async -> FaultSettings {
+        await state.faults
+    }
+
+    /// Every accepted message, in arrival order.
+    public func receivedMessages() async -> [ReceivedMessage] {
+        await state.receivedMessages()
+    }
+
+    /// How many accepted messages carried this MsgId.
+    public func count(msgId: String) async -> Int {
+        await state.count(msgId: msgId)
+    }
+
+    /// Forgets received messages and restores the fault settings from start-up.
+    public func reset() async {
+        await state.reset()
+    }
+
+    // MARK: Assembly
+
+    func makeRouter() -> Router<SimulatorRequestContext> {
+        let router = Router(context: SimulatorRequestContext.self)
+        router.add(middleware: ProblemDetailsMiddleware())
+
+        // NHN API routes: faults first (a failing proxy answers before the service looks at
+        // anything), then, later, authentication, then NHN's header rules.
+        let nhn = router.group()
+            .add(middleware: FaultInjectionMiddleware(state: state))
+            .add(middleware: NHNHeadersMiddleware())
+        PingRoute.register(on: nhn)
+        MessagesRoutes(state: state, inspector: inspector).register(on: nhn)
+
+        InspectionRoutes(state: state).register(on: router.group("_sim"))
+        return router
+    }
+
+    private func makeApplication(
+        host: String, port: Int, onListening: @escaping @Sendable (Int) -> Void
+    ) -> some ApplicationProtocol {
+        let logger = logger
+        return Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(host, port: port), serverName: "dropbridge-nhn-simulator"),
+            onServerRunning: { channel in
+                guard let boundPort = channel.localAddress?.port else {
+                    logger.error("Simulator is running but its port is unknown")
+                    return
+                }
+                logger.info("NHN simulator listening", metadata: ["host": "\(host)", "port": "\(boundPort)"])
+                onListening(boundPort)
+            },
+            logger: logger)
+    }
+}

@@ -1,0 +1,106 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import DropbridgeCore
+import Hummingbird
+
+/// `POST /messages` (reference nhn-edi2.md §3.2). Status, notifications and AppRec routes
+/// will join this file's neighbours later.
+struct MessagesRoutes: Sendable {
+    let state: SimulatorState
+    let inspector: any DocumentInspecting
+
+    func register(on group: RouterGroup<SimulatorRequestContext>) {
+        group.post("messages") { request, context in
+            try await send(request, context: context)
+        }
+    }
+
+    func send(_ request: Request, context: SimulatorRequestContext) async throws -> Response {
+        try RequestBodyReader.requireJSON(request)
+        let settings = state.settings
+        let body = try await RequestBodyReader.collect(request, limit: settings.maxRequestBytes)
+        let message = try SendMessageRequest.parse(body)
+
+        guard settings.ownHerIds.contains(message.senderHerId) else {
+            throw NHNProblem(
+                status: .forbidden, errorCode: .herIdNotAuthorised,
+                detail: "The caller acts for HER-id \(message.senderHerId), which its authorisation does not cover.")
+        }
+        let document = try decodeDocument(message.businessDocument)
+        let msgId = try check(document: document, against: message)
+
+        let accepted = ReceivedMessage(
+            id: UUID().uuidString.lowercased(),
+            senderHerId: message.senderHerId,
+            receiverHerIds: message.receiverHerIds,
+            messageTypeIdentificator: message.messageTypeIdentificator,
+            msgId: msgId,
+            document: document.text,
+            sourceSystem: request.headers[NHNHeadersMiddleware.sourceSystem].map(trimmed) ?? "",
+            applicationName: message.applicationName,
+            applicationVersion: message.applicationVersion,
+            receivedAt: Date())
+        await state.record(accepted)
+        context.logger.info(
+            "Accepted message",
+            metadata: ["id": "\(accepted.id)", "senderHerId": "\(accepted.senderHerId)", "msgId": "\(msgId ?? "-")"])
+
+        if await state.shouldResetAfterAccept() {
+            context.logger.debug("Fault: dropping the connection after accepting the message")
+            throw await ConnectionDropper.drop(context.channel)
+        }
+        return JSONResponse.make(status: .accepted, ["id": accepted.id])
+    }
+
+    /// The business document as bytes and text: base64 that decodes to UTF-8.
+    private func decodeDocument(_ base64: String) throws(NHNProblem) -> (bytes: [UInt8], text: String) {
+        guard let data = Data(base64Encoded: base64) else {
+            throw .validation(
+                "businessDocument is not valid base64.", errors: ["businessDocument: not valid base64"])
+        }
+        let bytes = [UInt8](data)
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw .validation(
+                "The business document is not UTF-8.", errors: ["businessDocument: the XML must be UTF-8"])
+        }
+        return (bytes, text)
+    }
+
+    /// Checks the document against the metadata; returns its MsgId (or AppRec Id).
+    private func check(document: (bytes: [UInt8], text: String), against message: SendMessageRequest) throws(NHNProblem) -> String? {
+        switch inspector.inspect(document.bytes) {
+        case .malformed(let errors):
+            let described = errors.map { "businessDocument: \($0.description)" }
+            throw .validation(
+                "The business document is not well-formed XML: \(errors.first?.description ?? "parse error").",
+                errors: described.isEmpty ? ["businessDocument: not well-formed XML"] : described)
+        case .msgHead(let head):
+            var errors: [String] = []
+            if head.messageType != message.messageTypeIdentificator {
+                errors.append(
+                    "messageTypeIdentificator: '\(message.messageTypeIdentificator)' does not match the document's MsgInfo/Type '\(head.messageType ?? "")'")
+            }
+            if head.senderHerId != message.senderHerId {
+                let inDocument = head.senderHerId.map(String.init) ?? "none"
+                errors.append(
+                    "senderHerId: \(message.senderHerId) does not match the document's sender HER-id (\(inDocument))")
+            }
+            guard errors.isEmpty else {
+                throw .validation("The metadata does not match the business document.", errors: errors)
+            }
+            return head.msgId
+        case .appRec(let appRec):
+            guard message.receiverHerIds.count == 1 else {
+                throw .validation(
+                    "An AppRec has exactly one receiver.",
+                    errors: ["receiverHerIds: an AppRec must have exactly one receiver"])
+            }
+            return appRec.id
+        case .other:
+            return nil
+        }
+    }
+}

@@ -1,0 +1,66 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Everything the simulator remembers between requests. One actor so routes, the fault
+/// injector and the inspection API never see a half-updated picture.
+actor SimulatorState {
+    let settings: SimulatorSettings
+    private(set) var faults: FaultSettings
+    private var dice: FaultDice
+    private var messages: [ReceivedMessage] = []
+
+    init(settings: SimulatorSettings) {
+        self.settings = settings
+        faults = settings.faults
+        dice = FaultDice(seed: settings.faults.seed)
+    }
+
+    // MARK: Faults
+
+    /// Replaces the fault settings; a new seed restarts the deterministic sequence.
+    func setFaults(_ newFaults: FaultSettings) {
+        faults = newFaults
+        dice = FaultDice(seed: newFaults.seed)
+    }
+
+    func decideFault() -> FaultDecision {
+        faults.decide(using: &dice)
+    }
+
+    func shouldResetAfterAccept() -> Bool {
+        dice.happens(rate: faults.resetAfterAcceptRate)
+    }
+
+    // MARK: Messages
+
+    func record(_ message: ReceivedMessage) {
+        messages.append(message)
+    }
+
+    func receivedMessages(msgId: String? = nil) -> [ReceivedMessage] {
+        guard let msgId else { return messages }
+        return messages.filter { $0.msgId == msgId }
+    }
+
+    func count(msgId: String) -> Int {
+        messages.reduce(0) { $0 + ($1.msgId == msgId ? 1 : 0) }
+    }
+
+    /// How often each MsgId arrived; documents without a MsgId are not counted.
+    func countsByMsgId() -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for message in messages {
+            if let msgId = message.msgId { counts[msgId, default: 0] += 1 }
+        }
+        return counts
+    }
+
+    /// Forgets every message and restores the fault settings the simulator started with.
+    func reset() {
+        messages.removeAll()
+        setFaults(settings.faults)
+    }
+}

@@ -1,0 +1,148 @@
+import CLibXML2
+import DropbridgeCore
+
+/// What one safe parse produced. Owns `doc` until `release()` or hand-over.
+struct ParseOutcome {
+    enum State {
+        /// A `<!DOCTYPE` was met and parsing stopped there, before any declaration inside it.
+        case doctypeRefused(line: Int?, column: Int?)
+        case notWellFormed([LineError])
+        case parsed(OwnedDocument)
+    }
+
+    var state: State
+}
+
+/// An xmlDoc freed when the last reference goes.
+final class OwnedDocument {
+    let doc: xmlDocPtr
+    /// Start-tag columns for schema diagnostics (see DiagnosticCollector).
+    let elementColumns: [UnsafeMutableRawPointer: Int]
+
+    init(doc: xmlDocPtr, elementColumns: [UnsafeMutableRawPointer: Int]) {
+        self.doc = doc
+        self.elementColumns = elementColumns
+    }
+
+    deinit { xmlFreeDoc(doc) }
+
+    var root: xmlNodePtr? { xmlDocGetRootElement(doc) }
+}
+
+/// Parses untrusted bytes with libxml2 on a private parser context: no network, no DTD, no
+/// entity substitution, and any DOCTYPE stops the parser before its internal subset is read.
+enum SafeParser {
+    static func parse(_ bytes: [UInt8], recordColumns: Bool) -> ParseOutcome {
+        LibXML.ensureReady()
+        guard bytes.count <= Int(Int32.max), let ctxt = xmlNewParserCtxt() else {
+            return ParseOutcome(state: .notWellFormed([LineError(message: "the XML parser could not be started")]))
+        }
+        defer { xmlFreeParserCtxt(ctxt) }
+
+        let collector = DiagnosticCollector()
+        collector.recordsColumns = recordColumns
+        installHooks(on: ctxt, collector: collector)
+
+        let doc: xmlDocPtr? = withThreadErrors(into: collector) {
+            bytes.withUnsafeBufferPointer { buffer in
+                buffer.baseAddress.flatMap { base in
+                    base.withMemoryRebound(to: CChar.self, capacity: buffer.count) { chars in
+                        xmlCtxtReadMemory(ctxt, chars, Int32(buffer.count), nil, nil, LibXML.untrustedParseOptions)
+                    }
+                }
+            }
+        }
+
+        if let doctype = collector.doctypeLocation {
+            if let doc { xmlFreeDoc(doc) }
+            return ParseOutcome(state: .doctypeRefused(line: doctype.line, column: doctype.column))
+        }
+        // A namespace error (e.g. an undeclared prefix) leaves wellFormed set; it still means the
+        // document cannot be interpreted, so it is refused like any other well-formedness error.
+        guard let doc, ctxt.pointee.wellFormed != 0, ctxt.pointee.nsWellFormed != 0 else {
+            if let doc { xmlFreeDoc(doc) }
+            var errors = collector.reportedErrors
+            if errors.isEmpty { errors = [LineError(message: "the document is not well-formed XML")] }
+            return ParseOutcome(state: .notWellFormed(errors))
+        }
+        return ParseOutcome(state: .parsed(OwnedDocument(doc: doc, elementColumns: collector.elementColumns)))
+    }
+
+    private static func installHooks(on ctxt: xmlParserCtxtPtr, collector: DiagnosticCollector) {
+        ctxt.pointee._private = collector.opaque
+        guard let sax = ctxt.pointee.sax else { return }
+        // libxml2 passes ctxt->userData (the context itself) to these callbacks.
+        sax.pointee.serror = { userData, error in
+            guard let error, let collector = SafeParser.collectorOfContext(userData) else { return }
+            collector.record(UnsafePointer(error))
+        }
+        sax.pointee.internalSubset = { userData, _, _, _ in SafeParser.stopAtDoctype(userData) }
+        sax.pointee.externalSubset = { userData, _, _, _ in SafeParser.stopAtDoctype(userData) }
+        sax.pointee.resolveEntity = { _, _, _ in nil }
+        sax.pointee.startElementNs = { userData, localName, prefix, uri, nsCount, namespaces, attrCount, defaulted, attributes in
+            xmlSAX2StartElementNs(userData, localName, prefix, uri, nsCount, namespaces, attrCount, defaulted, attributes)
+            SafeParser.recordStartTagColumn(userData)
+        }
+    }
+
+    fileprivate static func collectorOfContext(_ userData: UnsafeMutableRawPointer?) -> DiagnosticCollector? {
+        guard let userData else { return nil }
+        let ctxt = userData.assumingMemoryBound(to: xmlParserCtxt.self)
+        return DiagnosticCollector.from(ctxt.pointee._private)
+    }
+
+    fileprivate static func stopAtDoctype(_ userData: UnsafeMutableRawPointer?) {
+        guard let userData else { return }
+        let ctxt = userData.assumingMemoryBound(to: xmlParserCtxt.self)
+        if let collector = collectorOfContext(userData), collector.doctypeLocation == nil {
+            let input = ctxt.pointee.input?.pointee
+            collector.doctypeLocation = (input.map { Int($0.line) }, nil)
+        }
+        xmlStopParser(ctxt)
+    }
+
+    /// Remembers the column of the `<` that opened the element just created. At this callback
+    /// the input sits at the end of the start tag; `<` cannot occur inside a tag, so the nearest
+    /// `<` before it is the tag's start.
+    fileprivate static func recordStartTagColumn(_ userData: UnsafeMutableRawPointer?) {
+        guard let userData else { return }
+        let ctxt = userData.assumingMemoryBound(to: xmlParserCtxt.self)
+        guard let collector = collectorOfContext(userData), collector.recordsColumns,
+              let node = ctxt.pointee.node, let input = ctxt.pointee.input,
+              let base = input.pointee.base, let cur = input.pointee.cur, cur >= base
+        else { return }
+        var lt = cur
+        while lt > base, lt.pointee != UInt8(ascii: "<") { lt -= 1 }
+        guard lt.pointee == UInt8(ascii: "<") else { return }
+
+        func characters(from start: UnsafePointer<xmlChar>, to end: UnsafePointer<xmlChar>) -> Int {
+            var count = 0
+            var p = start
+            while p < end {
+                if p.pointee & 0xC0 != 0x80 { count += 1 }
+                p += 1
+            }
+            return count
+        }
+
+        var newlineInTag = false
+        var p = lt
+        while p < cur {
+            if p.pointee == 0x0A { newlineInTag = true; break }
+            p += 1
+        }
+        let column: Int?
+        if !newlineInTag {
+            column = Int(input.pointee.col) - characters(from: lt, to: cur)
+        } else {
+            var lineStart = lt
+            while lineStart > base, (lineStart - 1).pointee != 0x0A { lineStart -= 1 }
+            let atDocumentStart = lineStart == base && input.pointee.consumed == 0
+            let startsLine = lineStart > base || atDocumentStart
+            column = startsLine ? characters(from: lineStart, to: lt) + 1 : nil
+        }
+        if let column, column > 0 {
+            collector.elementColumns[UnsafeMutableRawPointer(node)] = column
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import CLibXML2
+import DropbridgeCore
+
+/// A document that passed the safe parse, ready to send.
+public struct CheckedDocument: Sendable, Equatable {
+    /// Bytes to send: UTF-8 without BOM. Re-encoded (declaration saying UTF-8) when the input
+    /// was not UTF-8; otherwise the input bytes minus any BOM.
+    public var utf8: [UInt8]
+    /// e.g. "ISO-8859-1" when re-encoded; nil when the input already was UTF-8.
+    public var originalEncoding: String?
+    public var rootName: String
+    public var rootNamespace: String?
+    /// Set when the root is `{msghead}MsgHead`.
+    public var msgHead: MsgHeadInfo?
+    /// Set when the root is `AppRec` in either AppRec namespace.
+    public var appRec: AppRecInfo?
+
+    public init(
+        utf8: [UInt8], originalEncoding: String? = nil, rootName: String, rootNamespace: String?,
+        msgHead: MsgHeadInfo? = nil, appRec: AppRecInfo? = nil
+    ) {
+        self.utf8 = utf8
+        self.originalEncoding = originalEncoding
+        self.rootName = rootName
+        self.rootNamespace = rootNamespace
+        self.msgHead = msgHead
+        self.appRec = appRec
+    }
+}
+
+/// The outcome of `XMLValidator.check`.
+public struct XMLCheckResult: Sendable, Equatable {
+    /// nil when the bytes were refused before or during parsing.
+    public var document: CheckedDocument?
+    /// nil when the document may be sent.
+    public var failure: DropFailure?
+    public var isValid: Bool { failure == nil }
+
+    public init(document: CheckedDocument?, failure: DropFailure?) {
+        self.document = document
+        self.failure = failure
+    }
+}
+
+/// Checks a dropped XML document the way the bridge does before sending: size, safe parse
+/// (DOCTYPE refused), encoding, root namespace, schema. Safe to use from many threads at once.
+public struct XMLValidator: Sendable {
+    public let schemas: SchemaSet?
+    public let requireSchema: Bool
+    public let maxBytes: Int
+
+    public init(schemas: SchemaSet?, requireSchema: Bool, maxBytes: Int = 35_000_000) {
+        self.schemas = schemas
+        self.requireSchema = requireSchema
+        self.maxBytes = maxBytes
+    }
+
+    /// Never crashes on input; every refusal is a `DropFailure` with one operator sentence.
+    public func check(_ bytes: [UInt8]) -> XMLCheckResult {
+        if bytes.count > maxBytes {
+            return refused(.reading, "the XML file is \(bytes.count) bytes, over the limit of \(maxBytes) bytes")
+        }
+        if bytes.isEmpty { return refused(.validation, "the XML file is empty") }
+
+        let parsed: OwnedDocument
+        switch SafeParser.parse(bytes, recordColumns: schemas != nil).state {
+        case let .doctypeRefused(line, column):
+            return refused(.validation, Refusal.doctype, [LineError(line: line, column: column, message: Refusal.doctypeDetail)])
+        case let .notWellFormed(errors):
+            return refused(.validation, "the XML file is not well-formed", errors)
+        case let .parsed(document):
+            parsed = document
+        }
+        guard let root = parsed.root, let rootName = DocumentTree.localName(root) else {
+            return refused(.validation, "the XML file has no root element")
+        }
+        let rootNamespace = DocumentTree.namespaceURI(root)
+
+        var document = CheckedDocument(
+            utf8: DocumentEncoding.droppingUTF8BOM(bytes), rootName: rootName, rootNamespace: rootNamespace,
+            msgHead: MessageExtraction.msgHead(root: root), appRec: MessageExtraction.appRec(root: root))
+
+        if let encoding = DocumentEncoding.nonUTF8Encoding(of: bytes, doc: parsed.doc) {
+            if DocumentEncoding.containsSignature(root) {
+                return XMLCheckResult(document: document, failure: DropFailure(
+                    stage: .validation,
+                    reason: "the document is in \(encoding) and carries an XML signature; a signed document that is not UTF-8 cannot be re-encoded without breaking its signature"))
+            }
+            guard let utf8 = DocumentEncoding.reencodedAsUTF8(parsed.doc) else {
+                return XMLCheckResult(document: nil, failure: DropFailure(
+                    stage: .validation, reason: "the document in \(encoding) could not be re-encoded as UTF-8"))
+            }
+            document.utf8 = utf8
+            document.originalEncoding = encoding
+        }
+
+        if let failure = schemaFailure(parsed, rootName: rootName, rootNamespace: rootNamespace) {
+            return XMLCheckResult(document: document, failure: failure)
+        }
+        return XMLCheckResult(document: document, failure: nil)
+    }
+
+    private func schemaFailure(_ parsed: OwnedDocument, rootName: String, rootNamespace: String?) -> DropFailure? {
+        guard let namespace = rootNamespace, let schemas, schemas.namespaces.contains(namespace) else {
+            guard requireSchema else { return nil }
+            let reason = rootNamespace.map {
+                "the root element \(rootName) is in namespace \($0), for which no schema is configured"
+            } ?? "the root element \(rootName) has no namespace, so no schema can validate it"
+            return DropFailure(stage: .validation, reason: reason)
+        }
+        let errors = SchemaValidation.errors(in: parsed, against: schemas)
+        guard !errors.isEmpty else { return nil }
+        return DropFailure(stage: .validation, reason: "the XML file does not validate against the schema", errors: errors)
+    }
+
+    private func refused(_ stage: FailureStage, _ reason: String, _ errors: [LineError] = []) -> XMLCheckResult {
+        XMLCheckResult(document: nil, failure: DropFailure(stage: stage, reason: reason, errors: errors))
+    }
+}
+
+enum Refusal {
+    static let doctype =
+        "the XML file has a <!DOCTYPE declaration, which is refused (it is the door for external entities, entity expansion and DTD fetches; no KITH message has one)"
+    static let doctypeDetail = "DOCTYPE declarations are not allowed; the parser stopped here without reading it"
+}
+
+/// Validates one parsed document against the compiled set with its own validation context.
+enum SchemaValidation {
+    static func errors(in parsed: OwnedDocument, against schemas: SchemaSet) -> [LineError] {
+        let collector = DiagnosticCollector()
+        collector.elementColumns = parsed.elementColumns
+        let result: Int32 = withThreadErrors(into: collector) {
+            guard let context = xmlSchemaNewValidCtxt(schemas.schema) else { return -1 }
+            defer { xmlSchemaFreeValidCtxt(context) }
+            xmlSchemaSetValidStructuredErrors(context, collectorErrorSink, collector.opaque)
+            return xmlSchemaValidateDoc(context, parsed.doc)
+        }
+        let errors = collector.reportedErrors
+        if result != 0 && errors.isEmpty {
+            return [LineError(message: result < 0
+                ? "the schema validator failed internally (libxml2 code \(result))"
+                : "the document does not validate (libxml2 gave no detail)")]
+        }
+        return errors
+    }
+}

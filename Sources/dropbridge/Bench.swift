@@ -1,0 +1,1 @@
+struct Bench { var drops: Int; func run() async throws { print("{}") } }

@@ -1,0 +1,165 @@
+import ArgumentParser
+import Bridge
+import DropbridgeCore
+import Foundation
+import Ledger
+import Logging
+import ServiceLifecycle
+import Simulator
+
+/// `dropbridge demo`: the simulator and the bridge on loopback in `./demo`, seeded with the
+/// project's sample drops; prints what moved where.
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Run the simulator and the bridge in DIR with the sample drops; print what moved where.")
+
+    @Option(help: "Folder to run in (created if missing).")
+    var dir: String = "demo"
+
+    @Option(help: "Stop after this many seconds (default: run until Ctrl-C).")
+    var seconds: Double?
+
+    @Option(help: "The project's samples folder (default: found beside the project).")
+    var samples: String?
+
+    @Option(help: "Log level of the bridge's own log (on standard error).")
+    var logLevel: Logger.Level = .warning
+
+    func run() async throws {
+        LogSetup.bootstrap(level: logLevel)
+        let logger = Logger(label: "dropbridge")
+        let root = URL(fileURLWithPath: dir).standardizedFileURL.path
+        let samplesDirectory: String
+        do {
+            samplesDirectory = try DemoSetup.samplesDirectory(given: samples)
+        } catch {
+            printError("\(error)")
+            throw ExitCode(ExitStatus.unavailable)
+        }
+
+        let simulator = NHNSimulator(
+            settings: SimulatorSettings(
+                ownHerIds: Set(DemoSetup.ownHerIds), counterpartyHerIds: Set(DemoSetup.counterpartyHerIds)),
+            logger: Logger(label: "dropbridge.simulator"))
+        let port = try await simulator.start()
+
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let configFile = root + "/dropbridge.yaml"
+        try DemoSetup.configYAML(root: root, port: port).write(toFile: configFile, atomically: true, encoding: .utf8)
+        try DemoSeeder.copySchemas(from: samplesDirectory + "/schemas", to: root + "/schemas")
+        let settings = try await loadConfig(configFile)
+        let runtime: BridgeRuntime
+        do {
+            runtime = try BridgeRuntime(config: settings, authorizer: authorizer(for: settings, file: configFile), logger: logger)
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            printError("dropbridge cannot start: \(error)")
+            throw ExitCode(ExitStatus.unavailable)
+        }
+
+        print("dropbridge demo in \(root)")
+        print("  simulator (NHN EDI 2.0 v3) on http://127.0.0.1:\(port) — inspect it at /_sim/messages")
+        print("  config written to \(configFile)")
+        let seeded = try DemoSeeder.seed(from: samplesDirectory + "/outbox", into: settings.folders.outbox)
+        print("  seeded \(seeded.count) drops into \(settings.folders.outbox); drop more there while it runs")
+        print("")
+
+        let reporter = DemoReporter(ledger: runtime.ledger, root: root, expected: Set(seeded), seconds: seconds)
+        try await runtime.run(logger: logger, companions: [reporter])
+        await simulator.stop()
+
+        let outcome = await reporter.summary()
+        print("")
+        print("\(outcome.sent) sent, \(outcome.failed) failed, \(outcome.pending) still pending")
+        if seconds != nil && outcome.missing > 0 {
+            printError("\(outcome.missing) seeded drop(s) did not reach sent/ or failed/ in time")
+            throw ExitCode(ExitStatus.software)
+        }
+    }
+}
+
+/// Copies the sample drops into the outbox the way a careful producer does: each file written
+/// under a dot-name and renamed in, the XML first and the sidecar (the commit marker) last.
+enum DemoSeeder {
+    static func seed(from samples: String, into outbox: String) throws -> [String] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: samples).filter { !$0.hasPrefix(".") }.sorted()
+        let ordered = names.filter { !$0.hasSuffix(".json") } + names.filter { $0.hasSuffix(".json") }
+        var drops = Set<String>()
+        for name in ordered {
+            let data = try Data(contentsOf: URL(fileURLWithPath: samples + "/" + name))
+            let temp = outbox + "/." + name + ".seeding"
+            try data.write(to: URL(fileURLWithPath: temp))
+            guard rename(temp, outbox + "/" + name) == 0 else { throw DemoError("cannot seed \(name)") }
+            drops.insert(dropName(of: name))
+        }
+        return drops.sorted()
+    }
+
+    static func dropName(of file: String) -> String {
+        for suffix in [".apprec.json", ".xml.gz", ".xml", ".json"] where file.hasSuffix(suffix) {
+            return String(file.dropLast(suffix.count))
+        }
+        return file
+    }
+
+    static func copySchemas(from source: String, to target: String) throws {
+        try? FileManager.default.removeItem(atPath: target)
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        for name in try FileManager.default.contentsOfDirectory(atPath: source) where name.hasSuffix(".xsd") {
+            try FileManager.default.copyItem(atPath: source + "/" + name, toPath: target + "/" + name)
+        }
+    }
+}
+
+/// Prints each drop as it is filed, and ends the demo after `seconds`.
+actor DemoReporter: Service {
+    let ledger: Ledger
+    let root: String
+    let expected: Set<String>
+    let seconds: Double?
+    private var lastId: Int64 = 0
+    private var sent = 0
+    private var failed = 0
+    private var seenExpected = Set<String>()
+
+    init(ledger: Ledger, root: String, expected: Set<String>, seconds: Double?) {
+        self.ledger = ledger
+        self.root = root
+        self.expected = expected
+        self.seconds = seconds
+    }
+
+    func run() async throws {
+        let deadline = seconds.map { ContinuousClock.now + .seconds($0) }
+        while !Task.isShuttingDownGracefully {
+            report()
+            if let deadline, ContinuousClock.now >= deadline { return }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    private func report() {
+        guard let drops = try? ledger.filed(afterId: lastId) else { return }
+        for drop in drops {
+            lastId = max(lastId, drop.id ?? 0)
+            if expected.contains(drop.originalName) { seenExpected.insert(drop.originalName) }
+            if drop.state == .accepted {
+                sent += 1
+                print("  \(drop.name)  →  sent/  and receipts/\(drop.name).sent.json  (messageId \(drop.messageId ?? "?"))")
+            } else {
+                failed += 1
+                let failure = drop.failure
+                print("  \(drop.name)  →  failed/ [\(failure?.stage.rawValue ?? "?")] \(failure?.reason ?? "")")
+            }
+        }
+        fflush(stdout)
+    }
+
+    func summary() -> (sent: Int, failed: Int, pending: Int, missing: Int) {
+        report()
+        let pending = (try? ledger.unfinished().count) ?? 0
+        return (sent, failed, pending, expected.subtracting(seenExpected).count)
+    }
+}

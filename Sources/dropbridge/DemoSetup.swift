@@ -1,0 +1,60 @@
+import Foundation
+
+/// The embedded default the demo runs: who is who in the simulated health network, where the
+/// project's samples are, and the configuration the demo writes for `status`/`retry`.
+enum DemoSetup {
+    /// The demo bridge acts for this HER-id (the samples' sender).
+    static let ownHerIds = [8143060]
+    /// Known foreign receivers in the samples.
+    static let counterpartyHerIds = [8094866, 8143025]
+
+    /// Finds the project's `samples/` folder: given, or in the working directory, or beside
+    /// the executable's build folder (`.build/debug/dropbridge` → `samples/`).
+    static func samplesDirectory(given: String?) throws -> String {
+        if let given { return given }
+        var candidates = [FileManager.default.currentDirectoryPath + "/samples"]
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            candidates.append(url.appendingPathComponent("samples").path)
+            url.deleteLastPathComponent()
+        }
+        for candidate in candidates where FileManager.default.fileExists(atPath: candidate + "/outbox") {
+            return candidate
+        }
+        throw DemoError("cannot find the project's samples/ folder; run from the project folder or pass --samples DIR")
+    }
+
+    static func configYAML(root: String, port: Int) -> String {
+        """
+        # Written by `dropbridge demo`: the bridge against the in-process simulator.
+        # `dropbridge status --config \(root)/dropbridge.yaml` works while the demo runs.
+        root: \(root)
+        fileMode: "0640"
+        outbox:
+          sidecar: required
+          settleMilliseconds: 200
+          orphanSeconds: 15
+          rescanSeconds: 2
+          inotify: auto
+          maxBytes: 35000000
+        schemas:
+          directory: \(root)/schemas
+          require: true
+        nhn:
+          enabled: true
+          baseURL: http://127.0.0.1:\(port)
+          sourceSystem: "dropbridge demo"
+          senderHerId: \(ownHerIds[0])
+          herIds: [\(ownHerIds.map(String.init).joined(separator: ", "))]
+          receive: "off"
+          maxBackoffSeconds: 5
+        helseid:
+          enabled: false   # loopback simulator only; the real NHN always needs HelseID
+        """ + "\n"
+    }
+}
+
+struct DemoError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Bridge
+import DropbridgeCore
+import Foundation
+import Ledger
+
+/// `dropbridge status --config FILE [--json]`: what waits where, and for how long.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Folder counts and oldest ages, and the ledger's summary.")
+
+    @Option(help: "Configuration file.")
+    var config: String
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    struct FolderStatus: Codable {
+        var files: Int
+        var oldestAgeSeconds: Double?
+    }
+
+    struct Report: Codable {
+        var folders: [String: FolderStatus]
+        var ledger: Ledger.Summary
+        var oldestUnfinishedAgeSeconds: Double?
+    }
+
+    func run() async throws {
+        let settings = try await loadConfig(config)
+        let ledger: Ledger
+        do {
+            ledger = try Ledger(path: settings.stateDirectory + "/ledger.sqlite")
+        } catch {
+            printError("cannot open the ledger in \(settings.stateDirectory): \(error)")
+            throw ExitCode(ExitStatus.unavailable)
+        }
+        let now = Date().timeIntervalSince1970
+        var folders: [String: FolderStatus] = [:]
+        for (key, path) in settings.folders.all + [("work", settings.stateDirectory + "/work")] {
+            folders[key] = Self.folderStatus(path, now: now)
+        }
+        let summary = try ledger.summary()
+        let report = Report(
+            folders: folders, ledger: summary,
+            oldestUnfinishedAgeSeconds: summary.oldestUnfinishedClaimedAt.map { now - $0 })
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            return
+        }
+        print("folders:")
+        for (key, status) in folders.sorted(by: { $0.key < $1.key }) {
+            let age = status.oldestAgeSeconds.map { ", oldest \(Self.age($0))" } ?? ""
+            print("  \(key.padding(toLength: 9, withPad: " ", startingAt: 0)) \(status.files) file(s)\(age)")
+        }
+        print("ledger:")
+        for (state, count) in summary.byState.sorted(by: { $0.key < $1.key }) {
+            print("  \(state.padding(toLength: 9, withPad: " ", startingAt: 0)) \(count)")
+        }
+        print("  unfinished \(summary.unfinished)\(report.oldestUnfinishedAgeSeconds.map { ", oldest \(Self.age($0))" } ?? "")")
+        if summary.possibleDuplicates > 0 {
+            print("  possible duplicates sent: \(summary.possibleDuplicates) (a send was interrupted before its answer)")
+        }
+        for held in summary.held {
+            print("  HELD \(held.name): \(held.reason ?? "no reason recorded") — needs an operator")
+        }
+    }
+
+    static func folderStatus(_ path: String, now: Double) -> FolderStatus {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        var oldest: Double?
+        var count = 0
+        for name in names where !name.hasPrefix(".") {
+            count += 1
+            if let date = (try? FileManager.default.attributesOfItem(atPath: path + "/" + name))?[.modificationDate] as? Date {
+                let age = now - date.timeIntervalSince1970
+                oldest = max(oldest ?? age, age)
+            }
+        }
+        return FolderStatus(files: count, oldestAgeSeconds: oldest)
+    }
+
+    static func age(_ seconds: Double) -> String {
+        switch seconds {
+        case ..<120: "\(Int(seconds)) s"
+        case ..<7200: "\(Int(seconds / 60)) min"
+        default: "\(Int(seconds / 3600)) h"
+        }
+    }
+}

@@ -1,0 +1,494 @@
+import AsyncHTTPClient
+import Auth
+import DropbridgeCore
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+import XCTest
+
+@testable import NHNClient
+
+// MARK: - Request body
+
+final class NHNMessageBodyTests: XCTestCase {
+    private func encode(_ message: OutgoingMessage, name: String = "dropbridge", version: String = "1.0") throws
+        -> [String: Any]
+    {
+        let buffer = MessageBodyEncoder.encode(message, applicationName: name, applicationVersion: version)
+        let object = try JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))
+        return try XCTUnwrap(object as? [String: Any])
+    }
+
+    private func message(_ document: [UInt8], type: String = "DIALOG_HELSEFAGLIG") -> OutgoingMessage {
+        OutgoingMessage(
+            senderHerId: 8_143_060, receiverHerIds: [8_094_866, 42], document: document,
+            messageTypeIdentificator: type)
+    }
+
+    func testBodyHasExactlyTheDocumentedFieldsWhenNoOverrides() throws {
+        let xml = Array(#"<?xml version="1.0" encoding="UTF-8"?><MsgHead>Æøå</MsgHead>"#.utf8)
+        let json = try encode(message(xml))
+        XCTAssertEqual(
+            Set(json.keys),
+            [
+                "senderHerId", "receiverHerIds", "businessDocument", "contentType", "contentTransferEncoding",
+                "messageTypeIdentificator", "applicationName", "applicationVersion",
+            ])
+        XCTAssertEqual(json["senderHerId"] as? Int, 8_143_060)
+        XCTAssertEqual(json["receiverHerIds"] as? [Int], [8_094_866, 42])
+        XCTAssertEqual(json["contentType"] as? String, "application/xml")
+        XCTAssertEqual(json["contentTransferEncoding"] as? String, "base64")
+        XCTAssertEqual(json["messageTypeIdentificator"] as? String, "DIALOG_HELSEFAGLIG")
+        XCTAssertEqual(json["applicationName"] as? String, "dropbridge")
+        XCTAssertEqual(json["applicationVersion"] as? String, "1.0")
+        let decoded = try XCTUnwrap(Data(base64Encoded: try XCTUnwrap(json["businessDocument"] as? String)))
+        XCTAssertEqual(Array(decoded), xml)
+    }
+
+    func testBase64MatchesFoundationForEveryRemainderAndAllByteValues() throws {
+        var random = SystemRandomNumberGenerator()
+        for length in [0, 1, 2, 3, 4, 5, 6, 255, 256, 257, 4096, 65_537] {
+            let document = length == 256 ? (0...255).map { UInt8($0) } : (0..<length).map { _ in UInt8.random(in: 0...255, using: &random) }
+            var buffer = ByteBuffer()
+            Base64Writer.write(document, into: &buffer)
+            XCTAssertEqual(String(buffer: buffer), Data(document).base64EncodedString(), "length \(length)")
+            XCTAssertEqual(buffer.readableBytes, Base64Writer.encodedLength(of: length))
+        }
+    }
+
+    func testStringFieldsAreEscaped() throws {
+        let tricky = "A\"B\\C\nD\rE\tF\u{01}G\u{1F}H/Æøå😀"
+        let json = try encode(message([1, 2, 3], type: tricky), name: "na\"me", version: "v\\1")
+        XCTAssertEqual(json["messageTypeIdentificator"] as? String, tricky)
+        XCTAssertEqual(json["applicationName"] as? String, "na\"me")
+        XCTAssertEqual(json["applicationVersion"] as? String, "v\\1")
+    }
+
+    func testOverridesCarryOnlyTheKeysThatAreSet() throws {
+        var overrides = TransportMetadataOverrides()
+        overrides.cpaId = "cpa-1"
+        overrides.service = "Svc\"x"
+        overrides.compressPayload = false
+        var outgoing = message([60, 97, 47, 62])
+        outgoing.transportMetadataOverrides = overrides
+        let json = try encode(outgoing)
+        let sent = try XCTUnwrap(json["transportMetadataOverrides"] as? [String: Any])
+        XCTAssertEqual(Set(sent.keys), ["cpaId", "service", "compressPayload"])
+        XCTAssertEqual(sent["cpaId"] as? String, "cpa-1")
+        XCTAssertEqual(sent["service"] as? String, "Svc\"x")
+        XCTAssertEqual(sent["compressPayload"] as? Bool, false)
+    }
+
+    func testEmptyOverridesAreLeftOut() throws {
+        var outgoing = message([1])
+        outgoing.transportMetadataOverrides = TransportMetadataOverrides()
+        XCTAssertNil(try encode(outgoing)["transportMetadataOverrides"])
+    }
+
+    func testLargeDocumentIsWrittenWithoutGrowingTheBuffer() throws {
+        let document = [UInt8](repeating: 0x41, count: 3_000_001)
+        let buffer = MessageBodyEncoder.encode(message(document), applicationName: "a", applicationVersion: "b")
+        // Pre-sized: one allocation (NIO rounds it to a power of two), never regrown.
+        XCTAssertLessThanOrEqual(buffer.capacity, 2 * buffer.readableBytes)
+        XCTAssertGreaterThan(buffer.readableBytes, Base64Writer.encodedLength(of: document.count))
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any])
+        let base64 = try XCTUnwrap(json["businessDocument"] as? String)
+        XCTAssertEqual(Data(base64Encoded: base64).map(Array.init), document)
+    }
+
+    func testConfigurationsBody() throws {
+        let body = NHNClient.configurationsBody(herIds: [1, 22])
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])
+        let configurations = try XCTUnwrap(json["configurations"] as? [[String: Any]])
+        XCTAssertEqual(configurations.count, 2)
+        XCTAssertEqual(configurations[1]["herId"] as? Int, 22)
+        XCTAssertEqual(configurations[0]["receiveNotificationChannel"] as? String, "Api")
+        XCTAssertEqual(configurations[0]["receiveRefusedMessageNotices"] as? Bool, true)
+    }
+}
+
+// MARK: - Classification of answers
+
+final class NHNClassificationTests: XCTestCase {
+    private let now = Date(timeIntervalSince1970: 1_784_000_000)
+
+    private func response(_ status: Int, _ headers: [(String, String)] = [], _ body: String = "") -> NHNResponse {
+        NHNResponse(status: status, headers: HTTPHeaders(headers), body: Array(body.utf8))
+    }
+
+    private let problem = #"""
+        {"type":"about:blank","title":"Validation failed","status":400,"detail":"senderHerId is not registered",
+         "errorCode":1001,"requestId":"req-77","validationErrors":["receiverHerIds must not be empty"]}
+        """#
+
+    func testAcceptedWithId() {
+        XCTAssertEqual(
+            SendOutcome.classify(response(202, [("Content-Type", "application/json")], #"{"id":"3f2a-guid"}"#)),
+            .accepted(messageId: "3f2a-guid"))
+    }
+
+    func testAcceptedWithoutIdIsTransientAndMayHaveArrived() {
+        guard case .transient(_, nil, true) = SendOutcome.classify(response(202, [], "")) else {
+            return XCTFail("expected transient after a 202 without id")
+        }
+    }
+
+    func testRefusalKeepsProblemAndNamesCodeAndRequestId() throws {
+        let outcome = SendOutcome.classify(response(400, [("Content-Type", "application/problem+json")], problem))
+        guard case .refused(400, let problem?, let reason) = outcome else { return XCTFail("\(outcome)") }
+        XCTAssertEqual(problem["errorCode"]?.intValue, 1001)
+        for part in ["400", "Validation failed", "senderHerId is not registered", "errorCode 1001", "req-77",
+            "receiverHerIds must not be empty"]
+        {
+            XCTAssertTrue(reason.contains(part), "\(reason) lacks \(part)")
+        }
+    }
+
+    func testOtherClientErrorsArePermanentRefusals() {
+        for status in [403, 404, 409, 413, 415] {
+            let outcome = SendOutcome.classify(response(status, [("Content-Type", "application/json")], problem))
+            guard case .refused(status, .some, let reason) = outcome else { return XCTFail("\(status): \(outcome)") }
+            XCTAssertTrue(reason.contains("HTTP \(status)"), reason)
+        }
+    }
+
+    func testLockedIsItsOwnOutcome() {
+        let body = #"{"title":"Locked","errorCode":1210,"requestId":"r1"}"#
+        guard case .locked(let problem?, let reason) = SendOutcome.classify(response(423, [], body)) else {
+            return XCTFail("expected locked")
+        }
+        XCTAssertEqual(problem["errorCode"]?.intValue, 1210)
+        XCTAssertTrue(reason.contains("1210"), reason)
+    }
+
+    func testUnauthorizedNamesTheChallengeError() {
+        let outcome = SendOutcome.classify(
+            response(401, [("WWW-Authenticate", #"DPoP error="invalid_token", error_description="The token expired""#)]))
+        guard case .unauthorized(nil, let reason) = outcome else { return XCTFail("\(outcome)") }
+        XCTAssertTrue(reason.contains("invalid_token (The token expired)"), reason)
+    }
+
+    func testTooManyRequestsWithRetryAfterSeconds() {
+        let outcome = SendOutcome.classify(response(429, [("Retry-After", "30")]), now: now)
+        XCTAssertEqual(outcome, .transient(reason: outcome.reasonForTest, retryAfter: .seconds(30), requestMayHaveArrived: false))
+    }
+
+    func testServiceUnavailableWithRetryAfterDate() throws {
+        let date = "Tue, 14 Jul 2026 03:35:20 GMT"  // now + 120 s
+        XCTAssertEqual(now.addingTimeInterval(120), RetryAfter.httpDate(date))
+        let outcome = SendOutcome.classify(response(503, [("Retry-After", date)]), now: now)
+        guard case .transient(_, .seconds(120)?, true) = outcome else { return XCTFail("\(outcome)") }
+    }
+
+    func testRetryAfterIsCappedAndPastDatesMeanNow() {
+        XCTAssertEqual(RetryAfter.parse("999999999999999999999999", now: now), .seconds(3600))
+        XCTAssertEqual(RetryAfter.parse("86400", now: now), .seconds(3600))
+        XCTAssertEqual(RetryAfter.parse("Thu, 01 Jan 1970 00:00:00 GMT", now: now), .zero)
+        XCTAssertEqual(RetryAfter.parse("Tuesday, 14-Jul-26 03:35:20 GMT", now: now), .seconds(120))
+        XCTAssertNil(RetryAfter.parse("soon", now: now))
+        XCTAssertNil(RetryAfter.parse("-5", now: now))
+    }
+
+    func testServerErrorsAreTransientAndMayHaveArrived() {
+        for status in [500, 502, 503, 504] {
+            guard case .transient(let reason, nil, true) = SendOutcome.classify(response(status)) else {
+                return XCTFail("\(status)")
+            }
+            XCTAssertTrue(reason.contains("HTTP \(status)"), reason)
+        }
+        guard case .transient(_, nil, false) = SendOutcome.classify(response(408)) else { return XCTFail("408") }
+    }
+
+    func testNonJSONErrorBodyGivesNoProblem() {
+        let outcome = SendOutcome.classify(response(400, [("Content-Type", "text/html")], "<html>bad</html>"))
+        guard case .refused(400, nil, let reason) = outcome else { return XCTFail("\(outcome)") }
+        XCTAssertFalse(reason.contains("<html>"), reason)
+    }
+
+    func testTruncatedErrorBodyGivesNoProblem() {
+        var truncated = response(400, [("Content-Type", "application/json")], #"{"title":"x"}"#)
+        truncated.bodyTruncated = true
+        guard case .refused(400, nil, _) = SendOutcome.classify(truncated) else { return XCTFail() }
+    }
+
+    func testConnectionRefusedClassifiesAsNeverSent() {
+        XCTAssertTrue(TransportErrorClassifier.neverSent(HTTPClientError.connectTimeout))
+        XCTAssertTrue(TransportErrorClassifier.neverSent(IOError(errnoCode: ECONNREFUSED, reason: "connect")))
+        XCTAssertFalse(TransportErrorClassifier.neverSent(HTTPClientError.deadlineExceeded))
+        XCTAssertFalse(TransportErrorClassifier.neverSent(HTTPClientError.remoteConnectionClosed))
+        XCTAssertFalse(TransportErrorClassifier.neverSent(IOError(errnoCode: ECONNRESET, reason: "read")))
+    }
+}
+
+extension SendOutcome {
+    fileprivate var reasonForTest: String {
+        switch self {
+        case .accepted: ""
+        case .refused(_, _, let reason), .locked(_, let reason), .unauthorized(_, let reason),
+            .transient(let reason, _, _):
+            reason
+        }
+    }
+}
+
+// MARK: - Over the wire, against a scripted loopback responder
+
+/// A tiny HTTP/1.1 server on 127.0.0.1 that answers requests from a script, in order, and records
+/// what it received. A `nil` reply never answers (for timeouts).
+final class ScriptedResponder: Sendable {
+    struct Reply: Sendable {
+        var status: Int
+        var headers: [(String, String)] = [("Content-Type", "application/json")]
+        var body = ""
+    }
+
+    struct Received: Sendable {
+        var method: String
+        var uri: String
+        var headers: [(String, String)]
+        var body: [UInt8]
+
+        func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
+    }
+
+    private struct State {
+        var replies: [Reply?]
+        var received: [Received] = []
+    }
+
+    private let state: Mutex<State>
+    private let channel: Mutex<(any Channel)?> = Mutex(nil)
+
+    init(replies: [Reply?]) { state = Mutex(State(replies: replies)) }
+
+    var received: [Received] { state.withLock { $0.received } }
+
+    /// Starts listening and returns the base URL.
+    func start() async throws -> String {
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(Handler(responder: self))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        channel.withLock { $0 = server }
+        return "http://127.0.0.1:\(server.localAddress?.port ?? 0)"
+    }
+
+    func stop() async {
+        let server = channel.withLock { $0 }
+        try? await server?.close()
+    }
+
+    fileprivate func record(_ request: Received) -> Reply? {
+        state.withLock { state in
+            state.received.append(request)
+            return state.replies.isEmpty ? Reply(status: 599) : state.replies.removeFirst()
+        }
+    }
+
+    private final class Handler: ChannelInboundHandler {
+        typealias InboundIn = HTTPServerRequestPart
+        typealias OutboundOut = HTTPServerResponsePart
+        let responder: ScriptedResponder
+        var head: HTTPRequestHead?
+        var body: [UInt8] = []
+
+        init(responder: ScriptedResponder) { self.responder = responder }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch unwrapInboundIn(data) {
+            case .head(let head):
+                self.head = head
+                body = []
+            case .body(let chunk):
+                body.append(contentsOf: chunk.readableBytesView)
+            case .end:
+                guard let head else { return }
+                let received = Received(
+                    method: head.method.rawValue, uri: head.uri, headers: head.headers.map { ($0.name, $0.value) },
+                    body: body)
+                guard let reply = responder.record(received) else { return }  // hang
+                var headers = HTTPHeaders(reply.headers)
+                headers.replaceOrAdd(name: "Content-Length", value: "\(reply.body.utf8.count)")
+                let responseHead = HTTPResponseHead(
+                    version: .http1_1, status: HTTPResponseStatus(statusCode: reply.status), headers: headers)
+                context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
+                context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: reply.body)))), promise: nil)
+                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            }
+        }
+    }
+}
+
+/// Records what the client asked of it.
+final class RecordingAuthorizer: RequestAuthorizer {
+    private let calls = Mutex<(authorized: [(String, String)], rejected: Int)>(([], 0))
+    var authorized: [(method: String, url: String)] { calls.withLock { $0.authorized.map { ($0.0, $0.1) } } }
+    var rejections: Int { calls.withLock { $0.rejected } }
+
+    func authorize(_ request: inout HTTPClientRequest, method: String, url: String) async throws {
+        let count = calls.withLock { state in
+            state.authorized.append((method, url))
+            return state.authorized.count
+        }
+        request.headers.replaceOrAdd(name: "Authorization", value: "DPoP token-\(count)")
+    }
+
+    func credentialsRejected() async { calls.withLock { $0.rejected += 1 } }
+}
+
+final class NHNClientWireTests: XCTestCase {
+    private var httpClient: HTTPClient!
+
+    override func setUp() {
+        httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+    }
+
+    override func tearDown() async throws {
+        try await httpClient.shutdown()
+    }
+
+    private func client(_ baseURL: String, _ authorizer: any RequestAuthorizer, timeout: Duration = .seconds(10))
+        -> NHNClient
+    {
+        NHNClient(
+            endpoint: NHNEndpoint(
+                baseURL: baseURL + "/", sourceSystem: "dropbridge-test, v0", applicationName: "dropbridge",
+                applicationVersion: "0.1", requestTimeout: timeout),
+            httpClient: httpClient, authorizer: authorizer, logger: Logger(label: "test"))
+    }
+
+    private let outgoing = OutgoingMessage(
+        senderHerId: 1, receiverHerIds: [2], document: Array("<MsgHead/>".utf8), messageTypeIdentificator: "DIALOG_NOTAT")
+
+    func testAcceptedSendCarriesHeadersAndAuthorization() async throws {
+        let server = ScriptedResponder(replies: [.init(status: 202, body: #"{"id":"m-1"}"#)])
+        let base = try await server.start()
+        let authorizer = RecordingAuthorizer()
+        let outcome = await client(base, authorizer).sendMessage(outgoing)
+        await server.stop()
+
+        XCTAssertEqual(outcome, .accepted(messageId: "m-1"))
+        let request = try XCTUnwrap(server.received.first)
+        XCTAssertEqual(request.method, "POST")
+        XCTAssertEqual(request.uri, "/messages")
+        XCTAssertEqual(request.header("api-version"), "3")
+        XCTAssertEqual(request.header("nhn-source-system"), "dropbridge-test, v0")
+        XCTAssertEqual(request.header("Accept"), "application/json")
+        XCTAssertEqual(request.header("Content-Type"), "application/json")
+        XCTAssertEqual(request.header("Authorization"), "DPoP token-1")
+        XCTAssertEqual(authorizer.authorized.map(\.method), ["POST"])
+        XCTAssertEqual(authorizer.authorized.map(\.url), [base + "/messages"])
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any])
+        XCTAssertEqual(json["businessDocument"] as? String, Data("<MsgHead/>".utf8).base64EncodedString())
+    }
+
+    func testOne401IsRetriedWithRenewedCredentials() async throws {
+        let server = ScriptedResponder(replies: [
+            .init(status: 401, headers: [("WWW-Authenticate", #"DPoP error="invalid_token""#)]),
+            .init(status: 202, body: #"{"id":"m-2"}"#),
+        ])
+        let base = try await server.start()
+        let authorizer = RecordingAuthorizer()
+        let outcome = await client(base, authorizer).sendMessage(outgoing)
+        await server.stop()
+
+        XCTAssertEqual(outcome, .accepted(messageId: "m-2"))
+        XCTAssertEqual(authorizer.rejections, 1)
+        XCTAssertEqual(server.received.map { $0.header("Authorization") }, ["DPoP token-1", "DPoP token-2"])
+        XCTAssertEqual(server.received[0].body, server.received[1].body)
+    }
+
+    func testTwo401sAreUnauthorizedWithoutAThirdTry() async throws {
+        let challenge = ScriptedResponder.Reply(
+            status: 401, headers: [("WWW-Authenticate", #"DPoP error="invalid_dpop_proof""#)])
+        let server = ScriptedResponder(replies: [challenge, challenge, .init(status: 202, body: #"{"id":"x"}"#)])
+        let base = try await server.start()
+        let authorizer = RecordingAuthorizer()
+        let outcome = await client(base, authorizer).sendMessage(outgoing)
+        await server.stop()
+
+        guard case .unauthorized(_, let reason) = outcome else { return XCTFail("\(outcome)") }
+        XCTAssertTrue(reason.contains("invalid_dpop_proof"), reason)
+        XCTAssertEqual(server.received.count, 2)
+        XCTAssertEqual(authorizer.rejections, 1)
+    }
+
+    func testLockedOverTheWire() async throws {
+        let server = ScriptedResponder(replies: [
+            .init(status: 423, headers: [("Content-Type", "application/problem+json")], body: #"{"errorCode":1210}"#)
+        ])
+        let base = try await server.start()
+        let outcome = await client(base, NoAuthorization()).sendMessage(outgoing)
+        await server.stop()
+        guard case .locked(let problem?, _) = outcome else { return XCTFail("\(outcome)") }
+        XCTAssertEqual(problem["errorCode"]?.intValue, 1210)
+    }
+
+    func testNoAnswerInTimeIsTransientAndMayHaveArrived() async throws {
+        let server = ScriptedResponder(replies: [nil])
+        let base = try await server.start()
+        let started = ContinuousClock.now
+        let outcome = await client(base, NoAuthorization(), timeout: .milliseconds(300)).sendMessage(outgoing)
+        await server.stop()
+        guard case .transient(_, nil, true) = outcome else { return XCTFail("\(outcome)") }
+        XCTAssertLessThan(ContinuousClock.now - started, .seconds(5))
+    }
+
+    func testConnectionRefusedIsTransientAndNeverArrived() async throws {
+        // Bind a port, then close it, so nothing listens there.
+        let probe = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = probe.localAddress?.port ?? 1
+        try await probe.close()
+
+        let outcome = await client("http://127.0.0.1:\(port)", NoAuthorization(), timeout: .seconds(2))
+            .sendMessage(outgoing)
+        guard case .transient(let reason, nil, false) = outcome else { return XCTFail("\(outcome)") }
+        XCTAssertTrue(reason.contains("Could not reach NHN"), reason)
+    }
+
+    func testAuthorizerFailureIsTransientAndNeverArrived() async throws {
+        struct TokenServiceDown: Error {}
+        struct FailingAuthorizer: RequestAuthorizer {
+            func authorize(_ request: inout HTTPClientRequest, method: String, url: String) async throws {
+                throw TokenServiceDown()
+            }
+            func credentialsRejected() async {}
+        }
+        let server = ScriptedResponder(replies: [])
+        let base = try await server.start()
+        let outcome = await client(base, FailingAuthorizer()).sendMessage(outgoing)
+        await server.stop()
+        guard case .transient(_, nil, false) = outcome else { return XCTFail("\(outcome)") }
+        XCTAssertTrue(server.received.isEmpty)
+    }
+
+    func testPingAndRegisterConfigurations() async throws {
+        let server = ScriptedResponder(replies: [
+            .init(status: 200, body: #"{"response":"Pong","timestampUtc":"2026-01-01T00:00:00Z"}"#),
+            .init(status: 204),
+            .init(status: 400, headers: [("Content-Type", "application/problem+json")], body: #"{"title":"Bad","errorCode":1001}"#),
+        ])
+        let base = try await server.start()
+        let nhn = client(base, NoAuthorization())
+        let ping = await nhn.ping()
+        let registered = await nhn.registerConfigurations(herIds: [5])
+        let refused = await nhn.registerConfigurations(herIds: [6])
+        await server.stop()
+
+        XCTAssertEqual(ping, .pong(timestampUtc: "2026-01-01T00:00:00Z"))
+        XCTAssertEqual(registered, .succeeded)
+        guard case .failed(.refused(400, _, _)) = refused else { return XCTFail("\(refused)") }
+        XCTAssertEqual(server.received.map(\.method), ["GET", "PUT", "PUT"])
+        XCTAssertEqual(server.received.map(\.uri), ["/ping", "/mshconfigurations", "/mshconfigurations"])
+        XCTAssertNil(server.received[0].header("Content-Type"))
+    }
+}

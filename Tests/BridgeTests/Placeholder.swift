@@ -1,0 +1,2 @@
+import XCTest
+final class BridgeTestsPlaceholder: XCTestCase { func testNothing() {} }
