@@ -140,9 +140,10 @@ let package = Package(
         .testTarget(
             name: "BridgeTests",
             dependencies: [
-                "Bridge", "Simulator", "DropbridgeCore", "XMLCheck", "DropFolder", "Ledger", "NHNClient",
+                "Bridge", "Simulator", "DropbridgeCore", "XMLCheck", "DropFolder", "Ledger", "NHNClient", "Auth",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -88,7 +88,9 @@ public struct BridgeRuntime: Sendable {
 
     /// Runs until SIGTERM/SIGINT, then shuts down gracefully. `companions` run beside the
     /// bridge (the demo's simulator and timer); when one of them returns, everything stops.
-    public func run(logger: Logger, companions: [any Service] = []) async throws {
+    public func run(
+        logger: Logger, companions: [any Service] = [], signals: [UnixSignal] = [.sigterm, .sigint]
+    ) async throws {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: outbox)]
         for companion in companions {
             services.append(.init(service: companion, successTerminationBehavior: .gracefullyShutdownGroup))
@@ -96,7 +98,7 @@ public struct BridgeRuntime: Sendable {
         let group = ServiceGroup(
             configuration: .init(
                 services: services,
-                gracefulShutdownSignals: [.sigterm, .sigint],
+                gracefulShutdownSignals: signals,
                 cancellationSignals: [],
                 logger: logger))
         do {

@@ -154,7 +154,7 @@ actor DemoReporter: Service {
                 print("  \(drop.name)  →  failed/ [\(failure?.stage.rawValue ?? "?")] \(failure?.reason ?? "")")
             }
         }
-        fflush(stdout)
+        fflush(nil)
     }
 
     func summary() -> (sent: Int, failed: Int, pending: Int, missing: Int) {

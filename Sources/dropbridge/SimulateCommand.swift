@@ -34,7 +34,7 @@ struct SimulateCommand: AsyncParsableCommand {
             logger: logger)
         let service = SimulatorService(simulator: simulator, host: host, port: port) { bound in
             print("simulator listening on http://\(host):\(bound)")
-            fflush(stdout)
+            fflush(nil)
         }
         let group = ServiceGroup(
             configuration: .init(

@@ -72,11 +72,11 @@ struct MessagesRoutes: Sendable {
     /// Checks the document against the metadata; returns its MsgId (or AppRec Id).
     private func check(document: (bytes: [UInt8], text: String), against message: SendMessageRequest) throws(NHNProblem) -> String? {
         switch inspector.inspect(document.bytes) {
-        case .malformed(let errors):
-            let described = errors.map { "businessDocument: \($0.description)" }
+        case .refused(let reason, let errors):
+            let located = errors.map { "businessDocument: \($0.description)" }
             throw .validation(
-                "The business document is not well-formed XML: \(errors.first?.description ?? "parse error").",
-                errors: described.isEmpty ? ["businessDocument: not well-formed XML"] : described)
+                "The business document was refused: \(reason)" + (errors.first.map { " (\($0.description))" } ?? "") + ".",
+                errors: located.isEmpty ? ["businessDocument: \(reason)"] : located)
         case .msgHead(let head):
             var errors: [String] = []
             if head.messageType != message.messageTypeIdentificator {

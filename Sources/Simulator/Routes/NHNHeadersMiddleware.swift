@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 
 /// The headers NHN requires on every API call (reference nhn-edi2.md §1). Authentication

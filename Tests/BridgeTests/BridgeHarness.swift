@@ -1,0 +1,151 @@
+import Auth
+import Bridge
+import DropbridgeCore
+import Foundation
+import Ledger
+import Logging
+import ServiceLifecycle
+import Simulator
+import XCTest
+
+/// A bridge in a temp folder against the in-process simulator over real loopback HTTP.
+final class BridgeHarness: @unchecked Sendable {
+    static let projectDirectory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let samples = projectDirectory + "/samples"
+
+    let root: String
+    let simulator: NHNSimulator
+    let port: Int
+    var config: BridgeConfig
+    private var runtime: BridgeRuntime?
+    private var runTask: Task<Void, any Error>?
+    private var stopSwitch: StopSwitch?
+
+    init(faults: FaultSettings = FaultSettings(), configure: (inout BridgeConfig) -> Void = { _ in }) async throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("dropbridge-test-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        simulator = NHNSimulator(
+            settings: SimulatorSettings(ownHerIds: [8143060], counterpartyHerIds: [8094866, 8143025], faults: faults),
+            logger: Logger(label: "test.simulator"))
+        port = try await simulator.start()
+        var config = BridgeConfig(root: root)
+        config.schemas.directory = Self.samples + "/schemas"
+        config.nhn.baseURL = "http://127.0.0.1:\(port)"
+        config.nhn.senderHerId = 8143060
+        config.nhn.receive = .off
+        config.nhn.maxBackoffSeconds = 0.5
+        config.helseID.enabled = false
+        config.outbox.settleMilliseconds = 100
+        config.outbox.rescanSeconds = 0.5
+        config.outbox.orphanSeconds = 2
+        configure(&config)
+        self.config = config
+    }
+
+    func start() throws {
+        let runtime = try BridgeRuntime(config: config, authorizer: NoAuthorization(), logger: Logger(label: "test.bridge"))
+        let stopSwitch = StopSwitch()
+        self.runtime = runtime
+        self.stopSwitch = stopSwitch
+        runTask = Task { try await runtime.run(logger: Logger(label: "test.group"), companions: [stopSwitch], signals: []) }
+    }
+
+    /// Graceful stop, waiting for the bridge to finish.
+    func stop() async throws {
+        await stopSwitch?.flip()
+        try await runTask?.value
+        runTask = nil
+    }
+
+    func shutdown() async {
+        try? await stop()
+        await simulator.stop()
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    var ledger: Ledger { runtime!.ledger }
+
+    // MARK: Dropping
+
+    /// Drops like a careful producer: each file written under a dot-name and renamed in, the
+    /// XML first, the sidecar last.
+    func drop(_ name: String, xml: [UInt8]?, xmlSuffix: String = ".xml", sidecar: String?) throws {
+        if let xml { try put(Data(xml), as: name + xmlSuffix) }
+        if let sidecar { try put(Data(sidecar.utf8), as: name + ".json") }
+    }
+
+    func dropSample(_ sample: String, as name: String? = nil) throws {
+        let base = Self.samples + "/outbox/" + sample
+        let xml = try Data(contentsOf: URL(fileURLWithPath: base + ".xml"))
+        let sidecar = try String(contentsOfFile: base + ".json", encoding: .utf8)
+        try drop(name ?? sample, xml: [UInt8](xml), sidecar: sidecar)
+    }
+
+    func put(_ data: Data, as file: String) throws {
+        let temp = config.folders.outbox + "/." + file + ".tmp"
+        try data.write(to: URL(fileURLWithPath: temp))
+        guard rename(temp, config.folders.outbox + "/" + file) == 0 else { throw CocoaError(.fileWriteUnknown) }
+    }
+
+    // MARK: Looking
+
+    func files(in folder: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+    }
+
+    func errorReport(_ name: String) throws -> ErrorReport {
+        let data = try Data(contentsOf: URL(fileURLWithPath: config.folders.failed + "/" + name + ".error.json"))
+        return try JSONDecoder().decode(ErrorReport.self, from: data)
+    }
+
+    func sentReceipt(_ name: String) throws -> SentReceipt {
+        let data = try Data(contentsOf: URL(fileURLWithPath: config.folders.receipts + "/" + name + ".sent.json"))
+        return try JSONDecoder().decode(SentReceipt.self, from: data)
+    }
+
+    /// Waits until `condition` holds, failing the test after `timeout`.
+    func waitUntil(
+        _ what: String, timeout: Duration = .seconds(20), file: StaticString = #filePath, line: UInt = #line,
+        _ condition: () async throws -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        XCTFail("timed out waiting until \(what)", file: file, line: line)
+        throw CancellationError()
+    }
+
+    func waitUntilFiled(_ name: String, in folder: String, timeout: Duration = .seconds(20), file: StaticString = #filePath, line: UInt = #line) async throws {
+        let marker = folder == config.folders.failed ? folder + "/" + name + ".error.json" : config.folders.receipts + "/" + name + ".sent.json"
+        try await waitUntil("\(name) is in \(folder)", timeout: timeout, file: file, line: line) {
+            let filed = try ledger.drop(named: name)?.filedAt != nil
+            return filed && FileManager.default.fileExists(atPath: marker)
+        }
+    }
+}
+
+/// Ends the service group when flipped (a graceful stop, as SIGTERM would).
+actor StopSwitch: Service {
+    private var flipped = false
+    private var waiter: CheckedContinuation<Void, Never>?
+
+    func run() async throws {
+        if flipped { return }
+        await withGracefulShutdownHandler {
+            await withCheckedContinuation { continuation in
+                if flipped { continuation.resume() } else { waiter = continuation }
+            }
+        } onGracefulShutdown: {
+            Task { await self.flip() }
+        }
+    }
+
+    func flip() {
+        flipped = true
+        waiter?.resume()
+        waiter = nil
+    }
+}

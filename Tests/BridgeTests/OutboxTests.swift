@@ -1,0 +1,215 @@
+import DropbridgeCore
+import Foundation
+import Ledger
+import Simulator
+import XCTest
+
+/// The outbox end to end: real folders, real inotify, real libxml2, real SQLite, real HTTP.
+final class OutboxTests: XCTestCase {
+    static func msgHead(msgId: String, sender: Int = 8143060, receiver: Int = 8094866) throws -> [UInt8] {
+        let template = try String(contentsOfFile: BridgeHarness.samples + "/outbox/01-dialog-helsefaglig.xml", encoding: .utf8)
+        var text = template.replacingOccurrences(of: "6f1b2c3d-0001-4a00-9000-000000000001", with: msgId)
+        text = text.replacingOccurrences(of: "<Id>8143060</Id>", with: "<Id>\(sender)</Id>")
+        text = text.replacingOccurrences(of: "<Id>8094866</Id>", with: "<Id>\(receiver)</Id>")
+        return Array(text.utf8)
+    }
+
+    func testSamplesEndInSentOrFailedWithReasons() async throws {
+        let harness = try await BridgeHarness()
+        defer { Task { await harness.shutdown() } }
+        try harness.start()
+        let samples = try FileManager.default.contentsOfDirectory(atPath: BridgeHarness.samples + "/outbox")
+            .filter { $0.hasSuffix(".xml") }.map { String($0.dropLast(4)) }.sorted()
+        XCTAssertGreaterThanOrEqual(samples.count, 8)
+        for sample in samples { try harness.dropSample(sample) }
+
+        for sample in samples {
+            let expectFailure = sample.contains("broken")
+            try await harness.waitUntilFiled(sample, in: expectFailure ? harness.config.folders.failed : harness.config.folders.sent)
+            if expectFailure {
+                let report = try harness.errorReport(sample)
+                XCTAssertEqual(report.stage, .validation, sample)
+                XCTAssertFalse(report.reason.isEmpty)
+                XCTAssertTrue(FileManager.default.fileExists(atPath: harness.config.folders.failed + "/" + sample + ".xml"))
+                XCTAssertTrue(FileManager.default.fileExists(atPath: harness.config.folders.failed + "/" + sample + ".json"))
+            } else {
+                let receipt = try harness.sentReceipt(sample)
+                XCTAssertEqual(receipt.name, sample)
+                XCTAssertEqual(receipt.channel, "nhn")
+                XCTAssertEqual(receipt.senderHerId, 8143060)
+                XCTAssertFalse(receipt.messageId.isEmpty)
+                XCTAssertNotNil(receipt.msgId)
+                let observed1 = await harness.simulator.count(msgId: receipt.msgId ?? "")
+                XCTAssertEqual(observed1, 1, sample)
+                // sent/ keeps the bytes exactly as dropped.
+                let dropped = try Data(contentsOf: URL(fileURLWithPath: BridgeHarness.samples + "/outbox/" + sample + ".xml"))
+                let kept = try Data(contentsOf: URL(fileURLWithPath: harness.config.folders.sent + "/" + sample + ".xml"))
+                XCTAssertEqual(dropped, kept)
+            }
+        }
+        // Nothing of /etc/passwd went anywhere.
+        let passwdLine = try String(contentsOfFile: "/etc/passwd", encoding: .utf8).split(separator: "\n").first.map(String.init) ?? "root:x:0:0"
+        for message in await harness.simulator.receivedMessages() {
+            XCTAssertFalse(message.document.contains(passwdLine))
+        }
+        for file in harness.files(in: harness.config.folders.failed) where file.hasSuffix(".error.json") {
+            let text = try String(contentsOfFile: harness.config.folders.failed + "/" + file, encoding: .utf8)
+            XCTAssertFalse(text.contains(passwdLine), file)
+        }
+        // The Latin-1 sample was sent as UTF-8 with its declaration updated.
+        let latin = await harness.simulator.receivedMessages().first { $0.document.contains("Troms") }
+        XCTAssertNotNil(latin)
+        XCTAssertTrue(latin?.document.contains("Tromsø") ?? false)
+        XCTAssertFalse(harness.files(in: harness.config.folders.outbox).contains { !$0.hasPrefix(".") })
+        XCTAssertEqual(harness.files(in: harness.config.stateDirectory + "/work"), [])
+    }
+
+    func testBothArrivalOrdersAndNameReuse() async throws {
+        let harness = try await BridgeHarness()
+        defer { Task { await harness.shutdown() } }
+        try harness.start()
+        // Sidecar first, then the XML.
+        try harness.drop("sidecar-first", xml: nil, sidecar: #"{"receiverHerIds":[8094866]}"#)
+        try await Task.sleep(for: .milliseconds(300))
+        try harness.drop("sidecar-first", xml: try Self.msgHead(msgId: "order-1"), sidecar: nil)
+        try await harness.waitUntilFiled("sidecar-first", in: harness.config.folders.sent)
+        // The same NAME again: the second drop is known as NAME~2 everywhere.
+        try harness.drop("sidecar-first", xml: try Self.msgHead(msgId: "order-2"), sidecar: #"{"receiverHerIds":[8094866]}"#)
+        try await harness.waitUntilFiled("sidecar-first~2", in: harness.config.folders.sent)
+        XCTAssertEqual(try harness.sentReceipt("sidecar-first~2").msgId, "order-2")
+        XCTAssertEqual(try harness.sentReceipt("sidecar-first").msgId, "order-1")
+    }
+
+    func testOrphansGoToFailedAfterTheTimeout() async throws {
+        let harness = try await BridgeHarness()
+        defer { Task { await harness.shutdown() } }
+        try harness.start()
+        try harness.drop("lonely-xml", xml: try Self.msgHead(msgId: "orphan-1"), sidecar: nil)
+        try harness.drop("lonely-sidecar", xml: nil, sidecar: #"{"receiverHerIds":[8094866]}"#)
+        try await harness.waitUntilFiled("lonely-xml", in: harness.config.folders.failed)
+        try await harness.waitUntilFiled("lonely-sidecar", in: harness.config.folders.failed)
+        XCTAssertEqual(try harness.errorReport("lonely-xml").stage, .pairing)
+        XCTAssertEqual(try harness.errorReport("lonely-sidecar").stage, .pairing)
+        let observed2 = await harness.simulator.receivedMessages().count
+        XCTAssertEqual(observed2, 0)
+    }
+
+    func testUnsafeFilesAreRefusedAndTheDaemonGoesOn() async throws {
+        let harness = try await BridgeHarness()
+        defer { Task { await harness.shutdown() } }
+        try harness.start()
+        let outbox = harness.config.folders.outbox
+        // A FIFO must never block the daemon; a symlink is never followed.
+        XCTAssertEqual(mkfifo(outbox + "/fifo.xml", 0o644), 0)
+        try harness.put(Data(#"{"receiverHerIds":[8094866]}"#.utf8), as: "fifo.json")
+        XCTAssertEqual(symlink("/etc/passwd", outbox + "/link.xml"), 0)
+        try harness.put(Data(#"{"receiverHerIds":[8094866]}"#.utf8), as: "link.json")
+        // Broken sidecars.
+        try harness.drop("dup-keys", xml: try Self.msgHead(msgId: "d1"), sidecar: #"{"receiverHerIds":[8094866],"receiverHerIds":[1]}"#)
+        try harness.drop("not-json", xml: try Self.msgHead(msgId: "d2"), sidecar: "receiverHerIds: 8094866")
+        try harness.drop("empty-receivers", xml: try Self.msgHead(msgId: "d3"), sidecar: #"{"receiverHerIds":[]}"#)
+        try harness.drop("wrong-type", xml: try Self.msgHead(msgId: "d4"), sidecar: #"{"receiverHerIds":["8094866"]}"#)
+        try harness.drop("empty-xml", xml: [], sidecar: #"{"receiverHerIds":[8094866]}"#)
+        try harness.drop("doctype", xml: Array(#"<?xml version="1.0"?><!DOCTYPE x SYSTEM "http://example.invalid/x.dtd"><x/>"#.utf8), sidecar: #"{"receiverHerIds":[8094866]}"#)
+        // A valid drop after all that still goes through.
+        try harness.drop("good", xml: try Self.msgHead(msgId: "good-1"), sidecar: #"{"receiverHerIds":[8094866]}"#)
+
+        let failed = harness.config.folders.failed
+        try await harness.waitUntilFiled("fifo", in: failed)
+        try await harness.waitUntilFiled("link", in: failed)
+        XCTAssertEqual(try harness.errorReport("fifo").stage, .reading)
+        XCTAssertEqual(try harness.errorReport("link").stage, .reading)
+        for name in ["dup-keys", "not-json", "empty-receivers", "wrong-type", "empty-xml", "doctype"] {
+            try await harness.waitUntilFiled(name, in: failed)
+            XCTAssertEqual(try harness.errorReport(name).stage, .validation, name)
+        }
+        XCTAssertTrue(try harness.errorReport("dup-keys").reason.contains("duplicate key"))
+        XCTAssertTrue(try harness.errorReport("wrong-type").reason.contains("receiverHerIds"))
+        try await harness.waitUntilFiled("good", in: harness.config.folders.sent)
+        // The symlink itself was moved, its target untouched.
+        var info = stat()
+        XCTAssertEqual(lstat(failed + "/link.xml", &info), 0)
+        XCTAssertEqual(info.st_mode & S_IFMT, S_IFLNK)
+    }
+
+    func testGzipDropsAndGzipBombs() async throws {
+        let harness = try await BridgeHarness { $0.outbox.maxBytes = 1_000_000 }
+        defer { Task { await harness.shutdown() } }
+        try harness.start()
+        try harness.drop("zipped", xml: try Gzipper.gzip(try Self.msgHead(msgId: "gz-1")), xmlSuffix: ".xml.gz", sidecar: #"{"receiverHerIds":[8094866]}"#)
+        try harness.drop("bomb", xml: try Gzipper.gzip([UInt8](repeating: 0x20, count: 20_000_000)), xmlSuffix: ".xml.gz", sidecar: #"{"receiverHerIds":[8094866]}"#)
+        try await harness.waitUntilFiled("zipped", in: harness.config.folders.sent)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: harness.config.folders.sent + "/zipped.xml.gz"))
+        try await harness.waitUntilFiled("bomb", in: harness.config.folders.failed)
+        XCTAssertEqual(try harness.errorReport("bomb").stage, .reading)
+        let observed3 = await harness.simulator.count(msgId: "gz-1")
+        XCTAssertEqual(observed3, 1)
+    }
+
+    func testTransientFaultsEndWithEveryDropSentExactlyOnce() async throws {
+        let faults = FaultSettings(statusRates: [503: 0.25, 429: 0.1, 500: 0.05], retryAfterSeconds: 1, resetRate: 0.1, seed: 42)
+        let harness = try await BridgeHarness(faults: faults)
+        defer { Task { await harness.shutdown() } }
+        try harness.start()
+        let names = (1...30).map { "burst-\($0)" }
+        for (index, name) in names.enumerated() {
+            try harness.drop(name, xml: try Self.msgHead(msgId: "burst-msg-\(index)"), sidecar: #"{"receiverHerIds":[8094866]}"#)
+        }
+        for name in names {
+            try await harness.waitUntilFiled(name, in: harness.config.folders.sent, timeout: .seconds(60))
+        }
+        for index in names.indices {
+            let seen = await harness.simulator.count(msgId: "burst-msg-\(index)")
+            XCTAssertEqual(seen, 1)
+        }
+        XCTAssertEqual(harness.files(in: harness.config.folders.failed), [])
+        let retried = try names.compactMap { try harness.ledger.drop(named: $0) }.filter { $0.attempts > 1 }
+        XCTAssertFalse(retried.isEmpty, "the faults should have forced some retries")
+    }
+
+    func testPermanentRefusalGoesToFailedWithTheProblem() async throws {
+        let harness = try await BridgeHarness()
+        defer { Task { await harness.shutdown() } }
+        try harness.start()
+        // The simulator does not let us send from a HER-id we do not act for: 403, errorCode 1202.
+        try harness.drop("foreign-sender", xml: try Self.msgHead(msgId: "f-1", sender: 8143025), sidecar: #"{"receiverHerIds":[8094866]}"#)
+        try await harness.waitUntilFiled("foreign-sender", in: harness.config.folders.failed)
+        let report = try harness.errorReport("foreign-sender")
+        XCTAssertEqual(report.stage, .sending)
+        XCTAssertEqual(report.httpStatus, 403)
+        XCTAssertEqual(report.problem?["errorCode"]?.intValue, 1202)
+    }
+
+    func testLockedHerIdHoldsTheDropClaimed() async throws {
+        let harness = try await BridgeHarness(faults: FaultSettings(statusRates: [423: 1.0]))
+        defer { Task { await harness.shutdown() } }
+        try harness.start()
+        try harness.drop("locked", xml: try Self.msgHead(msgId: "l-1"), sidecar: #"{"receiverHerIds":[8094866]}"#)
+        try await harness.waitUntil("the drop is held") { try harness.ledger.drop(named: "locked")?.state == .held }
+        XCTAssertEqual(harness.files(in: harness.config.folders.failed), [])
+        XCTAssertEqual(harness.files(in: harness.config.folders.sent), [])
+        // Still claimed: a restart without the lock sends it.
+        try await harness.stop()
+        await harness.simulator.setFaults(FaultSettings())
+        try harness.start()
+        try await harness.waitUntilFiled("locked", in: harness.config.folders.sent)
+        let observed4 = await harness.simulator.count(msgId: "l-1")
+        XCTAssertEqual(observed4, 1)
+    }
+
+    func testGracefulStopDuringAnOutageResumesAfterRestart() async throws {
+        let harness = try await BridgeHarness(faults: FaultSettings(statusRates: [503: 1.0]))
+        defer { Task { await harness.shutdown() } }
+        try harness.start()
+        try harness.drop("outage", xml: try Self.msgHead(msgId: "o-1"), sidecar: #"{"receiverHerIds":[8094866]}"#)
+        try await harness.waitUntil("a send was tried") { (try harness.ledger.drop(named: "outage")?.attempts ?? 0) >= 2 }
+        try await harness.stop()
+        XCTAssertEqual(harness.files(in: harness.config.folders.failed), [], "a transient cause never fails a drop")
+        XCTAssertEqual(harness.files(in: harness.config.stateDirectory + "/work").count, 1)
+        await harness.simulator.setFaults(FaultSettings())
+        try harness.start()
+        try await harness.waitUntilFiled("outage", in: harness.config.folders.sent)
+        let observed5 = await harness.simulator.count(msgId: "o-1")
+        XCTAssertEqual(observed5, 1)
+    }
+}
