@@ -75,12 +75,7 @@ extension Sidecar {
         switch channel {
         case "nhn":
             let sender = try fields.herId("senderHerId")
-            guard let receivers = try fields.herIdArray("receiverHerIds") else {
-                throw SidecarError("the sidecar has no \"receiverHerIds\" (a list of at least one HER-id)")
-            }
-            guard !receivers.isEmpty else {
-                throw SidecarError("\"receiverHerIds\" is empty: name at least one receiver HER-id")
-            }
+            let receivers = try fields.herIdArray("receiverHerIds")
             let messageType = try fields.string("messageTypeIdentificator")
             var overrides: TransportMetadataOverrides?
             if let value = fields.take("transportMetadataOverrides"), value != .null {
@@ -99,7 +94,14 @@ extension Sidecar {
                 try inner.refuseUnknown()
                 overrides = decoded
             }
+            // Unknown keys first: a misspelt "receiverHerIds" is the likeliest cause of a missing one.
             try fields.refuseUnknown()
+            guard let receivers else {
+                throw SidecarError("the sidecar has no \"receiverHerIds\" (a list of at least one HER-id)")
+            }
+            guard !receivers.isEmpty else {
+                throw SidecarError("\"receiverHerIds\" is empty: name at least one receiver HER-id")
+            }
             return .nhn(
                 NHNSidecar(
                     senderHerId: sender, receiverHerIds: receivers, messageTypeIdentificator: messageType,

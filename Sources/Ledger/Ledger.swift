@@ -151,10 +151,10 @@ public enum LedgerError: Error, CustomStringConvertible {
 }
 
 extension Ledger {
-    /// Drops filed (answered and written out) with an id above `afterId`, in id order.
-    public func filed(afterId: Int64) throws -> [DropRecord] {
+    /// Drops filed (answered and written out) at or after `since`, in filing order.
+    public func filed(since: Double) throws -> [DropRecord] {
         try database.read { db in
-            try DropRecord.filter(Column("filedAt") != nil && Column("id") > afterId).order(Column("id")).fetchAll(db)
+            try DropRecord.filter(Column("filedAt") >= since).order(Column("filedAt"), Column("id")).fetchAll(db)
         }
     }
 

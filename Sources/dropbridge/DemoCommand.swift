@@ -119,7 +119,8 @@ actor DemoReporter: Service {
     let root: String
     let expected: Set<String>
     let seconds: Double?
-    private var lastId: Int64 = 0
+    private var printed = Set<Int64>()
+    private var lastFiledAt: Double = 0
     private var sent = 0
     private var failed = 0
     private var seenExpected = Set<String>()
@@ -141,9 +142,12 @@ actor DemoReporter: Service {
     }
 
     private func report() {
-        guard let drops = try? ledger.filed(afterId: lastId) else { return }
-        for drop in drops {
-            lastId = max(lastId, drop.id ?? 0)
+        // Filing times of concurrent drops may commit out of order: look back a little and
+        // skip what was already printed.
+        guard let drops = try? ledger.filed(since: lastFiledAt - 10) else { return }
+        for drop in drops where !printed.contains(drop.id ?? 0) {
+            printed.insert(drop.id ?? 0)
+            lastFiledAt = max(lastFiledAt, drop.filedAt ?? 0)
             if expected.contains(drop.originalName) { seenExpected.insert(drop.originalName) }
             if drop.state == .accepted {
                 sent += 1
@@ -151,7 +155,8 @@ actor DemoReporter: Service {
             } else {
                 failed += 1
                 let failure = drop.failure
-                print("  \(drop.name)  →  failed/ [\(failure?.stage.rawValue ?? "?")] \(failure?.reason ?? "")")
+                let first = failure?.errors?.first.map { " — \($0)" } ?? ""
+                print("  \(drop.name)  →  failed/ [\(failure?.stage.rawValue ?? "?")] \(failure?.reason ?? "")\(first)")
             }
         }
         fflush(nil)
