@@ -60,8 +60,8 @@ public struct BridgeRuntime: Sendable {
             logger.warning("helseid.enabled is false: requests are sent without authentication (only for a loopback simulator)")
         }
 
-        var httpConfiguration = HTTPClient.Configuration()
-        httpConfiguration.timeout = .init(connect: .seconds(10), read: .seconds(Int64(config.nhn.requestTimeoutSeconds)))
+        // Refused connections reported at once (not retried inside the client), no redirects.
+        var httpConfiguration = NHNClient.recommendedHTTPClientConfiguration()
         httpConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)
         httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
 

@@ -60,10 +60,16 @@ public struct PairingTracker: Sendable {
         decided[GroupKey(name: name.bytes, appRec: true)] = nil
     }
 
-    /// NAMEs seen and not yet decided.
-    public var waitingCount: Int {
-        Set(tracks.keys.compactMap { DropEntryClass(entryName: $0).dropName?.bytes }).count
-    }
+    /// Groups of the last observation that hold files (not only folders), with the earliest
+    /// instant their decision could change without any change on disk.
+    private var waiting: [GroupKey: ContinuousClock.Instant] = [:]
+
+    /// NAMEs seen in the last observation and not yet decided (folders alone do not count).
+    public var waitingCount: Int { waiting.count }
+
+    /// When the next observation could decide something even if nothing changes on disk (a
+    /// settle window or an orphan timeout ends); nil when nothing is waiting.
+    public var nextDecisionTime: ContinuousClock.Instant? { waiting.values.min() }
 
     /// Feeds one complete scan of the outbox; returns the new decisions, sorted by NAME.
     public mutating func observe(_ entries: [OutboxEntry], now: ContinuousClock.Instant) -> [PairingDecision] {
@@ -75,8 +81,14 @@ public struct PairingTracker: Sendable {
         }
         releaseDecidedGroups(entries)
         var decisions: [PairingDecision] = []
+        waiting = [:]
         for key in groups.keys.sorted() where decided[key] == nil {
-            guard let entries = groups[key], let decision = decide(entries, now: now) else { continue }
+            guard let entries = groups[key] else { continue }
+            guard let decision = decide(entries, now: now) else {
+                let files = entries.filter { $0.type != .directory }
+                if !files.isEmpty { waiting[key] = nextChange(files, now: now) }
+                continue
+            }
             decided[key] = Dictionary(decision.files.map { ($0.rawName, $0.inode) }, uniquingKeysWith: { a, _ in a })
             decisions.append(decision)
         }
@@ -121,6 +133,18 @@ public struct PairingTracker: Sendable {
     private func quietFor(_ files: [OutboxEntry], now: ContinuousClock.Instant) -> Duration {
         let newest = files.compactMap { tracks[$0.rawName]?.since }.max() ?? now
         return now - newest
+    }
+
+    /// The end of the running settle window, or else of the orphan wait.
+    private func nextChange(_ files: [OutboxEntry], now: ContinuousClock.Instant) -> ContinuousClock.Instant {
+        let settling = files.compactMap { file -> ContinuousClock.Instant? in
+            guard let track = tracks[file.rawName], !track.arrivedByRename else { return nil }
+            let stableAt = track.since + policy.settle
+            return stableAt > now ? stableAt : nil
+        }
+        if let first = settling.min() { return first }
+        let newest = files.compactMap { tracks[$0.rawName]?.since }.max() ?? now
+        return newest + policy.orphanAfter
     }
 
     // MARK: - Decisions

@@ -6,6 +6,7 @@ import GRDB
 /// committed transaction survives SIGKILL and power loss.
 public final class Ledger: Sendable {
     let database: DatabasePool
+    private let groupCommit: GroupCommit
 
     public init(path: String) throws {
         var configuration = Configuration()
@@ -15,6 +16,7 @@ public final class Ledger: Sendable {
         configuration.busyMode = .timeout(10)
         database = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(database)
+        groupCommit = GroupCommit(database: database)
     }
 
     private static var migrator: DatabaseMigrator {
@@ -67,6 +69,21 @@ public final class Ledger: Sendable {
         }
     }
 
+    /// `reserve`, committed together with other writes arriving at the same time.
+    public func reserve(
+        originalName: String, files: [String], channel: String, now: Double,
+        pickName: @escaping @Sendable (_ usedInLedger: (String) throws -> Bool) throws -> String
+    ) async throws -> DropRecord {
+        try await groupCommit.write { db in
+            let name = try pickName { candidate in
+                try DropRecord.filter(Column("name") == candidate).fetchCount(db) > 0
+            }
+            var record = DropRecord(name: name, originalName: originalName, files: files, channel: channel, now: now)
+            try record.insert(db)
+            return record
+        }
+    }
+
     /// Forgets a reservation whose claim never happened (the files are still in the outbox).
     public func forget(id: Int64) throws {
         _ = try database.write { db in try DropRecord.deleteOne(db, key: id) }
@@ -78,6 +95,21 @@ public final class Ledger: Sendable {
     @discardableResult
     public func update(id: Int64, now: Double, _ change: @Sendable (inout DropRecord) -> Void) throws -> DropRecord {
         try database.write { db in
+            guard var record = try DropRecord.fetchOne(db, key: id) else {
+                throw LedgerError.missingDrop(id)
+            }
+            change(&record)
+            record.updatedAt = now
+            try record.update(db)
+            return record
+        }
+    }
+
+    /// `update`, committed together with other writes arriving at the same time; returns once
+    /// the change is durable.
+    @discardableResult
+    public func update(id: Int64, now: Double, _ change: @escaping @Sendable (inout DropRecord) -> Void) async throws -> DropRecord {
+        try await groupCommit.write { db in
             guard var record = try DropRecord.fetchOne(db, key: id) else {
                 throw LedgerError.missingDrop(id)
             }

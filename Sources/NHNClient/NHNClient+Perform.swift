@@ -35,21 +35,26 @@ extension NHNClient {
         } catch {
             return .failure(
                 .transient(
-                    reason: "Could not authorize \(call.label) to NHN: \(error).",
+                    reason: "Could not authorize \(call.label) to NHN: \(ProblemSummary.clip("\(error)", max: 200)).",
                     retryAfter: nil, requestMayHaveArrived: false))
         }
 
-        let deadline = NIODeadline.now() + TimeAmount(endpoint.requestTimeout)
+        // One deadline for the whole exchange. The HTTP client's own deadline ends once the
+        // response head is in, so the body read gets the rest of it separately.
+        let deadline = ContinuousClock.now + endpoint.requestTimeout
         let head: HTTPClientResponse
         do {
-            head = try await httpClient.execute(request, deadline: deadline)
+            head = try await httpClient.execute(request, deadline: NIODeadline.now() + TimeAmount(endpoint.requestTimeout))
         } catch {
             let failure = TransportErrorClassifier.classify(error, call: call.label)
             logger.warning("\(failure.reason)", metadata: ["nhn.call": "\(call.label)"])
             return .failure(failure)
         }
         do {
-            let (body, truncated) = try await Self.readBounded(head.body, limit: Self.maxResponseBodyBytes)
+            let stream = head.body
+            let (body, truncated) = try await TimeLimit.run(until: deadline) {
+                try await Self.readBounded(stream, limit: Self.maxResponseBodyBytes)
+            }
             let response = NHNResponse(
                 status: Int(head.status.code), headers: head.headers, body: body, bodyTruncated: truncated)
             logger.debug(

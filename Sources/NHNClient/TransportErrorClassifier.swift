@@ -27,7 +27,9 @@ enum TransportErrorClassifier {
         }
         if let error = error as? ChannelError, case .connectTimeout = error { return true }
         if let error = error as? IOError {
-            return [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL, ETIMEDOUT].contains(error.errnoCode)
+            // Only errnos that a live connection cannot produce; EHOSTUNREACH or ETIMEDOUT can
+            // also end an established connection mid-request.
+            return [ECONNREFUSED, EADDRNOTAVAIL].contains(error.errnoCode)
         }
         if error is SocketAddressError { return true }  // DNS / bad address
         // NIOPosix's happy-eyeballs connector (not a declared dependency, so matched by name):

@@ -16,6 +16,18 @@ enum NHNErrorCode: Int, Sendable {
     case callerNotParty = 1201
     case herIdNotAuthorised = 1202
     case herIdLocked = 1210
+
+    /// The code NHN pairs with a status when nothing more specific applies, so a simulated
+    /// 423 looks like a real lock (1210) and a simulated 403 like a real refusal (1202).
+    static func typical(for status: Int) -> NHNErrorCode {
+        switch status {
+        case 400: .validation
+        case 403: .herIdNotAuthorised
+        case 404: .notFound
+        case 423: .herIdLocked
+        default: .unspecified
+        }
+    }
 }
 
 /// The body of every NHN error: RFC 9110 ProblemDetails plus NHN's fields (`mshApiProblemDetails`).

@@ -31,6 +31,12 @@ enum LibXML {
     }
 }
 
+/// A 1-based position in the source document.
+struct SourceLocation {
+    var line: Int
+    var column: Int
+}
+
 /// Collects libxml2's structured errors for one parse/validation on one thread.
 /// libxml2 hands it back to us through `_private`/user-data pointers, never through globals.
 final class DiagnosticCollector {
@@ -40,9 +46,10 @@ final class DiagnosticCollector {
     private(set) var truncatedCount = 0
     /// Where a `<!DOCTYPE` was met, if one was.
     var doctypeLocation: (line: Int?, column: Int?)?
-    /// Start-tag columns by element node address: libxml2 keeps lines on nodes, not columns.
-    var elementColumns: [UnsafeMutableRawPointer: Int] = [:]
-    var recordsColumns = false
+    /// Where each element's start tag begins (its `<`), by node address. libxml2 keeps only a
+    /// line on nodes, and that is the line where the start tag *ends*.
+    var elementStarts: [UnsafeMutableRawPointer: SourceLocation] = [:]
+    var recordsElementStarts = false
 
     func record(_ error: UnsafePointer<xmlError>) {
         let e = error.pointee
@@ -51,13 +58,14 @@ final class DiagnosticCollector {
             truncatedCount += 1
             return
         }
+        var line: Int? = e.line > 0 ? Int(e.line) : nil
         var column: Int? = e.int2 > 0 ? Int(e.int2) : nil
-        if column == nil, let node = e.node {
-            column = elementColumns[node]
+        if column == nil, let node = e.node, let start = elementStarts[node] {
+            (line, column) = (start.line, start.column)
         }
         let message = (e.message.map { String(cString: $0) } ?? "unknown libxml2 error")
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        errors.append(LineError(line: e.line > 0 ? Int(e.line) : nil, column: column, message: message))
+        errors.append(LineError(line: line, column: column, message: message))
     }
 
     /// `FILE:LINE: message`, for schema compilation where the file matters.

@@ -16,12 +16,12 @@ struct ParseOutcome {
 /// An xmlDoc freed when the last reference goes.
 final class OwnedDocument {
     let doc: xmlDocPtr
-    /// Start-tag columns for schema diagnostics (see DiagnosticCollector).
-    let elementColumns: [UnsafeMutableRawPointer: Int]
+    /// Start-tag positions for schema diagnostics (see DiagnosticCollector).
+    let elementStarts: [UnsafeMutableRawPointer: SourceLocation]
 
-    init(doc: xmlDocPtr, elementColumns: [UnsafeMutableRawPointer: Int]) {
+    init(doc: xmlDocPtr, elementStarts: [UnsafeMutableRawPointer: SourceLocation]) {
         self.doc = doc
-        self.elementColumns = elementColumns
+        self.elementStarts = elementStarts
     }
 
     deinit { xmlFreeDoc(doc) }
@@ -32,7 +32,7 @@ final class OwnedDocument {
 /// Parses untrusted bytes with libxml2 on a private parser context: no network, no DTD, no
 /// entity substitution, and any DOCTYPE stops the parser before its internal subset is read.
 enum SafeParser {
-    static func parse(_ bytes: [UInt8], recordColumns: Bool) -> ParseOutcome {
+    static func parse(_ bytes: [UInt8], recordElementStarts: Bool) -> ParseOutcome {
         LibXML.ensureReady()
         guard bytes.count <= Int(Int32.max), let ctxt = xmlNewParserCtxt() else {
             return ParseOutcome(state: .notWellFormed([LineError(message: "the XML parser could not be started")]))
@@ -40,7 +40,7 @@ enum SafeParser {
         defer { xmlFreeParserCtxt(ctxt) }
 
         let collector = DiagnosticCollector()
-        collector.recordsColumns = recordColumns
+        collector.recordsElementStarts = recordElementStarts
         installHooks(on: ctxt, collector: collector)
 
         let doc: xmlDocPtr? = withThreadErrors(into: collector) {
@@ -65,7 +65,7 @@ enum SafeParser {
             if errors.isEmpty { errors = [LineError(message: "the document is not well-formed XML")] }
             return ParseOutcome(state: .notWellFormed(errors))
         }
-        return ParseOutcome(state: .parsed(OwnedDocument(doc: doc, elementColumns: collector.elementColumns)))
+        return ParseOutcome(state: .parsed(OwnedDocument(doc: doc, elementStarts: collector.elementStarts)))
     }
 
     private static func installHooks(on ctxt: xmlParserCtxtPtr, collector: DiagnosticCollector) {
@@ -101,13 +101,13 @@ enum SafeParser {
         xmlStopParser(ctxt)
     }
 
-    /// Remembers the column of the `<` that opened the element just created. At this callback
+    /// Remembers the line and column of the `<` that opened the element just created. At this callback
     /// the input sits at the end of the start tag; `<` cannot occur inside a tag, so the nearest
     /// `<` before it is the tag's start.
     fileprivate static func recordStartTagColumn(_ userData: UnsafeMutableRawPointer?) {
         guard let userData else { return }
         let ctxt = userData.assumingMemoryBound(to: xmlParserCtxt.self)
-        guard let collector = collectorOfContext(userData), collector.recordsColumns,
+        guard let collector = collectorOfContext(userData), collector.recordsElementStarts,
               let node = ctxt.pointee.node, let input = ctxt.pointee.input,
               let base = input.pointee.base, let cur = input.pointee.cur, cur >= base
         else { return }
@@ -125,14 +125,14 @@ enum SafeParser {
             return count
         }
 
-        var newlineInTag = false
+        var newlinesInTag = 0
         var p = lt
         while p < cur {
-            if p.pointee == 0x0A { newlineInTag = true; break }
+            if p.pointee == 0x0A { newlinesInTag += 1 }
             p += 1
         }
         let column: Int?
-        if !newlineInTag {
+        if newlinesInTag == 0 {
             column = Int(input.pointee.col) - characters(from: lt, to: cur)
         } else {
             var lineStart = lt
@@ -141,8 +141,9 @@ enum SafeParser {
             let startsLine = lineStart > base || atDocumentStart
             column = startsLine ? characters(from: lineStart, to: lt) + 1 : nil
         }
-        if let column, column > 0 {
-            collector.elementColumns[UnsafeMutableRawPointer(node)] = column
+        let line = Int(input.pointee.line) - newlinesInTag
+        if let column, column > 0, line > 0 {
+            collector.elementStarts[UnsafeMutableRawPointer(node)] = SourceLocation(line: line, column: column)
         }
     }
 }

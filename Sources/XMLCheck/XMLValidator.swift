@@ -63,7 +63,7 @@ public struct XMLValidator: Sendable {
         if bytes.isEmpty { return refused(.validation, "the XML file is empty") }
 
         let parsed: OwnedDocument
-        switch SafeParser.parse(bytes, recordColumns: schemas != nil).state {
+        switch SafeParser.parse(bytes, recordElementStarts: schemas != nil).state {
         case let .doctypeRefused(line, column):
             return refused(.validation, Refusal.doctype, [LineError(line: line, column: column, message: Refusal.doctypeDetail)])
         case let .notWellFormed(errors):
@@ -128,7 +128,7 @@ enum Refusal {
 enum SchemaValidation {
     static func errors(in parsed: OwnedDocument, against schemas: SchemaSet) -> [LineError] {
         let collector = DiagnosticCollector()
-        collector.elementColumns = parsed.elementColumns
+        collector.elementStarts = parsed.elementStarts
         let result: Int32 = withThreadErrors(into: collector) {
             guard let context = xmlSchemaNewValidCtxt(schemas.schema) else { return -1 }
             defer { xmlSchemaFreeValidCtxt(context) }

@@ -1,1 +1,260 @@
-struct Bench { var drops: Int; func run() async throws { print("{}") } }
+import Auth
+import Bridge
+import DropbridgeCore
+import Foundation
+import Ledger
+import Logging
+
+/// `dropbridge bench`: the bridge in this process against `dropbridge simulate` in another,
+/// over loopback, in a temporary folder. Prints one JSON object.
+///
+/// - burst: N small MsgHead drops renamed into `outbox/` at once; drops per second from the
+///   first rename to the last `NAME.sent.json`;
+/// - latency: drops at a steady 50 per second; drop (sidecar renamed in) to acceptance (the
+///   ledger's `acceptedAt`), p50 and p99;
+/// - large document: one 30 MB document; seconds to acceptance and the peak resident memory
+///   of this process while it was sent (VmHWM, reset before).
+struct Bench {
+    var drops: Int
+
+    struct Report: Codable {
+        struct Outbound: Codable {
+            var drops: Int
+            var dropsPerSecond: Double
+            var latencyMs: Latency
+            var largeDocument: Large
+        }
+        struct Latency: Codable {
+            var p50: Double
+            var p99: Double
+            var drops: Int
+            var ratePerSecond: Double
+        }
+        struct Large: Codable {
+            var bytes: Int
+            var seconds: Double
+            var peakRSSBytes: Int
+            var baselineRSSBytes: Int
+        }
+        var outbound: Outbound
+        var inbound: [String: String]
+        var machine: [String: String]
+    }
+
+    func run() async throws {
+        LogSetup.bootstrap(level: .error)
+        let logger = Logger(label: "dropbridge.bench")
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("dropbridge-bench-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let samples = try DemoSetup.samplesDirectory(given: nil)
+        let simulator = try SimulatorProcess.start(maxRequestBytes: 64_000_000)
+        defer { simulator.stop() }
+
+        var config = BridgeConfig(root: root)
+        config.schemas.directory = samples + "/schemas"
+        config.nhn.baseURL = "http://127.0.0.1:\(simulator.port)"
+        config.nhn.senderHerId = DemoSetup.ownHerIds[0]
+        config.nhn.receive = .off
+        config.helseID.enabled = false
+        config.outbox.settleMilliseconds = 100
+        config.outbox.rescanSeconds = 5
+        let runtime = try BridgeRuntime(config: config, authorizer: NoAuthorization(), logger: logger)
+        let stopSwitch = StopSwitch()
+        let bridge = Task { try await runtime.run(logger: logger, companions: [stopSwitch], signals: []) }
+
+        let template = try String(contentsOfFile: samples + "/outbox/01-dialog-helsefaglig.xml", encoding: .utf8)
+        let producer = BenchProducer(outbox: config.folders.outbox, staging: root + "/.staging", template: template)
+        try FileManager.default.createDirectory(atPath: producer.staging, withIntermediateDirectories: true)
+
+        // Burst.
+        var burstNames: [String] = []
+        for index in 0..<drops { burstNames.append(try producer.stage("burst-\(index)")) }
+        let burstStart = ContinuousClock.now
+        for name in burstNames { try producer.release(name) }
+        try await waitForReceipts(config.folders.receipts, count: drops, timeout: .seconds(600))
+        let burstSeconds = (ContinuousClock.now - burstStart).seconds
+
+        // Steady 50 drops/s.
+        let steadyCount = 500
+        var droppedAt: [String: Double] = [:]
+        let steadyStart = ContinuousClock.now
+        for index in 0..<steadyCount {
+            let name = try producer.stage("steady-\(index)")
+            let due = steadyStart + .milliseconds(20 * index)
+            try await Task.sleep(until: due, clock: .continuous)
+            try producer.release(name)
+            droppedAt[name] = Date().timeIntervalSince1970
+        }
+        try await waitForReceipts(config.folders.receipts, count: drops + steadyCount, timeout: .seconds(300))
+        var latencies: [Double] = []
+        for (name, dropped) in droppedAt {
+            if let accepted = try runtime.ledger.drop(named: name)?.acceptedAt {
+                latencies.append((accepted - dropped) * 1000)
+            }
+        }
+        latencies.sort()
+
+        // One 30 MB document.
+        let large = try producer.largeDocument(from: samples + "/outbox/04-dialog-with-attachment.xml", bytes: 30_000_000)
+        let baseline = MemoryUsage.resetPeak()
+        let largeStart = ContinuousClock.now
+        try producer.releaseBytes(large, as: "large-30mb")
+        try await waitForReceipts(config.folders.receipts, count: drops + steadyCount + 1, timeout: .seconds(300))
+        let largeSeconds = (ContinuousClock.now - largeStart).seconds
+        let peak = MemoryUsage.peakBytes()
+
+        let report = Report(
+            outbound: .init(
+                drops: drops, dropsPerSecond: (Double(drops) / burstSeconds).rounded(toPlaces: 1),
+                latencyMs: .init(
+                    p50: percentile(latencies, 0.50).rounded(toPlaces: 1), p99: percentile(latencies, 0.99).rounded(toPlaces: 1),
+                    drops: latencies.count, ratePerSecond: 50),
+                largeDocument: .init(bytes: large.count, seconds: largeSeconds.rounded(toPlaces: 2), peakRSSBytes: peak, baselineRSSBytes: baseline)),
+            inbound: ["status": "not built yet (issue: inbound notifications)"],
+            machine: ["cores": "\(ProcessInfo.processInfo.activeProcessorCount)", "build": Self.buildKind])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        fflush(nil)
+        await stopSwitch.flip()
+        _ = try? await bridge.value
+    }
+
+    static var buildKind: String {
+        #if DEBUG
+        "debug (use -c release for real figures)"
+        #else
+        "release"
+        #endif
+    }
+
+    private func waitForReceipts(_ folder: String, count: Int, timeout: Duration) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            if names.count(where: { $0.hasSuffix(".sent.json") }) >= count { return }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        throw DemoError("bench: timed out waiting for \(count) receipts")
+    }
+
+    private func percentile(_ sorted: [Double], _ p: Double) -> Double {
+        guard !sorted.isEmpty else { return 0 }
+        return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
+    }
+}
+
+/// Writes drops like a careful producer: staged on the same filesystem, renamed in, sidecar last.
+struct BenchProducer {
+    let outbox: String
+    let staging: String
+    let template: String
+    let sidecar = Data(#"{"receiverHerIds":[8094866]}"#.utf8)
+
+    func stage(_ name: String) throws -> String {
+        let xml = template.replacingOccurrences(of: "6f1b2c3d-0001-4a00-9000-000000000001", with: "bench-\(name)-\(UUID().uuidString)")
+        try Data(xml.utf8).write(to: URL(fileURLWithPath: staging + "/" + name + ".xml"))
+        try sidecar.write(to: URL(fileURLWithPath: staging + "/" + name + ".json"))
+        return name
+    }
+
+    func release(_ name: String) throws {
+        for suffix in [".xml", ".json"] {
+            guard rename(staging + "/" + name + suffix, outbox + "/" + name + suffix) == 0 else {
+                throw DemoError("bench: cannot rename \(name)\(suffix) into the outbox")
+            }
+        }
+    }
+
+    func releaseBytes(_ bytes: [UInt8], as name: String) throws {
+        try Data(bytes).write(to: URL(fileURLWithPath: staging + "/" + name + ".xml"))
+        try sidecar.write(to: URL(fileURLWithPath: staging + "/" + name + ".json"))
+        try release(name)
+    }
+
+    /// The attachment sample with its Base64Container grown until the document is `bytes` long.
+    func largeDocument(from sample: String, bytes: Int) throws -> [UInt8] {
+        let text = try String(contentsOfFile: sample, encoding: .utf8)
+        guard let open = text.range(of: "base64container\">"), let close = text.range(of: "</Base64Container>") else {
+            throw DemoError("bench: the attachment sample has no Base64Container")
+        }
+        let head = Array(text[..<open.upperBound].utf8)
+        let tail = Array(text[close.lowerBound...].utf8)
+        var filler = max(0, bytes - head.count - tail.count)
+        filler -= filler % 4
+        let pattern = Array("QUJD".utf8)
+        var document = head
+        document.reserveCapacity(bytes)
+        for index in 0..<filler { document.append(pattern[index % 4]) }
+        document += tail
+        return document
+    }
+}
+
+/// `dropbridge simulate` in a child process.
+struct SimulatorProcess {
+    let process: Process
+    let port: Int
+
+    static func start(maxRequestBytes: Int) throws -> SimulatorProcess {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.arguments = ["simulate", "--listen", "127.0.0.1:0", "--max-request-bytes", "\(maxRequestBytes)", "--log-level", "error"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        var buffer = Data()
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            buffer.append(chunk)
+            let text = String(decoding: buffer, as: UTF8.self)
+            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("simulator listening on") }),
+                let port = line.split(separator: ":").last.flatMap({ Int($0) })
+            {
+                return SimulatorProcess(process: process, port: port)
+            }
+        }
+        process.terminate()
+        throw DemoError("bench: the simulator process did not start")
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+enum MemoryUsage {
+    /// Resets the kernel's peak-RSS mark for this process (clear_refs 5) and returns the current RSS.
+    static func resetPeak() -> Int {
+        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+        return statusField("VmRSS")
+    }
+
+    static func peakBytes() -> Int { statusField("VmHWM") }
+
+    private static func statusField(_ field: String) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
+            let kilobytes = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
+            return kilobytes * 1024
+        }
+        return 0
+    }
+}
+
+extension Double {
+    func rounded(toPlaces places: Int) -> Double {
+        let factor = Foundation.pow(10, Double(places))
+        return (self * factor).rounded() / factor
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let parts = components
+        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
+    }
+}

@@ -18,6 +18,9 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(parsing: .upToNextOption, help: "Known foreign HER-ids.")
     var counterpartyHerIds: [Int] = DemoSetup.counterpartyHerIds
 
+    @Option(help: "Largest request accepted, in bytes (NHN: 35,000,000).")
+    var maxRequestBytes: Int = 35_000_000
+
     @Option(help: "Log level.")
     var logLevel: Logger.Level = .info
 
@@ -30,7 +33,8 @@ struct SimulateCommand: AsyncParsableCommand {
         }
         let host = String(listen[..<colon])
         let simulator = NHNSimulator(
-            settings: SimulatorSettings(ownHerIds: Set(ownHerIds), counterpartyHerIds: Set(counterpartyHerIds)),
+            settings: SimulatorSettings(
+                ownHerIds: Set(ownHerIds), counterpartyHerIds: Set(counterpartyHerIds), maxRequestBytes: maxRequestBytes),
             logger: logger)
         let service = SimulatorService(simulator: simulator, host: host, port: port) { bound in
             print("simulator listening on http://\(host):\(bound)")

@@ -127,25 +127,3 @@ final class BridgeHarness: @unchecked Sendable {
     }
 }
 
-/// Ends the service group when flipped (a graceful stop, as SIGTERM would).
-actor StopSwitch: Service {
-    private var flipped = false
-    private var waiter: CheckedContinuation<Void, Never>?
-
-    func run() async throws {
-        if flipped { return }
-        await withGracefulShutdownHandler {
-            await withCheckedContinuation { continuation in
-                if flipped { continuation.resume() } else { waiter = continuation }
-            }
-        } onGracefulShutdown: {
-            Task { await self.flip() }
-        }
-    }
-
-    func flip() {
-        flipped = true
-        waiter?.resume()
-        waiter = nil
-    }
-}

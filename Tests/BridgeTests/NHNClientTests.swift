@@ -243,6 +243,8 @@ final class ScriptedResponder: Sendable {
         var status: Int
         var headers: [(String, String)] = [("Content-Type", "application/json")]
         var body = ""
+        /// Send the head and part of the body, then stall.
+        var stallsInBody = false
     }
 
     struct Received: Sendable {
@@ -316,11 +318,12 @@ final class ScriptedResponder: Sendable {
                     body: body)
                 guard let reply = responder.record(received) else { return }  // hang
                 var headers = HTTPHeaders(reply.headers)
-                headers.replaceOrAdd(name: "Content-Length", value: "\(reply.body.utf8.count)")
+                headers.replaceOrAdd(name: "Content-Length", value: "\(reply.body.utf8.count + (reply.stallsInBody ? 100 : 0))")
                 let responseHead = HTTPResponseHead(
                     version: .http1_1, status: HTTPResponseStatus(statusCode: reply.status), headers: headers)
                 context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
                 context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: reply.body)))), promise: nil)
+                if reply.stallsInBody { return context.flush() }
                 context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             }
         }
@@ -348,7 +351,8 @@ final class NHNClientWireTests: XCTestCase {
     private var httpClient: HTTPClient!
 
     override func setUp() {
-        httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+        httpClient = HTTPClient(
+            eventLoopGroupProvider: .singleton, configuration: NHNClient.recommendedHTTPClientConfiguration())
     }
 
     override func tearDown() async throws {
@@ -442,6 +446,16 @@ final class NHNClientWireTests: XCTestCase {
         XCTAssertLessThan(ContinuousClock.now - started, .seconds(5))
     }
 
+    func testBodyThatStallsIsCutAtTheDeadline() async throws {
+        let server = ScriptedResponder(replies: [.init(status: 202, body: #"{"id":"#, stallsInBody: true)])
+        let base = try await server.start()
+        let started = ContinuousClock.now
+        let outcome = await client(base, NoAuthorization(), timeout: .milliseconds(500)).sendMessage(outgoing)
+        await server.stop()
+        guard case .transient(_, nil, true) = outcome else { return XCTFail("\(outcome)") }
+        XCTAssertLessThan(ContinuousClock.now - started, .seconds(5))
+    }
+
     func testConnectionRefusedIsTransientAndNeverArrived() async throws {
         // Bind a port, then close it, so nothing listens there.
         let probe = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -449,9 +463,12 @@ final class NHNClientWireTests: XCTestCase {
         let port = probe.localAddress?.port ?? 1
         try await probe.close()
 
-        let outcome = await client("http://127.0.0.1:\(port)", NoAuthorization(), timeout: .seconds(2))
+        let started = ContinuousClock.now
+        let outcome = await client("http://127.0.0.1:\(port)", NoAuthorization(), timeout: .seconds(20))
             .sendMessage(outgoing)
         guard case .transient(let reason, nil, false) = outcome else { return XCTFail("\(outcome)") }
+        // Reported at once, not after the request deadline.
+        XCTAssertLessThan(ContinuousClock.now - started, .seconds(5))
         XCTAssertTrue(reason.contains("Could not reach NHN"), reason)
     }
 

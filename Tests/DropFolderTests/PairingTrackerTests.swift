@@ -19,6 +19,8 @@ final class PairingTrackerTests: XCTestCase {
         var t = tracker()
         let xml = file("a.xml", inode: 1), json = file("a.json", inode: 2)
         XCTAssertEqual(t.observe([xml, json], now: at(0)), [])
+        XCTAssertEqual(t.waitingCount, 1)
+        XCTAssertEqual(t.nextDecisionTime, at(500))
         XCTAssertEqual(t.observe([xml, json], now: at(499)), [], "not yet a settle window apart")
         let decisions = t.observe([xml, json], now: at(500))
         XCTAssertEqual(decisions.count, 1)
@@ -27,6 +29,10 @@ final class PairingTrackerTests: XCTestCase {
         XCTAssertEqual(pair.kind, .message)
         XCTAssertEqual(pair.files.map(\.displayName), ["a.xml", "a.json"], "document first, sidecar last")
         XCTAssertEqual(t.observe([xml, json], now: at(900)), [], "decided once per appearance")
+        XCTAssertEqual(t.waitingCount, 0, "a decided NAME is not waiting")
+        XCTAssertNil(t.nextDecisionTime)
+        XCTAssertEqual(t.observe([file("dir.xml", type: .directory)], now: at(1000)), [])
+        XCTAssertEqual(t.waitingCount, 0, "a folder alone never waits for anything")
     }
 
     func testSidecarFirstThenDocumentAlsoPairs() {
@@ -61,6 +67,7 @@ final class PairingTrackerTests: XCTestCase {
         let xml = file("e.xml")
         XCTAssertEqual(t.observe([xml], now: at(0)), [])
         XCTAssertEqual(t.observe([xml], now: at(9_999)), [])
+        XCTAssertEqual(t.nextDecisionTime, at(10_000), "settled: next is the orphan timeout")
         let decisions = t.observe([xml], now: at(10_000))
         guard case let .orphan(name, files, reason)? = decisions.first else { return XCTFail("\(decisions)") }
         XCTAssertEqual(name.safe, "e")

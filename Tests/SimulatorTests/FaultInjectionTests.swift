@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 import XCTest
 
 @testable import Simulator
@@ -15,6 +16,13 @@ final class FaultInjectionTests: XCTestCase {
     override func tearDown() async throws {
         try await harness?.shutDown()
         harness = nil
+    }
+
+    /// A dropped connection, not an HTTP answer: an RST (`IOError` ECONNRESET) or an EOF.
+    func assertConnectionError(_ error: any Error, file: StaticString = #filePath, line: UInt = #line) {
+        let isReset = (error as? IOError)?.errnoCode == ECONNRESET
+        let isClosed = (error as? HTTPClientError) == .remoteConnectionClosed
+        XCTAssertTrue(isReset || isClosed, "not a connection error: \(error)", file: file, line: line)
     }
 
     func testStatusRateOfOneAnswers503WithRetryAfterAndRecordsNothing() async throws {
@@ -36,13 +44,21 @@ final class FaultInjectionTests: XCTestCase {
         XCTAssertEqual(reply.header("Retry-After"), "2")
     }
 
+    func testLockedFaultCarriesTheLockErrorCode() async throws {
+        await harness.simulator.setFaults(FaultSettings(statusRates: [423: 1.0], retryAfterSeconds: 5))
+        let reply = try await harness.sendMessage(TestDocuments.sendBody())
+        XCTAssertEqual(reply.status, 423)
+        XCTAssertEqual(reply.errorCode, 1210)
+        XCTAssertNil(reply.header("Retry-After"), "Retry-After belongs to 429/503 only")
+    }
+
     func testResetRateOfOneDropsTheConnection() async throws {
         await harness.simulator.setFaults(FaultSettings(resetRate: 1.0))
         do {
             let reply = try await harness.sendMessage(TestDocuments.sendBody())
             XCTFail("expected a connection error, got HTTP \(reply.status)")
         } catch {
-            XCTAssertFalse(error is CancellationError, "\(error)")
+            assertConnectionError(error)
         }
         let messages = try await harness.simMessages()
         XCTAssertTrue(messages.isEmpty)
@@ -53,7 +69,9 @@ final class FaultInjectionTests: XCTestCase {
         do {
             let reply = try await harness.sendMessage(TestDocuments.sendBody(document: TestDocuments.msgHead(msgId: "lost-answer")))
             XCTFail("expected a connection error, got HTTP \(reply.status)")
-        } catch {}
+        } catch {
+            assertConnectionError(error)
+        }
         let count = await harness.simulator.count(msgId: "lost-answer")
         XCTAssertEqual(count, 1)
 
@@ -82,7 +100,8 @@ final class FaultInjectionTests: XCTestCase {
         XCTAssertEqual(put.status, 200, String(decoding: put.body, as: UTF8.self))
         let current = await harness.simulator.faults()
         XCTAssertEqual(current.statusRates, [500: 1.0])
-        XCTAssertEqual(try await harness.request(.GET, "/ping").status, 500)
+        let faulted = try await harness.request(.GET, "/ping")
+        XCTAssertEqual(faulted.status, 500)
 
         let get = try await harness.request(.GET, "/_sim/faults", headers: [])
         XCTAssertEqual((get.json?["statusRates"] as? [String: Double])?["500"], 1.0)
@@ -95,12 +114,15 @@ final class FaultInjectionTests: XCTestCase {
 
         let reset = try await harness.request(.POST, "/_sim/reset", headers: [])
         XCTAssertEqual(reset.status, 204)
-        XCTAssertEqual(try await harness.request(.GET, "/ping").status, 200)
+        let healthy = try await harness.request(.GET, "/ping")
+        XCTAssertEqual(healthy.status, 200)
     }
 
     func testResetForgetsMessages() async throws {
-        XCTAssertEqual(try await harness.sendMessage(TestDocuments.sendBody()).status, 202)
-        XCTAssertEqual(try await harness.request(.POST, "/_sim/reset", headers: []).status, 204)
+        let sent = try await harness.sendMessage(TestDocuments.sendBody())
+        XCTAssertEqual(sent.status, 202)
+        let reset = try await harness.request(.POST, "/_sim/reset", headers: [])
+        XCTAssertEqual(reset.status, 204)
         let messages = try await harness.simMessages()
         XCTAssertTrue(messages.isEmpty)
     }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 import XCTest
 
 @testable import Simulator
@@ -213,6 +214,37 @@ final class SendMessageTests: XCTestCase {
         let latin1 = Data("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>bl\u{E5}</a>".data(using: .isoLatin1)!)
         body["businessDocument"] = latin1.base64EncodedString()
         assertRefused(try await harness.sendMessage(body), naming: "businessDocument")
+    }
+
+    func testDocumentDeclaringAnotherEncodingIsRefused() async throws {
+        // Plain ASCII, so valid UTF-8 bytes, but it says it is Latin-1: NHN wants UTF-8 that says so.
+        let document = TestDocuments.msgHead().replacingOccurrences(of: "UTF-8", with: "ISO-8859-1")
+        assertRefused(try await harness.sendMessage(TestDocuments.sendBody(document: document)), naming: "businessDocument")
+    }
+
+    func testDoctypeIsRefused() async throws {
+        let document = "<?xml version=\"1.0\"?><!DOCTYPE a [<!ENTITY x \"y\">]><a>&x;</a>"
+        assertRefused(try await harness.sendMessage(TestDocuments.sendBody(document: document)), naming: "businessDocument")
+    }
+
+    func testAppRecMustHaveExactlyOneReceiver() async throws {
+        let appRec = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <AppRec xmlns="http://www.kith.no/xmlstds/apprec/2012-02-15">
+              <MsgType V="APPREC"/><MIGversion>v1.1 2012-02-15</MIGversion>
+              <GenDate>2025-01-01T10:00:00</GenDate><Id>apprec-1</Id>
+              <Status V="1" DN="OK"/>
+              <OriginalMsgId><MsgType V="DIALOG_HELSEFAGLIG"/><IssueDate>2025-01-01T09:00:00</IssueDate><Id>msg-0</Id></OriginalMsgId>
+            </AppRec>
+            """
+        let two = TestDocuments.sendBody(document: appRec, receiverHerIds: [2002, 2003], type: "APPREC")
+        assertRefused(try await harness.sendMessage(two), naming: "receiverHerIds")
+
+        let one = TestDocuments.sendBody(document: appRec, receiverHerIds: [2002], type: "APPREC")
+        let reply = try await harness.sendMessage(one)
+        XCTAssertEqual(reply.status, 202, String(decoding: reply.body, as: UTF8.self))
+        let count = await harness.simulator.count(msgId: "apprec-1")
+        XCTAssertEqual(count, 1)
     }
 
     func testMessageTypeMustMatchTheDocument() async throws {

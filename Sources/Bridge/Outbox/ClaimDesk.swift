@@ -61,10 +61,10 @@ public final class ClaimDesk: Sendable {
         let checks = NameCheck.contract(config.folders)
         var reserved: DropRecord?
         do {
-            let record = try await io.run { [ledger] in
-                try ledger.reserve(originalName: name.safe, files: claimedFiles, channel: "nhn", now: Timestamp.now()) { usedInLedger in
-                    try FreeName.pick(for: name.safe, checking: checks, isTaken: usedInLedger)
-                }
+            let record = try await ledger.reserve(
+                originalName: name.safe, files: claimedFiles, channel: "nhn", now: Timestamp.now()
+            ) { usedInLedger in
+                try FreeName.pick(for: name.safe, checking: checks, isTaken: usedInLedger)
             }
             reserved = record
             _ = try await io.run { [area, config] in

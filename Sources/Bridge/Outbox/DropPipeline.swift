@@ -40,14 +40,6 @@ public struct DropPipeline: Sendable {
             } catch {
                 return try await fail(drop, error)
             }
-            drop = try await record(drop) { row in
-                row.state = .validated
-                row.contentHash = prepared.contentHash
-                row.msgId = prepared.message.msgId
-                row.messageType = prepared.message.messageTypeIdentificator
-                row.senderHerId = prepared.message.senderHerId
-                row.receiverHerIds = prepared.message.receiverHerIds
-            }
             logger.info("drop validated", metadata: drop.logMetadata)
             return try await send(drop, prepared)
         } catch is CancellationError {
@@ -69,7 +61,13 @@ public struct DropPipeline: Sendable {
         var failures = 0
         while true {
             if shutdown.isTriggered { return .interrupted }
+            // One commit records both the validated facts and "POST started".
             drop = try await record(drop) { row in
+                row.contentHash = prepared.contentHash
+                row.msgId = prepared.message.msgId
+                row.messageType = prepared.message.messageTypeIdentificator
+                row.senderHerId = prepared.message.senderHerId
+                row.receiverHerIds = prepared.message.receiverHerIds
                 row.state = .sending
                 row.attempts += 1
             }
@@ -157,8 +155,7 @@ public struct DropPipeline: Sendable {
 
     private func record(_ drop: DropRecord, _ change: @escaping @Sendable (inout DropRecord) -> Void) async throws -> DropRecord {
         guard let id = drop.id else { throw LedgerError.missingDrop(0) }
-        let ledger = self.ledger
-        return try await io.run { try ledger.update(id: id, now: Timestamp.now(), change) }
+        return try await ledger.update(id: id, now: Timestamp.now(), change)
     }
 }
 

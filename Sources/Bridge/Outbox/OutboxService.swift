@@ -59,18 +59,28 @@ public final class OutboxService: Service {
             forwarder.cancel()
         }
 
-        await withGracefulShutdownHandler {
-            await withDiscardingTaskGroup { group in
-                for drop in await recover() {
-                    group.addTask { await self.finish(drop) }
+        // Graceful shutdown and cancellation both stop claiming; only cancellation also
+        // abandons sends in flight (their drops stay claimed and are resumed at the next start).
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await withDiscardingTaskGroup { group in
+                    for drop in await recover() {
+                        group.addTask { await self.finish(drop) }
+                    }
+                    await watch(group: &group)
                 }
-                await watch(group: &group)
+            } onGracefulShutdown: {
+                self.stopClaiming()
             }
-        } onGracefulShutdown: {
-            self.shutdown.trigger()
-            self.wakeups.signal()
+        } onCancel: {
+            self.stopClaiming()
         }
         logger.info("outbox stopped")
+    }
+
+    private func stopClaiming() {
+        shutdown.trigger()
+        wakeups.signal()
     }
 
     /// Drops the ledger and the work area hold from before: each is resumed exactly once.

@@ -23,7 +23,7 @@ struct FaultInjectionMiddleware: RouterMiddleware {
         case .status(let code, let retryAfterSeconds):
             let status = HTTPResponse.Status(code: code)
             var problem = NHNProblem(
-                status: status, errorCode: .unspecified,
+                status: status, errorCode: NHNErrorCode.typical(for: code),
                 detail: "Simulated fault: \(status.reasonPhrase).",
                 validationErrors: code == 400 ? [] : nil)
             if let retryAfterSeconds {
