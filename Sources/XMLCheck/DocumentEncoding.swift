@@ -6,12 +6,13 @@ import DropbridgeCore
 enum DocumentEncoding {
     static let utf8BOM: [UInt8] = [0xEF, 0xBB, 0xBF]
 
-    /// The original encoding when it is not UTF-8, else nil. Decided from the byte-order mark or
-    /// UTF-16 byte pattern first, then from the declaration libxml2 read.
+    /// The original encoding when it is not UTF-8, else nil. Decided from a UTF-16 byte-order
+    /// mark or byte pattern first, then from the declaration libxml2 read.
     static func nonUTF8Encoding(of bytes: [UInt8], doc: xmlDocPtr) -> String? {
         if bytes.starts(with: [0xFE, 0xFF]) || bytes.starts(with: [0x00, 0x3C, 0x00]) { return "UTF-16BE" }
         if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0x3C, 0x00, 0x3F, 0x00]) { return "UTF-16LE" }
-        if bytes.starts(with: utf8BOM) { return nil }
+        // A declaration naming another encoding wins even after a UTF-8 BOM: the bytes sent
+        // must say UTF-8, so such a document is re-serialized too.
         guard let declared = LibXML.string(doc.pointee.encoding) else { return nil }
         let name = declared.uppercased()
         return name == "UTF-8" || name == "UTF8" ? nil : name

@@ -33,7 +33,8 @@ public enum Gzip {
         var chunk = [UInt8](repeating: 0, count: chunkSize)
         while true {
             // Never ask zlib for more than one byte past the limit: that byte proves the bomb.
-            let room = min(chunkSize, maxBytes + 1 - output.count)
+            let remaining = maxBytes - output.count
+            let room = remaining >= chunkSize ? chunkSize : remaining + 1
             let (status, produced) = chunk.withUnsafeMutableBufferPointer { out -> (Int32, Int) in
                 stream.next_out = out.baseAddress
                 stream.avail_out = UInt32(room)

@@ -61,17 +61,22 @@ public struct DropPipeline: Sendable {
         var failures = 0
         while true {
             if shutdown.isTriggered { return .interrupted }
-            // One commit records both the validated facts and "POST started".
-            drop = try await record(drop) { row in
-                row.contentHash = prepared.contentHash
-                row.msgId = prepared.message.msgId
-                row.messageType = prepared.message.messageTypeIdentificator
-                row.senderHerId = prepared.message.senderHerId
-                row.receiverHerIds = prepared.message.receiverHerIds
-                row.state = .sending
-                row.attempts += 1
+            // The permit comes first: only drops whose POST really starts are marked `sending`,
+            // so a crash re-sends (as a possible duplicate) at most the sends in flight.
+            let (sending, outcome) = try await gate.withPermit { [self, drop] in
+                // One commit records both the validated facts and "POST started".
+                let sending = try await record(drop) { row in
+                    row.contentHash = prepared.contentHash
+                    row.msgId = prepared.message.msgId
+                    row.messageType = prepared.message.messageTypeIdentificator
+                    row.senderHerId = prepared.message.senderHerId
+                    row.receiverHerIds = prepared.message.receiverHerIds
+                    row.state = .sending
+                    row.attempts += 1
+                }
+                return (sending, await sender.send(message))
             }
-            let outcome = await gate.withPermit { await sender.send(message) }
+            drop = sending
             switch outcome {
             case .accepted(let messageId):
                 let now = Timestamp.now()

@@ -8,11 +8,10 @@ public actor ConcurrencyGate {
         self.limit = max(1, limit)
     }
 
-    public func withPermit<T: Sendable>(_ body: @Sendable () async -> T) async -> T {
+    public func withPermit<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         await acquire()
-        let result = await body()
-        release()
-        return result
+        defer { release() }
+        return try await body()
     }
 
     private func acquire() async {
