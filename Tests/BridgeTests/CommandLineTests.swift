@@ -1,0 +1,79 @@
+import Foundation
+import XCTest
+
+/// The built `dropbridge` as an operator runs it: output and exit codes (sysexits).
+final class CommandLineTests: XCTestCase {
+    struct Run {
+        var status: Int32
+        var output: String
+        var error: String
+    }
+
+    func dropbridge(_ arguments: [String]) throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try DropbridgeBinary.path())
+        process.arguments = arguments
+        let output = Pipe()
+        let error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, output: String(decoding: out, as: UTF8.self), error: String(decoding: err, as: UTF8.self))
+    }
+
+    func testValidateReportsFileLineColumnAndExitCodes() throws {
+        let samples = BridgeHarness.samples
+        let valid = samples + "/outbox/01-dialog-helsefaglig.xml"
+        let invalid = samples + "/outbox/91-broken-schema-invalid.xml"
+        let malformed = samples + "/outbox/90-broken-not-well-formed.xml"
+
+        let good = try dropbridge(["validate", "--schemas", samples + "/schemas", valid])
+        XCTAssertEqual(good.status, 0, good.output + good.error)
+        XCTAssertTrue(good.output.contains("\(valid): valid"))
+        XCTAssertTrue(good.output.contains("DIALOG_HELSEFAGLIG"))
+
+        let bad = try dropbridge(["validate", "--schemas", samples + "/schemas", valid, invalid, malformed])
+        XCTAssertEqual(bad.status, 1)
+        let lines = bad.output.split(separator: "\n").map(String.init)
+        let pattern = try NSRegularExpression(pattern: #"^(.+):(\d+):(\d+): .+$"#)
+        for file in [invalid, malformed] {
+            let located = lines.filter { $0.hasPrefix(file + ":") }
+            XCTAssertFalse(located.isEmpty, "no FILE:LINE:COL line for \(file) in \(bad.output)")
+            for line in located {
+                let match = pattern.firstMatch(in: line, range: NSRange(line.startIndex..., in: line))
+                XCTAssertNotNil(match, line)
+                XCTAssertFalse(line.contains(":0:0:"), "line and column are known: \(line)")
+            }
+        }
+    }
+
+    func testValidateRefusesXXEWithinASecondAndLeaksNothing() throws {
+        let started = Date()
+        let run = try dropbridge(["validate", "--schemas", BridgeHarness.samples + "/schemas", BridgeHarness.samples + "/outbox/92-broken-xxe.xml", BridgeHarness.samples + "/outbox/93-broken-entity-bomb.xml"])
+        XCTAssertEqual(run.status, 1)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5, "process start included; each refusal is far quicker")
+        XCTAssertTrue(run.output.contains("DOCTYPE"))
+        XCTAssertFalse(run.output.contains("root:x:0:0"))
+        XCTAssertFalse(run.error.contains("root:x:0:0"))
+    }
+
+    func testAConfigurationErrorExits78NamingKeyAndFile() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let file = folder + "/bad.yaml"
+        try "root: \(folder)\noutbox: { inotify: sometimes }\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let run = try dropbridge(["run", "--config", file])
+        XCTAssertEqual(run.status, 78)
+        XCTAssertTrue(run.error.contains(file), run.error)
+        XCTAssertTrue(run.error.contains("outbox.inotify"), run.error)
+    }
+
+    func testUsageErrorsExit64() throws {
+        let run = try dropbridge(["run"])
+        XCTAssertEqual(run.status, 64, run.error)
+    }
+}

@@ -1,0 +1,127 @@
+import Bridge
+import DropbridgeCore
+import Foundation
+import XCTest
+
+final class ConfigLoaderTests: XCTestCase {
+    private var folder: String!
+
+    override func setUp() {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("config-\(UUID().uuidString)").path
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    private func write(_ yaml: String, name: String = "dropbridge.yaml") throws -> String {
+        let path = folder + "/" + name
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    private func loadError(_ yaml: String, environment: [String: String] = [:]) async throws -> ConfigurationError {
+        let file = try write(yaml)
+        do {
+            _ = try await ConfigLoader.load(file: file, environment: environment)
+        } catch {
+            XCTAssertEqual(error.file, file)
+            return error
+        }
+        XCTFail("the configuration was accepted")
+        throw CancellationError()
+    }
+
+    func testTheSampleConfigurationsLoad() async throws {
+        let project = BridgeHarness.projectDirectory
+        let production = try await ConfigLoader.load(file: project + "/config/dropbridge.yaml", environment: [:])
+        XCTAssertEqual(production.root, "/var/lib/dropbridge")
+        XCTAssertEqual(production.folders.outbox, "/var/lib/dropbridge/outbox")
+        XCTAssertEqual(production.nhn.herIds, [8143060])
+        XCTAssertEqual(production.outbox.inotify, .auto)
+        XCTAssertEqual(production.fileMode, 0o640)
+        let demo = try await ConfigLoader.load(file: project + "/config/demo.yaml", environment: [:])
+        XCTAssertEqual(demo.root, project + "/demo")
+        XCTAssertEqual(demo.schemas.directory, project + "/samples/schemas")
+        XCTAssertFalse(demo.helseID.enabled)
+        XCTAssertEqual(demo.nhn.receive, .off)
+    }
+
+    func testEveryKeyIsReadAndDefaultsFillTheRest() async throws {
+        let file = try write(
+            """
+            root: /srv/bridge
+            folders: { failed: /srv/bridge/refused }
+            fileMode: "0600"
+            outbox: { sidecar: optional, settleMilliseconds: 250, orphanSeconds: 60, rescanSeconds: 5, inotify: "off", maxBytes: 1000 }
+            schemas: { directory: xsd, require: false }
+            nhn: { baseURL: "http://127.0.0.1:9000", senderHerId: 42, herIds: [42, 43], receive: poll, pollSeconds: 10 }
+            helseid: { enabled: false, clientId: abc }
+            """)
+        let config = try await ConfigLoader.load(file: file, environment: [:])
+        XCTAssertEqual(config.folders.failed, "/srv/bridge/refused")
+        XCTAssertEqual(config.folders.sent, "/srv/bridge/sent")
+        XCTAssertEqual(config.fileMode, 0o600)
+        XCTAssertEqual(config.outbox.sidecar, .optional)
+        XCTAssertEqual(config.outbox.settleMilliseconds, 250)
+        XCTAssertEqual(config.outbox.inotify, .off)
+        XCTAssertEqual(config.outbox.maxBytes, 1000)
+        XCTAssertEqual(config.schemas.directory, folder + "/xsd", "relative to the config file's folder")
+        XCTAssertFalse(config.schemas.require)
+        XCTAssertEqual(config.nhn.senderHerId, 42)
+        XCTAssertEqual(config.nhn.herIds, [42, 43])
+        XCTAssertEqual(config.nhn.receive, .poll)
+        XCTAssertEqual(config.nhn.sourceSystem, "dropbridge 1.0")
+        XCTAssertEqual(config.helseID.clientId, "abc")
+    }
+
+    func testEnvironmentOverridesTheFile() async throws {
+        let file = try write("root: /srv/bridge\nnhn: { baseURL: \"http://127.0.0.1:9000\" }\n")
+        let config = try await ConfigLoader.load(
+            file: file, environment: ["DROPBRIDGE_NHN_BASE_URL": "http://127.0.0.1:9999", "NHN_BASE_URL": "http://ignored:1"])
+        XCTAssertEqual(config.nhn.baseURL, "http://127.0.0.1:9999")
+    }
+
+    func testErrorsNameTheKeyAndTheFile() async throws {
+        var error = try await loadError("root: /srv\noutbox: { settleMilliseconds: soon }\n")
+        XCTAssertEqual(error.key, "outbox.settleMilliseconds")
+        XCTAssertTrue(error.description.contains("whole number"))
+
+        error = try await loadError("root: /srv\noutbox: { sidecar: sometimes }\n")
+        XCTAssertEqual(error.key, "outbox.sidecar")
+        XCTAssertTrue(error.description.contains("\"required\""))
+
+        error = try await loadError("outbox: { sidecar: required }\n")
+        XCTAssertEqual(error.key, "root")
+
+        error = try await loadError("root: /srv\nfileMode: \"0999\"\n")
+        XCTAssertEqual(error.key, "fileMode")
+
+        error = try await loadError("root: /srv\nnhn: { baseURL: \"ftp://x\" }\n")
+        XCTAssertEqual(error.key, "nhn.baseURL")
+
+        error = try await loadError("root: /srv\nnhn: { herIds: [1, two] }\n")
+        XCTAssertEqual(error.key, "nhn.herIds")
+
+        error = try await loadError("root: /srv\nschemas: { require: maybe }\n")
+        XCTAssertEqual(error.key, "schemas.require")
+    }
+
+    func testAMissingOrBrokenFileIsAnError() async throws {
+        let missing = folder + "/nope.yaml"
+        do {
+            _ = try await ConfigLoader.load(file: missing, environment: [:])
+            XCTFail("a missing file was accepted")
+        } catch {
+            XCTAssertEqual(error.file, missing)
+        }
+        let broken = try write("root: [unclosed\n", name: "broken.yaml")
+        do {
+            _ = try await ConfigLoader.load(file: broken, environment: [:])
+            XCTFail("broken YAML was accepted")
+        } catch {
+            XCTAssertEqual(error.file, broken)
+        }
+    }
+}
