@@ -62,10 +62,10 @@ public struct BridgeRuntime: Sendable {
 
         // Refused connections reported at once (not retried inside the client), no redirects.
         var httpConfiguration = NHNClient.recommendedHTTPClientConfiguration()
-        httpConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)
+        httpConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 32)
         httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
 
-        let io = BlockingIO.started(threads: 16)
+        let io = BlockingIO.started(threads: 48)
         let endpoint = NHNEndpoint(
             baseURL: config.nhn.baseURL, sourceSystem: config.nhn.sourceSystem,
             applicationName: config.nhn.applicationName, applicationVersion: config.nhn.applicationVersion,
@@ -79,7 +79,7 @@ public struct BridgeRuntime: Sendable {
             ledger: ledger, preparer: DropPreparer(files: store, validator: validator, config: config),
             sender: client, files: store, io: io,
             retry: RetryPolicy(initialSeconds: 1, maxSeconds: config.nhn.maxBackoffSeconds),
-            logger: logger, gate: ConcurrencyGate(limit: 16), shutdown: ShutdownSignal())
+            logger: logger, gate: ConcurrencyGate(limit: 32), shutdown: ShutdownSignal())
         let claims = ClaimDesk(config: config, ledger: ledger, area: store.area, io: io, logger: logger)
         progress = OutboxProgress()
         outbox = OutboxService(

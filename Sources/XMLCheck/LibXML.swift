@@ -15,8 +15,12 @@ enum LibXML {
     static func ensureReady() { _ = ready }
 
     /// Parser options for untrusted documents: no network, no DTD loading, no entity
-    /// substitution, default depth limits (no XML_PARSE_HUGE); big line numbers for diagnostics.
-    static let untrustedParseOptions = Int32(bitPattern: XML_PARSE_NONET.rawValue | XML_PARSE_BIG_LINES.rawValue)
+    /// substitution; big line numbers for diagnostics. XML_PARSE_HUGE lifts the 10 MB limit on
+    /// one text node: a KITH attachment is one Base64Container text node and may be 25 MB.
+    /// What HUGE would otherwise expose (entity amplification) cannot happen: every DOCTYPE is
+    /// refused before its first declaration is read, so no entity can ever be declared.
+    static let untrustedParseOptions = Int32(
+        bitPattern: XML_PARSE_NONET.rawValue | XML_PARSE_BIG_LINES.rawValue | XML_PARSE_HUGE.rawValue)
 
     static func string(_ pointer: UnsafePointer<xmlChar>?) -> String? {
         guard let pointer else { return nil }
@@ -70,6 +74,11 @@ final class DiagnosticCollector {
 
     /// `FILE:LINE: message`, for schema compilation where the file matters.
     private(set) var fileDiagnostics: [String] = []
+
+    /// A refusal of our own (not libxml2's), e.g. nesting deeper than we accept.
+    func refuse(line: Int?, column: Int?, message: String) {
+        if errors.count < Self.maxErrors { errors.append(LineError(line: line, column: column, message: message)) }
+    }
 
     func recordWithFile(_ error: UnsafePointer<xmlError>) {
         let e = error.pointee

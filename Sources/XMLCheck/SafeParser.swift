@@ -43,12 +43,15 @@ enum SafeParser {
         collector.recordsElementStarts = recordElementStarts
         installHooks(on: ctxt, collector: collector)
 
+        // Read through a callback rather than xmlCtxtReadMemory: libxml2 2.9 copies a whole
+        // memory input first, which doubles the cost of a 30 MB document.
         let doc: xmlDocPtr? = withThreadErrors(into: collector) {
-            bytes.withUnsafeBufferPointer { buffer in
-                buffer.baseAddress.flatMap { base in
-                    base.withMemoryRebound(to: CChar.self, capacity: buffer.count) { chars in
-                        xmlCtxtReadMemory(ctxt, chars, Int32(buffer.count), nil, nil, LibXML.untrustedParseOptions)
-                    }
+            bytes.withUnsafeBufferPointer { buffer -> xmlDocPtr? in
+                let reader = ChunkReader(buffer)
+                return withExtendedLifetime(reader) {
+                    xmlCtxtReadIO(
+                        ctxt, ChunkReader.read, nil, Unmanaged.passUnretained(reader).toOpaque(), nil, nil,
+                        LibXML.untrustedParseOptions)
                 }
             }
         }
@@ -82,6 +85,7 @@ enum SafeParser {
         sax.pointee.startElementNs = { userData, localName, prefix, uri, nsCount, namespaces, attrCount, defaulted, attributes in
             xmlSAX2StartElementNs(userData, localName, prefix, uri, nsCount, namespaces, attrCount, defaulted, attributes)
             SafeParser.recordStartTagColumn(userData)
+            SafeParser.limitDepth(userData)
         }
     }
 
@@ -89,6 +93,21 @@ enum SafeParser {
         guard let userData else { return nil }
         let ctxt = userData.assumingMemoryBound(to: xmlParserCtxt.self)
         return DiagnosticCollector.from(ctxt.pointee._private)
+    }
+
+    /// XML_PARSE_HUGE lifts libxml2's own depth limit; no KITH message nests anywhere near this.
+    static let maxDepth = 256
+
+    fileprivate static func limitDepth(_ userData: UnsafeMutableRawPointer?) {
+        guard let userData else { return }
+        let ctxt = userData.assumingMemoryBound(to: xmlParserCtxt.self)
+        guard ctxt.pointee.nameNr > Int32(maxDepth) else { return }
+        let input = ctxt.pointee.input?.pointee
+        collectorOfContext(userData)?.refuse(
+            line: input.map { Int($0.line) }, column: input.map { Int($0.col) },
+            message: "elements are nested deeper than \(maxDepth) levels")
+        ctxt.pointee.wellFormed = 0
+        xmlStopParser(ctxt)
     }
 
     fileprivate static func stopAtDoctype(_ userData: UnsafeMutableRawPointer?) {
@@ -145,5 +164,25 @@ enum SafeParser {
         if let column, column > 0, line > 0 {
             collector.elementStarts[UnsafeMutableRawPointer(node)] = SourceLocation(line: line, column: column)
         }
+    }
+}
+
+/// Hands libxml2 the input in the chunks it asks for, straight from the caller's buffer.
+private final class ChunkReader {
+    let buffer: UnsafeBufferPointer<UInt8>
+    var position = 0
+
+    init(_ buffer: UnsafeBufferPointer<UInt8>) {
+        self.buffer = buffer
+    }
+
+    static let read: xmlInputReadCallback = { context, destination, length in
+        guard let context, let destination, length > 0 else { return 0 }
+        let reader = Unmanaged<ChunkReader>.fromOpaque(context).takeUnretainedValue()
+        let count = min(Int(length), reader.buffer.count - reader.position)
+        guard count > 0, let base = reader.buffer.baseAddress else { return 0 }
+        UnsafeMutableRawPointer(destination).copyMemory(from: base + reader.position, byteCount: count)
+        reader.position += count
+        return Int32(count)
     }
 }

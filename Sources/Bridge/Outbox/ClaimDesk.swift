@@ -25,7 +25,7 @@ public final class ClaimDesk: Sendable {
     private let io: BlockingIO
     private let logger: Logger
     /// Claims made at once in one scan: renames and fsyncs overlap well, up to a point.
-    private let parallelClaims = 16
+    private let parallelClaims = 32
 
     public init(config: BridgeConfig, ledger: Ledger, area: ClaimArea, io: BlockingIO, logger: Logger) {
         self.config = config
