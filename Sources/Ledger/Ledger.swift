@@ -52,24 +52,10 @@ public final class Ledger: Sendable {
 
     // MARK: Claiming
 
-    /// Reserves a row (and so a claim id) and a unique name for a new drop, in one transaction.
-    /// `pickName` gets a test for names the ledger has ever used and returns the name to use
-    /// (the caller also checks the output folders: see `FreeName`).
-    public func reserve(
-        originalName: String, files: [String], channel: String, now: Double,
-        pickName: @Sendable (_ usedInLedger: (String) throws -> Bool) throws -> String
-    ) throws -> DropRecord {
-        try database.write { db in
-            let name = try pickName { candidate in
-                try DropRecord.filter(Column("name") == candidate).fetchCount(db) > 0
-            }
-            var record = DropRecord(name: name, originalName: originalName, files: files, channel: channel, now: now)
-            try record.insert(db)
-            return record
-        }
-    }
-
-    /// `reserve`, committed together with other writes arriving at the same time.
+    /// Reserves a row (and so a claim id) and a unique name for a new drop, in one transaction
+    /// committed together with other writes arriving at the same time. `pickName` gets a test
+    /// for names the ledger has ever used and returns the name to use (the caller also checks
+    /// the output folders: see `FreeName`).
     public func reserve(
         originalName: String, files: [String], channel: String, now: Double,
         pickName: @escaping @Sendable (_ usedInLedger: (String) throws -> Bool) throws -> String
@@ -94,30 +80,26 @@ public final class Ledger: Sendable {
     /// Applies `change` to the row and stamps `updatedAt`, in one durable transaction.
     @discardableResult
     public func update(id: Int64, now: Double, _ change: @Sendable (inout DropRecord) -> Void) throws -> DropRecord {
-        try database.write { db in
-            guard var record = try DropRecord.fetchOne(db, key: id) else {
-                throw LedgerError.missingDrop(id)
-            }
-            change(&record)
-            record.updatedAt = now
-            try record.update(db)
-            return record
+        try database.write { db in try Self.apply(change, to: id, now: now, in: db) }
+    }
+
+    private static func apply(
+        _ change: (inout DropRecord) -> Void, to id: Int64, now: Double, in db: Database
+    ) throws -> DropRecord {
+        guard var record = try DropRecord.fetchOne(db, key: id) else {
+            throw LedgerError.missingDrop(id)
         }
+        change(&record)
+        record.updatedAt = now
+        try record.update(db)
+        return record
     }
 
     /// `update`, committed together with other writes arriving at the same time; returns once
     /// the change is durable.
     @discardableResult
     public func update(id: Int64, now: Double, _ change: @escaping @Sendable (inout DropRecord) -> Void) async throws -> DropRecord {
-        try await groupCommit.write { db in
-            guard var record = try DropRecord.fetchOne(db, key: id) else {
-                throw LedgerError.missingDrop(id)
-            }
-            change(&record)
-            record.updatedAt = now
-            try record.update(db)
-            return record
-        }
+        try await groupCommit.write { db in try Self.apply(change, to: id, now: now, in: db) }
     }
 
     public func drop(id: Int64) throws -> DropRecord? {
@@ -152,6 +134,11 @@ public final class Ledger: Sendable {
     public struct HeldDrop: Sendable, Codable, Equatable {
         public var name: String
         public var reason: String?
+
+        public init(name: String, reason: String?) {
+            self.name = name
+            self.reason = reason
+        }
     }
 
     public func summary() throws -> Summary {

@@ -101,7 +101,8 @@ enum SafeParser {
     fileprivate static func limitDepth(_ userData: UnsafeMutableRawPointer?) {
         guard let userData else { return }
         let ctxt = userData.assumingMemoryBound(to: xmlParserCtxt.self)
-        guard ctxt.pointee.nameNr > Int32(maxDepth) else { return }
+        // nameNr counts the open parents: libxml2 pushes the new element after this callback.
+        guard ctxt.pointee.nameNr >= Int32(maxDepth) else { return }
         let input = ctxt.pointee.input?.pointee
         collectorOfContext(userData)?.refuse(
             line: input.map { Int($0.line) }, column: input.map { Int($0.col) },
