@@ -132,16 +132,57 @@ final class OutboxTests: XCTestCase {
         XCTAssertEqual(info.st_mode & S_IFMT, S_IFLNK)
     }
 
+    func testOddNamesAreKeptOrMadeSafe() async throws {
+        let harness = try await BridgeHarness()
+        defer { Task { await harness.shutdown() } }
+        try harness.start()
+        let sidecar = #"{"receiverHerIds":[8094866]}"#
+        // Spaces and Norwegian letters are fine.
+        try harness.drop("epikrise Ærlig Østby å", xml: try Self.msgHead(msgId: "odd-1"), sidecar: sidecar)
+        // A NAME that is not UTF-8 is refused at pairing, under a safe name.
+        let outbox = harness.config.folders.outbox
+        for suffix in [".xml", ".json"] {
+            let bytes: [UInt8] = Array((outbox + "/bad").utf8) + [0xFF, 0xFE] + Array(suffix.utf8) + [0]
+            let fd = bytes.withUnsafeBufferPointer { buffer in
+                buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: bytes.count) { open($0, O_CREAT | O_WRONLY, 0o644) }
+            }
+            XCTAssertGreaterThanOrEqual(fd, 0)
+            let content = suffix == ".xml" ? try Self.msgHead(msgId: "odd-2") : Array(sidecar.utf8)
+            _ = content.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            close(fd)
+        }
+        // Both NAME.xml and NAME.xml.gz: which one is meant? Neither is sent.
+        try harness.put(Data(try Self.msgHead(msgId: "odd-3")), as: "twice.xml")
+        try harness.put(Data(try Gzipper.gzip(try Self.msgHead(msgId: "odd-3"))), as: "twice.xml.gz")
+        try harness.put(Data(sidecar.utf8), as: "twice.json")
+
+        try await harness.waitUntilFiled("epikrise Ærlig Østby å", in: harness.config.folders.sent)
+        try await harness.waitUntilFiled("bad%FF%FE", in: harness.config.folders.failed)
+        XCTAssertEqual(try harness.errorReport("bad%FF%FE").stage, .pairing)
+        try await harness.waitUntilFiled("twice", in: harness.config.folders.failed)
+        XCTAssertEqual(try harness.errorReport("twice").stage, .pairing)
+        let seen = await harness.simulator.count(msgId: "odd-2") + harness.simulator.count(msgId: "odd-3")
+        XCTAssertEqual(seen, 0)
+    }
+
     func testGzipDropsAndGzipBombs() async throws {
         let harness = try await BridgeHarness { $0.outbox.maxBytes = 1_000_000 }
         defer { Task { await harness.shutdown() } }
         try harness.start()
         try harness.drop("zipped", xml: try Gzipper.gzip(try Self.msgHead(msgId: "gz-1")), xmlSuffix: ".xml.gz", sidecar: #"{"receiverHerIds":[8094866]}"#)
         try harness.drop("bomb", xml: try Gzipper.gzip([UInt8](repeating: 0x20, count: 20_000_000)), xmlSuffix: ".xml.gz", sidecar: #"{"receiverHerIds":[8094866]}"#)
+        try harness.drop("too-big", xml: [UInt8](repeating: 0x20, count: 1_000_001), sidecar: #"{"receiverHerIds":[8094866]}"#)
+        try harness.put(Data([0x1F, 0x8B, 0x08, 0x00, 0x01]), as: "truncated.xml.gz")
+        try harness.put(Data(#"{"receiverHerIds":[8094866]}"#.utf8), as: "truncated.json")
         try await harness.waitUntilFiled("zipped", in: harness.config.folders.sent)
         XCTAssertTrue(FileManager.default.fileExists(atPath: harness.config.folders.sent + "/zipped.xml.gz"))
         try await harness.waitUntilFiled("bomb", in: harness.config.folders.failed)
         XCTAssertEqual(try harness.errorReport("bomb").stage, .reading)
+        try await harness.waitUntilFiled("too-big", in: harness.config.folders.failed)
+        XCTAssertEqual(try harness.errorReport("too-big").stage, .reading)
+        XCTAssertTrue(try harness.errorReport("too-big").reason.contains("outbox.maxBytes"))
+        try await harness.waitUntilFiled("truncated", in: harness.config.folders.failed)
+        XCTAssertEqual(try harness.errorReport("truncated").stage, .reading)
         let observed3 = await harness.simulator.count(msgId: "gz-1")
         XCTAssertEqual(observed3, 1)
     }
