@@ -19,14 +19,17 @@ public struct BridgeRuntime: Sendable {
     public let outbox: OutboxService
     public let httpClient: HTTPClient
     public let progress: OutboxProgress
+    private let lock: InstanceLock
 
     public enum StartupError: Error, CustomStringConvertible {
         case folders(String)
         case schemas(String)
         case ledger(String)
+        case locked(String)
 
         public var description: String {
             switch self {
+            case .locked(let message): message
             case .folders(let message): "folders: \(message)"
             case .schemas(let message): "schemas: \(message)"
             case .ledger(let message): "ledger: \(message)"
@@ -40,6 +43,11 @@ public struct BridgeRuntime: Sendable {
             try FolderLayout.prepare(config)
         } catch {
             throw StartupError.folders("\(error)")
+        }
+        do {
+            lock = try InstanceLock(path: config.stateDirectory + "/lock")
+        } catch {
+            throw StartupError.locked("\(error)")
         }
         let schemaSet: SchemaSet?
         do {
@@ -76,14 +84,14 @@ public struct BridgeRuntime: Sendable {
         let store = FolderDropFileStore(config: config, io: io)
         let validator = XMLValidator(schemas: schemaSet, requireSchema: config.schemas.require && schemaSet != nil, maxBytes: config.outbox.maxBytes)
         let pipeline = DropPipeline(
-            ledger: ledger, preparer: DropPreparer(files: store, validator: validator, config: config),
+            ledger: ledger, preparer: DropPreparer(files: store, validator: validator, config: config, io: io),
             sender: client, files: store, io: io,
             retry: RetryPolicy(initialSeconds: 1, maxSeconds: config.nhn.maxBackoffSeconds),
             logger: logger, gate: ConcurrencyGate(limit: 32), shutdown: ShutdownSignal())
         let claims = ClaimDesk(config: config, ledger: ledger, area: store.area, io: io, logger: logger)
         progress = OutboxProgress()
         outbox = OutboxService(
-            config: config, ledger: ledger, claims: claims, pipeline: pipeline, logger: logger, progress: progress)
+            config: config, ledger: ledger, claims: claims, pipeline: pipeline, io: io, logger: logger, progress: progress)
     }
 
     /// Runs until SIGTERM/SIGINT, then shuts down gracefully. `companions` run beside the

@@ -84,41 +84,53 @@ public struct ClaimArea: Sendable {
     /// At start-up: finishes claims a crash interrupted (files named in the manifest but still
     /// in the outbox are moved in, e.g. the sidecar after the document), removes claim
     /// directories that hold nothing, and lists every claim present, sorted by claim id.
-    public func recover(outbox: String) throws -> [ClaimedDrop] {
+    /// A claim that cannot be recovered (unreadable manifest, a move refused) is left in place
+    /// and reported to `onProblem`; it does not stop the others.
+    public func recover(
+        outbox: String, onProblem: (_ claimId: String, _ error: any Error) -> Void = { _, _ in }
+    ) throws -> [ClaimedDrop] {
         var claims: [ClaimedDrop] = []
         for rawId in try DirectoryListing.names(in: workDirectory).sorted(by: { $0.lexicographicallyPrecedes($1) }) {
             guard let claimId = String(validating: rawId, as: UTF8.self), !claimId.hasPrefix(".") else { continue }
-            let claimDirectory = directory(of: claimId)
-            guard let manifest = try readManifest(claimDirectory) else {
-                // Crashed between mkdir and the manifest: nothing was moved yet.
-                if try DirectoryListing.names(in: claimDirectory).isEmpty { try removeClaimDirectory(claimDirectory) }
-                continue
+            do {
+                if let claim = try recoverClaim(claimId, outbox: outbox) { claims.append(claim) }
+            } catch {
+                onProblem(claimId, error)
             }
-            var present = try presentKinds(claimDirectory)
-            if manifest.release == nil {
-                for file in manifest.files {
-                    guard let kind = manifest.kind(of: file), !present.contains(kind) else { continue }
-                    do {
-                        try DurableFiles.move(
-                            manifest.originalName(of: file), from: outbox, to: claimDirectory,
-                            as: Array(kind.claimedFileName.utf8))
-                        present.insert(kind)
-                    } catch DurableFileError.notFound {
-                        continue
-                    }
-                }
-            }
-            let kinds = manifest.files.compactMap { manifest.kind(of: $0) }.filter { present.contains($0) }
-            if kinds.isEmpty {
-                // Released completely, or never got its files: nothing left to do.
-                try removeClaimDirectory(claimDirectory)
-                continue
-            }
-            claims.append(ClaimedDrop(
-                claimId: claimId, name: manifest.dropName, directory: claimDirectory, kinds: kinds,
-                pendingReleaseName: manifest.release?.name))
         }
         return claims
+    }
+
+    private func recoverClaim(_ claimId: String, outbox: String) throws -> ClaimedDrop? {
+        let claimDirectory = directory(of: claimId)
+        guard let manifest = try readManifest(claimDirectory) else {
+            // Crashed between mkdir and the manifest: nothing was moved yet.
+            if try DirectoryListing.names(in: claimDirectory).isEmpty { try removeClaimDirectory(claimDirectory) }
+            return nil
+        }
+        var present = try presentKinds(claimDirectory)
+        if manifest.release == nil {
+            for file in manifest.files {
+                guard let kind = manifest.kind(of: file), !present.contains(kind) else { continue }
+                do {
+                    try DurableFiles.move(
+                        manifest.originalName(of: file), from: outbox, to: claimDirectory,
+                        as: Array(kind.claimedFileName.utf8))
+                    present.insert(kind)
+                } catch DurableFileError.notFound {
+                    continue
+                }
+            }
+        }
+        let kinds = manifest.files.compactMap { manifest.kind(of: $0) }.filter { present.contains($0) }
+        if kinds.isEmpty {
+            // Released completely, or never got its files: nothing left to do.
+            try removeClaimDirectory(claimDirectory)
+            return nil
+        }
+        return ClaimedDrop(
+            claimId: claimId, name: manifest.dropName, directory: claimDirectory, kinds: kinds,
+            pendingReleaseName: manifest.release?.name)
     }
 
     /// The claim `claimId` as it is now, or nil when there is none.

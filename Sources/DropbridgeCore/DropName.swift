@@ -135,8 +135,6 @@ public struct DropName: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// `NAME~n` (n ≥ 2); n ≤ 1 gives the name itself.
-public func suffixed(_ name: String, _ n: Int) -> String { DropName.suffixed(name, n) }
 
 /// What a raw directory entry name in the outbox is.
 public enum DropEntryClass: Sendable, Equatable, Hashable {

@@ -56,8 +56,11 @@ public final class Ledger: Sendable {
     /// committed together with other writes arriving at the same time. `pickName` gets a test
     /// for names the ledger has ever used and returns the name to use (the caller also checks
     /// the output folders: see `FreeName`).
+    ///
+    /// A drop refused before it could be read (pairing, unsafe files) is reserved already
+    /// `failed`, with its `refusal`: a crash before it is filed must not turn it into a send.
     public func reserve(
-        originalName: String, files: [String], channel: String, now: Double,
+        originalName: String, files: [String], channel: String, now: Double, refusal: StoredFailure? = nil,
         pickName: @escaping @Sendable (_ usedInLedger: (String) throws -> Bool) throws -> String
     ) async throws -> DropRecord {
         try await groupCommit.write { db in
@@ -65,6 +68,10 @@ public final class Ledger: Sendable {
                 try DropRecord.filter(Column("name") == candidate).fetchCount(db) > 0
             }
             var record = DropRecord(name: name, originalName: originalName, files: files, channel: channel, now: now)
+            if let refusal {
+                record.state = .failed
+                record.failure = refusal
+            }
             try record.insert(db)
             return record
         }

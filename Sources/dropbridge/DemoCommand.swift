@@ -120,7 +120,9 @@ actor DemoReporter: Service {
     let expected: Set<String>
     let seconds: Double?
     private var printed = Set<Int64>()
-    private var lastFiledAt: Double = 0
+    /// Only what is filed during this run counts (the folder may hold earlier runs' drops).
+    private let startedAt = Date().timeIntervalSince1970
+    private lazy var lastFiledAt: Double = startedAt
     private var sent = 0
     private var failed = 0
     private var seenExpected = Set<String>()
@@ -144,7 +146,7 @@ actor DemoReporter: Service {
     private func report() {
         // Filing times of concurrent drops may commit out of order: look back a little and
         // skip what was already printed.
-        guard let drops = try? ledger.filed(since: lastFiledAt - 10) else { return }
+        guard let drops = try? ledger.filed(since: max(startedAt, lastFiledAt - 10)) else { return }
         for drop in drops where !printed.contains(drop.id ?? 0) {
             printed.insert(drop.id ?? 0)
             lastFiledAt = max(lastFiledAt, drop.filedAt ?? 0)

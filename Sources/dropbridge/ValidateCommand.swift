@@ -79,20 +79,16 @@ struct ValidateCommand: AsyncParsableCommand {
         guard let data = FileManager.default.contents(atPath: file) else {
             return .failure(DropFailure(stage: .reading, reason: "the file cannot be read"))
         }
-        var bytes = [UInt8](data)
-        if file.hasSuffix(".gz") {
-            do {
-                bytes = try Gzip.inflate(bytes, maxBytes: maxBytes)
-            } catch {
-                return .failure(error)
-            }
+        let document: CheckedDocument
+        do {
+            document = try DocumentCheck.check([UInt8](data), gzipped: file.hasSuffix(".gz"), validator: validator, maxBytes: maxBytes)
+        } catch {
+            return .failure(error)
         }
-        let result = validator.check(bytes)
-        if let failure = result.failure { return .failure(failure) }
         var summary = ""
-        if let head = result.document?.msgHead {
+        if let head = document.msgHead {
             summary = " (MsgHead \(head.messageType ?? "?"), MsgId \(head.msgId ?? "?"), from HER \(head.senderHerId.map(String.init) ?? "?") to HER \(head.receiverHerId.map(String.init) ?? "?"))"
-        } else if let receipt = result.document?.appRec {
+        } else if let receipt = document.appRec {
             summary = " (AppRec for MsgId \(receipt.originalMsgId ?? "?"), status \(receipt.status ?? "?"))"
         }
         return .success(summary)

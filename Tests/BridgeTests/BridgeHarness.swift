@@ -56,6 +56,8 @@ final class BridgeHarness: @unchecked Sendable {
         await stopSwitch?.flip()
         try await runTask?.value
         runTask = nil
+        // Lets go of the instance lock, as a process exit would.
+        runtime = nil
     }
 
     func shutdown() async {
@@ -64,7 +66,10 @@ final class BridgeHarness: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: root)
     }
 
-    var ledger: Ledger { runtime!.ledger }
+    /// The ledger, opened anew (the bridge may be stopped).
+    var ledger: Ledger {
+        get throws { try Ledger(path: config.stateDirectory + "/ledger.sqlite") }
+    }
 
     // MARK: Dropping
 

@@ -16,7 +16,7 @@ final class OutboxTests: XCTestCase {
 
     func testSamplesEndInSentOrFailedWithReasons() async throws {
         let harness = try await BridgeHarness()
-        defer { Task { await harness.shutdown() } }
+        addTeardownBlock { await harness.shutdown() }
         try harness.start()
         let samples = try FileManager.default.contentsOfDirectory(atPath: BridgeHarness.samples + "/outbox")
             .filter { $0.hasSuffix(".xml") }.map { String($0.dropLast(4)) }.sorted()
@@ -66,7 +66,7 @@ final class OutboxTests: XCTestCase {
 
     func testBothArrivalOrdersAndNameReuse() async throws {
         let harness = try await BridgeHarness()
-        defer { Task { await harness.shutdown() } }
+        addTeardownBlock { await harness.shutdown() }
         try harness.start()
         // Sidecar first, then the XML.
         try harness.drop("sidecar-first", xml: nil, sidecar: #"{"receiverHerIds":[8094866]}"#)
@@ -82,7 +82,7 @@ final class OutboxTests: XCTestCase {
 
     func testOrphansGoToFailedAfterTheTimeout() async throws {
         let harness = try await BridgeHarness()
-        defer { Task { await harness.shutdown() } }
+        addTeardownBlock { await harness.shutdown() }
         try harness.start()
         try harness.drop("lonely-xml", xml: try Self.msgHead(msgId: "orphan-1"), sidecar: nil)
         try harness.drop("lonely-sidecar", xml: nil, sidecar: #"{"receiverHerIds":[8094866]}"#)
@@ -96,7 +96,7 @@ final class OutboxTests: XCTestCase {
 
     func testUnsafeFilesAreRefusedAndTheDaemonGoesOn() async throws {
         let harness = try await BridgeHarness()
-        defer { Task { await harness.shutdown() } }
+        addTeardownBlock { await harness.shutdown() }
         try harness.start()
         let outbox = harness.config.folders.outbox
         // A FIFO must never block the daemon; a symlink is never followed.
@@ -134,7 +134,7 @@ final class OutboxTests: XCTestCase {
 
     func testOddNamesAreKeptOrMadeSafe() async throws {
         let harness = try await BridgeHarness()
-        defer { Task { await harness.shutdown() } }
+        addTeardownBlock { await harness.shutdown() }
         try harness.start()
         let sidecar = #"{"receiverHerIds":[8094866]}"#
         // Spaces and Norwegian letters are fine.
@@ -165,9 +165,50 @@ final class OutboxTests: XCTestCase {
         XCTAssertEqual(seen, 0)
     }
 
+    func testPollingOnlyWithAWriterThatWritesInPlace() async throws {
+        // outbox.inotify: off (as on NFS/SMB) and a producer that writes the final names directly:
+        // the drop is taken only once both files have been stable for the settle window.
+        let harness = try await BridgeHarness { config in
+            config.outbox.inotify = .off
+            config.outbox.rescanSeconds = 0.2
+            config.outbox.settleMilliseconds = 600
+        }
+        addTeardownBlock { await harness.shutdown() }
+        try harness.start()
+        let path = harness.config.folders.outbox + "/in-place.xml"
+        let xml = try Self.msgHead(msgId: "in-place-1")
+        FileManager.default.createFile(atPath: path, contents: Data(xml[..<200]))
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try FileManager.default.createFile(atPath: harness.config.folders.outbox + "/in-place.json", contents: Data(#"{"receiverHerIds":[8094866]}"#.utf8))
+        // Still growing: nothing may be taken while the writer is at it.
+        for offset in stride(from: 200, to: xml.count, by: 400) {
+            try await Task.sleep(for: .milliseconds(150))
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data(xml[offset..<min(offset + 400, xml.count)]))
+            XCTAssertEqual(try harness.ledger.drop(named: "in-place"), nil, "taken while still being written")
+        }
+        try handle.close()
+        try await harness.waitUntilFiled("in-place", in: harness.config.folders.sent)
+        let received = await harness.simulator.receivedMessages().first { $0.msgId == "in-place-1" }
+        XCTAssertEqual(received?.document.utf8.count, String(decoding: xml, as: UTF8.self).utf8.count, "the whole document was sent")
+    }
+
+    func testOptionalSidecarTakesMetadataFromTheMsgHead() async throws {
+        let harness = try await BridgeHarness { $0.outbox.sidecar = .optional }
+        addTeardownBlock { await harness.shutdown() }
+        try harness.start()
+        try harness.drop("no-sidecar", xml: try Self.msgHead(msgId: "opt-1", receiver: 8143025), sidecar: nil)
+        try await harness.waitUntilFiled("no-sidecar", in: harness.config.folders.sent)
+        let receipt = try harness.sentReceipt("no-sidecar")
+        XCTAssertEqual(receipt.receiverHerIds, [8143025])
+        XCTAssertEqual(receipt.senderHerId, 8143060)
+        let received = await harness.simulator.receivedMessages().first { $0.msgId == "opt-1" }
+        XCTAssertEqual(received?.messageTypeIdentificator, "DIALOG_HELSEFAGLIG")
+    }
+
     func testGzipDropsAndGzipBombs() async throws {
         let harness = try await BridgeHarness { $0.outbox.maxBytes = 1_000_000 }
-        defer { Task { await harness.shutdown() } }
+        addTeardownBlock { await harness.shutdown() }
         try harness.start()
         try harness.drop("zipped", xml: try Gzipper.gzip(try Self.msgHead(msgId: "gz-1")), xmlSuffix: ".xml.gz", sidecar: #"{"receiverHerIds":[8094866]}"#)
         try harness.drop("bomb", xml: try Gzipper.gzip([UInt8](repeating: 0x20, count: 20_000_000)), xmlSuffix: ".xml.gz", sidecar: #"{"receiverHerIds":[8094866]}"#)
@@ -190,7 +231,7 @@ final class OutboxTests: XCTestCase {
     func testTransientFaultsEndWithEveryDropSentExactlyOnce() async throws {
         let faults = FaultSettings(statusRates: [503: 0.25, 429: 0.1, 500: 0.05], retryAfterSeconds: 1, resetRate: 0.1, seed: 42)
         let harness = try await BridgeHarness(faults: faults)
-        defer { Task { await harness.shutdown() } }
+        addTeardownBlock { await harness.shutdown() }
         try harness.start()
         let names = (1...30).map { "burst-\($0)" }
         for (index, name) in names.enumerated() {
@@ -208,9 +249,35 @@ final class OutboxTests: XCTestCase {
         XCTAssertFalse(retried.isEmpty, "the faults should have forced some retries")
     }
 
+    func testLostAnswersAreResentAndCountedAsPossibleDuplicates() async throws {
+        // NHN takes the message but the answer never arrives: the bridge cannot know, sends
+        // again, and counts each such re-send in the ledger.
+        let faults = FaultSettings(resetAfterAcceptRate: 0.3, seed: 7)
+        let harness = try await BridgeHarness(faults: faults)
+        addTeardownBlock { await harness.shutdown() }
+        try harness.start()
+        let names = (1...20).map { "lost-\($0)" }
+        for (index, name) in names.enumerated() {
+            try harness.drop(name, xml: try Self.msgHead(msgId: "lost-msg-\(index)"), sidecar: #"{"receiverHerIds":[8094866]}"#)
+        }
+        for name in names {
+            try await harness.waitUntilFiled(name, in: harness.config.folders.sent, timeout: .seconds(60))
+        }
+        var resent = 0
+        for (index, name) in names.enumerated() {
+            let seen = await harness.simulator.count(msgId: "lost-msg-\(index)")
+            XCTAssertGreaterThanOrEqual(seen, 1)
+            let counted = try XCTUnwrap(try harness.ledger.drop(named: name)).possibleDuplicates
+            XCTAssertEqual(counted, seen - 1, "\(name): every re-send after a lost answer is counted")
+            resent += seen - 1
+        }
+        XCTAssertGreaterThan(resent, 0, "the faults should have lost some answers")
+        XCTAssertEqual(harness.files(in: harness.config.folders.failed), [])
+    }
+
     func testPermanentRefusalGoesToFailedWithTheProblem() async throws {
         let harness = try await BridgeHarness()
-        defer { Task { await harness.shutdown() } }
+        addTeardownBlock { await harness.shutdown() }
         try harness.start()
         // The simulator does not let us send from a HER-id we do not act for: 403, errorCode 1202.
         try harness.drop("foreign-sender", xml: try Self.msgHead(msgId: "f-1", sender: 8143025), sidecar: #"{"receiverHerIds":[8094866]}"#)
@@ -223,7 +290,7 @@ final class OutboxTests: XCTestCase {
 
     func testLockedHerIdHoldsTheDropClaimed() async throws {
         let harness = try await BridgeHarness(faults: FaultSettings(statusRates: [423: 1.0]))
-        defer { Task { await harness.shutdown() } }
+        addTeardownBlock { await harness.shutdown() }
         try harness.start()
         try harness.drop("locked", xml: try Self.msgHead(msgId: "l-1"), sidecar: #"{"receiverHerIds":[8094866]}"#)
         try await harness.waitUntil("the drop is held") { try harness.ledger.drop(named: "locked")?.state == .held }
@@ -240,7 +307,7 @@ final class OutboxTests: XCTestCase {
 
     func testGracefulStopDuringAnOutageResumesAfterRestart() async throws {
         let harness = try await BridgeHarness(faults: FaultSettings(statusRates: [503: 1.0]))
-        defer { Task { await harness.shutdown() } }
+        addTeardownBlock { await harness.shutdown() }
         try harness.start()
         try harness.drop("outage", xml: try Self.msgHead(msgId: "o-1"), sidecar: #"{"receiverHerIds":[8094866]}"#)
         try await harness.waitUntil("a send was tried") { (try harness.ledger.drop(named: "outage")?.attempts ?? 0) >= 2 }

@@ -61,9 +61,9 @@ final class DropNameTests: XCTestCase {
     }
 
     func testSuffixed() {
-        XCTAssertEqual(suffixed("brev", 2), "brev~2")
-        XCTAssertEqual(suffixed("brev", 13), "brev~13")
-        XCTAssertEqual(suffixed("brev", 1), "brev")
+        XCTAssertEqual(DropName.suffixed("brev", 2), "brev~2")
+        XCTAssertEqual(DropName.suffixed("brev", 13), "brev~13")
+        XCTAssertEqual(DropName.suffixed("brev", 1), "brev")
         XCTAssertEqual(DropName("x").entryName(.appRec), Array("x.apprec.json".utf8))
     }
 }

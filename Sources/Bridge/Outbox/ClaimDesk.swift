@@ -22,6 +22,7 @@ public final class ClaimDesk: Sendable {
     private let config: BridgeConfig
     private let ledger: Ledger
     private let area: ClaimArea
+    private let durable: DurableFiles
     private let io: BlockingIO
     private let logger: Logger
     /// Claims made at once in one scan: renames and fsyncs overlap well, up to a point.
@@ -31,6 +32,7 @@ public final class ClaimDesk: Sendable {
         self.config = config
         self.ledger = ledger
         self.area = area
+        durable = DurableFiles(config: config)
         self.io = io
         self.logger = logger
     }
@@ -62,7 +64,8 @@ public final class ClaimDesk: Sendable {
         var reserved: DropRecord?
         do {
             let record = try await ledger.reserve(
-                originalName: name.safe, files: claimedFiles, channel: "nhn", now: Timestamp.now()
+                originalName: name.safe, files: claimedFiles, channel: "nhn", now: Timestamp.now(),
+                refusal: decision.failure.map(StoredFailure.init)
             ) { usedInLedger in
                 try FreeName.pick(for: name.safe, checking: checks, isTaken: usedInLedger)
             }
@@ -94,11 +97,19 @@ public final class ClaimDesk: Sendable {
     }
 
     private func recoverBlocking() throws -> [DropRecord] {
-        let claims = try area.recover(outbox: config.folders.outbox)
+        var broken = Set<String>()
+        let claims = try area.recover(outbox: config.folders.outbox) { claimId, error in
+            broken.insert(claimId)
+            logger.critical(
+                "a claimed drop cannot be recovered; it is left in the work area for an operator",
+                metadata: ["claim": "\(claimId)", "error": "\(error)"])
+        }
         let claimIds = Set(claims.map(\.claimId))
+        // Temp files a crash left behind (an hour's grace: nothing writes that slowly).
+        durable.removeStaleTemps(olderThan: 3600, now: Timestamp.now())
         var resumed: [DropRecord] = []
         var known = Set<String>()
-        for var drop in try ledger.unfinished() {
+        for var drop in try ledger.unfinished() where !broken.contains(drop.claimId) {
             known.insert(drop.claimId)
             let hasClaim = claimIds.contains(drop.claimId)
             if !hasClaim && !drop.state.isFinal {
@@ -119,7 +130,7 @@ public final class ClaimDesk: Sendable {
             }
             resumed.append(drop)
         }
-        for stray in claims where !known.contains(stray.claimId) {
+        for stray in claims where !known.contains(stray.claimId) && !broken.contains(stray.claimId) {
             // A claim the ledger does not know (its row was filed, or the ledger was replaced):
             // give the files back to the outbox rather than lose them or send them blindly.
             do {

@@ -14,7 +14,7 @@ public struct DropPipeline: Sendable {
     public var io: BlockingIO
     public var retry: RetryPolicy
     public var logger: Logger
-    /// Bounds the number of `POST /messages` in flight.
+    /// Bounds the attempts in flight: documents in memory and `POST /messages` at once.
     public var gate: ConcurrencyGate
     public var shutdown: ShutdownSignal
 
@@ -27,56 +27,75 @@ public struct DropPipeline: Sendable {
     }
 
     /// Runs until the drop is sent, failed or held. Transient trouble is retried here with
-    /// backoff for as long as it lasts; cancellation (shutdown) leaves the drop claimed.
+    /// backoff for as long as it lasts; shutdown leaves the drop claimed for the next start.
     public func run(_ start: DropRecord) async -> Ending {
         var drop = start
         do {
             if drop.state.isFinal {
                 return try await file(drop)
             }
-            let prepared: PreparedDrop
-            do {
-                prepared = try await preparer.prepare(drop)
-            } catch {
-                return try await fail(drop, error)
+            var failures = 0
+            while true {
+                let attempt = try await attemptOnce(drop)
+                drop = attempt.drop
+                switch attempt.result {
+                case .ended(let ending):
+                    return ending
+                case .retry(let retryAfter):
+                    failures += 1
+                    let delay = retry.delay(afterFailures: failures, retryAfter: retryAfter)
+                    drop = try await record(drop) { row in row.nextAttemptAt = Timestamp.now() + delay }
+                    logger.warning(
+                        "drop not sent yet, retrying in \(Int(delay.rounded())) s: \(drop.lastError ?? "")",
+                        metadata: drop.logMetadata)
+                    // Nothing of the document is held while waiting: the next attempt reads it again.
+                    guard await shutdown.sleep(for: .seconds(delay)) else { return .interrupted }
+                }
             }
-            logger.info("drop validated", metadata: drop.logMetadata)
-            return try await send(drop, prepared)
         } catch is CancellationError {
             return .interrupted
         } catch {
-            // The disk or the ledger failed (e.g. disk full): keep the drop claimed and try again
-            // later rather than guess. Nothing is lost: the files stay in the work area.
+            // The disk or the ledger failed (e.g. disk full): keep the drop claimed; the outbox
+            // service tries it again later. Nothing is lost: the files stay in the work area.
             logger.error("drop could not be recorded; it stays claimed", metadata: drop.logMetadata.merging(["error": "\(error)"]) { $1 })
             return .interrupted
         }
     }
 
-    private func send(_ validated: DropRecord, _ prepared: PreparedDrop) async throws -> Ending {
-        var drop = validated
-        let message = OutgoingMessage(
-            senderHerId: prepared.message.senderHerId, receiverHerIds: prepared.message.receiverHerIds,
-            document: prepared.document, messageTypeIdentificator: prepared.message.messageTypeIdentificator,
-            transportMetadataOverrides: prepared.message.overrides)
-        var failures = 0
-        while true {
-            if shutdown.isTriggered { return .interrupted }
-            // The permit comes first: only drops whose POST really starts are marked `sending`,
-            // so a crash re-sends (as a possible duplicate) at most the sends in flight.
-            let (sending, outcome) = try await gate.withPermit { [self, drop] in
-                // One commit records both the validated facts and "POST started".
-                let sending = try await record(drop) { row in
-                    row.contentHash = prepared.contentHash
-                    row.msgId = prepared.message.msgId
-                    row.messageType = prepared.message.messageTypeIdentificator
-                    row.senderHerId = prepared.message.senderHerId
-                    row.receiverHerIds = prepared.message.receiverHerIds
-                    row.state = .sending
-                    row.attempts += 1
-                }
-                return (sending, await sender.send(message))
+    private enum AttemptResult {
+        case ended(Ending)
+        /// Transient trouble, with the server's Retry-After if it gave one.
+        case retry(retryAfter: Double?)
+    }
+
+    /// One attempt under a permit of the gate: read and check the drop, record "sending", POST,
+    /// record the answer. The permit bounds both the sends in flight and the documents in memory.
+    private func attemptOnce(_ start: DropRecord) async throws -> (drop: DropRecord, result: AttemptResult) {
+        try await gate.withPermit { [self] in
+            // Checked under the permit: a drop that waited for one during shutdown must not start.
+            if shutdown.isTriggered { return (start, .ended(.interrupted)) }
+            let prepared: PreparedDrop
+            do {
+                prepared = try await preparer.prepare(start)
+            } catch {
+                return (start, .ended(try await fail(start, error)))
             }
-            drop = sending
+            logger.debug("drop validated", metadata: start.logMetadata)
+            // One commit records both the validated facts and "POST started".
+            var drop = try await record(start) { row in
+                row.contentHash = prepared.contentHash
+                row.msgId = prepared.message.msgId
+                row.messageType = prepared.message.messageTypeIdentificator
+                row.senderHerId = prepared.message.senderHerId
+                row.receiverHerIds = prepared.message.receiverHerIds
+                row.state = .sending
+                row.attempts += 1
+            }
+            let outcome = await sender.send(
+                OutgoingMessage(
+                    senderHerId: prepared.message.senderHerId, receiverHerIds: prepared.message.receiverHerIds,
+                    document: prepared.document, messageTypeIdentificator: prepared.message.messageTypeIdentificator,
+                    transportMetadataOverrides: prepared.message.overrides))
             switch outcome {
             case .accepted(let messageId):
                 let now = Timestamp.now()
@@ -87,42 +106,26 @@ public struct DropPipeline: Sendable {
                     row.lastError = nil
                 }
                 logger.info("drop accepted", metadata: drop.logMetadata)
-                return try await file(drop)
+                return (drop, .ended(try await file(drop)))
             case .refused(let status, let problem, let reason):
-                return try await fail(drop, DropFailure(stage: .sending, reason: reason, httpStatus: status, problem: problem))
+                let failure = DropFailure(stage: .sending, reason: reason, httpStatus: status, problem: problem)
+                return (drop, .ended(try await fail(drop, failure)))
             case .locked(_, let reason), .unauthorized(_, let reason):
                 drop = try await record(drop) { row in
                     row.state = .held
                     row.lastError = reason
                 }
                 logger.critical("drop held for an operator: \(reason)", metadata: drop.logMetadata)
-                return .held
+                return (drop, .ended(.held))
             case .transient(let reason, let retryAfter, let mayHaveArrived):
-                failures += 1
-                let wait = retry.delay(afterFailures: failures, retryAfter: retryAfter.map(\.seconds))
                 drop = try await record(drop) { row in
                     row.state = .validated
                     row.lastError = reason
-                    row.nextAttemptAt = Timestamp.now() + wait
                     // The message may have reached NHN: the next send may duplicate it.
                     if mayHaveArrived { row.possibleDuplicates += 1 }
                 }
-                logger.warning(
-                    "drop not sent yet, retrying in \(Int(wait.rounded())) s: \(reason)",
-                    metadata: drop.logMetadata.merging(["possibleDuplicate": "\(mayHaveArrived)"]) { $1 })
-                guard await shutdown.sleep(for: .seconds(wait)) else { return .interrupted }
+                return (drop, .retry(retryAfter: retryAfter.map(\.seconds)))
             }
-        }
-    }
-
-    /// Refuses a drop that never reached validation (pairing or reading trouble found in the
-    /// outbox), then files it.
-    public func refuse(_ drop: DropRecord, _ failure: DropFailure) async -> Ending {
-        do {
-            return try await fail(drop, failure)
-        } catch {
-            logger.error("refused drop could not be filed; it stays claimed", metadata: drop.logMetadata.merging(["error": "\(error)"]) { $1 })
-            return .interrupted
         }
     }
 

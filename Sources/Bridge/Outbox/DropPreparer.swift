@@ -19,11 +19,13 @@ public struct DropPreparer: Sendable {
     public var files: any DropFileStore
     public var validator: XMLValidator
     public var config: BridgeConfig
+    public var io: BlockingIO
 
-    public init(files: any DropFileStore, validator: XMLValidator, config: BridgeConfig) {
+    public init(files: any DropFileStore, validator: XMLValidator, config: BridgeConfig, io: BlockingIO) {
         self.files = files
         self.validator = validator
         self.config = config
+        self.io = io
     }
 
     public func prepare(_ drop: DropRecord) async throws(DropFailure) -> PreparedDrop {
@@ -47,22 +49,24 @@ public struct DropPreparer: Sendable {
 
         let shownAs = drop.originalName + (documentFile.hasSuffix(".gz") ? ".xml.gz" : ".xml")
         let dropped = try await files.read(claimId: drop.claimId, file: documentFile, limit: config.outbox.maxBytes, shownAs: shownAs)
-        let xml = documentFile.hasSuffix(".gz") ? try Gzip.inflate(dropped, maxBytes: config.outbox.maxBytes) : dropped
-        let checked = validator.check(xml)
-        if let failure = checked.failure { throw failure }
-        guard let document = checked.document else {
-            throw DropFailure(stage: .validation, reason: "the XML could not be read")
+        // Parsing, validating and hashing are CPU work on up to 35 MB: off the cooperative pool.
+        let (validator, maxBytes, gzipped) = (self.validator, config.outbox.maxBytes, documentFile.hasSuffix(".gz"))
+        let checked: Result<(CheckedDocument, String), DropFailure>
+        do {
+            checked = try await io.run {
+                Result { () throws(DropFailure) in
+                    let document = try DocumentCheck.check(dropped, gzipped: gzipped, validator: validator, maxBytes: maxBytes)
+                    return (document, SHA256.hash(data: dropped).map { String(format: "%02x", $0) }.joined())
+                }
+            }
+        } catch {
+            throw DropFailure(stage: .validation, reason: "the document could not be checked: \(error)")
         }
-        guard document.rootNamespace == KITHNamespace.msgHead || document.appRec != nil else {
-            throw DropFailure(
-                stage: .validation,
-                reason: "an NHN drop must be a MsgHead (or an AppRec); the root element is {\(document.rootNamespace ?? "")}\(document.rootName)")
-        }
+        let (document, hash) = try checked.get()
         var nhnSidecar: NHNSidecar?
         if case .nhn(let value)? = sidecar { nhnSidecar = value }
         let message = try MessageResolver.resolve(
             sidecar: nhnSidecar, msgHead: document.msgHead, configuredSender: config.nhn.senderHerId)
-        let hash = SHA256.hash(data: dropped).map { String(format: "%02x", $0) }.joined()
         return PreparedDrop(message: message, document: document.utf8, contentHash: hash)
     }
 

@@ -32,22 +32,25 @@ public struct FolderDropFileStore: DropFileStore {
 
     public func fileAsSent(_ drop: DropRecord, receipt: [UInt8]) async throws {
         try await io.run {
-            try releaseIfClaimed(drop, to: config.folders.sent)
-            try createIfMissing(receipt, in: config.folders.receipts, named: drop.name + ".sent.json")
+            let name = try releaseIfClaimed(drop, to: config.folders.sent)
+            try createIfMissing(receipt, in: config.folders.receipts, named: name + ".sent.json")
         }
     }
 
     public func fileAsFailed(_ drop: DropRecord, report: [UInt8]) async throws {
         try await io.run {
-            try releaseIfClaimed(drop, to: config.folders.failed)
-            try createIfMissing(report, in: config.folders.failed, named: drop.name + ".error.json")
+            let name = try releaseIfClaimed(drop, to: config.folders.failed)
+            try createIfMissing(report, in: config.folders.failed, named: name + ".error.json")
         }
     }
 
-    /// After a crash mid-filing the claim may already be gone: then there is nothing to move.
-    private func releaseIfClaimed(_ drop: DropRecord, to directory: String) throws {
-        guard try area.claimed(drop.claimId) != nil else { return }
-        try area.release(drop.claimId, to: directory, as: drop.name)
+    /// Moves the claimed files out and returns the name they got. It is the ledger's NAME unless
+    /// someone put a file of that name into the folder by hand, in which case `release` picked
+    /// `NAME~n` and the error or receipt file must follow it. After a crash mid-filing the claim
+    /// may already be gone: then there is nothing to move.
+    private func releaseIfClaimed(_ drop: DropRecord, to directory: String) throws -> String {
+        guard try area.claimed(drop.claimId) != nil else { return drop.name }
+        return try area.release(drop.claimId, to: directory, as: drop.name)
     }
 
     /// The name was reserved for this drop in the ledger, so an existing file of that name is

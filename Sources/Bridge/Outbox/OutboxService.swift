@@ -23,11 +23,13 @@ public final class OutboxService: Service {
     private let wakeups = Wakeups()
     private let logger: Logger
     private let progress: OutboxProgress?
+    private let io: BlockingIO
 
     public init(
         config: BridgeConfig, ledger: Ledger, claims: ClaimDesk, pipeline: DropPipeline,
-        logger: Logger, progress: OutboxProgress? = nil
+        io: BlockingIO, logger: Logger, progress: OutboxProgress? = nil
     ) {
+        self.io = io
         self.config = config
         self.ledger = ledger
         self.claims = claims
@@ -100,13 +102,15 @@ public final class OutboxService: Service {
         var tracker = PairingTracker(policy: PairingPolicy(config.outbox))
         let scanner = OutboxScanner(directory: config.folders.outbox)
         let rescan = Duration.milliseconds(Int64(config.outbox.rescanSeconds * 1000))
-        let settle = Duration.milliseconds(max(50, config.outbox.settleMilliseconds / 2))
+        // The shortest wait between scans while something is settling.
+        let settle = Duration.milliseconds(max(20, config.outbox.settleMilliseconds / 4))
         var lastError: String?
         while !shutdown.isTriggered {
             let now = ContinuousClock.now
             let entries: [OutboxEntry]
             do {
-                entries = try scanner.scan()
+                // Off the cooperative pool: a listing can stall on a slow or network disk.
+                entries = try await io.run { try scanner.scan() }
                 lastError = nil
             } catch {
                 let message = "\(error)"
@@ -121,27 +125,39 @@ public final class OutboxService: Service {
                 for (decision, outcome) in claimed {
                     switch outcome {
                     case .claimed(let drop):
-                        group.addTask { await self.finish(drop, refusal: decision.failure) }
+                        group.addTask { await self.finish(drop) }
                     case .vanished:
                         tracker.forget(decision.name)
                     }
                 }
             }
             await progress?.scanned(waiting: tracker.waitingCount)
-            let wake = await wakeups.wait(timeout: tracker.waitingCount > 0 ? settle : rescan)
+            // Sleep until the tracker's next settle or orphan deadline, or the periodic rescan.
+            var timeout = rescan
+            if let next = tracker.nextDecisionTime {
+                timeout = min(rescan, max(next - ContinuousClock.now, settle))
+            }
+            let wake = await wakeups.wait(timeout: timeout)
             if !wake.renamedIn.isEmpty { tracker.noteArrivedByRename(wake.renamedIn, now: ContinuousClock.now) }
             if wake.overflow { logger.warning("inotify queue overflowed: rescanning the outbox") }
         }
     }
 
-    private func finish(_ drop: DropRecord, refusal: DropFailure? = nil) async {
-        let ending: DropPipeline.Ending
-        if let refusal, !drop.state.isFinal {
-            ending = await pipeline.refuse(drop, refusal)
-        } else {
-            ending = await pipeline.run(drop)
+    /// Runs a drop to its end. When the disk or the ledger fails under it (disk full, I/O
+    /// error), it stays claimed and is tried again after a pause, for as long as we run.
+    private func finish(_ start: DropRecord) async {
+        var drop = start
+        var pause = Duration.seconds(5)
+        while true {
+            let ending = await pipeline.run(drop)
+            guard ending == .interrupted, !shutdown.isTriggered else {
+                await progress?.finished(drop.name, ending)
+                return
+            }
+            guard await shutdown.sleep(for: pause) else { return }
+            pause = min(pause * 2, .seconds(300))
+            if let id = drop.id, let current = try? ledger.drop(id: id) { drop = current }
         }
-        await progress?.finished(drop.name, ending)
     }
 }
 

@@ -7,6 +7,8 @@ public final class ShutdownSignal: Sendable {
     private struct State {
         var triggered = false
         var sleepers: [Int: CheckedContinuation<Void, Never>] = [:]
+        /// Timers that fired before their sleeper got to wait.
+        var expired: Set<Int> = []
         var nextToken = 0
     }
 
@@ -39,7 +41,7 @@ public final class ShutdownSignal: Sendable {
         }
         await withCheckedContinuation { continuation in
             let resumeNow = state.withLock { state -> Bool in
-                if state.triggered { return true }
+                if state.triggered || state.expired.remove(token) != nil { return true }
                 state.sleepers[token] = continuation
                 return false
             }
@@ -50,7 +52,13 @@ public final class ShutdownSignal: Sendable {
     }
 
     private func wake(_ token: Int) {
-        let sleeper = state.withLock { $0.sleepers.removeValue(forKey: token) }
+        let sleeper = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard let sleeper = state.sleepers.removeValue(forKey: token) else {
+                state.expired.insert(token)
+                return nil
+            }
+            return sleeper
+        }
         sleeper?.resume()
     }
 }

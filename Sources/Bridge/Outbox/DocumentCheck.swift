@@ -1,0 +1,29 @@
+import DropbridgeCore
+import XMLCheck
+
+/// The checks a document passes before it may be sent, shared by the outbox and
+/// `dropbridge validate` so that both judge a file exactly alike.
+public enum DocumentCheck {
+    /// From the bytes as dropped to the checked document: inflate `.xml.gz` under `maxBytes`,
+    /// parse safely and validate, and require what NHN carries (a MsgHead, or an AppRec).
+    public static func check(
+        _ dropped: [UInt8], gzipped: Bool, validator: XMLValidator, maxBytes: Int
+    ) throws(DropFailure) -> CheckedDocument {
+        guard dropped.count <= maxBytes else {
+            throw DropFailure(
+                stage: .reading, reason: "the file is \(dropped.count) bytes, over outbox.maxBytes (\(maxBytes))")
+        }
+        let xml = gzipped ? try Gzip.inflate(dropped, maxBytes: maxBytes) : dropped
+        let checked = validator.check(xml)
+        if let failure = checked.failure { throw failure }
+        guard let document = checked.document else {
+            throw DropFailure(stage: .validation, reason: "the XML could not be read")
+        }
+        guard document.rootNamespace == KITHNamespace.msgHead || document.appRec != nil else {
+            throw DropFailure(
+                stage: .validation,
+                reason: "an NHN drop must be a MsgHead (or an AppRec); the root element is {\(document.rootNamespace ?? "")}\(document.rootName)")
+        }
+        return document
+    }
+}
