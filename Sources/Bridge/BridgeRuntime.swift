@@ -73,7 +73,7 @@ public struct BridgeRuntime: Sendable {
         httpConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 32)
         httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
 
-        let io = BlockingIO.started(threads: 48)
+        let io = BlockingIO.started(threads: 64)
         let endpoint = NHNEndpoint(
             baseURL: config.nhn.baseURL, sourceSystem: config.nhn.sourceSystem,
             applicationName: config.nhn.applicationName, applicationVersion: config.nhn.applicationVersion,

@@ -58,9 +58,11 @@ public struct ClaimArea: Sendable {
         try durable.create(try manifest.encoded(), in: claimDirectory, named: ClaimManifest.fileName)
         var moved: [(original: [UInt8], kind: DropFileKind)] = []
         do {
-            for (original, kind) in ordered {
-                try DurableFiles.move(original, from: outbox, to: claimDirectory, as: Array(kind.claimedFileName.utf8))
-                moved.append((original, kind))
+            try DurableFiles.moving(from: outbox, to: claimDirectory) { move in
+                for (original, kind) in ordered {
+                    try move(original, Array(kind.claimedFileName.utf8))
+                    moved.append((original, kind))
+                }
             }
         } catch {
             // Give back what was taken so the outbox is as before; a failure here is left to
@@ -164,9 +166,10 @@ public struct ClaimArea: Sendable {
             manifest.release = .init(directory: directory, name: name)
             try durable.replace(try manifest.encoded(), in: claimDirectory, named: ClaimManifest.fileName)
         }
-        for kind in kinds {
-            try DurableFiles.move(
-                Array(kind.claimedFileName.utf8), from: claimDirectory, to: directory, as: Array((name + kind.suffix).utf8))
+        try DurableFiles.moving(from: claimDirectory, to: directory) { move in
+            for kind in kinds {
+                try move(Array(kind.claimedFileName.utf8), Array((name + kind.suffix).utf8))
+            }
         }
         try removeClaimDirectory(claimDirectory)
         return name

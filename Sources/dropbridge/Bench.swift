@@ -72,7 +72,7 @@ struct Bench {
         let baseline = MemoryUsage.resetPeak()
         let largeStart = ContinuousClock.now
         try producer.release("large-30mb")
-        try await waitForReceipts(config.folders.receipts, count: 1, timeout: .seconds(300))
+        try await waitForReceipts(runtime.progress, count: 1, timeout: .seconds(300))
         let largeSeconds = (ContinuousClock.now - largeStart).seconds
         let peak = MemoryUsage.peakBytes()
 
@@ -82,7 +82,7 @@ struct Bench {
         for index in 0..<drops { burstNames.append(try producer.stage("burst-\(index)")) }
         let burstStart = ContinuousClock.now
         for name in burstNames { try producer.release(name) }
-        try await waitForReceipts(config.folders.receipts, count: drops + 1, timeout: .seconds(600))
+        try await waitForReceipts(runtime.progress, count: drops + 1, timeout: .seconds(600))
         let burstSeconds = (ContinuousClock.now - burstStart).seconds
 
         // Steady 50 drops/s.
@@ -96,7 +96,7 @@ struct Bench {
             try producer.release(name)
             droppedAt[name] = Date().timeIntervalSince1970
         }
-        try await waitForReceipts(config.folders.receipts, count: drops + steadyCount + 1, timeout: .seconds(300))
+        try await waitForReceipts(runtime.progress, count: drops + steadyCount + 1, timeout: .seconds(300))
         var latencies: [Double] = []
         for (name, dropped) in droppedAt {
             if let accepted = try runtime.ledger.drop(named: name)?.acceptedAt {
@@ -130,14 +130,15 @@ struct Bench {
         #endif
     }
 
-    private func waitForReceipts(_ folder: String, count: Int, timeout: Duration) async throws {
+    /// Waits until `count` drops are filed in `sent/` (their receipts written). Asks the
+    /// bridge's progress record rather than listing folders, which would cost the bridge CPU.
+    private func waitForReceipts(_ progress: OutboxProgress, count: Int, timeout: Duration) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-            if names.count(where: { $0.hasSuffix(".sent.json") }) >= count { return }
-            try await Task.sleep(for: .milliseconds(5))
+            if await progress.count(.sent) >= count { return }
+            try await Task.sleep(for: .milliseconds(2))
         }
-        throw DemoError("bench: timed out waiting for \(count) receipts")
+        throw DemoError("bench: timed out waiting for \(count) drops in sent/")
     }
 
     private func percentile(_ sorted: [Double], _ p: Double) -> Double {

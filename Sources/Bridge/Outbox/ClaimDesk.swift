@@ -26,7 +26,7 @@ public final class ClaimDesk: Sendable {
     private let io: BlockingIO
     private let logger: Logger
     /// Claims made at once in one scan: renames and fsyncs overlap well, up to a point.
-    private let parallelClaims = 32
+    private let parallelClaims = 64
 
     public init(config: BridgeConfig, ledger: Ledger, area: ClaimArea, io: BlockingIO, logger: Logger) {
         self.config = config
@@ -73,7 +73,7 @@ public final class ClaimDesk: Sendable {
             _ = try await io.run { [area, config] in
                 try area.claim(name: name, files: decision.files, from: config.folders.outbox, claimId: record.claimId)
             }
-            logger.debug("drop claimed", metadata: record.logMetadata)
+            logger.info("drop claimed", metadata: record.logMetadata)
             return .claimed(record)
         } catch {
             if let reserved {

@@ -18,7 +18,7 @@ public struct DropPipeline: Sendable {
     public var gate: ConcurrencyGate
     public var shutdown: ShutdownSignal
 
-    public enum Ending: Sendable, Equatable {
+    public enum Ending: Sendable, Hashable {
         case sent
         case failed
         case held
@@ -41,6 +41,9 @@ public struct DropPipeline: Sendable {
                 switch attempt.result {
                 case .ended(let ending):
                     return ending
+                case .answered:
+                    // Filed outside the permit: moving files needs no document in memory.
+                    return try await file(drop)
                 case .retry(let retryAfter):
                     failures += 1
                     let delay = retry.delay(afterFailures: failures, retryAfter: retryAfter)
@@ -64,6 +67,8 @@ public struct DropPipeline: Sendable {
 
     private enum AttemptResult {
         case ended(Ending)
+        /// Accepted or refused, and recorded: the files are to be written.
+        case answered
         /// Transient trouble, with the server's Retry-After if it gave one.
         case retry(retryAfter: Double?)
     }
@@ -78,9 +83,9 @@ public struct DropPipeline: Sendable {
             do {
                 prepared = try await preparer.prepare(start)
             } catch {
-                return (start, .ended(try await fail(start, error)))
+                return (try await recordFailure(start, error), .answered)
             }
-            logger.debug("drop validated", metadata: start.logMetadata)
+            logger.info("drop validated", metadata: start.logMetadata)
             // One commit records both the validated facts and "POST started".
             var drop = try await record(start) { row in
                 row.contentHash = prepared.contentHash
@@ -106,10 +111,10 @@ public struct DropPipeline: Sendable {
                     row.lastError = nil
                 }
                 logger.info("drop accepted", metadata: drop.logMetadata)
-                return (drop, .ended(try await file(drop)))
+                return (drop, .answered)
             case .refused(let status, let problem, let reason):
                 let failure = DropFailure(stage: .sending, reason: reason, httpStatus: status, problem: problem)
-                return (drop, .ended(try await fail(drop, failure)))
+                return (try await recordFailure(drop, failure), .answered)
             case .locked(_, let reason), .unauthorized(_, let reason):
                 drop = try await record(drop) { row in
                     row.state = .held
@@ -129,7 +134,7 @@ public struct DropPipeline: Sendable {
         }
     }
 
-    private func fail(_ drop: DropRecord, _ error: any Error) async throws -> Ending {
+    private func recordFailure(_ drop: DropRecord, _ error: any Error) async throws -> DropRecord {
         let failure = (error as? DropFailure) ?? DropFailure(stage: .reading, reason: "the drop could not be read: \(error)")
         let failed = try await record(drop) { row in
             row.state = .failed
@@ -137,7 +142,7 @@ public struct DropPipeline: Sendable {
         }
         logger.notice(
             "drop refused at \(failure.stage.rawValue): \(failure.reason)", metadata: failed.logMetadata)
-        return try await file(failed)
+        return failed
     }
 
     /// Writes the output files for an answered drop and marks it filed.

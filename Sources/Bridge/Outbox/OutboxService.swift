@@ -165,12 +165,17 @@ public final class OutboxService: Service {
 public actor OutboxProgress {
     public private(set) var endings: [String: DropPipeline.Ending] = [:]
     public private(set) var waitingInOutbox = 0
+    private var counts: [DropPipeline.Ending: Int] = [:]
 
     public init() {}
 
     func finished(_ name: String, _ ending: DropPipeline.Ending) {
         endings[name] = ending
+        counts[ending, default: 0] += 1
     }
+
+    /// How many drops ended so, since the start.
+    public func count(_ ending: DropPipeline.Ending) -> Int { counts[ending] ?? 0 }
 
     func scanned(waiting: Int) {
         waitingInOutbox = waiting
