@@ -25,8 +25,7 @@ public final class ClaimDesk: Sendable {
     private let durable: DurableFiles
     private let io: BlockingIO
     private let logger: Logger
-    /// Claims made at once in one scan: renames and fsyncs overlap well, up to a point.
-    private let parallelClaims = 64
+    private let gate = ConcurrencyGate(limit: 64)
 
     public init(config: BridgeConfig, ledger: Ledger, area: ClaimArea, io: BlockingIO, logger: Logger) {
         self.config = config
@@ -37,24 +36,10 @@ public final class ClaimDesk: Sendable {
         self.logger = logger
     }
 
-    public func claim(_ decisions: [PairingDecision]) async -> [(PairingDecision, Outcome)] {
-        await withTaskGroup(of: (Int, Outcome).self) { group in
-            var results: [(PairingDecision, Outcome)?] = Array(repeating: nil, count: decisions.count)
-            var next = 0
-            func startNext() {
-                guard next < decisions.count else { return }
-                let index = next
-                let decision = decisions[index]
-                group.addTask { (index, await self.claimOne(decision)) }
-                next += 1
-            }
-            for _ in 0..<parallelClaims { startNext() }
-            for await (index, outcome) in group {
-                results[index] = (decisions[index], outcome)
-                startNext()
-            }
-            return results.compactMap { $0 }
-        }
+    /// Claims one decided drop, at most `parallelClaims` at a time: renames and fsyncs of
+    /// different drops overlap well, up to a point.
+    public func claim(_ decision: PairingDecision) async -> Outcome {
+        (try? await gate.withPermit { await self.claimOne(decision) }) ?? .vanished
     }
 
     private func claimOne(_ decision: PairingDecision) async -> Outcome {

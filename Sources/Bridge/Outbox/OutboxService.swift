@@ -4,6 +4,7 @@ import Foundation
 import Ledger
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// The outbox side of the bridge, as one long-running `Service`:
 ///
@@ -21,6 +22,8 @@ public final class OutboxService: Service {
     private let pipeline: DropPipeline
     private let shutdown: ShutdownSignal
     private let wakeups = Wakeups()
+    /// Names whose claim found the files gone: the tracker may decide them again.
+    private let vanished = VanishedNames()
     private let logger: Logger
     private let progress: OutboxProgress?
     private let io: BlockingIO
@@ -119,15 +122,14 @@ public final class OutboxService: Service {
                 _ = await wakeups.wait(timeout: rescan)
                 continue
             }
-            let decisions = tracker.observe(entries, now: now)
-            if !decisions.isEmpty {
-                let claimed = await claims.claim(decisions)
-                for (decision, outcome) in claimed {
-                    switch outcome {
-                    case .claimed(let drop):
-                        group.addTask { await self.finish(drop) }
-                    case .vanished:
-                        tracker.forget(decision.name)
+            for name in vanished.drain() { tracker.forget(name) }
+            // Each drop is claimed and then run in one task, so a burst's first drops are sent
+            // while its last ones are still being claimed.
+            for decision in tracker.observe(entries, now: now) {
+                group.addTask {
+                    switch await self.claims.claim(decision) {
+                    case .claimed(let drop): await self.finish(drop)
+                    case .vanished: self.vanished.add(decision.name)
                     }
                 }
             }
@@ -179,5 +181,21 @@ public actor OutboxProgress {
 
     func scanned(waiting: Int) {
         waitingInOutbox = waiting
+    }
+}
+
+/// Hands names from claim tasks back to the scanning loop.
+final class VanishedNames: Sendable {
+    private let names = Mutex<[DropName]>([])
+
+    func add(_ name: DropName) {
+        names.withLock { $0.append(name) }
+    }
+
+    func drain() -> [DropName] {
+        names.withLock { names in
+            defer { names.removeAll() }
+            return names
+        }
     }
 }
