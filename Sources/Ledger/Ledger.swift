@@ -135,10 +135,13 @@ public final class Ledger: Sendable {
         public var unfinished: Int
         public var possibleDuplicates: Int
         public var oldestUnfinishedClaimedAt: Double?
-        public var held: [HeldDrop]
+        public var held: [NotedDrop]
+        /// Drops waiting to be sent again after transient trouble, with the last problem.
+        public var retrying: [NotedDrop]
     }
 
-    public struct HeldDrop: Sendable, Codable, Equatable {
+    /// A drop and why it waits.
+    public struct NotedDrop: Sendable, Codable, Equatable {
         public var name: String
         public var reason: String?
 
@@ -158,10 +161,14 @@ public final class Ledger: Sendable {
             let duplicates = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(possibleDuplicates), 0) FROM drops") ?? 0
             let oldest = try Double.fetchOne(db, sql: "SELECT MIN(claimedAt) FROM drops WHERE filedAt IS NULL")
             let held = try DropRecord.filter(Column("state") == DropState.held.rawValue).fetchAll(db)
-                .map { HeldDrop(name: $0.name, reason: $0.lastError) }
+                .map { NotedDrop(name: $0.name, reason: $0.lastError) }
+            let retrying = try DropRecord
+                .filter(Column("filedAt") == nil && Column("state") == DropState.validated.rawValue && Column("lastError") != nil)
+                .order(Column("id")).limit(100).fetchAll(db)
+                .map { NotedDrop(name: $0.name, reason: $0.lastError) }
             return Summary(
                 byState: byState, unfinished: unfinished, possibleDuplicates: duplicates,
-                oldestUnfinishedClaimedAt: oldest, held: held)
+                oldestUnfinishedClaimedAt: oldest, held: held, retrying: retrying)
         }
     }
 }

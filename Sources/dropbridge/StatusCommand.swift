@@ -66,6 +66,10 @@ struct StatusCommand: AsyncParsableCommand {
         for held in summary.held {
             print("  HELD \(held.name): \(held.reason ?? "no reason recorded") — needs an operator")
         }
+        if !summary.retrying.isEmpty {
+            print("  retrying \(summary.retrying.count)\(summary.retrying.count == 100 ? "+" : "") drop(s) after transient trouble; the latest problem:")
+            print("    \(summary.retrying.last?.reason ?? "")")
+        }
     }
 
     static func folderStatus(_ path: String, now: Double) -> FolderStatus {

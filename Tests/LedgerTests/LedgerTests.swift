@@ -113,8 +113,14 @@ final class LedgerTests: XCTestCase {
         let summary = try ledger.summary()
         XCTAssertEqual(summary.unfinished, 2)
         XCTAssertEqual(summary.possibleDuplicates, 1)
-        XCTAssertEqual(summary.held, [Ledger.HeldDrop(name: "held", reason: "HER-id locked")])
+        XCTAssertEqual(summary.held, [Ledger.NotedDrop(name: "held", reason: "HER-id locked")])
         XCTAssertEqual(summary.byState["claimed"], 1)
+        XCTAssertEqual(summary.retrying, [])
+        try await ledger.update(id: open.id!, now: 12) { row in
+            row.state = .validated
+            row.lastError = "HTTP 503"
+        }
+        XCTAssertEqual(try ledger.summary().retrying, [Ledger.NotedDrop(name: "open", reason: "HTTP 503")])
         try ledger.forget(id: open.id!)
         XCTAssertNil(try ledger.drop(named: "open"))
     }
