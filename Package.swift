@@ -35,6 +35,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         // Already built for async-http-client and hummingbird; named for NIOThreadPool (blocking file I/O off the cooperative pool).
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        // Already built for swift-configuration's YAML; named to list a config file's keys so a
+        // misspelt key is refused instead of silently falling back to its default.
+        .package(url: "https://github.com/jpsim/Yams", "5.4.0"..<"7.0.0"),
         // Already built for hummingbird; named because the simulator's middleware speaks HTTPTypes.
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
@@ -103,6 +106,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],

@@ -7,8 +7,12 @@ public struct ErrorReport: Codable, Sendable, Equatable {
     public var httpStatus: Int?
     public var problem: JSONValue?
     public var failedAt: String
+    /// The NAME as dropped, when the drop is known by another (`NAME~2`: the name was taken).
+    public var droppedAs: String?
+    /// The MsgHead's MsgId, when it was read.
+    public var msgId: String?
 
-    public init(name: String, failure: DropFailure, failedAt: String) {
+    public init(name: String, failure: DropFailure, failedAt: String, droppedAs: String? = nil, msgId: String? = nil) {
         self.name = name
         stage = failure.stage
         reason = failure.reason
@@ -16,6 +20,8 @@ public struct ErrorReport: Codable, Sendable, Equatable {
         httpStatus = failure.httpStatus
         problem = failure.problem
         self.failedAt = failedAt
+        self.droppedAs = droppedAs
+        self.msgId = msgId
     }
 }
 
@@ -28,10 +34,12 @@ public struct SentReceipt: Codable, Sendable, Equatable {
     public var senderHerId: Int
     public var receiverHerIds: [Int]
     public var msgId: String?
+    /// The NAME as dropped, when the drop is known by another (`NAME~2`: the name was taken).
+    public var droppedAs: String?
 
     public init(
         name: String, channel: String, messageId: String, acceptedAt: String, senderHerId: Int,
-        receiverHerIds: [Int], msgId: String?
+        receiverHerIds: [Int], msgId: String?, droppedAs: String? = nil
     ) {
         self.name = name
         self.channel = channel
@@ -40,5 +48,6 @@ public struct SentReceipt: Codable, Sendable, Equatable {
         self.senderHerId = senderHerId
         self.receiverHerIds = receiverHerIds
         self.msgId = msgId
+        self.droppedAs = droppedAs
     }
 }

@@ -21,7 +21,8 @@ struct RetryCommand: AsyncParsableCommand {
     var names: [String] = []
 
     func validate() throws {
-        if all == names.isEmpty { throw ValidationError("name drops to retry, or pass --all") }
+        // Exactly one of: names, or --all.
+        if all != names.isEmpty { throw ValidationError("name drops to retry, or pass --all (not both)") }
     }
 
     func run() async throws {

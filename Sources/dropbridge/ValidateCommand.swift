@@ -38,7 +38,7 @@ struct ValidateCommand: AsyncParsableCommand {
                 schemaSet = try SchemaSet.compile(directory: settings.schemas.directory)
             } catch {
                 printError("\(settings.schemas.directory): \(error)")
-                throw ExitCode(ExitStatus.config)
+                throw ExitCode(ExitStatus.unavailable)
             }
         }
         let validator = XMLValidator(
@@ -46,7 +46,9 @@ struct ValidateCommand: AsyncParsableCommand {
             maxBytes: settings.outbox.maxBytes)
         var allValid = true
         for file in files {
-            let result = check(file: file, validator: validator, maxBytes: settings.outbox.maxBytes)
+            let result = check(file: file, validator: validator, maxBytes: settings.outbox.maxBytes).flatMap {
+                summary in checkSidecar(besides: file, settings: settings).map { summary + $0 }
+            }
             switch result {
             case .success(let summary):
                 print("\(file): valid\(summary)")
@@ -65,6 +67,34 @@ struct ValidateCommand: AsyncParsableCommand {
             printError("note: no schemas given (--schemas DIR or --config FILE): checked well-formedness only")
         }
         if !allValid { throw ExitCode(ExitStatus.validationFailed) }
+    }
+
+    /// The drop's sidecar `NAME.json`, if it lies beside the file, checked as the bridge would:
+    /// strict decoding and, with the document, the sender and message-type rules.
+    private func checkSidecar(besides file: String, settings: BridgeConfig) -> Result<String, DropFailure> {
+        var base = file
+        for suffix in [".xml.gz", ".xml"] where base.hasSuffix(suffix) {
+            base = String(base.dropLast(suffix.count))
+            break
+        }
+        let sidecarPath = base + ".json"
+        guard base != file, let data = FileManager.default.contents(atPath: sidecarPath) else { return .success("") }
+        do {
+            let sidecar = try Sidecar.decode([UInt8](data))
+            guard case .nhn(let nhn) = sidecar else { return .success(", sidecar ok (channel \(sidecar.channel))") }
+            let document = try? Data(contentsOf: URL(fileURLWithPath: file))
+            let head = document.flatMap {
+                try? DocumentCheck.check([UInt8]($0), gzipped: file.hasSuffix(".gz"), validator: XMLValidator(schemas: nil, requireSchema: false), maxBytes: settings.outbox.maxBytes).msgHead
+            }
+            do {
+                _ = try MessageResolver.resolve(sidecar: nhn, msgHead: head, configuredSender: settings.nhn.senderHerId)
+            } catch {
+                return .failure(DropFailure(stage: .validation, reason: "\(sidecarPath): \(error.reason)"))
+            }
+            return .success(", sidecar ok")
+        } catch {
+            return .failure(DropFailure(stage: .validation, reason: "\(sidecarPath): \(error.message)"))
+        }
     }
 
     private func check(file: String, validator: XMLValidator, maxBytes: Int) -> Result<String, DropFailure> {

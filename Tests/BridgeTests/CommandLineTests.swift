@@ -50,6 +50,44 @@ final class CommandLineTests: XCTestCase {
         }
     }
 
+    func testValidateChecksTheSidecarBesideTheDocument() throws {
+        let samples = BridgeHarness.samples
+        for sample in ["95-broken-sidecar-typo", "96-broken-sender-mismatch"] {
+            let run = try dropbridge(["validate", "--schemas", samples + "/schemas", samples + "/outbox/\(sample).xml"])
+            XCTAssertEqual(run.status, 1, sample)
+            XCTAssertTrue(run.output.contains(sample + ".json"), run.output)
+        }
+        let missing = try dropbridge(["validate", "--schemas", "/nonexistent-schemas", samples + "/outbox/01-dialog-helsefaglig.xml"])
+        XCTAssertEqual(missing.status, 69)
+    }
+
+    func testRetryMovesFailedDropsBackToTheOutbox() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("retry-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for folder in ["outbox", "failed", ".dropbridge"] {
+            try FileManager.default.createDirectory(atPath: root + "/" + folder, withIntermediateDirectories: true)
+        }
+        for name in ["one", "two"] {
+            for suffix in [".xml", ".json", ".error.json"] {
+                FileManager.default.createFile(atPath: root + "/failed/" + name + suffix, contents: Data("x".utf8))
+            }
+        }
+        let config = root + "/dropbridge.yaml"
+        try "root: \(root)\n".write(toFile: config, atomically: true, encoding: .utf8)
+
+        XCTAssertEqual(try dropbridge(["retry", "--config", config]).status, 64, "names or --all")
+        XCTAssertEqual(try dropbridge(["retry", "--config", config, "--all", "one"]).status, 64, "not both")
+        let one = try dropbridge(["retry", "--config", config, "one"])
+        XCTAssertEqual(one.status, 0, one.error)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root + "/outbox").sorted(), ["one.json", "one.xml"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root + "/failed").sorted(), ["two.error.json", "two.json", "two.xml"])
+        let all = try dropbridge(["retry", "--config", config, "--all"])
+        XCTAssertEqual(all.status, 0, all.error)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root + "/failed"), [])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root + "/outbox").count, 4)
+        XCTAssertEqual(try dropbridge(["retry", "--config", config, "nothing-here"]).status, 1)
+    }
+
     func testValidateRefusesXXEWithinASecondAndLeaksNothing() throws {
         let started = Date()
         let run = try dropbridge(["validate", "--schemas", BridgeHarness.samples + "/schemas", BridgeHarness.samples + "/outbox/92-broken-xxe.xml", BridgeHarness.samples + "/outbox/93-broken-entity-bomb.xml"])

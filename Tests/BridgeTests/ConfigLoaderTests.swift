@@ -106,6 +106,13 @@ final class ConfigLoaderTests: XCTestCase {
 
         error = try await loadError("root: /srv\nschemas: { require: maybe }\n")
         XCTAssertEqual(error.key, "schemas.require")
+
+        // A misspelt key must not silently fall back to its default.
+        error = try await loadError("root: /srv\noutbox: { orphanSecnds: 15 }\n")
+        XCTAssertEqual(error.key, "outbox.orphanSecnds")
+        XCTAssertTrue(error.description.contains("not a configuration key"))
+        error = try await loadError("root: /srv\nhelsied: { enabled: false }\n")
+        XCTAssertEqual(error.key, "helsied")
     }
 
     func testAMissingOrBrokenFileIsAnError() async throws {

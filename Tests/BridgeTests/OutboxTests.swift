@@ -77,6 +77,8 @@ final class OutboxTests: XCTestCase {
         try harness.drop("sidecar-first", xml: try Self.msgHead(msgId: "order-2"), sidecar: #"{"receiverHerIds":[8094866]}"#)
         try await harness.waitUntilFiled("sidecar-first~2", in: harness.config.folders.sent)
         XCTAssertEqual(try harness.sentReceipt("sidecar-first~2").msgId, "order-2")
+        XCTAssertEqual(try harness.sentReceipt("sidecar-first~2").droppedAs, "sidecar-first")
+        XCTAssertNil(try harness.sentReceipt("sidecar-first").droppedAs)
         XCTAssertEqual(try harness.sentReceipt("sidecar-first").msgId, "order-1")
     }
 

@@ -32,6 +32,15 @@ public enum ConfigLoader {
         } catch {
             throw ConfigurationError(file: file, key: nil, message: "cannot read the configuration: \(error)")
         }
+        if let text = try? String(contentsOfFile: file, encoding: .utf8) {
+            let unknown = ConfigKeys.unknown(inYAML: text)
+            if let first = unknown.first {
+                throw ConfigurationError(
+                    file: file, key: first,
+                    message: "is not a configuration key (check the spelling)"
+                        + (unknown.count > 1 ? "; also unknown: \(unknown.dropFirst().joined(separator: ", "))" : ""))
+            }
+        }
         var overrides: [String: String] = [:]
         for (name, value) in environment where name.hasPrefix("DROPBRIDGE_") {
             overrides[String(name.dropFirst("DROPBRIDGE_".count))] = value

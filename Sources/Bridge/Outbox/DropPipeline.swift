@@ -153,11 +153,14 @@ public struct DropPipeline: Sendable {
             let receipt = SentReceipt(
                 name: drop.name, channel: drop.channel, messageId: drop.messageId ?? "",
                 acceptedAt: Timestamp.iso8601(drop.acceptedAt ?? drop.updatedAt),
-                senderHerId: drop.senderHerId ?? 0, receiverHerIds: drop.receiverHerIds ?? [], msgId: drop.msgId)
+                senderHerId: drop.senderHerId ?? 0, receiverHerIds: drop.receiverHerIds ?? [], msgId: drop.msgId,
+                droppedAs: drop.renamedFrom)
             try await files.fileAsSent(drop, receipt: Array(try encoder.encode(receipt)) + [0x0A])
         } else {
             let failure = drop.failure?.dropFailure ?? DropFailure(stage: .reading, reason: "unknown")
-            let report = ErrorReport(name: drop.name, failure: failure, failedAt: Timestamp.iso8601(drop.updatedAt))
+            let report = ErrorReport(
+                name: drop.name, failure: failure, failedAt: Timestamp.iso8601(drop.updatedAt),
+                droppedAs: drop.renamedFrom, msgId: drop.msgId)
             try await files.fileAsFailed(drop, report: Array(try encoder.encode(report)) + [0x0A])
         }
         let now = Timestamp.now()
@@ -173,6 +176,9 @@ public struct DropPipeline: Sendable {
 }
 
 extension DropRecord {
+    /// The name as dropped, when the drop had to take another (`NAME~2`).
+    var renamedFrom: String? { name == originalName ? nil : originalName }
+
     /// What a log line may say about a drop: never document contents or patient data.
     public var logMetadata: Logger.Metadata {
         var metadata: Logger.Metadata = ["drop": "\(name)", "state": "\(state.rawValue)"]

@@ -86,6 +86,19 @@ public final class OutboxService: Service {
         logger.info("outbox stopped")
     }
 
+    /// `NAME.XML` or `NAME.Json` are not drops (the contract's endings are lower case) and stay
+    /// in the outbox untouched; say so once per file, so an operator knows why nothing happens.
+    private func warnAboutLookalikes(_ entries: [OutboxEntry], warned: inout Set<[UInt8]>) {
+        for entry in entries where entry.classification == .notOurs && !warned.contains(entry.rawName) {
+            let lowered = entry.displayName.lowercased()
+            guard [".xml", ".xml.gz", ".json"].contains(where: { lowered.hasSuffix($0) }) else { continue }
+            warned.insert(entry.rawName)
+            logger.warning(
+                "a file in the outbox is not a drop: its ending must be lower case (.xml, .xml.gz, .json); it is left alone",
+                metadata: ["file": "\(DropName(bytes: entry.rawName).safe)"])
+        }
+    }
+
     private func stopClaiming() {
         shutdown.trigger()
         wakeups.signal()
@@ -108,6 +121,7 @@ public final class OutboxService: Service {
         // The shortest wait between scans while something is settling.
         let settle = Duration.milliseconds(max(20, config.outbox.settleMilliseconds / 4))
         var lastError: String?
+        var lookalikesWarned = Set<[UInt8]>()
         while !shutdown.isTriggered {
             let now = ContinuousClock.now
             let entries: [OutboxEntry]
@@ -122,6 +136,7 @@ public final class OutboxService: Service {
                 _ = await wakeups.wait(timeout: rescan)
                 continue
             }
+            warnAboutLookalikes(entries, warned: &lookalikesWarned)
             for name in vanished.drain() { tracker.forget(name) }
             // Each drop is claimed and then run in one task, so a burst's first drops are sent
             // while its last ones are still being claimed.
