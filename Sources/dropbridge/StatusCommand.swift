@@ -83,7 +83,7 @@ struct StatusCommand: AsyncParsableCommand {
                 oldest = max(oldest ?? age, age)
             }
         }
-        return FolderStatus(files: count, oldestAgeSeconds: oldest)
+        return FolderStatus(files: count, oldestAgeSeconds: oldest.map { ($0 * 10).rounded() / 10 })
     }
 
     static func age(_ seconds: Double) -> String {
