@@ -11,6 +11,8 @@
 // - swift-service-lifecycle: every long-running part is a Service with graceful shutdown.
 // - swift-system: typed file descriptors and Errno for the durable-file code.
 // - swift-crypto: SHA-256 content hashes now, JOSE signatures for HelseID later.
+// - swift-openapi-runtime: its Server-Sent Events decoder, for NHN's notification stream.
+// - Yams: lists a config file's keys so that a misspelt key is refused.
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -35,6 +37,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         // Already built for async-http-client and hummingbird; named for NIOThreadPool (blocking file I/O off the cooperative pool).
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        // Server-Sent Events decoding for NHN's notification stream (a maintained decoder that
+        // works on any byte sequence; needs only swift-http-types, which is built already).
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.8.0"),
         // Already built for swift-configuration's YAML; named to list a config file's keys so a
         // misspelt key is refused instead of silently falling back to its default.
         .package(url: "https://github.com/jpsim/Yams", "5.4.0"..<"7.0.0"),
@@ -90,6 +95,7 @@ let package = Package(
                 "DropbridgeCore", "Auth",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
