@@ -47,6 +47,26 @@ public final class Ledger: Sendable {
                 table.column("filedAt", .double)
             }
         }
+        migrator.registerMigration("v2-inbound") { db in
+            try db.create(table: "inbound") { table in
+                table.primaryKey("messageId", .text)
+                table.column("receiverHerId", .integer).notNull()
+                table.column("senderHerId", .integer)
+                table.column("msgId", .text).indexed()
+                table.column("messageType", .text)
+                table.column("kind", .text).notNull()
+                table.column("fileName", .text).notNull()
+                table.column("valid", .boolean).notNull()
+                table.column("receivedAt", .double).notNull()
+                table.column("downloadedAt", .double)
+            }
+            // The notification offset up to which every effect is durable, per set of HER-ids.
+            try db.create(table: "receiveOffsets") { table in
+                table.primaryKey("herIds", .text)
+                table.column("offset", .integer).notNull()
+                table.column("updatedAt", .double).notNull()
+            }
+        }
         return migrator
     }
 
@@ -100,6 +120,11 @@ public final class Ledger: Sendable {
         record.updatedAt = now
         try record.update(db)
         return record
+    }
+
+    /// Any write, committed together with other writes arriving at the same time.
+    func groupCommitWrite<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await groupCommit.write(work)
     }
 
     /// `update`, committed together with other writes arriving at the same time; returns once

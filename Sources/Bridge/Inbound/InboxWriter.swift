@@ -1,0 +1,84 @@
+import DropFolder
+import DropbridgeCore
+import Foundation
+
+/// `inbox/<messageId>.json` (contract §1): what a consumer reads beside the document.
+public struct InboxMetadata: Codable, Sendable, Equatable {
+    public var messageId: String
+    public var senderHerId: Int?
+    public var receiverHerId: Int
+    public var msgId: String?
+    public var messageType: String?
+    public var genDate: String?
+    public var receivedAt: String
+    public var valid: Bool
+    public var errors: [LineError]?
+
+    public init(
+        messageId: String, senderHerId: Int?, receiverHerId: Int, msgId: String?, messageType: String?,
+        genDate: String?, receivedAt: String, valid: Bool, errors: [LineError]?
+    ) {
+        self.messageId = messageId
+        self.senderHerId = senderHerId
+        self.receiverHerId = receiverHerId
+        self.msgId = msgId
+        self.messageType = messageType
+        self.genDate = genDate
+        self.receivedAt = receivedAt
+        self.valid = valid
+        self.errors = errors
+    }
+}
+
+/// Writes a received message into `inbox/` the Maildir way: the document first, then its
+/// `.json` (the commit marker for consumers), each durable and never clobbering. Writing the same
+/// message again (a repeated notification, or a crash between the two files) finds its own
+/// files and completes what is missing, so a message yields one inbox pair.
+public struct InboxWriter: Sendable {
+    public let inbox: String
+    public let durable: DurableFiles
+
+    public init(inbox: String, durable: DurableFiles) {
+        self.inbox = inbox
+        self.durable = durable
+    }
+
+    /// Returns the NAME used (`inbox/NAME.xml`, `inbox/NAME.json`).
+    @discardableResult
+    public func write(document: [UInt8], metadata: InboxMetadata) throws -> String {
+        let name = Self.fileName(forMessageId: metadata.messageId)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let json = Array(try encoder.encode(metadata)) + [0x0A]
+        try createOrFind(document, named: name + ".xml")
+        try createOrFind(json, named: name + ".json", sameIf: { existing in
+            // The metadata holds the time it was written: the same message is what matters.
+            (try? JSONDecoder().decode(InboxMetadata.self, from: Data(existing)))?.messageId == metadata.messageId
+        })
+        return name
+    }
+
+    /// NHN's message ids are GUIDs; anything else is made safe for a file name.
+    public static func fileName(forMessageId id: String) -> String {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+        if !id.isEmpty, id.count <= 120, id.allSatisfy({ allowed.contains($0) }) { return id }
+        return DropName(Array(id.utf8).map { allowed.contains(Character(Unicode.Scalar($0))) ? String(Unicode.Scalar($0)) : String(format: "%%%02X", $0) }.joined()).safe
+    }
+
+    private func createOrFind(_ bytes: [UInt8], named name: String, sameIf isSame: (([UInt8]) -> Bool)? = nil) throws {
+        do {
+            try durable.create(bytes, in: inbox, named: name)
+        } catch DurableFileError.exists(let path) {
+            let existing = [UInt8]((try? Data(contentsOf: URL(fileURLWithPath: path))) ?? Data())
+            guard existing == bytes || isSame?(existing) == true else {
+                throw InboxConflict(path: path)
+            }
+        }
+    }
+}
+
+/// `inbox/` holds a different file under the name this message needs: never overwritten.
+public struct InboxConflict: Error, CustomStringConvertible {
+    public var path: String
+    public var description: String { "\(path) exists with other content; it is not overwritten" }
+}

@@ -1,0 +1,72 @@
+import GRDB
+
+/// The receiving side's records: what arrived, what NHN was told, and how far the notification
+/// stream has been processed.
+extension Ledger {
+    /// The key of a set of HER-ids in `receiveOffsets`: sorted, comma-separated.
+    public static func offsetKey(_ herIds: [Int]) -> String {
+        herIds.sorted().map(String.init).joined(separator: ",")
+    }
+
+    /// The last offset whose effects are durable, or nil before the first notification.
+    public func receiveOffset(herIds: [Int]) throws -> Int64? {
+        try database.read { db in
+            try Int64.fetchOne(db, sql: "SELECT offset FROM receiveOffsets WHERE herIds = ?", arguments: [Self.offsetKey(herIds)])
+        }
+    }
+
+    /// Moves the offset forward (never back: notifications may be handled out of order within
+    /// a batch, but the stored offset only ever grows).
+    public func saveReceiveOffset(_ offset: Int64, herIds: [Int], now: Double) async throws {
+        let key = Self.offsetKey(herIds)
+        _ = try await groupCommitWrite { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO receiveOffsets (herIds, offset, updatedAt) VALUES (?, ?, ?)
+                    ON CONFLICT(herIds) DO UPDATE SET offset = MAX(offset, excluded.offset), updatedAt = excluded.updatedAt
+                    """,
+                arguments: [key, offset, now])
+            return true
+        }
+    }
+
+    public func inbound(messageId: String) throws -> InboundRecord? {
+        try database.read { db in try InboundRecord.fetchOne(db, key: messageId) }
+    }
+
+    /// Records a received message whose files are durable. Returns false when it was recorded
+    /// before (a repeated notification): then nothing changes.
+    @discardableResult
+    public func recordInbound(_ record: InboundRecord) async throws -> Bool {
+        try await groupCommitWrite { db in
+            if try InboundRecord.exists(db, key: record.messageId) { return false }
+            try record.insert(db)
+            return true
+        }
+    }
+
+    public func markInboundDownloaded(messageId: String, at now: Double) async throws {
+        _ = try await groupCommitWrite { db in
+            try db.execute(
+                sql: "UPDATE inbound SET downloadedAt = ? WHERE messageId = ? AND downloadedAt IS NULL",
+                arguments: [now, messageId])
+            return true
+        }
+    }
+
+    /// Received messages whose files are written but NHN was not yet told (a crash in between):
+    /// they are marked downloaded at the next start.
+    public func inboundNotYetDownloaded() throws -> [InboundRecord] {
+        try database.read { db in
+            try InboundRecord.filter(Column("downloadedAt") == nil).order(Column("receivedAt")).fetchAll(db)
+        }
+    }
+
+    /// The outgoing drop whose MsgId an incoming AppRec answers, if any.
+    public func sentDrop(msgId: String) throws -> DropRecord? {
+        try database.read { db in
+            try DropRecord.filter(Column("msgId") == msgId && Column("state") == DropState.accepted.rawValue)
+                .order(Column("id").desc).fetchOne(db)
+        }
+    }
+}
