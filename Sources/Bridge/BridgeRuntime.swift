@@ -17,6 +17,7 @@ public struct BridgeRuntime: Sendable {
     public let config: BridgeConfig
     public let ledger: Ledger
     public let outbox: OutboxService
+    public let receive: ReceiveService
     public let httpClient: HTTPClient
     public let progress: OutboxProgress
     private let lock: InstanceLock
@@ -89,6 +90,15 @@ public struct BridgeRuntime: Sendable {
             retry: RetryPolicy(initialSeconds: 1, maxSeconds: config.nhn.maxBackoffSeconds),
             logger: logger, gate: ConcurrencyGate(limit: 32), shutdown: ShutdownSignal())
         let claims = ClaimDesk(config: config, ledger: ledger, area: store.area, io: io, logger: logger)
+        let durable = DurableFiles(config: config)
+        let handler = NotificationHandler(
+            transport: client, ledger: ledger,
+            inbox: InboxWriter(inbox: config.folders.inbox, durable: durable),
+            receipts: ReceiptWriter(receipts: config.folders.receipts, durable: durable),
+            validator: validator, io: io, logger: Logger(label: "dropbridge.receive"))
+        receive = ReceiveService(
+            herIds: config.nhn.herIds, mode: config.nhn.receive, pollInterval: .seconds(config.nhn.pollSeconds),
+            transport: client, handler: handler, ledger: ledger, logger: Logger(label: "dropbridge.receive"))
         progress = OutboxProgress()
         outbox = OutboxService(
             config: config, ledger: ledger, claims: claims, pipeline: pipeline, io: io, logger: logger, progress: progress)
@@ -99,7 +109,11 @@ public struct BridgeRuntime: Sendable {
     public func run(
         logger: Logger, companions: [any Service] = [], signals: [UnixSignal] = [.sigterm, .sigint]
     ) async throws {
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: outbox)]
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: outbox),
+            // Receiving ends by itself when it is off: that must not stop the bridge.
+            .init(service: receive, successTerminationBehavior: .ignore),
+        ]
         for companion in companions {
             services.append(.init(service: companion, successTerminationBehavior: .gracefullyShutdownGroup))
         }

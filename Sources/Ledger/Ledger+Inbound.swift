@@ -62,6 +62,17 @@ extension Ledger {
         }
     }
 
+    /// Whether a `POST /messages` is in flight: its answer (and so its message id) is not
+    /// recorded yet, and a notification about it may arrive first.
+    public func hasSendsInFlight() throws -> Bool {
+        try database.read { db in try DropRecord.filter(Column("state") == DropState.sending.rawValue).fetchCount(db) > 0 }
+    }
+
+    /// The sent drop NHN knows by `messageId`.
+    public func drop(messageId: String) throws -> DropRecord? {
+        try database.read { db in try DropRecord.filter(Column("messageId") == messageId).fetchOne(db) }
+    }
+
     /// The outgoing drop whose MsgId an incoming AppRec answers, if any.
     public func sentDrop(msgId: String) throws -> DropRecord? {
         try database.read { db in

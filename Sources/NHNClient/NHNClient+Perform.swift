@@ -11,14 +11,53 @@ extension NHNClient {
     func perform(_ call: NHNRequest) async -> Result<NHNResponse, CallFailure> {
         let first = await attempt(call)
         guard case .success(let response) = first, response.status == 401 else { return first }
+        await renewCredentials(after: call)
+        return await attempt(call)
+    }
+
+    /// Like `perform(_:)`, but a 2xx answer is handed back with its body unread, for long-lived
+    /// responses (the notification stream). Only the response head has a deadline; a non-2xx
+    /// answer is read (bounded, with a deadline) and classified as usual.
+    func performStreaming(_ call: NHNRequest) async -> Result<HTTPClientResponse, CallFailure> {
+        var head: HTTPClientResponse
+        switch await sendHead(call) {
+        case .failure(let failure): return .failure(failure)
+        case .success(let first): head = first
+        }
+        if head.status.code == 401 {
+            _ = await readBody(of: head, call: call)  // drained so the connection can be reused
+            await renewCredentials(after: call)
+            switch await sendHead(call) {
+            case .failure(let failure): return .failure(failure)
+            case .success(let second): head = second
+            }
+        }
+        if (200..<300).contains(Int(head.status.code)) { return .success(head) }
+        switch await readBody(of: head, call: call) {
+        case .failure(let failure): return .failure(failure)
+        case .success(let response): return .failure(CallFailure.classify(response, call: call.label))
+        }
+    }
+
+    private func renewCredentials(after call: NHNRequest) async {
         logger.info(
             "NHN rejected the credentials; renewing them and retrying once",
             metadata: ["nhn.call": "\(call.label)"])
         await authorizer.credentialsRejected()
-        return await attempt(call)
     }
 
     private func attempt(_ call: NHNRequest) async -> Result<NHNResponse, CallFailure> {
+        // One deadline for the whole exchange, head and body.
+        let deadline = ContinuousClock.now + endpoint.requestTimeout
+        switch await sendHead(call) {
+        case .failure(let failure): return .failure(failure)
+        case .success(let head): return await readBody(of: head, call: call, until: deadline)
+        }
+    }
+
+    /// Builds, authorizes and sends the request; returns once the response head is in (or the
+    /// request deadline passed).
+    private func sendHead(_ call: NHNRequest) async -> Result<HTTPClientResponse, CallFailure> {
         let url = endpoint.url(path: call.path)
         var request = HTTPClientRequest(url: url + call.queryString)
         request.method = call.method
@@ -31,6 +70,7 @@ extension NHNClient {
             request.body = .bytes(body)
         }
         do {
+            // The DPoP proof's `htu` is the URL without the query string.
             try await authorizer.authorize(&request, method: call.method.rawValue, url: url)
         } catch {
             return .failure(
@@ -38,22 +78,28 @@ extension NHNClient {
                     reason: "Could not authorize \(call.label) to NHN: \(ProblemSummary.clip("\(error)", max: 200)).",
                     retryAfter: nil, requestMayHaveArrived: false))
         }
-
-        // One deadline for the whole exchange. The HTTP client's own deadline ends once the
-        // response head is in, so the body read gets the rest of it separately.
-        let deadline = ContinuousClock.now + endpoint.requestTimeout
-        let head: HTTPClientResponse
         do {
-            head = try await httpClient.execute(request, deadline: NIODeadline.now() + TimeAmount(endpoint.requestTimeout))
+            return .success(
+                try await httpClient.execute(request, deadline: NIODeadline.now() + TimeAmount(endpoint.requestTimeout)))
         } catch {
             let failure = TransportErrorClassifier.classify(error, call: call.label)
             logger.warning("\(failure.reason)", metadata: ["nhn.call": "\(call.label)"])
             return .failure(failure)
         }
+    }
+
+    /// Reads the body (at most `call.responseLimit` bytes) by `deadline` (default: one request
+    /// timeout from now). The HTTP client's own deadline ends once the response head is in, so
+    /// the body read needs its own.
+    private func readBody(
+        of head: HTTPClientResponse, call: NHNRequest, until deadline: ContinuousClock.Instant? = nil
+    ) async -> Result<NHNResponse, CallFailure> {
+        let deadline = deadline ?? ContinuousClock.now + endpoint.requestTimeout
         do {
             let stream = head.body
+            let limit = call.responseLimit
             let (body, truncated) = try await TimeLimit.run(until: deadline) {
-                try await Self.readBounded(stream, limit: Self.maxResponseBodyBytes)
+                try await Self.readBounded(stream, limit: limit)
             }
             let response = NHNResponse(
                 status: Int(head.status.code), headers: head.headers, body: body, bodyTruncated: truncated)

@@ -6,8 +6,10 @@ import Logging
 ///
 /// Every call answers with an outcome value instead of throwing: transport trouble, refusals and
 /// authorization failures are all classified (see `CallFailure`). One file per endpoint group
-/// (`NHNClient+Messages.swift`, `+Configurations`, `+Ping`) builds requests on top of the shared
-/// `perform(_:)`, which adds the common headers, authorization and the single retry after a 401.
+/// (`NHNClient+Messages.swift`, `+Configurations`, `+Ping`, `+Notifications`,
+/// `+NotificationStream`, `+Inbound`) builds requests on top of the shared `perform(_:)` (or
+/// `performStreaming(_:)` for the stream), which adds the common headers, authorization and the
+/// single retry after a 401.
 public final class NHNClient: Sendable {
     let endpoint: NHNEndpoint
     let httpClient: HTTPClient

@@ -11,10 +11,18 @@ struct NHNRequest: Sendable {
     /// JSON body, sent with `Content-Type: application/json`.
     var body: ByteBuffer?
     var accept = "application/json"
+    /// The most of the answer's body kept in memory; longer bodies are cut and flagged.
+    var responseLimit = NHNClient.maxResponseBodyBytes
 
     /// `GET /messages`-style label for logs and reasons (no query: it may hold HER-Ids only, but
     /// keep reasons short).
     var label: String { "\(method.rawValue) \(path)" }
+
+    /// `/messages/{id}` plus an optional suffix such as `/status`, with the id percent-encoded
+    /// as one path segment (a `/` or `?` in an id cannot change which resource is called).
+    static func messagePath(_ id: String, _ suffix: String = "") -> String {
+        "/messages/" + percentEncoded(id) + suffix
+    }
 
     var queryString: String {
         guard !query.isEmpty else { return "" }

@@ -25,9 +25,9 @@ public enum SendOutcome: Sendable, Equatable {
         }
     }
 
-    /// Classifies the final answer to `POST /messages` (after any 401 retry).
-    static func classify(_ response: NHNResponse, now: Date = Date()) -> SendOutcome {
-        let call = "POST /messages"
+    /// Classifies the final answer to `POST /messages` or another call answering 202 `{id}`
+    /// (after any 401 retry).
+    static func classify(_ response: NHNResponse, call: String = "POST /messages", now: Date = Date()) -> SendOutcome {
         guard response.isSuccess else { return SendOutcome(CallFailure.classify(response, call: call, now: now)) }
         if let id = shipmentId(in: response.body) { return .accepted(messageId: id) }
         // NHN said yes but we cannot tell which message it is: the message is (probably) out,

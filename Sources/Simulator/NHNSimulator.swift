@@ -50,7 +50,7 @@ public final class NHNSimulator: Sendable {
                     defer { current = BackgroundServer(group: group, task: task) }
                     return current
                 }
-                if let previous { await Self.shutDown(previous) }
+                if let previous { await shutDown(previous) }
                 return boundPort
             case .failure(let error):
                 throw StartError.notListening("\(error)")
@@ -62,10 +62,12 @@ public final class NHNSimulator: Sendable {
     /// Graceful stop of a server started with `start`: stops listening, lets requests finish.
     public func stop() async {
         guard let running = background.withLock({ current in defer { current = nil }; return current }) else { return }
-        await Self.shutDown(running)
+        await shutDown(running)
     }
 
-    private static func shutDown(_ server: BackgroundServer) async {
+    private func shutDown(_ server: BackgroundServer) async {
+        // Open notification streams would otherwise hold the graceful shutdown forever.
+        await state.finishStreams()
         await server.group.triggerGracefulShutdown()
         await server.task.value
     }
@@ -75,7 +77,14 @@ public final class NHNSimulator: Sendable {
     public func run(
         host: String = "127.0.0.1", port: Int, onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws {
-        try await makeApplication(host: host, port: port, onListening: onListening).run()
+        let application = makeApplication(host: host, port: port, onListening: onListening)
+        let state = state
+        // Open notification streams would otherwise hold the graceful shutdown forever.
+        try await withGracefulShutdownHandler {
+            try await application.run()
+        } onGracefulShutdown: {
+            Task { await state.finishStreams() }
+        }
     }
 
     // MARK: Inspection and steering
@@ -98,9 +107,54 @@ public final class NHNSimulator: Sendable {
         await state.count(msgId: msgId)
     }
 
-    /// Forgets received messages and restores the fault settings from start-up.
+    /// Forgets received messages, notifications, configurations, downloaded marks and AppRecs,
+    /// cancels pending counterparty answers and restores the fault settings from start-up.
+    /// Notification offsets keep rising (they are global and never rewind).
     public func reset() async {
         await state.reset()
+    }
+
+    // MARK: Inbound side
+
+    /// Places a document in the network as if `senderHerId` had sent it: stored, and a
+    /// `NewMessage` for each own receiver. Returns the message id.
+    public func inject(_ injection: InjectRequest) async throws -> String {
+        let message = try injection.stored(using: inspector)
+        await state.deliver(message)
+        return message.id
+    }
+
+    /// Message id → receiver HER-ids marked with `PUT /messages/{id}/downloaded`.
+    public func downloadedMarks() async -> [String: [Int]] {
+        await state.downloadedMarks()
+    }
+
+    /// AppRecs clients sent with `POST /messages/{id}/apprec`, in arrival order.
+    public func receivedAppRecs() async -> [ReceivedAppRec] {
+        await state.receivedAppRecs()
+    }
+
+    /// Every notification published so far, ascending by offset.
+    public func notifications() async -> [SimNotification] {
+        await state.allNotifications()
+    }
+
+    /// HER-ids configured with `PUT /mshconfigurations`.
+    public func configuredHerIds() async -> Set<Int> {
+        await state.configuredHerIds()
+    }
+
+    public func setStreamSettings(_ settings: StreamSettings) async {
+        await state.setStreamSettings(settings)
+    }
+
+    public func streamSettings() async -> StreamSettings {
+        await state.streamSettings
+    }
+
+    /// Open notification streams (to check that departed clients are cleaned up).
+    public func openStreamCount() async -> Int {
+        await state.subscriberCount
     }
 
     // MARK: Assembly
@@ -116,8 +170,11 @@ public final class NHNSimulator: Sendable {
             .add(middleware: NHNHeadersMiddleware())
         PingRoute.register(on: nhn)
         MessagesRoutes(state: state, inspector: inspector).register(on: nhn)
+        ReceivedMessagesRoutes(state: state).register(on: nhn)
+        MshConfigurationRoutes(state: state).register(on: nhn)
+        NotificationsRoutes(state: state).register(on: nhn)
 
-        InspectionRoutes(state: state).register(on: router.group("_sim"))
+        InspectionRoutes(state: state, inspector: inspector).register(on: router.group("_sim"))
         return router
     }
 

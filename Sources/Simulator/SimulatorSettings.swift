@@ -8,15 +8,25 @@ public struct SimulatorSettings: Sendable {
     /// NHN's documented request limit is 35 MB.
     public var maxRequestBytes: Int
     public var faults: FaultSettings
+    /// Pauses of a simulated foreign counterparty before each status step.
+    public var counterpartyDelays: CounterpartyDelays
+    /// The notification stream's heartbeat and cuts at start-up.
+    public var stream: StreamSettings
+    /// Deterministic notification offsets when set (the fault seed is used otherwise).
+    public var seed: UInt64?
 
     public init(
         ownHerIds: Set<Int>, counterpartyHerIds: Set<Int> = [], maxRequestBytes: Int = 35_000_000,
-        faults: FaultSettings = FaultSettings()
+        faults: FaultSettings = FaultSettings(), counterpartyDelays: CounterpartyDelays = CounterpartyDelays(),
+        stream: StreamSettings = StreamSettings(), seed: UInt64? = nil
     ) {
         self.ownHerIds = ownHerIds
         self.counterpartyHerIds = counterpartyHerIds
         self.maxRequestBytes = maxRequestBytes
         self.faults = faults
+        self.counterpartyDelays = counterpartyDelays
+        self.stream = stream
+        self.seed = seed
     }
 }
 

@@ -11,9 +11,12 @@ actor SimulatorState {
     private(set) var faults: FaultSettings
     private var dice: FaultDice
     private var messages: [ReceivedMessage] = []
+    /// Notifications, stored messages and the rest of the inbound side (see `Inbound/SimulatorState+Notifications` and `+Messages`).
+    var inbound: InboundStore
 
     init(settings: SimulatorSettings) {
         self.settings = settings
+        inbound = InboundStore(settings: settings)
         faults = settings.faults
         dice = FaultDice(seed: settings.faults.seed)
     }
@@ -62,5 +65,6 @@ actor SimulatorState {
     func reset() {
         messages.removeAll()
         setFaults(settings.faults)
+        resetInbound()
     }
 }

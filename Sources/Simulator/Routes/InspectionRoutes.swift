@@ -9,6 +9,7 @@ import Hummingbird
 /// No NHN headers and no fault injection here.
 struct InspectionRoutes: Sendable {
     let state: SimulatorState
+    let inspector: any DocumentInspecting
 
     func register(on group: RouterGroup<SimulatorRequestContext>) {
         group.get("messages") { request, _ in
@@ -35,9 +36,44 @@ struct InspectionRoutes: Sendable {
             await state.setFaults(faults)
             return JSONResponse.make(status: .ok, faults)
         }
+        group.post("inject") { request, _ in
+            let injection: InjectRequest = try await decode(request, what: "injection")
+            let message = try injection.stored(using: inspector)
+            await state.deliver(message)
+            return JSONResponse.make(status: .created, ["id": message.id])
+        }
+        group.get("downloaded") { _, _ in
+            JSONResponse.make(status: .ok, await state.downloadedMarks())
+        }
+        group.get("apprecs") { _, _ in
+            JSONResponse.make(status: .ok, await state.receivedAppRecs())
+        }
+        group.get("notifications") { _, _ in
+            JSONResponse.make(status: .ok, await state.allNotifications())
+        }
+        group.get("stream") { _, _ in
+            JSONResponse.make(status: .ok, await state.streamSettings)
+        }
+        group.put("stream") { request, _ in
+            let settings: StreamSettings = try await decode(request, what: "stream settings")
+            let problems = settings.problems
+            guard problems.isEmpty else { throw NHNProblem.validation("Invalid stream settings.", errors: problems) }
+            await state.setStreamSettings(settings)
+            return JSONResponse.make(status: .ok, settings)
+        }
         group.post("reset") { _, _ in
             await state.reset()
             return Response(status: .noContent)
+        }
+    }
+
+    private func decode<Value: Decodable>(_ request: Request, what: String) async throws -> Value {
+        try RequestBodyReader.requireJSON(request)
+        let body = try await RequestBodyReader.collect(request, limit: state.settings.maxRequestBytes)
+        do {
+            return try JSONDecoder().decode(Value.self, from: Data(body))
+        } catch {
+            throw NHNProblem.validation("The \(what) are not valid JSON.", errors: ["$: \(error)"])
         }
     }
 }

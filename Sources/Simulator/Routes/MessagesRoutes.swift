@@ -6,8 +6,15 @@ import Foundation
 import DropbridgeCore
 import Hummingbird
 
-/// `POST /messages` (reference nhn-edi2.md §3.2). Status, notifications and AppRec routes
-/// will join this file's neighbours later.
+/// What `POST /messages` needs to know about an accepted document.
+struct DocumentFacts: Sendable, Equatable {
+    var msgId: String?
+    var genDate: String?
+    var isAppRec: Bool
+}
+
+/// `POST /messages` (reference nhn-edi2.md §3.2). Reading messages by id is in
+/// `ReceivedMessagesRoutes`.
 struct MessagesRoutes: Sendable {
     let state: SimulatorState
     let inspector: any DocumentInspecting
@@ -30,7 +37,8 @@ struct MessagesRoutes: Sendable {
                 detail: "The caller acts for HER-id \(message.senderHerId), which its authorisation does not cover.")
         }
         let document = try decodeDocument(message.businessDocument)
-        let msgId = try check(document: document, against: message)
+        let facts = try check(document: document, against: message)
+        let msgId = facts.msgId
 
         let accepted = ReceivedMessage(
             id: UUID().uuidString.lowercased(),
@@ -44,6 +52,11 @@ struct MessagesRoutes: Sendable {
             applicationVersion: message.applicationVersion,
             receivedAt: Date())
         await state.record(accepted)
+        // The simulated network takes it from here: own receivers, counterparties, refusals.
+        await state.deliver(StoredMessage(
+            id: accepted.id, senderHerId: accepted.senderHerId, receiverHerIds: accepted.receiverHerIds,
+            businessDocumentId: msgId, genDate: facts.genDate, messageType: accepted.messageTypeIdentificator,
+            document: accepted.document, isAppRec: facts.isAppRec))
         context.logger.info(
             "Accepted message",
             metadata: ["id": "\(accepted.id)", "senderHerId": "\(accepted.senderHerId)", "msgId": "\(msgId ?? "-")"])
@@ -70,7 +83,7 @@ struct MessagesRoutes: Sendable {
     }
 
     /// Checks the document against the metadata; returns its MsgId (or AppRec Id).
-    private func check(document: (bytes: [UInt8], text: String), against message: SendMessageRequest) throws(NHNProblem) -> String? {
+    private func check(document: (bytes: [UInt8], text: String), against message: SendMessageRequest) throws(NHNProblem) -> DocumentFacts {
         switch inspector.inspect(document.bytes) {
         case .refused(let reason, let errors):
             let located = errors.map { "businessDocument: \($0.description)" }
@@ -91,16 +104,16 @@ struct MessagesRoutes: Sendable {
             guard errors.isEmpty else {
                 throw .validation("The metadata does not match the business document.", errors: errors)
             }
-            return head.msgId
+            return DocumentFacts(msgId: head.msgId, genDate: head.genDate, isAppRec: false)
         case .appRec(let appRec):
             guard message.receiverHerIds.count == 1 else {
                 throw .validation(
                     "An AppRec has exactly one receiver.",
                     errors: ["receiverHerIds: an AppRec must have exactly one receiver"])
             }
-            return appRec.id
+            return DocumentFacts(msgId: appRec.id, genDate: nil, isAppRec: true)
         case .other:
-            return nil
+            return DocumentFacts(msgId: nil, genDate: nil, isAppRec: false)
         }
     }
 }

@@ -60,7 +60,7 @@ struct SendMessageRequest: Sendable, Equatable {
 }
 
 /// Reads typed fields from a JSON object, collecting one message per bad field.
-private struct FieldReader {
+struct FieldReader {
     let fields: [String: JSONValue]
     var errors: [String] = []
 

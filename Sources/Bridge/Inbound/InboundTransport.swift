@@ -1,0 +1,14 @@
+import NHNClient
+
+/// The calls the receiving side makes: NHN today (`NHNClient`), a fake in unit tests.
+public protocol InboundTransport: Sendable {
+    func registerConfigurations(herIds: [Int]) async -> CallOutcome
+    func notifications(herIds: [Int], after offset: Int64, count: Int) async -> Result<[NHNNotification], CallFailure>
+    func notificationStream(herIds: [Int], after offset: Int64?) async -> Result<NotificationStream, CallFailure>
+    func message(id: String) async -> Result<NHNMessageMetadata, CallFailure>
+    func businessDocument(id: String) async -> Result<[UInt8], CallFailure>
+    func status(id: String) async -> Result<[NHNReceiverStatus], CallFailure>
+    func markDownloaded(id: String, receiverHerId: Int) async -> CallOutcome
+}
+
+extension NHNClient: InboundTransport {}

@@ -1,0 +1,180 @@
+import DropbridgeCore
+import Foundation
+import Ledger
+import Logging
+import NHNClient
+import XMLCheck
+
+/// Why handling a notification must be tried again later: NHN or the disk is in trouble. The
+/// offset is not moved past the notification.
+public struct InboundTrouble: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// Gives one notification its effect, durably, exactly once however often it arrives:
+///
+/// - `NewMessage`: fetch metadata and document → write `inbox/<id>.xml` + `.json` (or, for an
+///   AppRec answering a drop we sent, `receipts/NAME.apprec.<herId>.xml`) → ledger → only then
+///   `PUT …/downloaded`.
+/// - `RefusedMessage` → `receipts/NAME.refused.json`.
+/// - the three status types → `GET …/status` → `receipts/NAME.status.json`.
+public struct NotificationHandler: Sendable {
+    public var transport: any InboundTransport
+    public var ledger: Ledger
+    public var inbox: InboxWriter
+    public var receipts: ReceiptWriter
+    public var validator: XMLValidator
+    public var io: BlockingIO
+    public var logger: Logger
+
+    public init(
+        transport: any InboundTransport, ledger: Ledger, inbox: InboxWriter, receipts: ReceiptWriter,
+        validator: XMLValidator, io: BlockingIO, logger: Logger
+    ) {
+        self.transport = transport
+        self.ledger = ledger
+        self.inbox = inbox
+        self.receipts = receipts
+        self.validator = validator
+        self.io = io
+        self.logger = logger
+    }
+
+    public func handle(_ notification: NHNNotification) async throws {
+        switch notification.type {
+        case "NewMessage":
+            try await newMessage(notification)
+        case "RefusedMessage":
+            try await refused(notification)
+        case "MessageSentStateUpdated", "MessageDeliveryStateUpdated", "MessageApprecInfoUpdated":
+            try await statusChanged(notification)
+        default:
+            logger.notice("notification of an unknown type ignored", metadata: ["type": "\(notification.type)", "offset": "\(notification.offset)"])
+        }
+    }
+
+    // MARK: NewMessage
+
+    private func newMessage(_ notification: NHNNotification) async throws {
+        guard let messageId = notification.relatedMessageId else {
+            logger.warning("NewMessage without a message id ignored", metadata: ["offset": "\(notification.offset)"])
+            return
+        }
+        if let known = try ledger.inbound(messageId: messageId) {
+            // Seen before: its files are durable; only the downloaded mark may be missing.
+            if known.downloadedAt == nil { try await markDownloaded(known) }
+            return
+        }
+        let metadata = try value(await transport.message(id: messageId), "GET /messages/\(messageId)")
+        let document = try value(await transport.businessDocument(id: messageId), "GET /messages/\(messageId)/business-document")
+        let receiver = notification.notificationReceiverHerId ?? metadata.receiverHerIds?.first ?? 0
+        let (validator, io) = (self.validator, self.io)
+        let checked = try await io.run { validator.check(document) }
+        let now = Timestamp.now()
+        var record = InboundRecord(
+            messageId: messageId, receiverHerId: receiver, senderHerId: metadata.senderHerId,
+            msgId: checked.document?.msgHead?.msgId ?? metadata.businessDocumentId,
+            messageType: checked.document?.msgHead?.messageType ?? metadata.businessDocumentMsgType,
+            kind: "business", fileName: "", valid: checked.isValid, receivedAt: now)
+
+        if let appRec = checked.document?.appRec {
+            // An AppRec goes to receipts/, never to inbox/: beside the drop it answers if we know it.
+            var found = try appRec.originalMsgId.flatMap { try ledger.sentDrop(msgId: $0) }
+            if found == nil, appRec.originalMsgId != nil, try ledger.hasSendsInFlight() {
+                found = try sentDropOrWait(msgId: appRec.originalMsgId)
+            }
+            let drop = found
+            let (receipts, sender) = (self.receipts, metadata.senderHerId)
+            try await io.run { try receipts.writeAppRec(document, dropName: drop?.name, senderHerId: sender, messageId: messageId) }
+            record.kind = "apprec"
+            record.fileName = drop.map { "\($0.name).apprec.\(sender.map(String.init) ?? "unknown").xml" } ?? "unmatched/\(messageId).apprec.xml"
+            logger.info(
+                drop == nil ? "AppRec matching no sent drop written to receipts/unmatched/" : "AppRec written beside its drop",
+                metadata: ["messageId": "\(messageId)", "drop": "\(drop?.name ?? "-")", "status": "\(appRec.status ?? "?")"])
+        } else {
+            let meta = InboxMetadata(
+                messageId: messageId, senderHerId: metadata.senderHerId, receiverHerId: receiver, msgId: record.msgId,
+                messageType: record.messageType, genDate: checked.document?.msgHead?.genDate ?? metadata.businessDocumentGenDate,
+                receivedAt: Timestamp.iso8601(now), valid: checked.isValid,
+                errors: checked.failure.map { $0.errors.isEmpty ? [LineError(message: $0.reason)] : $0.errors })
+            let inbox = self.inbox
+            record.fileName = try await io.run { try inbox.write(document: document, metadata: meta) } + ".xml"
+            logger.info("message written to inbox/", metadata: ["messageId": "\(messageId)", "valid": "\(checked.isValid)"])
+        }
+        try await ledger.recordInbound(record)
+        try await markDownloaded(record)
+    }
+
+    private func markDownloaded(_ record: InboundRecord) async throws {
+        switch await transport.markDownloaded(id: record.messageId, receiverHerId: record.receiverHerId) {
+        case .succeeded:
+            try await ledger.markInboundDownloaded(messageId: record.messageId, at: Timestamp.now())
+        case .failed(let failure):
+            throw InboundTrouble(description: "PUT /messages/\(record.messageId)/downloaded: \(failure.reason)")
+        }
+    }
+
+    // MARK: RefusedMessage
+
+    /// NHN may tell about a message before our `POST /messages` has recorded its answer: while
+    /// sends are in flight, an unknown message id is tried again later rather than called
+    /// unmatched.
+    private func sentDrop(messageId: String?) throws -> DropRecord? {
+        guard let messageId else { return nil }
+        if let drop = try ledger.drop(messageId: messageId) { return drop }
+        if try ledger.hasSendsInFlight() {
+            throw InboundTrouble(description: "message \(messageId) is not known yet; a send is still in flight")
+        }
+        return nil
+    }
+
+    private func refused(_ notification: NHNNotification) async throws {
+        let drop = try sentDrop(messageId: notification.relatedMessageId)
+        let receipt = RefusedReceipt(
+            name: drop?.name ?? (notification.relatedMessageId ?? "unknown"), messageId: notification.relatedMessageId,
+            receiverHerId: notification.notificationTriggeredByHerId, description: notification.description,
+            at: notification.createdAt ?? Timestamp.iso8601(Timestamp.now()))
+        let receipts = self.receipts
+        let key = notification.relatedMessageId ?? notification.id ?? "offset-\(notification.offset)"
+        try await io.run { try receipts.writeRefused(receipt, matched: drop != nil, key: key) }
+        logger.notice("NHN refused a message", metadata: ["drop": "\(drop?.name ?? "-")", "messageId": "\(notification.relatedMessageId ?? "-")"])
+    }
+
+    // MARK: Status
+
+    private func statusChanged(_ notification: NHNNotification) async throws {
+        guard let messageId = notification.relatedMessageId, let drop = try sentDrop(messageId: messageId) else {
+            logger.notice("status for a message we do not know ignored", metadata: ["messageId": "\(notification.relatedMessageId ?? "-")"])
+            return
+        }
+        let list = try value(await transport.status(id: messageId), "GET /messages/\(messageId)/status")
+        let receipts = self.receipts
+        try await io.run {
+            var status = receipts.status(of: drop.name) ?? StatusReceipt(name: drop.name, messageId: messageId, receivers: [], events: [])
+            status.receivers = list.map {
+                StatusReceipt.Receiver(
+                    receiverHerId: $0.receiverHerId, sent: $0.sent, transportDeliveryState: $0.transportDeliveryState,
+                    apprecStatus: $0.apprecInfo?.appRecStatus,
+                    apprecErrors: $0.apprecInfo.map(\.appRecErrorList).flatMap { $0.isEmpty ? nil : $0 },
+                    appRecId: $0.apprecInfo?.appRecId)
+            }
+            if !status.events.contains(where: { $0.offset == notification.offset && $0.type == notification.type }) {
+                status.events.append(.init(type: notification.type, at: notification.createdAt ?? Timestamp.iso8601(Timestamp.now()), offset: notification.offset))
+            }
+            try receipts.writeStatus(status)
+        }
+    }
+
+    private func sentDropOrWait(msgId: String?) throws -> DropRecord? {
+        guard let msgId else { return nil }
+        if let drop = try ledger.sentDrop(msgId: msgId) { return drop }
+        throw InboundTrouble(description: "AppRec for MsgId \(msgId): a send is still in flight; trying again")
+    }
+
+    private func value<T>(_ result: Result<T, CallFailure>, _ call: String) throws -> T {
+        switch result {
+        case .success(let value): return value
+        case .failure(let failure): throw InboundTrouble(description: "\(call): \(failure.reason)")
+        }
+    }
+}

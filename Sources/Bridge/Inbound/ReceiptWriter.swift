@@ -1,0 +1,99 @@
+import DropFolder
+import DropbridgeCore
+import Foundation
+import NHNClient
+
+/// `receipts/NAME.refused.json` (contract §1).
+public struct RefusedReceipt: Codable, Sendable, Equatable {
+    public var name: String
+    public var messageId: String?
+    public var receiverHerId: Int?
+    public var description: String?
+    public var at: String
+}
+
+/// `receipts/NAME.status.json`: the latest state per receiver plus the history of events.
+public struct StatusReceipt: Codable, Sendable, Equatable {
+    public struct Receiver: Codable, Sendable, Equatable {
+        public var receiverHerId: Int?
+        public var sent: Bool?
+        public var transportDeliveryState: String?
+        public var apprecStatus: String?
+        public var apprecErrors: [NHNAppRecError]?
+        public var appRecId: String?
+    }
+
+    public struct Event: Codable, Sendable, Equatable {
+        public var type: String
+        public var at: String
+        public var offset: Int64?
+    }
+
+    public var name: String
+    public var messageId: String
+    public var receivers: [Receiver]
+    public var events: [Event]
+}
+
+/// Writes what happened to sent drops into `receipts/`, durably. Refusals and AppRec documents
+/// are written once (never clobbered); the status file is replaced atomically on every change.
+public struct ReceiptWriter: Sendable {
+    public let receipts: String
+    public let durable: DurableFiles
+
+    public init(receipts: String, durable: DurableFiles) {
+        self.receipts = receipts
+        self.durable = durable
+    }
+
+    var unmatched: String { receipts + "/unmatched" }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// `receipts/NAME.apprec.<herId>.xml`, or `receipts/unmatched/<messageId>.apprec.xml`.
+    public func writeAppRec(_ document: [UInt8], dropName: String?, senderHerId: Int?, messageId: String) throws {
+        if let dropName {
+            try createOnce(document, in: receipts, named: "\(dropName).apprec.\(senderHerId.map(String.init) ?? "unknown").xml")
+        } else {
+            try createOnce(document, in: try unmatchedFolder(), named: InboxWriter.fileName(forMessageId: messageId) + ".apprec.xml")
+        }
+    }
+
+    public func writeRefused(_ receipt: RefusedReceipt, matched: Bool, key: String) throws {
+        let bytes = Array(try Self.encoder.encode(receipt)) + [0x0A]
+        if matched {
+            try createOnce(bytes, in: receipts, named: receipt.name + ".refused.json")
+        } else {
+            try createOnce(bytes, in: try unmatchedFolder(), named: InboxWriter.fileName(forMessageId: key) + ".refused.json")
+        }
+    }
+
+    /// Reads the current status file (for its history), if any.
+    public func status(of name: String) -> StatusReceipt? {
+        guard let data = FileManager.default.contents(atPath: receipts + "/" + name + ".status.json") else { return nil }
+        return try? JSONDecoder().decode(StatusReceipt.self, from: data)
+    }
+
+    public func writeStatus(_ status: StatusReceipt) throws {
+        let bytes = Array(try Self.encoder.encode(status)) + [0x0A]
+        try durable.replace(bytes, in: receipts, named: status.name + ".status.json")
+    }
+
+    private func unmatchedFolder() throws -> String {
+        try FileManager.default.createDirectory(atPath: unmatched, withIntermediateDirectories: true)
+        return unmatched
+    }
+
+    /// A second write of the same receipt (a repeated notification) finds it there: fine.
+    private func createOnce(_ bytes: [UInt8], in folder: String, named name: String) throws {
+        do {
+            try durable.create(bytes, in: folder, named: name)
+        } catch DurableFileError.exists {
+            return
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import DropbridgeCore
+import Foundation
+import Ledger
+import Logging
+import NHNClient
+import ServiceLifecycle
+
+/// The inbound side as one `Service`: registers our HER-ids, then keeps the notification stream
+/// open (or polls), hands each notification to the `NotificationHandler`, and moves the stored
+/// offset forward only after the notification's effect is durable. While the stream cannot be
+/// held it polls, and goes back to the stream when it can.
+public final class ReceiveService: Service {
+    private let herIds: [Int]
+    private let mode: BridgeConfig.ReceiveMode
+    private let pollInterval: Duration
+    private let transport: any InboundTransport
+    private let handler: NotificationHandler
+    private let ledger: Ledger
+    private let shutdown = ShutdownSignal()
+    private let logger: Logger
+    private let backoff = RetryPolicy(initialSeconds: 1, maxSeconds: 30)
+
+    public init(
+        herIds: [Int], mode: BridgeConfig.ReceiveMode, pollInterval: Duration,
+        transport: any InboundTransport, handler: NotificationHandler, ledger: Ledger, logger: Logger
+    ) {
+        self.herIds = herIds
+        self.mode = mode
+        self.pollInterval = pollInterval
+        self.transport = transport
+        self.handler = handler
+        self.ledger = ledger
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        guard mode != .off, !herIds.isEmpty else {
+            logger.info("receiving is off (nhn.receive: off, or no nhn.herIds)")
+            return
+        }
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                guard await register() else { return }
+                await finishDownloadMarks()
+                await receive()
+            } onGracefulShutdown: {
+                self.shutdown.trigger()
+            }
+        } onCancel: {
+            self.shutdown.trigger()
+        }
+        logger.info("receiving stopped")
+    }
+
+    /// `PUT /mshconfigurations` at every start, retried with backoff: NHN refuses notification
+    /// reads for HER-ids without a configuration. Outbound work goes on meanwhile.
+    private func register() async -> Bool {
+        var failures = 0
+        while !shutdown.isTriggered {
+            switch await transport.registerConfigurations(herIds: herIds) {
+            case .succeeded:
+                logger.info("HER-ids registered with NHN", metadata: ["herIds": "\(herIds)"])
+                return true
+            case .failed(let failure):
+                failures += 1
+                let wait = backoff.delay(afterFailures: failures, retryAfter: nil)
+                logger.error("HER-ids could not be registered; retrying in \(Int(wait)) s: \(failure.reason)")
+                guard await shutdown.sleep(for: .seconds(wait)) else { return false }
+            }
+        }
+        return false
+    }
+
+    /// Messages whose files were written before a crash but NHN was not told yet.
+    private func finishDownloadMarks() async {
+        for record in (try? ledger.inboundNotYetDownloaded()) ?? [] {
+            if case .succeeded = await transport.markDownloaded(id: record.messageId, receiverHerId: record.receiverHerId) {
+                try? await ledger.markInboundDownloaded(messageId: record.messageId, at: Timestamp.now())
+            }
+        }
+    }
+
+    private func receive() async {
+        var failures = 0
+        while !shutdown.isTriggered {
+            let healthy: Bool
+            if mode == .stream {
+                healthy = await streamOnce()
+                // While the stream cannot be held, poll so that nothing waits for it.
+                if !healthy { _ = await pollOnce() }
+            } else {
+                healthy = await pollOnce()
+            }
+            failures = healthy ? 0 : failures + 1
+            let wait: Duration =
+                healthy
+                ? (mode == .stream ? .milliseconds(100) : pollInterval)
+                : .seconds(backoff.delay(afterFailures: failures, retryAfter: nil))
+            guard await shutdown.sleep(for: wait) else { return }
+        }
+    }
+
+    private var offset: Int64 {
+        get throws { try ledger.receiveOffset(herIds: herIds) ?? 0 }
+    }
+
+    /// One connection of the stream, until it ends. Returns false when it could not be opened or
+    /// broke (the caller backs off and polls meanwhile).
+    private func streamOnce() async -> Bool {
+        do {
+            let stream: NotificationStream
+            switch await transport.notificationStream(herIds: herIds, after: try offset) {
+            case .success(let opened): stream = opened
+            case .failure(let failure):
+                logger.warning("notification stream refused: \(failure.reason)")
+                return false
+            }
+            for try await event in stream {
+                if shutdown.isTriggered { return true }
+                if case .notification(let notification) = event {
+                    try await process(notification)
+                }
+            }
+            return true
+        } catch {
+            logger.warning("notification stream ended: \(error)")
+            return false
+        }
+    }
+
+    /// Reads pages of notifications until none are left. Returns false on trouble.
+    private func pollOnce() async -> Bool {
+        do {
+            while !shutdown.isTriggered {
+                switch await transport.notifications(herIds: herIds, after: try offset, count: 1000) {
+                case .success(let page):
+                    if page.isEmpty { return true }
+                    for notification in page.sorted(by: { $0.offset < $1.offset }) { try await process(notification) }
+                case .failure(let failure):
+                    logger.warning("polling notifications failed: \(failure.reason)")
+                    return false
+                }
+            }
+            return true
+        } catch {
+            logger.warning("a notification could not be handled: \(error)")
+            return false
+        }
+    }
+
+    /// The effect first, then the offset: a crash in between handles the notification again,
+    /// which the handler makes harmless.
+    private func process(_ notification: NHNNotification) async throws {
+        guard notification.offset > (try offset) else { return }
+        try await handler.handle(notification)
+        try await ledger.saveReceiveOffset(notification.offset, herIds: herIds, now: Timestamp.now())
+    }
+}

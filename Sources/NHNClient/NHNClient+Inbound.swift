@@ -1,0 +1,99 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+extension NHNClient {
+    /// The most of a business-document answer kept in memory: a 35 MB document as base64 plus
+    /// room for the JSON around it (NHN's own limit on a message is 35 MB).
+    static let maxBusinessDocumentAnswerBytes = Base64Writer.encodedLength(of: 35 << 20) + (1 << 20)
+
+    /// `GET /messages/{id}`: who sent what to whom.
+    public func message(id: String) async -> Result<NHNMessageMetadata, CallFailure> {
+        await performDecoding(NHNRequest(method: .GET, path: NHNRequest.messagePath(id)), as: NHNMessageMetadata.self)
+    }
+
+    /// `GET /messages/{id}/business-document`: the XML exactly as sent (a MsgHead, or a
+    /// standalone AppRec), base64-decoded.
+    public func businessDocument(id: String) async -> Result<[UInt8], CallFailure> {
+        var call = NHNRequest(method: .GET, path: NHNRequest.messagePath(id, "/business-document"))
+        call.responseLimit = Self.maxBusinessDocumentAnswerBytes
+        switch await performDecoding(call, as: BusinessDocumentAnswer.self) {
+        case .failure(let failure):
+            return .failure(failure)
+        case .success(let answer):
+            if let encoding = answer.contentTransferEncoding, encoding.lowercased() != "base64" {
+                return .failure(Self.unreadableDocument(call, "its transfer encoding is \(ProblemSummary.clip(encoding, max: 40)), not base64"))
+            }
+            // Strict base64; line breaks (MIME style) are tolerated, anything else is refused.
+            let text = answer.businessDocument
+            guard let document = Data(base64Encoded: text) ?? Data(base64Encoded: text.filter { !$0.isWhitespace })
+            else {
+                return .failure(Self.unreadableDocument(call, "the document is not valid base64"))
+            }
+            return .success(Array(document))
+        }
+    }
+
+    /// `GET /messages/{id}/status`: transport and AppRec state per receiver.
+    public func status(id: String) async -> Result<[NHNReceiverStatus], CallFailure> {
+        let call = NHNRequest(method: .GET, path: NHNRequest.messagePath(id, "/status"))
+        return await performDecoding(call, as: StatusAnswer.self).map(\.statusList)
+    }
+
+    /// `PUT /messages/{id}/downloaded` with `{"receiverHerId":…}`: records the download only
+    /// (the AppRec says whether the content was accepted).
+    public func markDownloaded(id: String, receiverHerId: Int) async -> CallOutcome {
+        var body = JSONObjectWriter()
+        body.field("receiverHerId", receiverHerId)
+        let call = NHNRequest(
+            method: .PUT, path: NHNRequest.messagePath(id, "/downloaded"), body: ByteBuffer(bytes: body.closed()))
+        switch await perform(call) {
+        case .failure(let failure): return .failed(failure)
+        case .success(let response) where response.isSuccess: return .succeeded
+        case .success(let response): return .failed(CallFailure.classify(response, call: call.label))
+        }
+    }
+
+    /// `POST /messages/{originalId}/apprec`: NHN builds and sends an AppRec answering the
+    /// received message `originalId`. 202 `{id}` is the AppRec's own shipment id.
+    public func sendAppRec(originalId: String, _ request: AppRecRequest) async -> SendOutcome {
+        var request = request
+        request.applicationName = endpoint.applicationName
+        request.applicationVersion = endpoint.applicationVersion
+        let path = NHNRequest.messagePath(originalId, "/apprec")
+        guard let body = try? JSONEncoder().encode(request) else {
+            // Cannot happen for these field types; never crash on it.
+            return .refused(httpStatus: 0, problem: nil, reason: "Could not encode the AppRec request body.")
+        }
+        let call = NHNRequest(method: .POST, path: path, body: ByteBuffer(bytes: body))
+        switch await perform(call) {
+        case .failure(let failure): return SendOutcome(failure)
+        case .success(let response): return SendOutcome.classify(response, call: call.label)
+        }
+    }
+
+    private static func unreadableDocument(_ call: NHNRequest, _ why: String) -> CallFailure {
+        .transient(
+            reason: "NHN answered \(call.label) but the document could not be read: \(why).", retryAfter: nil,
+            requestMayHaveArrived: true)
+    }
+}
+
+/// `{ "businessDocument": "<base64>", "contentType": …, "contentTransferEncoding": "base64" }`
+struct BusinessDocumentAnswer: Decodable {
+    var businessDocument: String
+    var contentType: String?
+    var contentTransferEncoding: String?
+}
+
+/// `{ "statusList": [ … ] }`; a missing list reads as empty.
+struct StatusAnswer: Decodable {
+    var statusList: [NHNReceiverStatus]
+
+    private enum CodingKeys: String, CodingKey { case statusList }
+
+    init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CodingKeys.self)
+        statusList = try json.decodeIfPresent([NHNReceiverStatus].self, forKey: .statusList) ?? []
+    }
+}

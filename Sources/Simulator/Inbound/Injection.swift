@@ -1,0 +1,57 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// A document a test or operator places in the network as if a counterparty had sent it.
+public struct InjectRequest: Sendable, Codable, Equatable {
+    public var senderHerId: Int
+    public var receiverHerIds: [Int]
+    /// The XML itself (not base64).
+    public var document: String
+    /// Taken from `MsgInfo/Type` when missing (`APPREC` for an AppRec).
+    public var messageTypeIdentificator: String?
+
+    public init(senderHerId: Int, receiverHerIds: [Int], document: String, messageTypeIdentificator: String? = nil) {
+        self.senderHerId = senderHerId
+        self.receiverHerIds = receiverHerIds
+        self.document = document
+        self.messageTypeIdentificator = messageTypeIdentificator
+    }
+}
+
+extension InjectRequest {
+    /// Reasons the request cannot be used, empty when it can.
+    var problems: [String] {
+        var problems: [String] = []
+        if senderHerId < 1 { problems.append("senderHerId: must be a positive HER-id") }
+        if receiverHerIds.isEmpty { problems.append("receiverHerIds: must contain at least one HER-id") }
+        if receiverHerIds.contains(where: { $0 < 1 }) { problems.append("receiverHerIds: must be positive HER-ids") }
+        return problems
+    }
+
+    /// The stored message, with its facts read from the XML; refuses XML NHN would refuse.
+    func stored(using inspector: any DocumentInspecting) throws(NHNProblem) -> StoredMessage {
+        let problems = problems
+        guard problems.isEmpty else { throw .validation("Invalid injection.", errors: problems) }
+        let facts: (msgId: String?, genDate: String?, type: String?, isAppRec: Bool)
+        switch inspector.inspect(Array(document.utf8)) {
+        case .refused(let reason, _):
+            throw .validation("The document was refused: \(reason).", errors: ["document: \(reason)"])
+        case .msgHead(let head):
+            facts = (head.msgId, head.genDate, head.messageType, false)
+        case .appRec(let appRec):
+            facts = (appRec.id, nil, "APPREC", true)
+        case .other:
+            facts = (nil, nil, nil, false)
+        }
+        guard let type = messageTypeIdentificator ?? facts.type else {
+            throw .validation(
+                "The message type is unknown.", errors: ["messageTypeIdentificator: required when the document has none"])
+        }
+        return StoredMessage(
+            senderHerId: senderHerId, receiverHerIds: receiverHerIds, businessDocumentId: facts.msgId,
+            genDate: facts.genDate, messageType: type, document: document, isAppRec: facts.isAppRec)
+    }
+}

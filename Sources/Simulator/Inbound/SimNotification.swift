@@ -1,0 +1,103 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The notification kinds NHN publishes (reference nhn-edi2.md §3.3).
+public enum NotificationType: String, Sendable, Codable, CaseIterable {
+    case newMessage = "NewMessage"
+    case refusedMessage = "RefusedMessage"
+    case messageSentStateUpdated = "MessageSentStateUpdated"
+    case messageDeliveryStateUpdated = "MessageDeliveryStateUpdated"
+    case messageApprecInfoUpdated = "MessageApprecInfoUpdated"
+}
+
+/// One notification, in the shape `GET /notifications` and the stream return.
+public struct SimNotification: Sendable, Codable, Equatable {
+    public var id: String
+    public var relatedMessageId: String?
+    public var type: NotificationType
+    public var notificationReceiverHerId: Int
+    public var notificationTriggeredByHerId: Int?
+    public var description: String
+    public var createdAt: Date
+    /// Global across all HER-ids, so one HER-id sees gaps.
+    public var offset: Int64
+}
+
+/// How the stream behaves; tests use the cuts to exercise reconnects.
+public struct StreamSettings: Sendable, Codable, Equatable {
+    /// A `: heartbeat` comment this often while the stream is idle or busy.
+    public var heartbeatSeconds: Double
+    /// End the response after this many `notification` events.
+    public var cutAfterEvents: Int?
+    /// End the response after this many seconds.
+    public var cutAfterSeconds: Double?
+
+    public init(heartbeatSeconds: Double = 5, cutAfterEvents: Int? = nil, cutAfterSeconds: Double? = nil) {
+        self.heartbeatSeconds = heartbeatSeconds
+        self.cutAfterEvents = cutAfterEvents
+        self.cutAfterSeconds = cutAfterSeconds
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        heartbeatSeconds = try container.decodeIfPresent(Double.self, forKey: .heartbeatSeconds) ?? 5
+        cutAfterEvents = try container.decodeIfPresent(Int.self, forKey: .cutAfterEvents)
+        cutAfterSeconds = try container.decodeIfPresent(Double.self, forKey: .cutAfterSeconds)
+    }
+
+    /// Reasons the settings cannot be used, empty when they can.
+    public var problems: [String] {
+        var problems: [String] = []
+        if !(heartbeatSeconds > 0) { problems.append("heartbeatSeconds must be positive") }
+        if let cutAfterEvents, cutAfterEvents < 1 { problems.append("cutAfterEvents must be at least 1") }
+        if let cutAfterSeconds, !(cutAfterSeconds > 0) { problems.append("cutAfterSeconds must be positive") }
+        return problems
+    }
+}
+
+/// Pauses of a simulated foreign counterparty, each counted from the step before.
+public struct CounterpartyDelays: Sendable, Codable, Equatable {
+    /// Until `MessageSentStateUpdated`.
+    public var sentSeconds: Double
+    /// Until the transport receipt (`MessageDeliveryStateUpdated`, Acknowledged).
+    public var deliveredSeconds: Double
+    /// Until the AppRec Ok arrives.
+    public var appRecSeconds: Double
+
+    public init(sentSeconds: Double = 0.2, deliveredSeconds: Double = 0.2, appRecSeconds: Double = 0.2) {
+        self.sentSeconds = sentSeconds
+        self.deliveredSeconds = deliveredSeconds
+        self.appRecSeconds = appRecSeconds
+    }
+}
+
+/// An AppRec a client asked the simulator to send with `POST /messages/{id}/apprec`.
+public struct ReceivedAppRec: Sendable, Codable, Equatable {
+    /// The AppRec's own shipment id.
+    public var id: String
+    /// The received message it answers.
+    public var originalMessageId: String
+    public var appRecSenderHerId: Int
+    public var appRecStatus: String
+    public var appRecErrorList: [AppRecError]
+    public var applicationName: String
+    public var applicationVersion: String
+    public var receivedAt: Date
+}
+
+public struct AppRecError: Sendable, Codable, Equatable {
+    public var errorCode: String
+    public var details: String
+    public var description: String?
+    public var oid: String?
+
+    public init(errorCode: String, details: String, description: String? = nil, oid: String? = nil) {
+        self.errorCode = errorCode
+        self.details = details
+        self.description = description
+        self.oid = oid
+    }
+}

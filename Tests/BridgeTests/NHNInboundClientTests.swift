@@ -1,0 +1,455 @@
+import AsyncHTTPClient
+import Auth
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+import XCTest
+
+@testable import NHNClient
+
+// MARK: - Decoding
+
+final class NHNInboundDecodingTests: XCTestCase {
+    private func notification(_ json: String) throws -> NHNNotification {
+        try JSONDecoder().decode(NHNNotification.self, from: Data(json.utf8))
+    }
+
+    func testNotificationWithIdAndUnknownFields() throws {
+        let decoded = try notification(
+            #"""
+            {"id":"n-1","relatedMessageId":"m-1","type":"NewMessage","notificationReceiverHerId":8094866,
+             "notificationTriggeredByHerId":8143060,"description":"New message received. (EPIKRISE).",
+             "createdAt":"2026-07-14T10:00:00Z","offset":17,"somethingNew":{"nested":[1,2]},"flag":true}
+            """#)
+        XCTAssertEqual(
+            decoded,
+            NHNNotification(
+                id: "n-1", relatedMessageId: "m-1", type: "NewMessage", notificationReceiverHerId: 8_094_866,
+                notificationTriggeredByHerId: 8_143_060, description: "New message received. (EPIKRISE).",
+                createdAt: "2026-07-14T10:00:00Z", offset: 17))
+    }
+
+    func testNotificationIdSpelledNotificationIdAndSixtyFourBitOffset() throws {
+        let decoded = try notification(
+            #"{"notificationId":"n-2","type":"MessageDeliveryStateUpdated","offset":9007199254740993,"relatedMessageId":null}"#)
+        XCTAssertEqual(decoded.id, "n-2")
+        XCTAssertEqual(decoded.offset, 9_007_199_254_740_993)
+        XCTAssertNil(decoded.relatedMessageId)
+        XCTAssertNil(decoded.notificationReceiverHerId)
+    }
+
+    func testUnknownTypeIsKeptAndIdIsOptional() throws {
+        let decoded = try notification(#"{"type":"SomethingNextYear","offset":"42"}"#)
+        XCTAssertEqual(decoded.type, "SomethingNextYear")
+        XCTAssertEqual(decoded.offset, 42)
+        XCTAssertNil(decoded.id)
+    }
+
+    func testNotificationWithoutOffsetOrTypeIsRefused() {
+        XCTAssertThrowsError(try notification(#"{"id":"x","type":"NewMessage"}"#))
+        XCTAssertThrowsError(try notification(#"{"id":"x","offset":1}"#))
+    }
+
+    func testPageSkipsUnreadableEntriesButKeepsTheRest() throws {
+        let page = try JSONDecoder().decode(
+            NotificationPage.self,
+            from: Data(#"{"notifications":[{"type":"NewMessage","offset":1},{"type":"NewMessage"},7,{"type":"X","offset":3}],"more":1}"#.utf8))
+        XCTAssertEqual(page.notifications.map(\.offset), [1, 3])
+        XCTAssertEqual(page.skipped, 2)
+        XCTAssertEqual(try JSONDecoder().decode(NotificationPage.self, from: Data("{}".utf8)).notifications, [])
+    }
+
+    func testStatusDecoding() throws {
+        let json = #"""
+            {"statusList":[
+              {"receiverHerId":8094866,"transportDeliveryState":"Acknowledged","sent":true,"apprecInfo":null},
+              {"receiverHerId":42,"transportDeliveryState":"SomethingNew","sent":true,"extra":"x",
+               "apprecInfo":{"appRecStatus":"Rejected","appRecId":"a-1",
+                 "appRecErrorList":[{"errorCode":"E10","details":"Ugyldig","description":"Ugyldig meldingstype","oid":"2.16.578.1.12.4.1.1.8221"},
+                                    {"errorCode":501,"details":"x"}]}}]}
+            """#
+        let list = try JSONDecoder().decode(StatusAnswer.self, from: Data(json.utf8)).statusList
+        XCTAssertEqual(list.count, 2)
+        XCTAssertEqual(list[0], NHNReceiverStatus(receiverHerId: 8_094_866, transportDeliveryState: "Acknowledged", sent: true, apprecInfo: nil))
+        XCTAssertEqual(list[1].transportDeliveryState, "SomethingNew")
+        let info = try XCTUnwrap(list[1].apprecInfo)
+        XCTAssertEqual(info.appRecStatus, "Rejected")
+        XCTAssertEqual(info.appRecId, "a-1")
+        XCTAssertEqual(
+            info.appRecErrorList,
+            [
+                NHNAppRecError(errorCode: "E10", details: "Ugyldig", description: "Ugyldig meldingstype", oid: "2.16.578.1.12.4.1.1.8221"),
+                NHNAppRecError(errorCode: "501", details: "x"),
+            ])
+    }
+
+    func testMetadataDecoding() throws {
+        let json = #"""
+            {"id":"m-9","senderHerId":8143060,"receiverHerIds":[8094866,42],"businessDocumentId":"msg-1",
+             "businessDocumentGenDate":"2026-07-14T12:00:00","businessDocumentMsgType":"DIALOG_HELSEFAGLIG",
+             "contentType":"application/xml","unknown":[]}
+            """#
+        XCTAssertEqual(
+            try JSONDecoder().decode(NHNMessageMetadata.self, from: Data(json.utf8)),
+            NHNMessageMetadata(
+                id: "m-9", senderHerId: 8_143_060, receiverHerIds: [8_094_866, 42], businessDocumentId: "msg-1",
+                businessDocumentGenDate: "2026-07-14T12:00:00", businessDocumentMsgType: "DIALOG_HELSEFAGLIG",
+                contentType: "application/xml"))
+        XCTAssertEqual(try JSONDecoder().decode(NHNMessageMetadata.self, from: Data(#"{"id":"m"}"#.utf8)), NHNMessageMetadata(id: "m"))
+        XCTAssertThrowsError(try JSONDecoder().decode(NHNMessageMetadata.self, from: Data(#"{"senderHerId":1}"#.utf8)))
+    }
+
+    func testHerIdBatchesSplitAbove1500() {
+        let herIds = Array(1...3001)
+        let batches = NHNClient.herIdBatches(herIds)
+        XCTAssertEqual(batches.map(\.count), [1500, 1500, 1])
+        XCTAssertEqual(Array(batches.joined()), herIds)
+        XCTAssertEqual(NHNClient.herIdBatches(Array(1...1500)).count, 1)
+        XCTAssertEqual(NHNClient.herIdBatches([]).count, 0)
+    }
+
+    func testMergedPagesAreSortedAndStopWhereAFullPageMayContinue() {
+        func page(_ offsets: [Int64]) -> [NHNNotification] { offsets.map { NHNNotification(type: "NewMessage", offset: $0) } }
+        // Page 1 is full (3 of 3): it may have more after 30, so 40 and 50 must wait.
+        XCTAssertEqual(NHNClient.mergePages([page([10, 20, 30]), page([5, 40, 50])], requested: 3).map(\.offset), [5, 10, 20])
+        // No full page: everything, sorted.
+        XCTAssertEqual(NHNClient.mergePages([page([30]), page([5, 40])], requested: 3).map(\.offset), [5, 30, 40])
+        XCTAssertEqual(NHNClient.mergePages([[], []], requested: 3), [])
+    }
+
+    func testAppRecRequestBody() throws {
+        var ok = AppRecRequest(appRecSenderHerId: 7, appRecStatus: .ok)
+        ok.applicationName = "dropbridge"
+        ok.applicationVersion = "1"
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: JSONEncoder().encode(ok)) as? [String: Any])
+        XCTAssertEqual(Set(json.keys), ["appRecSenderHerId", "appRecStatus", "applicationName", "applicationVersion"])
+        XCTAssertEqual(json["appRecStatus"] as? String, "Ok")
+    }
+}
+
+// MARK: - The stream decoder on its own
+
+final class NotificationStreamDecodingTests: XCTestCase {
+    private func stream(_ chunks: [String]) -> NotificationStream {
+        let (bytes, continuation) = AsyncStream<ArraySlice<UInt8>>.makeStream()
+        for chunk in chunks { continuation.yield(ArraySlice(chunk.utf8)) }
+        continuation.finish()
+        return NotificationStream(bytes: bytes)
+    }
+
+    private func collect(_ stream: NotificationStream) async throws -> [NotificationStreamEvent] {
+        try await TimeLimit.run(until: .now + .seconds(10)) {
+            var events: [NotificationStreamEvent] = []
+            for try await event in stream { events.append(event) }
+            return events
+        }
+    }
+
+    func testChunksSplitMidLineAndUnknownEventsAreSkipped() async throws {
+        let events = try await collect(
+            stream([
+                "event: conn", "ected\ndata:\n\n", "event: other\ndata: {}\n\n", "event: notification\r\ndata: {\"type\":\"New",
+                "Message\",\"offset\":3}\r\n\r\n",
+            ]))
+        XCTAssertEqual(events, [.connected, .notification(NHNNotification(type: "NewMessage", offset: 3))])
+    }
+
+    func testUndecodableNotificationThrows() async throws {
+        do {
+            _ = try await collect(stream(["event: connected\ndata:\n\n", "event: notification\ndata: {\"type\":\"NewMessage\"}\n\n"]))
+            XCTFail("expected an error")
+        } catch let error as NotificationStreamError {
+            guard case .undecodableNotification = error else { return XCTFail("\(error)") }
+        }
+    }
+}
+
+// MARK: - Over the wire
+
+/// A small HTTP/1.1 server on 127.0.0.1 for these tests: answers requests from a script, in
+/// order, writing each reply's body as separate flushed chunks, and records what it received.
+private final class InboundTestServer: Sendable {
+    struct Reply: Sendable {
+        var status: Int
+        var headers: [(String, String)] = [("Content-Type", "application/json")]
+        var chunks: [String] = []
+        /// Chunked transfer encoding (no Content-Length), as a stream is sent.
+        var streamed = false
+    }
+
+    struct Received: Sendable {
+        var method: String
+        var uri: String
+        var headers: [(String, String)]
+        var body: [UInt8]
+
+        func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
+        var json: [String: Any]? { try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] }
+    }
+
+    private let state: Mutex<(replies: [Reply], received: [Received])>
+    private let channel = Mutex<(any Channel)?>(nil)
+
+    init(_ replies: [Reply]) { state = Mutex((replies, [])) }
+
+    var received: [Received] { state.withLock { $0.received } }
+
+    func start() async throws -> String {
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(Handler(server: self))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        channel.withLock { $0 = server }
+        return "http://127.0.0.1:\(server.localAddress?.port ?? 0)"
+    }
+
+    func stop() async {
+        let server = channel.withLock { $0 }
+        try? await server?.close()
+    }
+
+    fileprivate func record(_ request: Received) -> Reply {
+        state.withLock { state in
+            state.received.append(request)
+            return state.replies.isEmpty ? Reply(status: 599) : state.replies.removeFirst()
+        }
+    }
+
+    private final class Handler: ChannelInboundHandler {
+        typealias InboundIn = HTTPServerRequestPart
+        typealias OutboundOut = HTTPServerResponsePart
+        let server: InboundTestServer
+        var head: HTTPRequestHead?
+        var body: [UInt8] = []
+
+        init(server: InboundTestServer) { self.server = server }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch unwrapInboundIn(data) {
+            case .head(let head):
+                self.head = head
+                body = []
+            case .body(let chunk):
+                body.append(contentsOf: chunk.readableBytesView)
+            case .end:
+                guard let head else { return }
+                let reply = server.record(
+                    Received(method: head.method.rawValue, uri: head.uri, headers: head.headers.map { ($0.name, $0.value) }, body: body))
+                var headers = HTTPHeaders(reply.headers)
+                if !reply.streamed {
+                    headers.replaceOrAdd(name: "Content-Length", value: "\(reply.chunks.reduce(0) { $0 + $1.utf8.count })")
+                }
+                context.writeAndFlush(
+                    wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: reply.status), headers: headers))),
+                    promise: nil)
+                for chunk in reply.chunks {
+                    context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: chunk)))), promise: nil)
+                }
+                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            }
+        }
+    }
+}
+
+/// Records the method and URL each request was authorized for.
+private final class URLRecordingAuthorizer: RequestAuthorizer {
+    private let urls = Mutex<[String]>([])
+    var authorized: [String] { urls.withLock { $0 } }
+
+    func authorize(_ request: inout HTTPClientRequest, method: String, url: String) async throws {
+        urls.withLock { $0.append("\(method) \(url)") }
+        request.headers.replaceOrAdd(name: "Authorization", value: "DPoP t")
+    }
+
+    func credentialsRejected() async {}
+}
+
+final class NHNInboundWireTests: XCTestCase {
+    private var httpClient: HTTPClient!
+
+    override func setUp() {
+        httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: NHNClient.recommendedHTTPClientConfiguration())
+    }
+
+    override func tearDown() async throws {
+        try await httpClient.shutdown()
+    }
+
+    private func client(_ baseURL: String, _ authorizer: any RequestAuthorizer = NoAuthorization()) -> NHNClient {
+        NHNClient(
+            endpoint: NHNEndpoint(
+                baseURL: baseURL, sourceSystem: "dropbridge-test, v0", applicationName: "dropbridge",
+                applicationVersion: "0.2", requestTimeout: .seconds(10)),
+            httpClient: httpClient, authorizer: authorizer, logger: Logger(label: "test"))
+    }
+
+    func testNotificationsQueryShapeAndAuthorizedURL() async throws {
+        let server = InboundTestServer([
+            .init(status: 200, chunks: [#"{"notifications":[{"id":"n","type":"NewMessage","offset":9,"relatedMessageId":"m"}]}"#])
+        ])
+        let base = try await server.start()
+        let authorizer = URLRecordingAuthorizer()
+        let result = await client(base, authorizer).notifications(herIds: [1, 2], after: 5, count: 100)
+        await server.stop()
+
+        XCTAssertEqual(try result.get(), [NHNNotification(id: "n", relatedMessageId: "m", type: "NewMessage", offset: 9)])
+        XCTAssertEqual(server.received.map(\.uri), ["/notifications?HerIds=1&HerIds=2&Offset=5&NotificationsToFetch=100"])
+        XCTAssertEqual(server.received.first?.method, "GET")
+        XCTAssertEqual(authorizer.authorized, ["GET \(base)/notifications"])
+    }
+
+    func testMoreThan1500HerIdsAreAskedForInTwoCallsAndMerged() async throws {
+        let server = InboundTestServer([
+            .init(status: 200, chunks: [#"{"notifications":[{"type":"NewMessage","offset":30}]}"#]),
+            .init(status: 200, chunks: [#"{"notifications":[{"type":"NewMessage","offset":20}]}"#]),
+        ])
+        let base = try await server.start()
+        let result = await client(base).notifications(herIds: Array(1...1501), after: 0, count: 10)
+        await server.stop()
+
+        XCTAssertEqual(try result.get().map(\.offset), [20, 30])
+        XCTAssertEqual(server.received.count, 2)
+        XCTAssertEqual(server.received.last?.uri, "/notifications?HerIds=1501&Offset=0&NotificationsToFetch=10")
+    }
+
+    func testStreamYieldsConnectedAndNotificationsThenEnds() async throws {
+        let server = InboundTestServer([
+            .init(
+                status: 200, headers: [("Content-Type", "text/event-stream")],
+                chunks: [
+                    "event: connected\ndata:\n\n",
+                    "event: notification\ndata: {\"id\":\"n1\",\"type\":\"NewMessage\",\"offset\":11}\n\n",
+                    ": heartbeat\n\n",
+                    "event: notification\ndata: {\"notificationId\":\"n2\",\"type\":\"MessageApprecInfoUpdated\",\n",
+                    "data: \"offset\":12,\"relatedMessageId\":\"m2\"}\n\n",
+                ],
+                streamed: true)
+        ])
+        let base = try await server.start()
+        let authorizer = URLRecordingAuthorizer()
+        let stream = try await client(base, authorizer).notificationStream(herIds: [1, 2], after: 10).get()
+        let events = try await TimeLimit.run(until: .now + .seconds(10)) {
+            var events: [NotificationStreamEvent] = []
+            for try await event in stream { events.append(event) }
+            return events
+        }
+        await server.stop()
+
+        XCTAssertEqual(
+            events,
+            [
+                .connected,
+                .notification(NHNNotification(id: "n1", type: "NewMessage", offset: 11)),
+                .heartbeat,
+                .notification(NHNNotification(id: "n2", relatedMessageId: "m2", type: "MessageApprecInfoUpdated", offset: 12)),
+            ])
+        let request = try XCTUnwrap(server.received.first)
+        XCTAssertEqual(request.uri, "/notifications/stream?HerIds=1&HerIds=2&Offset=10")
+        XCTAssertEqual(request.header("Accept"), "text/event-stream")
+        XCTAssertEqual(authorizer.authorized, ["GET \(base)/notifications/stream"])
+    }
+
+    func testStreamRefusalsAreClassified() async throws {
+        let server = InboundTestServer([
+            .init(status: 503, headers: [("Retry-After", "7")]),
+            .init(status: 400, headers: [("Content-Type", "application/problem+json")], chunks: [#"{"title":"Bad HerIds"}"#]),
+        ])
+        let base = try await server.start()
+        let nhn = client(base)
+        let unavailable = await nhn.notificationStream(herIds: [1], after: nil)
+        let refused = await nhn.notificationStream(herIds: [1], after: nil)
+        await server.stop()
+
+        guard case .failure(.transient(_, .seconds(7)?, true)) = unavailable else { return XCTFail("\(unavailable)") }
+        guard case .failure(.refused(400, _, let reason)) = refused else { return XCTFail("\(refused)") }
+        XCTAssertTrue(reason.contains("Bad HerIds"), reason)
+        XCTAssertEqual(server.received.map(\.uri), ["/notifications/stream?HerIds=1", "/notifications/stream?HerIds=1"])
+    }
+
+    func testBusinessDocumentIsBase64DecodedAndIdIsPercentEncoded() async throws {
+        let xml = Array(#"<?xml version="1.0" encoding="UTF-8"?><MsgHead>Æøå</MsgHead>"#.utf8)
+        let base64 = Data(xml).base64EncodedString()
+        let server = InboundTestServer([
+            .init(status: 200, chunks: [#"{"businessDocument":""#, base64, #"","contentType":"application/xml","contentTransferEncoding":"base64"}"#]),
+            .init(status: 200, chunks: [#"{"businessDocument":"not base64!"}"#]),
+            .init(status: 404, headers: [("Content-Type", "application/problem+json")], chunks: [#"{"title":"Not found"}"#]),
+        ])
+        let base = try await server.start()
+        let nhn = client(base)
+        let document = await nhn.businessDocument(id: "a/b c?")
+        let garbled = await nhn.businessDocument(id: "m2")
+        let missing = await nhn.businessDocument(id: "m3")
+        await server.stop()
+
+        XCTAssertEqual(try document.get(), xml)
+        XCTAssertEqual(server.received.first?.uri, "/messages/a%2Fb%20c%3F/business-document")
+        guard case .failure(.transient(_, nil, true)) = garbled else { return XCTFail("\(garbled)") }
+        guard case .failure(.refused(404, _, _)) = missing else { return XCTFail("\(missing)") }
+    }
+
+    func testMetadataAndStatusOverTheWire() async throws {
+        let server = InboundTestServer([
+            .init(status: 200, chunks: [#"{"id":"m-1","senderHerId":5,"receiverHerIds":[6]}"#]),
+            .init(status: 200, chunks: [#"{"statusList":[{"receiverHerId":6,"transportDeliveryState":"Unconfirmed","sent":false}]}"#]),
+        ])
+        let base = try await server.start()
+        let nhn = client(base)
+        let metadata = await nhn.message(id: "m-1")
+        let status = await nhn.status(id: "m-1")
+        await server.stop()
+
+        XCTAssertEqual(try metadata.get(), NHNMessageMetadata(id: "m-1", senderHerId: 5, receiverHerIds: [6]))
+        XCTAssertEqual(
+            try status.get(),
+            [NHNReceiverStatus(receiverHerId: 6, transportDeliveryState: "Unconfirmed", sent: false, apprecInfo: nil)])
+        XCTAssertEqual(server.received.map(\.uri), ["/messages/m-1", "/messages/m-1/status"])
+    }
+
+    func testMarkDownloadedSendsTheReceiverHerId() async throws {
+        let server = InboundTestServer([.init(status: 204), .init(status: 423, chunks: [#"{"errorCode":1210}"#])])
+        let base = try await server.start()
+        let nhn = client(base)
+        let done = await nhn.markDownloaded(id: "m-1", receiverHerId: 8_094_866)
+        let locked = await nhn.markDownloaded(id: "m-1", receiverHerId: 8_094_866)
+        await server.stop()
+
+        XCTAssertEqual(done, .succeeded)
+        guard case .failed(.locked) = locked else { return XCTFail("\(locked)") }
+        let request = try XCTUnwrap(server.received.first)
+        XCTAssertEqual(request.method, "PUT")
+        XCTAssertEqual(request.uri, "/messages/m-1/downloaded")
+        XCTAssertEqual(request.header("Content-Type"), "application/json")
+        XCTAssertEqual(String(decoding: request.body, as: UTF8.self), #"{"receiverHerId":8094866}"#)
+    }
+
+    func testAppRecIsAcceptedWithItsOwnId() async throws {
+        let server = InboundTestServer([.init(status: 202, chunks: [#"{"id":"apprec-1"}"#])])
+        let base = try await server.start()
+        let request = AppRecRequest(
+            appRecSenderHerId: 8_094_866, appRecStatus: .rejected,
+            appRecErrorList: [NHNAppRecError(errorCode: "E10", details: "Feil", description: "Ugyldig", oid: "2.16.578.1.12.4.1.1.8221")])
+        let outcome = await client(base).sendAppRec(originalId: "orig-1", request)
+        await server.stop()
+
+        XCTAssertEqual(outcome, .accepted(messageId: "apprec-1"))
+        let received = try XCTUnwrap(server.received.first)
+        XCTAssertEqual(received.method, "POST")
+        XCTAssertEqual(received.uri, "/messages/orig-1/apprec")
+        let json = try XCTUnwrap(received.json)
+        XCTAssertEqual(json["appRecSenderHerId"] as? Int, 8_094_866)
+        XCTAssertEqual(json["appRecStatus"] as? String, "Rejected")
+        XCTAssertEqual(json["applicationName"] as? String, "dropbridge")
+        XCTAssertEqual(json["applicationVersion"] as? String, "0.2")
+        let errors = try XCTUnwrap(json["appRecErrorList"] as? [[String: Any]])
+        XCTAssertEqual(errors.first?["errorCode"] as? String, "E10")
+        XCTAssertEqual(errors.first?["oid"] as? String, "2.16.578.1.12.4.1.1.8221")
+    }
+}

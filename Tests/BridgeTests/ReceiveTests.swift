@@ -1,0 +1,68 @@
+import Bridge
+import DropbridgeCore
+import Foundation
+import Ledger
+import Simulator
+import XCTest
+
+/// The inbound side end to end against the simulator's counterparties.
+final class ReceiveTests: XCTestCase {
+    func harness(_ mode: BridgeConfig.ReceiveMode) async throws -> BridgeHarness {
+        let harness = try await BridgeHarness { config in
+            config.nhn.herIds = [8143060]
+            config.nhn.receive = mode
+            config.nhn.pollSeconds = 1
+        }
+        addTeardownBlock { await harness.shutdown() }
+        try harness.start()
+        return harness
+    }
+
+    func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+
+    func testAMessageToOurOwnHerIdArrivesInTheInboxOnceAndIsMarkedDownloaded() async throws {
+        for mode in [BridgeConfig.ReceiveMode.stream, .poll] {
+            let harness = try await harness(mode)
+            try harness.drop("to-self", xml: try OutboxTests.msgHead(msgId: "self-\(mode)", receiver: 8143060), sidecar: #"{"receiverHerIds":[8143060]}"#)
+            try await harness.waitUntilFiled("to-self", in: harness.config.folders.sent)
+            let messageId = try harness.sentReceipt("to-self").messageId
+            let inbox = harness.config.folders.inbox
+            try await harness.waitUntil("\(mode): the message is in inbox/ and marked downloaded") {
+                let marks = await harness.simulator.downloadedMarks()
+                return self.exists(inbox + "/\(messageId).json") && marks[messageId] != nil
+            }
+            XCTAssertTrue(exists(inbox + "/\(messageId).xml"))
+            let metadata = try JSONDecoder().decode(InboxMetadata.self, from: Data(contentsOf: URL(fileURLWithPath: inbox + "/\(messageId).json")))
+            XCTAssertEqual(metadata.msgId, "self-\(mode)")
+            XCTAssertEqual(metadata.receiverHerId, 8143060)
+            XCTAssertTrue(metadata.valid)
+            XCTAssertEqual(harness.files(in: inbox).count, 2)
+        }
+    }
+
+    func testAForeignReceiverAnswersWithStatusAndAnAppRec() async throws {
+        let harness = try await harness(.stream)
+        try harness.drop("to-hospital", xml: try OutboxTests.msgHead(msgId: "foreign-1", receiver: 8094866), sidecar: #"{"receiverHerIds":[8094866]}"#)
+        let receipts = harness.config.folders.receipts
+        try await harness.waitUntil("the AppRec is beside the drop and the status says Ok", timeout: .seconds(30)) {
+            guard self.exists(receipts + "/to-hospital.apprec.8094866.xml"),
+                let data = FileManager.default.contents(atPath: receipts + "/to-hospital.status.json"),
+                let status = try? JSONDecoder().decode(StatusReceipt.self, from: data)
+            else { return false }
+            return status.receivers.first?.apprecStatus == "Ok" && status.receivers.first?.transportDeliveryState == "Acknowledged"
+        }
+        XCTAssertEqual(harness.files(in: harness.config.folders.inbox), [], "an AppRec never goes to inbox/")
+    }
+
+    func testAnUnknownReceiverIsRefused() async throws {
+        let harness = try await harness(.stream)
+        try harness.drop("to-nowhere", xml: try OutboxTests.msgHead(msgId: "nowhere-1", receiver: 9999999), sidecar: #"{"receiverHerIds":[9999999]}"#)
+        let receipts = harness.config.folders.receipts
+        try await harness.waitUntil("the refusal is beside the drop", timeout: .seconds(30)) {
+            self.exists(receipts + "/to-nowhere.refused.json")
+        }
+        let refused = try JSONDecoder().decode(RefusedReceipt.self, from: Data(contentsOf: URL(fileURLWithPath: receipts + "/to-nowhere.refused.json")))
+        XCTAssertEqual(refused.name, "to-nowhere")
+        XCTAssertFalse(refused.description?.isEmpty ?? true)
+    }
+}
