@@ -126,6 +126,8 @@ actor DemoReporter: Service {
     private var sent = 0
     private var failed = 0
     private var seenExpected = Set<String>()
+    /// Files already in inbox/ and receipts/ (so only new ones are shown).
+    private var shownFiles: Set<String>?
 
     init(ledger: Ledger, root: String, expected: Set<String>, seconds: Double?) {
         self.ledger = ledger
@@ -161,7 +163,46 @@ actor DemoReporter: Service {
                 print("  \(drop.name)  →  failed/ [\(failure?.stage.rawValue ?? "?")] \(failure?.reason ?? "")\(first)")
             }
         }
+        showNewFiles()
         fflush(nil)
+    }
+
+    /// What came back: received documents, statuses, AppRecs and refusals, as they appear.
+    private func showNewFiles() {
+        var current = Set<String>()
+        for folder in ["inbox", "receipts", "receipts/unmatched"] {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: root + "/" + folder)) ?? []
+            where !name.hasPrefix(".") && !name.hasSuffix(".sent.json") && name != "unmatched" {
+                current.insert(folder + "/" + name)
+            }
+        }
+        guard let shown = shownFiles else {
+            shownFiles = current
+            return
+        }
+        for file in current.subtracting(shown).sorted() {
+            let what =
+                switch file {
+                case let f where f.hasSuffix(".refused.json"): "NHN refused delivery"
+                case let f where f.hasSuffix(".status.json"): "status: " + statusLine(file)
+                case let f where f.contains(".apprec."): "application receipt from the receiver"
+                case let f where f.hasPrefix("inbox/") && f.hasSuffix(".json"): "received message (metadata)"
+                case let f where f.hasPrefix("inbox/"): "received message"
+                default: ""
+                }
+            print("  + \(file)  \(what)")
+        }
+        // A status file is rewritten in place: show it again when it changes.
+        shownFiles = current.filter { !$0.hasSuffix(".status.json") || statusLine($0).contains("Ok") }
+    }
+
+    private func statusLine(_ file: String) -> String {
+        guard let data = FileManager.default.contents(atPath: root + "/" + file),
+            let status = try? JSONDecoder().decode(StatusReceipt.self, from: data)
+        else { return "" }
+        return status.receivers.map {
+            "HER \($0.receiverHerId.map(String.init) ?? "?"): \($0.transportDeliveryState ?? "-"), AppRec \($0.apprecStatus ?? "-")"
+        }.joined(separator: "; ")
     }
 
     func summary() -> (sent: Int, failed: Int, pending: Int, missing: Int) {

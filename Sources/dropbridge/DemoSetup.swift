@@ -46,7 +46,7 @@ enum DemoSetup {
           sourceSystem: "dropbridge demo"
           senderHerId: \(ownHerIds[0])
           herIds: [\(ownHerIds.map(String.init).joined(separator: ", "))]
-          receive: "off"
+          receive: stream
           maxBackoffSeconds: 5
         helseid:
           enabled: false   # loopback simulator only; the real NHN always needs HelseID

@@ -45,7 +45,7 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(demo.root, project + "/demo")
         XCTAssertEqual(demo.schemas.directory, project + "/samples/schemas")
         XCTAssertFalse(demo.helseID.enabled)
-        XCTAssertEqual(demo.nhn.receive, .off)
+        XCTAssertEqual(demo.nhn.receive, .stream)
     }
 
     func testEveryKeyIsReadAndDefaultsFillTheRest() async throws {

@@ -262,14 +262,16 @@ private final class InboundTestServer: Sendable {
 /// Records the method and URL each request was authorized for.
 private final class URLRecordingAuthorizer: RequestAuthorizer {
     private let urls = Mutex<[String]>([])
+    private let rejected = Mutex(0)
     var authorized: [String] { urls.withLock { $0 } }
+    var rejections: Int { rejected.withLock { $0 } }
 
     func authorize(_ request: inout HTTPClientRequest, method: String, url: String) async throws {
         urls.withLock { $0.append("\(method) \(url)") }
         request.headers.replaceOrAdd(name: "Authorization", value: "DPoP t")
     }
 
-    func credentialsRejected() async {}
+    func credentialsRejected() async { rejected.withLock { $0 += 1 } }
 }
 
 final class NHNInboundWireTests: XCTestCase {
@@ -355,6 +357,26 @@ final class NHNInboundWireTests: XCTestCase {
         XCTAssertEqual(request.uri, "/notifications/stream?HerIds=1&HerIds=2&Offset=10")
         XCTAssertEqual(request.header("Accept"), "text/event-stream")
         XCTAssertEqual(authorizer.authorized, ["GET \(base)/notifications/stream"])
+    }
+
+    func testStreamRetriesOnceAfter401() async throws {
+        let server = InboundTestServer([
+            .init(status: 401, headers: [("WWW-Authenticate", #"DPoP error="invalid_token""#)]),
+            .init(status: 200, headers: [("Content-Type", "text/event-stream")], chunks: ["event: connected\ndata:\n\n"], streamed: true),
+        ])
+        let base = try await server.start()
+        let authorizer = URLRecordingAuthorizer()
+        let stream = try await client(base, authorizer).notificationStream(herIds: [3], after: nil).get()
+        let events = try await TimeLimit.run(until: .now + .seconds(10)) {
+            var events: [NotificationStreamEvent] = []
+            for try await event in stream { events.append(event) }
+            return events
+        }
+        await server.stop()
+
+        XCTAssertEqual(events, [.connected])
+        XCTAssertEqual(authorizer.rejections, 1)
+        XCTAssertEqual(server.received.count, 2)
     }
 
     func testStreamRefusalsAreClassified() async throws {

@@ -122,6 +122,11 @@ public final class ReceiveService: Service {
                 }
             }
             return true
+        } catch let trouble as InboundTrouble {
+            // Expected now and then (e.g. a notification about a send whose answer is not
+            // recorded yet): read again from the stored offset shortly.
+            logger.notice("notification handling paused: \(trouble)")
+            return false
         } catch {
             logger.warning("notification stream ended: \(error)")
             return false
