@@ -75,6 +75,54 @@ final class CrashRestartTests: XCTestCase {
         await simulator.stop()
     }
 
+    func testSigkillDuringA300MessageInboundBurstLosesNothing() async throws {
+        let binary = try DropbridgeBinary.path()
+        let simulator = NHNSimulator(
+            settings: SimulatorSettings(ownHerIds: [8143060], counterpartyHerIds: [8094866], faults: FaultSettings(latencyMilliseconds: 2)),
+            logger: Logger(label: "test.simulator"))
+        let port = try await simulator.start()
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("dropbridge-kill-in-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let configFile = root + "/dropbridge.yaml"
+        try """
+            root: \(root)
+            schemas: { directory: \(BridgeHarness.samples)/schemas }
+            nhn: { baseURL: "http://127.0.0.1:\(port)", herIds: [8143060], receive: stream }
+            helseid: { enabled: false }
+            """.write(toFile: configFile, atomically: true, encoding: .utf8)
+
+        var ids: [String] = []
+        for index in 0..<300 {
+            let xml = String(decoding: try OutboxTests.msgHead(msgId: "in-\(index)", sender: 8094866, receiver: 8143060), as: UTF8.self)
+            ids.append(try await simulator.inject(InjectRequest(senderHerId: 8094866, receiverHerIds: [8143060], document: xml)))
+        }
+        var bridge = try DaemonProcess(binary: binary, arguments: ["run", "--config", configFile, "--log-level", "warning"], logFile: root + "/run1.log")
+        let killAfter = Int.random(in: 20...200)
+        try await Self.waitUntil("\(killAfter) messages are in inbox/", timeout: .seconds(60)) {
+            Self.count(root + "/inbox", suffix: ".json") >= killAfter
+        }
+        bridge.kill()
+
+        bridge = try DaemonProcess(binary: binary, arguments: ["run", "--config", configFile, "--log-level", "warning"], logFile: root + "/run2.log")
+        var marks: [String: [Int]] = [:]
+        let deadline = ContinuousClock.now + .seconds(120)
+        while ContinuousClock.now < deadline {
+            marks = await simulator.downloadedMarks()
+            if ids.allSatisfy({ marks[$0] != nil }) { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let exitStatus = try await bridge.terminate()
+        XCTAssertEqual(exitStatus, 0)
+        XCTAssertEqual(Self.count(root + "/inbox", suffix: ".xml"), 300, "exactly one document per message")
+        XCTAssertEqual(Self.count(root + "/inbox", suffix: ".json"), 300)
+        for id in ids {
+            XCTAssertEqual(marks[id], [8143060], "\(id) marked downloaded once")
+            XCTAssertTrue(FileManager.default.fileExists(atPath: root + "/inbox/\(id).xml"))
+        }
+        await simulator.stop()
+    }
+
     static func put(_ data: Data, root: String, as file: String) throws {
         let temp = root + "/outbox/." + file + ".tmp"
         try data.write(to: URL(fileURLWithPath: temp))

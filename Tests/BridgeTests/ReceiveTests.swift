@@ -40,6 +40,27 @@ final class ReceiveTests: XCTestCase {
         }
     }
 
+    func testAStreamCutEveryEventLosesAndDuplicatesNothing() async throws {
+        let harness = try await harness(.stream)
+        await harness.simulator.setStreamSettings(StreamSettings(heartbeatSeconds: 1, cutAfterEvents: 1))
+        let names = (1...6).map { "cut-\($0)" }
+        for (index, name) in names.enumerated() {
+            try harness.drop(name, xml: try OutboxTests.msgHead(msgId: "cut-\(index)", receiver: 8143060), sidecar: #"{"receiverHerIds":[8143060]}"#)
+        }
+        for name in names { try await harness.waitUntilFiled(name, in: harness.config.folders.sent) }
+        let ids = try names.map { try harness.sentReceipt($0).messageId }
+        try await harness.waitUntil("every message is in inbox/ and marked downloaded", timeout: .seconds(60)) {
+            let marks = await harness.simulator.downloadedMarks()
+            return ids.allSatisfy { marks[$0] != nil && self.exists(harness.config.folders.inbox + "/\($0).json") }
+        }
+        XCTAssertEqual(harness.files(in: harness.config.folders.inbox).count, ids.count * 2, "one pair per message")
+        let marks = await harness.simulator.downloadedMarks()
+        for id in ids { XCTAssertEqual(marks[id], [8143060]) }
+        let offset = try harness.ledger.receiveOffset(herIds: [8143060])
+        let last = await harness.simulator.notifications().filter { $0.notificationReceiverHerId == 8143060 }.map(\.offset).max()
+        XCTAssertEqual(offset, last, "the stored offset reached the last notification")
+    }
+
     func testAForeignReceiverAnswersWithStatusAndAnAppRec() async throws {
         let harness = try await harness(.stream)
         try harness.drop("to-hospital", xml: try OutboxTests.msgHead(msgId: "foreign-1", receiver: 8094866), sidecar: #"{"receiverHerIds":[8094866]}"#)
