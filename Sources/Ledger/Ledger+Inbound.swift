@@ -54,6 +54,11 @@ extension Ledger {
         }
     }
 
+    /// How many received messages NHN has been told were downloaded.
+    public func inboundDownloadedCount() throws -> Int {
+        try database.read { db in try InboundRecord.filter(Column("downloadedAt") != nil).fetchCount(db) }
+    }
+
     /// Received messages whose files are written but NHN was not yet told (a crash in between):
     /// they are marked downloaded at the next start.
     public func inboundNotYetDownloaded() throws -> [InboundRecord] {
