@@ -15,17 +15,7 @@ struct AppRecRequest: Sendable, Equatable {
     var applicationVersion: String
 
     static func parse(_ body: [UInt8]) throws(NHNProblem) -> AppRecRequest {
-        let json: JSONValue
-        do {
-            json = try StrictJSON.parse(body)
-        } catch {
-            throw .validation("The request body is not valid JSON.", errors: ["$: \(error.description)"])
-        }
-        guard case .object(let fields) = json else {
-            throw .validation("The request body must be a JSON object.", errors: ["$: expected a JSON object"])
-        }
-        var reader = FieldReader(fields: fields)
-        for key in fields.keys.sorted() where !keys.contains(key) { reader.errors.append("\(key): unknown field") }
+        var reader = try FieldReader.body(body, allowedKeys: keys)
         let sender = reader.herId("appRecSenderHerId")
         let status = reader.string("appRecStatus", allowEmpty: false)
         if let status, !statuses.contains(status) {
@@ -34,7 +24,7 @@ struct AppRecRequest: Sendable, Equatable {
         let errorList = reader.appRecErrors("appRecErrorList")
         let applicationName = reader.string("applicationName", allowEmpty: false)
         let applicationVersion = reader.string("applicationVersion", allowEmpty: false)
-        if let overrides = fields["transportMetadataOverrides"], overrides != .null {
+        if let overrides = reader.fields["transportMetadataOverrides"], overrides != .null {
             if case .object = overrides {} else { reader.errors.append("transportMetadataOverrides: must be an object") }
         }
         // Ok carries no errors; anything else carries at least one.

@@ -68,17 +68,7 @@ struct ReceivedMessagesRoutes: Sendable {
     }
 
     private static func receiverHerId(_ body: [UInt8]) throws(NHNProblem) -> Int {
-        let json: JSONValue
-        do {
-            json = try StrictJSON.parse(body)
-        } catch {
-            throw .validation("The request body is not valid JSON.", errors: ["$: \(error.description)"])
-        }
-        guard case .object(let fields) = json else {
-            throw .validation("The request body must be a JSON object.", errors: ["$: expected a JSON object"])
-        }
-        var reader = FieldReader(fields: fields)
-        for key in fields.keys.sorted() where key != "receiverHerId" { reader.errors.append("\(key): unknown field") }
+        var reader = try FieldReader.body(body, allowedKeys: ["receiverHerId"])
         let herId = reader.herId("receiverHerId")
         guard reader.errors.isEmpty, let herId else {
             throw .validation("One or more validation errors occurred.", errors: reader.errors)

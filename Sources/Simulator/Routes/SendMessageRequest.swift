@@ -24,19 +24,7 @@ struct SendMessageRequest: Sendable, Equatable {
 
     /// Parses and validates the body; throws a 400/1001 `NHNProblem` listing every problem found.
     static func parse(_ body: [UInt8]) throws(NHNProblem) -> SendMessageRequest {
-        let json: JSONValue
-        do {
-            json = try StrictJSON.parse(body)
-        } catch {
-            throw .validation("The request body is not valid JSON.", errors: ["$: \(error.description)"])
-        }
-        guard case .object(let fields) = json else {
-            throw .validation("The request body must be a JSON object.", errors: ["$: expected a JSON object"])
-        }
-        var reader = FieldReader(fields: fields)
-        for key in fields.keys.sorted() where !topLevelKeys.contains(key) {
-            reader.errors.append("\(key): unknown field")
-        }
+        var reader = try FieldReader.body(body, allowedKeys: topLevelKeys)
         let sender = reader.herId("senderHerId")
         let receivers = reader.herIdList("receiverHerIds")
         let document = reader.string("businessDocument", allowEmpty: false)
@@ -63,6 +51,23 @@ struct SendMessageRequest: Sendable, Equatable {
 struct FieldReader {
     let fields: [String: JSONValue]
     var errors: [String] = []
+
+    /// A request body read strictly (duplicate keys refused) as one JSON object, with every key
+    /// outside `allowedKeys` already noted as an error.
+    static func body(_ body: [UInt8], allowedKeys: Set<String>) throws(NHNProblem) -> FieldReader {
+        let json: JSONValue
+        do {
+            json = try StrictJSON.parse(body)
+        } catch {
+            throw .validation("The request body is not valid JSON.", errors: ["$: \(error.description)"])
+        }
+        guard case .object(let fields) = json else {
+            throw .validation("The request body must be a JSON object.", errors: ["$: expected a JSON object"])
+        }
+        var reader = FieldReader(fields: fields)
+        for key in fields.keys.sorted() where !allowedKeys.contains(key) { reader.errors.append("\(key): unknown field") }
+        return reader
+    }
 
     /// NHN is a .NET service: HER-ids are positive 32-bit integers.
     static func herId(from value: JSONValue) -> Int? {
