@@ -51,3 +51,24 @@ public struct SentReceipt: Codable, Sendable, Equatable {
         self.droppedAs = droppedAs
     }
 }
+
+/// `receipts/NAME.apprec-sent.json`: NHN accepted the AppRec of an `NAME.apprec.json` drop.
+public struct AppRecSentReceipt: Codable, Sendable, Equatable {
+    public var name: String
+    /// The received message that was answered.
+    public var messageId: String
+    /// NHN's id of the AppRec message.
+    public var appRecId: String
+    public var senderHerId: Int
+    public var acceptedAt: String
+    public var droppedAs: String?
+
+    public init(name: String, messageId: String, appRecId: String, senderHerId: Int, acceptedAt: String, droppedAs: String?) {
+        self.name = name
+        self.messageId = messageId
+        self.appRecId = appRecId
+        self.senderHerId = senderHerId
+        self.acceptedAt = acceptedAt
+        self.droppedAs = droppedAs
+    }
+}

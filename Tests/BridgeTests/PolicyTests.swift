@@ -92,3 +92,34 @@ final class SidecarTests: XCTestCase {
         }
     }
 }
+
+final class AppRecAnswerTests: XCTestCase {
+    func decode(_ text: String) throws -> AppRecAnswer { try AppRecAnswer.decode(Array(text.utf8)) }
+
+    func testValidAnswers() throws {
+        let ok = try decode(#"{"messageId":"m","receiverHerId":8143060,"status":"Ok"}"#)
+        XCTAssertEqual(ok.status, .ok)
+        XCTAssertEqual(ok.errors, [])
+        let rejected = try decode(#"{"messageId":"m","receiverHerId":8143060,"status":"Rejected","errors":[{"code":"T01","details":"x"}]}"#)
+        XCTAssertEqual(rejected.errors, [AppRecAnswer.Failure(code: "T01", details: "x")])
+    }
+
+    func testTheRulesAreEnforcedBeforeSending() {
+        let cases: [(String, String)] = [
+            (#"{"messageId":"m","receiverHerId":1,"status":"Ok","errors":[{"code":"T02"}]}"#, "no errors"),
+            (#"{"messageId":"m","receiverHerId":1,"status":"Rejected"}"#, "at least one error"),
+            (#"{"messageId":"m","receiverHerId":1,"status":"OkErrorInMessagePart","errors":[]}"#, "at least one error"),
+            (#"{"messageId":"m","receiverHerId":1,"status":"Rejected","errors":[{"code":"Z99"}]}"#, "8221"),
+            (#"{"messageId":"m","receiverHerId":1,"status":"Avvist"}"#, "status"),
+            (#"{"receiverHerId":1,"status":"Ok"}"#, "messageId"),
+            (#"{"messageId":"m","status":"Ok"}"#, "receiverHerId"),
+            (#"{"messageId":"m","receiverHerId":1,"status":"Ok","stauts":"Ok"}"#, "stauts"),
+            (#"{"messageId":"m","receiverHerId":1,"status":"Rejected","errors":[{"code":"T01","detail":"x"}]}"#, "errors[].detail"),
+        ]
+        for (text, expected) in cases {
+            XCTAssertThrowsError(try decode(text), text) { error in
+                XCTAssertTrue("\(error)".contains(expected), "\(text): \(error)")
+            }
+        }
+    }
+}

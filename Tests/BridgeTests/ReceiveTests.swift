@@ -75,6 +75,29 @@ final class ReceiveTests: XCTestCase {
         XCTAssertEqual(harness.files(in: harness.config.folders.inbox), [], "an AppRec never goes to inbox/")
     }
 
+    func testAnAppRecDropAnswersAReceivedMessage() async throws {
+        let harness = try await harness(.stream)
+        let received = try await harness.simulator.inject(
+            InjectRequest(
+                senderHerId: 8094866, receiverHerIds: [8143060],
+                document: String(decoding: try OutboxTests.msgHead(msgId: "to-answer", sender: 8094866, receiver: 8143060), as: UTF8.self)))
+        try await harness.waitUntil("the message is in inbox/") { self.exists(harness.config.folders.inbox + "/\(received).json") }
+        // Answered with an AppRec drop, as an EPJ would.
+        try harness.put(Data(#"{"messageId":"\#(received)","receiverHerId":8143060,"status":"Rejected","errors":[{"code":"E35","details":"Ukjent pasient"}]}"#.utf8), as: "answer.apprec.json")
+        try harness.put(Data(#"{"messageId":"\#(received)","receiverHerId":8143060,"status":"Ok","errors":[{"code":"T02"}]}"#.utf8), as: "bad-ok.apprec.json")
+        let receipts = harness.config.folders.receipts
+        try await harness.waitUntil("the AppRec is accepted") { self.exists(receipts + "/answer.apprec-sent.json") }
+        let receipt = try JSONDecoder().decode(AppRecSentReceipt.self, from: Data(contentsOf: URL(fileURLWithPath: receipts + "/answer.apprec-sent.json")))
+        XCTAssertEqual(receipt.messageId, received)
+        XCTAssertFalse(receipt.appRecId.isEmpty)
+        XCTAssertTrue(exists(harness.config.folders.sent + "/answer.apprec.json"))
+        let sent = await harness.simulator.receivedAppRecs()
+        XCTAssertEqual(sent.map(\.appRecStatus), ["Rejected"])
+        XCTAssertEqual(sent.first?.appRecErrorList.first?.errorCode, "E35")
+        try await harness.waitUntilFiled("bad-ok", in: harness.config.folders.failed)
+        XCTAssertTrue(try harness.errorReport("bad-ok").reason.contains("Ok receipt carries no errors"))
+    }
+
     func testAnUnknownReceiverIsRefused() async throws {
         let harness = try await harness(.stream)
         try harness.drop("to-nowhere", xml: try OutboxTests.msgHead(msgId: "nowhere-1", receiver: 9999999), sidecar: #"{"receiverHerIds":[9999999]}"#)

@@ -9,9 +9,10 @@ public protocol DropFileStore: Sendable {
     /// is larger than `limit` bytes, before reading it.
     /// `shownAs` is the name the operator knows the file by, for the refusal's reason.
     func read(claimId: String, file: String, limit: Int, shownAs: String) async throws(DropFailure) -> [UInt8]
-    /// `sent/NAME.*` and `receipts/NAME.sent.json`; releases the claim. Idempotent: after a
+    /// `sent/NAME.*` and `receipts/NAME<receiptSuffix>` (`.sent.json`, `.apprec-sent.json`);
+    /// releases the claim. Idempotent: after a
     /// crash half-way it completes what is left.
-    func fileAsSent(_ drop: DropRecord, receipt: [UInt8]) async throws
+    func fileAsSent(_ drop: DropRecord, receipt: [UInt8], receiptSuffix: String) async throws
     /// `failed/NAME.*` and `failed/NAME.error.json`; releases the claim. Idempotent.
     func fileAsFailed(_ drop: DropRecord, report: [UInt8]) async throws
 }

@@ -88,19 +88,25 @@ public struct DropPipeline: Sendable {
             logger.info("drop validated", metadata: start.logMetadata)
             // One commit records both the validated facts and "POST started".
             var drop = try await record(start) { row in
+                let facts = prepared.ledgerFacts
                 row.contentHash = prepared.contentHash
-                row.msgId = prepared.message.msgId
-                row.messageType = prepared.message.messageTypeIdentificator
-                row.senderHerId = prepared.message.senderHerId
-                row.receiverHerIds = prepared.message.receiverHerIds
+                row.msgId = facts.msgId
+                row.messageType = facts.messageType
+                row.senderHerId = facts.sender
+                row.receiverHerIds = facts.receivers
                 row.state = .sending
                 row.attempts += 1
             }
-            let outcome = await sender.send(
-                OutgoingMessage(
-                    senderHerId: prepared.message.senderHerId, receiverHerIds: prepared.message.receiverHerIds,
-                    document: prepared.document, messageTypeIdentificator: prepared.message.messageTypeIdentificator,
-                    transportMetadataOverrides: prepared.message.overrides))
+            let outcome: SendOutcome
+            switch prepared.payload {
+            case .message(let message, let document):
+                outcome = await sender.send(
+                    OutgoingMessage(
+                        senderHerId: message.senderHerId, receiverHerIds: message.receiverHerIds, document: document,
+                        messageTypeIdentificator: message.messageTypeIdentificator, transportMetadataOverrides: message.overrides))
+            case .appRec(let answer):
+                outcome = await sender.sendAppRec(originalId: answer.messageId, AppRecRequest(answer))
+            }
             switch outcome {
             case .accepted(let messageId):
                 let now = Timestamp.now()
@@ -149,13 +155,19 @@ public struct DropPipeline: Sendable {
     private func file(_ drop: DropRecord) async throws -> Ending {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        if drop.state == .accepted {
+        if drop.state == .accepted && drop.isAppRecAnswer {
+            let receipt = AppRecSentReceipt(
+                name: drop.name, messageId: drop.msgId ?? "", appRecId: drop.messageId ?? "",
+                senderHerId: drop.senderHerId ?? 0, acceptedAt: Timestamp.iso8601(drop.acceptedAt ?? drop.updatedAt),
+                droppedAs: drop.renamedFrom)
+            try await files.fileAsSent(drop, receipt: Array(try encoder.encode(receipt)) + [0x0A], receiptSuffix: ".apprec-sent.json")
+        } else if drop.state == .accepted {
             let receipt = SentReceipt(
                 name: drop.name, channel: drop.channel, messageId: drop.messageId ?? "",
                 acceptedAt: Timestamp.iso8601(drop.acceptedAt ?? drop.updatedAt),
                 senderHerId: drop.senderHerId ?? 0, receiverHerIds: drop.receiverHerIds ?? [], msgId: drop.msgId,
                 droppedAs: drop.renamedFrom)
-            try await files.fileAsSent(drop, receipt: Array(try encoder.encode(receipt)) + [0x0A])
+            try await files.fileAsSent(drop, receipt: Array(try encoder.encode(receipt)) + [0x0A], receiptSuffix: ".sent.json")
         } else {
             let failure = drop.failure?.dropFailure ?? DropFailure(stage: .reading, reason: "unknown")
             let report = ErrorReport(

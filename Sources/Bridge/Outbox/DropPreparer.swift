@@ -6,11 +6,27 @@ import XMLCheck
 
 /// A claimed drop that passed every check: what will be sent, and the facts for the ledger.
 public struct PreparedDrop: Sendable {
-    public var message: ResolvedMessage
-    /// UTF-8 bytes without BOM: what goes into `businessDocument`.
-    public var document: [UInt8]
+    public enum Payload: Sendable {
+        /// `POST /messages` with the document: UTF-8 bytes without BOM (`businessDocument`).
+        case message(ResolvedMessage, document: [UInt8])
+        /// `POST /messages/{id}/apprec`: NHN builds and sends the AppRec.
+        case appRec(AppRecAnswer)
+    }
+
+    public var payload: Payload
     /// SHA-256 of the bytes as dropped (hex).
     public var contentHash: String
+
+    /// What the ledger keeps about it. For an AppRec answer `msgId` holds the NHN message id
+    /// of the message answered, and the sender is our receiving HER-id.
+    var ledgerFacts: (msgId: String?, messageType: String, sender: Int, receivers: [Int]?) {
+        switch payload {
+        case .message(let message, _):
+            (message.msgId, message.messageTypeIdentificator, message.senderHerId, message.receiverHerIds)
+        case .appRec(let answer):
+            (answer.messageId, "APPREC", answer.receiverHerId, nil)
+        }
+    }
 }
 
 /// Reads, decompresses and validates a claimed drop, and resolves its metadata. Every refusal
@@ -29,11 +45,7 @@ public struct DropPreparer: Sendable {
     }
 
     public func prepare(_ drop: DropRecord) async throws(DropFailure) -> PreparedDrop {
-        if drop.isAppRecAnswer {
-            throw DropFailure(
-                stage: .validation,
-                reason: "application receipt drops (NAME.apprec.json) are not supported by this version yet; nothing was sent")
-        }
+        if drop.isAppRecAnswer { return try await prepareAppRec(drop) }
         guard let documentFile = drop.documentFile else {
             throw DropFailure(stage: .pairing, reason: "the drop has no XML document")
         }
@@ -67,7 +79,21 @@ public struct DropPreparer: Sendable {
         if case .nhn(let value)? = sidecar { nhnSidecar = value }
         let message = try MessageResolver.resolve(
             sidecar: nhnSidecar, msgHead: document.msgHead, configuredSender: config.nhn.senderHerId)
-        return PreparedDrop(message: message, document: document.utf8, contentHash: hash)
+        return PreparedDrop(payload: .message(message, document: document.utf8), contentHash: hash)
+    }
+
+    private func prepareAppRec(_ drop: DropRecord) async throws(DropFailure) -> PreparedDrop {
+        guard config.nhn.enabled else {
+            throw DropFailure(stage: .validation, reason: "channel \"nhn\" is disabled in the configuration (nhn.enabled: false)")
+        }
+        let file = DropFileKind.appRec.claimedFileName
+        let bytes = try await files.read(claimId: drop.claimId, file: file, limit: 1_000_000, shownAs: drop.originalName + ".apprec.json")
+        do {
+            let answer = try AppRecAnswer.decode(bytes)
+            return PreparedDrop(payload: .appRec(answer), contentHash: SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined())
+        } catch {
+            throw DropFailure(stage: .validation, reason: "\(drop.originalName).apprec.json: \(error.message)")
+        }
     }
 
     private func readSidecar(_ drop: DropRecord) async throws(DropFailure) -> Sidecar? {

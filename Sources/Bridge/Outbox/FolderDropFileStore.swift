@@ -30,10 +30,10 @@ public struct FolderDropFileStore: DropFileStore {
         return try result.get()
     }
 
-    public func fileAsSent(_ drop: DropRecord, receipt: [UInt8]) async throws {
+    public func fileAsSent(_ drop: DropRecord, receipt: [UInt8], receiptSuffix: String) async throws {
         try await io.run {
             let name = try releaseIfClaimed(drop, to: config.folders.sent)
-            try createIfMissing(receipt, in: config.folders.receipts, named: name + ".sent.json")
+            try createIfMissing(receipt, in: config.folders.receipts, named: name + receiptSuffix)
         }
     }
 
