@@ -19,6 +19,8 @@ public struct InboundRecord: Codable, Sendable, Equatable, FetchableRecord, Pers
     public var valid: Bool
     public var receivedAt: Double
     public var downloadedAt: Double?
+    /// When our automatic AppRec for it was accepted (`nhn.autoAppRec`).
+    public var appRecSentAt: Double?
 
     public init(
         messageId: String, receiverHerId: Int, senderHerId: Int?, msgId: String?, messageType: String?,

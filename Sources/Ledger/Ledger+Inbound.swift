@@ -59,6 +59,13 @@ extension Ledger {
         try database.read { db in try InboundRecord.filter(Column("downloadedAt") != nil).fetchCount(db) }
     }
 
+    public func markInboundAppRecSent(messageId: String, at now: Double) async throws {
+        _ = try await groupCommitWrite { db in
+            try db.execute(sql: "UPDATE inbound SET appRecSentAt = ? WHERE messageId = ?", arguments: [now, messageId])
+            return true
+        }
+    }
+
     /// Received messages whose files are written but NHN was not yet told (a crash in between):
     /// they are marked downloaded at the next start.
     public func inboundNotYetDownloaded() throws -> [InboundRecord] {

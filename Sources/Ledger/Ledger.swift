@@ -67,6 +67,9 @@ public final class Ledger: Sendable {
                 table.column("updatedAt", .double).notNull()
             }
         }
+        migrator.registerMigration("v3-inbound-apprec") { db in
+            try db.alter(table: "inbound") { table in table.add(column: "appRecSentAt", .double) }
+        }
         return migrator
     }
 

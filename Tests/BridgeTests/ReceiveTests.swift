@@ -7,11 +7,12 @@ import XCTest
 
 /// The inbound side end to end against the simulator's counterparties.
 final class ReceiveTests: XCTestCase {
-    func harness(_ mode: BridgeConfig.ReceiveMode) async throws -> BridgeHarness {
+    func harness(_ mode: BridgeConfig.ReceiveMode, autoAppRec: Bool = false) async throws -> BridgeHarness {
         let harness = try await BridgeHarness { config in
             config.nhn.herIds = [8143060]
             config.nhn.receive = mode
             config.nhn.pollSeconds = 1
+            config.nhn.autoAppRec = autoAppRec
         }
         addTeardownBlock { await harness.shutdown() }
         try harness.start()
@@ -96,6 +97,31 @@ final class ReceiveTests: XCTestCase {
         XCTAssertEqual(sent.first?.appRecErrorList.first?.errorCode, "E35")
         try await harness.waitUntilFiled("bad-ok", in: harness.config.folders.failed)
         XCTAssertTrue(try harness.errorReport("bad-ok").reason.contains("Ok receipt carries no errors"))
+    }
+
+    func testAutoAppRecAnswersOkOrRejectedButNeverAnAppRec() async throws {
+        let harness = try await harness(.stream, autoAppRec: true)
+        let good = try await harness.simulator.inject(
+            InjectRequest(
+                senderHerId: 8094866, receiverHerIds: [8143060],
+                document: String(decoding: try OutboxTests.msgHead(msgId: "auto-good", sender: 8094866, receiver: 8143060), as: UTF8.self)))
+        var invalid = try String(contentsOfFile: BridgeHarness.samples + "/outbox/91-broken-schema-invalid.xml", encoding: .utf8)
+        invalid = invalid.replacingOccurrences(of: "<Id>8143060</Id>", with: "<Id>8094866</Id>").replacingOccurrences(of: "<Id>8143025</Id>", with: "<Id>8143060</Id>")
+        let bad = try await harness.simulator.inject(InjectRequest(senderHerId: 8094866, receiverHerIds: [8143060], document: invalid, messageTypeIdentificator: "DIALOG_HELSEFAGLIG"))
+        try await harness.waitUntil("both are answered") { await harness.simulator.receivedAppRecs().count >= 2 }
+        let answers = await harness.simulator.receivedAppRecs()
+        XCTAssertEqual(answers.first { $0.originalMessageId == good }?.appRecStatus, "Ok")
+        let rejected = answers.first { $0.originalMessageId == bad }
+        XCTAssertEqual(rejected?.appRecStatus, "Rejected")
+        XCTAssertEqual(rejected?.appRecErrorList.first?.errorCode, "T02")
+        let metadata = try JSONDecoder().decode(InboxMetadata.self, from: Data(contentsOf: URL(fileURLWithPath: harness.config.folders.inbox + "/\(bad).json")))
+        XCTAssertFalse(metadata.valid, "an invalid document is still delivered, flagged")
+        XCTAssertFalse(metadata.errors?.isEmpty ?? true)
+        // An AppRec arriving for us is never answered with an AppRec.
+        try harness.drop("ask", xml: try OutboxTests.msgHead(msgId: "auto-ask", receiver: 8094866), sidecar: #"{"receiverHerIds":[8094866]}"#)
+        try await harness.waitUntil("the counterparty's AppRec arrived") { self.exists(harness.config.folders.receipts + "/ask.apprec.8094866.xml") }
+        let after = await harness.simulator.receivedAppRecs()
+        XCTAssertEqual(after.count, 2)
     }
 
     func testAnUnknownReceiverIsRefused() async throws {

@@ -9,6 +9,7 @@ public protocol InboundTransport: Sendable {
     func businessDocument(id: String) async -> Result<[UInt8], CallFailure>
     func status(id: String) async -> Result<[NHNReceiverStatus], CallFailure>
     func markDownloaded(id: String, receiverHerId: Int) async -> CallOutcome
+    func sendAppRec(originalId: String, _ request: AppRecRequest) async -> SendOutcome
 }
 
 extension NHNClient: InboundTransport {}

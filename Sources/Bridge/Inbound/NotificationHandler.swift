@@ -26,11 +26,14 @@ public struct NotificationHandler: Sendable {
     public var validator: XMLValidator
     public var io: BlockingIO
     public var logger: Logger
+    /// `nhn.autoAppRec`: answer every received business document ourselves.
+    public var autoAppRec: Bool
 
     public init(
         transport: any InboundTransport, ledger: Ledger, inbox: InboxWriter, receipts: ReceiptWriter,
-        validator: XMLValidator, io: BlockingIO, logger: Logger
+        validator: XMLValidator, io: BlockingIO, logger: Logger, autoAppRec: Bool = false
     ) {
+        self.autoAppRec = autoAppRec
         self.transport = transport
         self.ledger = ledger
         self.inbox = inbox
@@ -61,8 +64,9 @@ public struct NotificationHandler: Sendable {
             return
         }
         if let known = try ledger.inbound(messageId: messageId) {
-            // Seen before: its files are durable; only the downloaded mark may be missing.
+            // Seen before: its files are durable; only the downloaded mark or our AppRec may be missing.
             if known.downloadedAt == nil { try await markDownloaded(known) }
+            try await answerIfDue(known, problem: nil)
             return
         }
         let metadata = try value(await transport.message(id: messageId), "GET /messages/\(messageId)")
@@ -103,6 +107,37 @@ public struct NotificationHandler: Sendable {
         }
         try await ledger.recordInbound(record)
         try await markDownloaded(record)
+        try await answerIfDue(record, problem: checked.document == nil ? ("T01", checked.failure) : ("T02", checked.failure))
+    }
+
+    /// With `nhn.autoAppRec`, answers a received business document (never an AppRec): Ok when
+    /// it validated, Rejected with T01 (not well-formed) or T02 (schema-invalid) otherwise.
+    /// After the downloaded mark, as NHN's main flow has it; once per message.
+    private func answerIfDue(_ record: InboundRecord, problem: (code: String, failure: DropFailure?)?) async throws {
+        guard autoAppRec, record.kind == "business", record.appRecSentAt == nil else { return }
+        var errors: [NHNAppRecError] = []
+        if !record.valid {
+            let code = problem?.failure == nil ? "T02" : (problem?.code ?? "T02")
+            let detail = problem?.failure.map { failure in
+                (failure.errors.first.map { "\($0)" } ?? failure.reason).prefix(500)
+            }.map(String.init) ?? "the document did not validate"
+            errors = [
+                NHNAppRecError(
+                    errorCode: code, details: detail, description: AppRecAnswer.errorCodes[code], oid: AppRecAnswer.errorCodeSystem)
+            ]
+        }
+        let request = AppRecRequest(appRecSenderHerId: record.receiverHerId, appRecStatus: record.valid ? .ok : .rejected, appRecErrorList: errors)
+        switch await transport.sendAppRec(originalId: record.messageId, request) {
+        case .accepted:
+            try await ledger.markInboundAppRecSent(messageId: record.messageId, at: Timestamp.now())
+            logger.info("AppRec sent", metadata: ["messageId": "\(record.messageId)", "status": "\(request.appRecStatus.rawValue)"])
+        case .refused(let status, _, let reason):
+            // NHN will not take it (e.g. 1100/1102): recorded as done so it is not tried forever.
+            try await ledger.markInboundAppRecSent(messageId: record.messageId, at: Timestamp.now())
+            logger.error("NHN refused our AppRec (HTTP \(status)): \(reason)", metadata: ["messageId": "\(record.messageId)"])
+        case .locked(_, let reason), .unauthorized(_, let reason), .transient(let reason, _, _):
+            throw InboundTrouble(description: "POST /messages/\(record.messageId)/apprec: \(reason)")
+        }
     }
 
     private func markDownloaded(_ record: InboundRecord) async throws {
