@@ -62,6 +62,28 @@ final class ReceiveTests: XCTestCase {
         XCTAssertEqual(offset, last, "the stored offset reached the last notification")
     }
 
+    func testWhileTheStreamIsRefusedItPollsAndThenGoesBackToTheStream() async throws {
+        let harness = try await BridgeHarness { config in
+            config.nhn.herIds = [8143060]
+            config.nhn.receive = .stream
+        }
+        addTeardownBlock { await harness.shutdown() }
+        await harness.simulator.setStreamSettings(StreamSettings(heartbeatSeconds: 1, refuseWithStatus: 503))
+        try harness.start()
+        let first = try await harness.simulator.inject(
+            InjectRequest(senderHerId: 8094866, receiverHerIds: [8143060], document: String(decoding: try OutboxTests.msgHead(msgId: "fb-1", sender: 8094866, receiver: 8143060), as: UTF8.self)))
+        try await harness.waitUntil("received by polling while the stream is refused") {
+            self.exists(harness.config.folders.inbox + "/\(first).json")
+        }
+        let openWhileRefused = await harness.simulator.openStreamCount()
+        XCTAssertEqual(openWhileRefused, 0)
+        await harness.simulator.setStreamSettings(StreamSettings(heartbeatSeconds: 1))
+        try await harness.waitUntil("the stream is open again", timeout: .seconds(60)) { await harness.simulator.openStreamCount() > 0 }
+        let second = try await harness.simulator.inject(
+            InjectRequest(senderHerId: 8094866, receiverHerIds: [8143060], document: String(decoding: try OutboxTests.msgHead(msgId: "fb-2", sender: 8094866, receiver: 8143060), as: UTF8.self)))
+        try await harness.waitUntil("received through the stream") { self.exists(harness.config.folders.inbox + "/\(second).json") }
+    }
+
     func testAForeignReceiverAnswersWithStatusAndAnAppRec() async throws {
         let harness = try await harness(.stream)
         try harness.drop("to-hospital", xml: try OutboxTests.msgHead(msgId: "foreign-1", receiver: 8094866), sidecar: #"{"receiverHerIds":[8094866]}"#)

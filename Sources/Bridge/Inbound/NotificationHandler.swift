@@ -9,6 +9,9 @@ import XMLCheck
 /// offset is not moved past the notification.
 public struct InboundTrouble: Error, CustomStringConvertible {
     public var description: String
+    /// Not trouble with NHN but a moment's wait for our own send to record its answer: try
+    /// again shortly, without backing off.
+    public var retrySoon = false
 }
 
 /// Gives one notification its effect, durably, exactly once however often it arrives:
@@ -158,7 +161,7 @@ public struct NotificationHandler: Sendable {
         guard let messageId else { return nil }
         if let drop = try ledger.drop(messageId: messageId) { return drop }
         if try ledger.hasSendsInFlight() {
-            throw InboundTrouble(description: "message \(messageId) is not known yet; a send is still in flight")
+            throw InboundTrouble(description: "message \(messageId) is not known yet; a send is still in flight", retrySoon: true)
         }
         return nil
     }
@@ -178,14 +181,18 @@ public struct NotificationHandler: Sendable {
     // MARK: Status
 
     private func statusChanged(_ notification: NHNNotification) async throws {
-        guard let messageId = notification.relatedMessageId, let drop = try sentDrop(messageId: messageId) else {
-            logger.notice("status for a message we do not know ignored", metadata: ["messageId": "\(notification.relatedMessageId ?? "-")"])
+        guard let messageId = notification.relatedMessageId else {
+            logger.notice("status notification without a message id ignored", metadata: ["offset": "\(notification.offset)"])
             return
         }
+        let drop = try sentDrop(messageId: messageId)
         let list = try value(await transport.status(id: messageId), "GET /messages/\(messageId)/status")
         let receipts = self.receipts
+        // A status for a message we do not know goes to receipts/unmatched/<messageId>.status.json.
+        let name = drop?.name ?? "unmatched/" + InboxWriter.fileName(forMessageId: messageId)
         try await io.run {
-            var status = receipts.status(of: drop.name) ?? StatusReceipt(name: drop.name, messageId: messageId, receivers: [], events: [])
+            if drop == nil { try receipts.prepareUnmatched() }
+            var status = receipts.status(of: name) ?? StatusReceipt(name: name, messageId: messageId, receivers: [], events: [])
             status.receivers = list.map {
                 StatusReceipt.Receiver(
                     receiverHerId: $0.receiverHerId, sent: $0.sent, transportDeliveryState: $0.transportDeliveryState,
@@ -203,7 +210,7 @@ public struct NotificationHandler: Sendable {
     private func sentDropOrWait(msgId: String?) throws -> DropRecord? {
         guard let msgId else { return nil }
         if let drop = try ledger.sentDrop(msgId: msgId) { return drop }
-        throw InboundTrouble(description: "AppRec for MsgId \(msgId): a send is still in flight; trying again")
+        throw InboundTrouble(description: "AppRec for MsgId \(msgId): a send is still in flight; trying again", retrySoon: true)
     }
 
     private func value<T>(_ result: Result<T, CallFailure>, _ call: String) throws -> T {

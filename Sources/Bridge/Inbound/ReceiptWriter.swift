@@ -83,6 +83,8 @@ public struct ReceiptWriter: Sendable {
         try durable.replace(bytes, in: receipts, named: status.name + ".status.json")
     }
 
+    func prepareUnmatched() throws { _ = try unmatchedFolder() }
+
     private func unmatchedFolder() throws -> String {
         try FileManager.default.createDirectory(atPath: unmatched, withIntermediateDirectories: true)
         return unmatched

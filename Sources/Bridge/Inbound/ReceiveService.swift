@@ -80,22 +80,32 @@ public final class ReceiveService: Service {
         }
     }
 
+    /// How one round of reading ended.
+    private enum Round {
+        case healthy
+        /// A notification waits for our own send to record its answer: again in a moment.
+        case retrySoon
+        case failed
+    }
+
     private func receive() async {
         var failures = 0
         while !shutdown.isTriggered {
-            let healthy: Bool
+            var round: Round
             if mode == .stream {
-                healthy = await streamOnce()
+                round = await streamOnce()
                 // While the stream cannot be held, poll so that nothing waits for it.
-                if !healthy { _ = await pollOnce() }
+                if round == .failed, await pollOnce() == .retrySoon { round = .retrySoon }
             } else {
-                healthy = await pollOnce()
+                round = await pollOnce()
             }
-            failures = healthy ? 0 : failures + 1
+            failures = round == .failed ? failures + 1 : 0
             let wait: Duration =
-                healthy
-                ? (mode == .stream ? .milliseconds(100) : pollInterval)
-                : .seconds(backoff.delay(afterFailures: failures, retryAfter: nil))
+                switch round {
+                case .healthy: mode == .stream ? .milliseconds(100) : pollInterval
+                case .retrySoon: .milliseconds(200)
+                case .failed: .seconds(backoff.delay(afterFailures: failures, retryAfter: nil))
+                }
             guard await shutdown.sleep(for: wait) else { return }
         }
     }
@@ -106,50 +116,51 @@ public final class ReceiveService: Service {
 
     /// One connection of the stream, until it ends. Returns false when it could not be opened or
     /// broke (the caller backs off and polls meanwhile).
-    private func streamOnce() async -> Bool {
+    private func streamOnce() async -> Round {
         do {
             let stream: NotificationStream
             switch await transport.notificationStream(herIds: herIds, after: try offset) {
             case .success(let opened): stream = opened
             case .failure(let failure):
                 logger.warning("notification stream refused: \(failure.reason)")
-                return false
+                return .failed
             }
             for try await event in stream {
-                if shutdown.isTriggered { return true }
+                if shutdown.isTriggered { return .healthy }
                 if case .notification(let notification) = event {
                     try await process(notification)
                 }
             }
-            return true
-        } catch let trouble as InboundTrouble {
-            // Expected now and then (e.g. a notification about a send whose answer is not
-            // recorded yet): read again from the stored offset shortly.
-            logger.notice("notification handling paused: \(trouble)")
-            return false
+            return .healthy
+        } catch let trouble as InboundTrouble where trouble.retrySoon {
+            logger.debug("notification handling paused: \(trouble)")
+            return .retrySoon
         } catch {
             logger.warning("notification stream ended: \(error)")
-            return false
+            return .failed
         }
     }
 
     /// Reads pages of notifications until none are left. Returns false on trouble.
-    private func pollOnce() async -> Bool {
+    private func pollOnce() async -> Round {
         do {
             while !shutdown.isTriggered {
                 switch await transport.notifications(herIds: herIds, after: try offset, count: 1000) {
                 case .success(let page):
-                    if page.isEmpty { return true }
+                    if page.isEmpty { return .healthy }
                     for notification in page.sorted(by: { $0.offset < $1.offset }) { try await process(notification) }
                 case .failure(let failure):
                     logger.warning("polling notifications failed: \(failure.reason)")
-                    return false
+                    return .failed
                 }
             }
-            return true
+            return .healthy
+        } catch let trouble as InboundTrouble where trouble.retrySoon {
+            logger.debug("notification handling paused: \(trouble)")
+            return .retrySoon
         } catch {
             logger.warning("a notification could not be handled: \(error)")
-            return false
+            return .failed
         }
     }
 

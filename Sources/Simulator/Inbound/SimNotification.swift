@@ -34,11 +34,15 @@ public struct StreamSettings: Sendable, Codable, Equatable {
     public var cutAfterEvents: Int?
     /// End the response after this many seconds.
     public var cutAfterSeconds: Double?
+    /// Refuse to open the stream with this HTTP status (e.g. 503), while polling still works:
+    /// lets tests prove the fall-back to polling and the way back.
+    public var refuseWithStatus: Int?
 
-    public init(heartbeatSeconds: Double = 5, cutAfterEvents: Int? = nil, cutAfterSeconds: Double? = nil) {
+    public init(heartbeatSeconds: Double = 5, cutAfterEvents: Int? = nil, cutAfterSeconds: Double? = nil, refuseWithStatus: Int? = nil) {
         self.heartbeatSeconds = heartbeatSeconds
         self.cutAfterEvents = cutAfterEvents
         self.cutAfterSeconds = cutAfterSeconds
+        self.refuseWithStatus = refuseWithStatus
     }
 
     public init(from decoder: any Decoder) throws {
@@ -46,6 +50,7 @@ public struct StreamSettings: Sendable, Codable, Equatable {
         heartbeatSeconds = try container.decodeIfPresent(Double.self, forKey: .heartbeatSeconds) ?? 5
         cutAfterEvents = try container.decodeIfPresent(Int.self, forKey: .cutAfterEvents)
         cutAfterSeconds = try container.decodeIfPresent(Double.self, forKey: .cutAfterSeconds)
+        refuseWithStatus = try container.decodeIfPresent(Int.self, forKey: .refuseWithStatus)
     }
 
     /// Reasons the settings cannot be used, empty when they can.
@@ -53,6 +58,7 @@ public struct StreamSettings: Sendable, Codable, Equatable {
         var problems: [String] = []
         if !(heartbeatSeconds > 0) { problems.append("heartbeatSeconds must be positive") }
         if let cutAfterEvents, cutAfterEvents < 1 { problems.append("cutAfterEvents must be at least 1") }
+        if let refuseWithStatus, !(400...599).contains(refuseWithStatus) { problems.append("refuseWithStatus must be a 4xx or 5xx status") }
         if let cutAfterSeconds, !(cutAfterSeconds > 0) { problems.append("cutAfterSeconds must be positive") }
         return problems
     }

@@ -45,6 +45,11 @@ struct NotificationsRoutes: Sendable {
         let query = try NotificationQuery.parse(request, offsetRequired: false)
         try await checkReadable(query.herIds)
         let settings = await state.streamSettings
+        if let refusal = settings.refuseWithStatus {
+            throw NHNProblem(
+                status: HTTPResponse.Status(code: refusal), errorCode: NHNErrorCode.typical(for: refusal),
+                detail: "The notification stream is not available now (simulated).")
+        }
         let (id, events) = await state.subscribe(herIds: Set(query.herIds), after: query.offset)
         let state = state
         let logger = context.logger
