@@ -88,7 +88,7 @@ final class ReceiveTests: XCTestCase {
         let harness = try await harness(.stream)
         try harness.drop("to-hospital", xml: try OutboxTests.msgHead(msgId: "foreign-1", receiver: 8094866), sidecar: #"{"receiverHerIds":[8094866]}"#)
         let receipts = harness.config.folders.receipts
-        try await harness.waitUntil("the AppRec is beside the drop and the status says Ok", timeout: .seconds(30)) {
+        try await harness.waitUntil("the AppRec is beside the drop and the status says Ok", timeout: .seconds(60)) {
             guard self.exists(receipts + "/to-hospital.apprec.8094866.xml"),
                 let data = FileManager.default.contents(atPath: receipts + "/to-hospital.status.json"),
                 let status = try? JSONDecoder().decode(StatusReceipt.self, from: data)
@@ -150,7 +150,7 @@ final class ReceiveTests: XCTestCase {
         let harness = try await harness(.stream)
         try harness.drop("to-nowhere", xml: try OutboxTests.msgHead(msgId: "nowhere-1", receiver: 9999999), sidecar: #"{"receiverHerIds":[9999999]}"#)
         let receipts = harness.config.folders.receipts
-        try await harness.waitUntil("the refusal is beside the drop", timeout: .seconds(30)) {
+        try await harness.waitUntil("the refusal is beside the drop", timeout: .seconds(60)) {
             self.exists(receipts + "/to-nowhere.refused.json")
         }
         let refused = try JSONDecoder().decode(RefusedReceipt.self, from: Data(contentsOf: URL(fileURLWithPath: receipts + "/to-nowhere.refused.json")))
