@@ -30,6 +30,40 @@ extension Ledger {
         }
     }
 
+    /// How receiving is doing: `registering`, `streaming`, `polling`, `retrying`, `stopped`, with
+    /// the reason for anything but the first three.
+    public struct ReceiveState: Sendable, Codable, Equatable {
+        public var state: String
+        public var detail: String?
+        public var updatedAt: Double
+        public var offsets: [String: Int64]
+    }
+
+    public func setReceiveState(_ state: String, detail: String?, now: Double) async throws {
+        _ = try await groupCommitWrite { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO receiveState (id, state, detail, updatedAt) VALUES (1, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET state = excluded.state, detail = excluded.detail, updatedAt = excluded.updatedAt
+                    """,
+                arguments: [state, detail, now])
+            return true
+        }
+    }
+
+    public func receiveState() throws -> ReceiveState? {
+        try database.read { db in
+            var offsets: [String: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT herIds, offset FROM receiveOffsets") {
+                offsets[row["herIds"]] = row["offset"]
+            }
+            guard let row = try Row.fetchOne(db, sql: "SELECT state, detail, updatedAt FROM receiveState WHERE id = 1") else {
+                return offsets.isEmpty ? nil : ReceiveState(state: "unknown", detail: nil, updatedAt: 0, offsets: offsets)
+            }
+            return ReceiveState(state: row["state"], detail: row["detail"], updatedAt: row["updatedAt"], offsets: offsets)
+        }
+    }
+
     public func inbound(messageId: String) throws -> InboundRecord? {
         try database.read { db in try InboundRecord.fetchOne(db, key: messageId) }
     }

@@ -70,6 +70,15 @@ public final class Ledger: Sendable {
         migrator.registerMigration("v3-inbound-apprec") { db in
             try db.alter(table: "inbound") { table in table.add(column: "appRecSentAt", .double) }
         }
+        migrator.registerMigration("v4-receive-state") { db in
+            // How receiving is doing, for `dropbridge status` (another process).
+            try db.create(table: "receiveState") { table in
+                table.primaryKey("id", .integer)
+                table.column("state", .text).notNull()
+                table.column("detail", .text)
+                table.column("updatedAt", .double).notNull()
+            }
+        }
         return migrator
     }
 

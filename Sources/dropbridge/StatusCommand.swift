@@ -24,6 +24,7 @@ struct StatusCommand: AsyncParsableCommand {
         var folders: [String: FolderStatus]
         var ledger: Ledger.Summary
         var oldestUnfinishedAgeSeconds: Double?
+        var receiving: Ledger.ReceiveState?
     }
 
     func run() async throws {
@@ -43,7 +44,8 @@ struct StatusCommand: AsyncParsableCommand {
         let summary = try ledger.summary()
         let report = Report(
             folders: folders, ledger: summary,
-            oldestUnfinishedAgeSeconds: summary.oldestUnfinishedClaimedAt.map { now - $0 })
+            oldestUnfinishedAgeSeconds: summary.oldestUnfinishedClaimedAt.map { now - $0 },
+            receiving: try ledger.receiveState())
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -65,6 +67,15 @@ struct StatusCommand: AsyncParsableCommand {
         }
         for held in summary.held {
             print("  HELD \(held.name): \(held.reason ?? "no reason recorded") — needs an operator")
+        }
+        if let receiving = report.receiving {
+            let age = receiving.updatedAt > 0 ? " (since \(Self.age(now - receiving.updatedAt)) ago)" : ""
+            print("receiving: \(receiving.state)\(age)\(receiving.detail.map { ": \($0)" } ?? "")")
+            for (herIds, offset) in receiving.offsets.sorted(by: { $0.key < $1.key }) {
+                print("  offset \(offset) for HER-ids \(herIds)")
+            }
+        } else {
+            print("receiving: not started (nhn.receive off or no nhn.herIds)")
         }
         if !summary.retrying.isEmpty {
             print("  retrying \(summary.retrying.count)\(summary.retrying.count == 100 ? "+" : "") drop(s) after transient trouble; the latest problem:")

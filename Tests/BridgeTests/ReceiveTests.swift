@@ -77,11 +77,14 @@ final class ReceiveTests: XCTestCase {
         }
         let openWhileRefused = await harness.simulator.openStreamCount()
         XCTAssertEqual(openWhileRefused, 0)
+        XCTAssertEqual(try harness.ledger.receiveState()?.state, "polling", "status tells the operator")
         await harness.simulator.setStreamSettings(StreamSettings(heartbeatSeconds: 1))
         try await harness.waitUntil("the stream is open again", timeout: .seconds(60)) { await harness.simulator.openStreamCount() > 0 }
         let second = try await harness.simulator.inject(
             InjectRequest(senderHerId: 8094866, receiverHerIds: [8143060], document: String(decoding: try OutboxTests.msgHead(msgId: "fb-2", sender: 8094866, receiver: 8143060), as: UTF8.self)))
         try await harness.waitUntil("received through the stream") { self.exists(harness.config.folders.inbox + "/\(second).json") }
+        XCTAssertEqual(try harness.ledger.receiveState()?.state, "streaming")
+        XCTAssertNotNil(try harness.ledger.receiveState()?.offsets[Ledger.offsetKey([8143060])])
     }
 
     func testAForeignReceiverAnswersWithStatusAndAnAppRec() async throws {

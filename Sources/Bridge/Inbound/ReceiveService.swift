@@ -49,21 +49,32 @@ public final class ReceiveService: Service {
         } onCancel: {
             self.shutdown.trigger()
         }
+        await report("stopped", nil)
         logger.info("receiving stopped")
+    }
+
+    /// For `dropbridge status`; a failure to record it must not stop receiving.
+    private func report(_ state: String, _ detail: String?) async {
+        try? await ledger.setReceiveState(state, detail: detail, now: Timestamp.now())
     }
 
     /// `PUT /mshconfigurations` at every start, retried with backoff: NHN refuses notification
     /// reads for HER-ids without a configuration. Outbound work goes on meanwhile.
     private func register() async -> Bool {
         var failures = 0
+        await report("registering", nil)
         while !shutdown.isTriggered {
             switch await transport.registerConfigurations(herIds: herIds) {
             case .succeeded:
                 logger.info("HER-ids registered with NHN", metadata: ["herIds": "\(herIds)"])
+                if case .failed(let failure) = await transport.ping() {
+                    logger.warning("GET /ping failed after registering: \(failure.reason)")
+                }
                 return true
             case .failed(let failure):
                 failures += 1
                 let wait = backoff.delay(afterFailures: failures, retryAfter: nil)
+                await report("retrying", "PUT /mshconfigurations: \(failure.reason)")
                 logger.error("HER-ids could not be registered; retrying in \(Int(wait)) s: \(failure.reason)")
                 guard await shutdown.sleep(for: .seconds(wait)) else { return false }
             }
@@ -95,8 +106,12 @@ public final class ReceiveService: Service {
             if mode == .stream {
                 round = await streamOnce()
                 // While the stream cannot be held, poll so that nothing waits for it.
-                if round == .failed, await pollOnce() == .retrySoon { round = .retrySoon }
+                if round == .failed {
+                    await report("polling", "the notification stream cannot be held; polling until it can")
+                    if await pollOnce() == .retrySoon { round = .retrySoon }
+                }
             } else {
+                await report("polling", nil)
                 round = await pollOnce()
             }
             failures = round == .failed ? failures + 1 : 0
@@ -120,7 +135,9 @@ public final class ReceiveService: Service {
         do {
             let stream: NotificationStream
             switch await transport.notificationStream(herIds: herIds, after: try offset) {
-            case .success(let opened): stream = opened
+            case .success(let opened):
+                stream = opened
+                await report("streaming", nil)
             case .failure(let failure):
                 logger.warning("notification stream refused: \(failure.reason)")
                 return .failed
