@@ -128,6 +128,9 @@ actor DemoReporter: Service {
     private var seenExpected = Set<String>()
     /// Files already in inbox/ and receipts/ (so only new ones are shown).
     private var shownFiles: Set<String>?
+    /// The last line shown per status file: a status file is rewritten in place, shown again
+    /// only when what it says changes.
+    private var shownStatus: [String: String] = [:]
 
     init(ledger: Ledger, root: String, expected: Set<String>, seconds: Double?) {
         self.ledger = ledger
@@ -180,11 +183,17 @@ actor DemoReporter: Service {
             shownFiles = current
             return
         }
-        for file in current.subtracting(shown).sorted() {
+        for file in current.sorted() where file.hasSuffix(".status.json") {
+            let line = statusLine(file)
+            if !line.isEmpty, shownStatus[file] != line {
+                shownStatus[file] = line
+                print("  + \(file)  status: \(line)")
+            }
+        }
+        for file in current.subtracting(shown).sorted() where !file.hasSuffix(".status.json") {
             let what =
                 switch file {
                 case let f where f.hasSuffix(".refused.json"): "NHN refused delivery"
-                case let f where f.hasSuffix(".status.json"): "status: " + statusLine(file)
                 case let f where f.contains(".apprec."): "application receipt from the receiver"
                 case let f where f.hasPrefix("inbox/") && f.hasSuffix(".json"): "received message (metadata)"
                 case let f where f.hasPrefix("inbox/"): "received message"
@@ -192,8 +201,7 @@ actor DemoReporter: Service {
                 }
             print("  + \(file)  \(what)")
         }
-        // A status file is rewritten in place: show it again when it changes.
-        shownFiles = current.filter { !$0.hasSuffix(".status.json") || statusLine($0).contains("Ok") }
+        shownFiles = current
     }
 
     private func statusLine(_ file: String) -> String {
