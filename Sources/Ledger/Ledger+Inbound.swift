@@ -108,22 +108,27 @@ extension Ledger {
         }
     }
 
-    /// Whether a `POST /messages` is in flight: its answer (and so its message id) is not
-    /// recorded yet, and a notification about it may arrive first.
-    public func hasSendsInFlight() throws -> Bool {
-        try database.read { db in try DropRecord.filter(Column("state") == DropState.sending.rawValue).fetchCount(db) > 0 }
+    /// What a notification about one of our messages finds, read in one transaction: the drop
+    /// (by NHN's message id, or by the MsgId an AppRec answers), or else whether a send is still
+    /// in flight (its answer not recorded yet). Two separate reads could miss a send that is
+    /// recorded between them.
+    public struct SentLookup: Sendable {
+        public var drop: DropRecord?
+        public var sendsInFlight: Bool
     }
 
-    /// The sent drop NHN knows by `messageId`.
-    public func drop(messageId: String) throws -> DropRecord? {
-        try database.read { db in try DropRecord.filter(Column("messageId") == messageId).fetchOne(db) }
-    }
-
-    /// The outgoing drop whose MsgId an incoming AppRec answers, if any.
-    public func sentDrop(msgId: String) throws -> DropRecord? {
+    public func lookUpSent(messageId: String? = nil, msgId: String? = nil) throws -> SentLookup {
         try database.read { db in
-            try DropRecord.filter(Column("msgId") == msgId && Column("state") == DropState.accepted.rawValue)
-                .order(Column("id").desc).fetchOne(db)
+            var drop: DropRecord?
+            if let messageId {
+                drop = try DropRecord.filter(Column("messageId") == messageId).fetchOne(db)
+            } else if let msgId {
+                drop = try DropRecord.filter(Column("msgId") == msgId && Column("state") == DropState.accepted.rawValue)
+                    .order(Column("id").desc).fetchOne(db)
+            }
+            if drop != nil { return SentLookup(drop: drop, sendsInFlight: false) }
+            let inFlight = try DropRecord.filter(Column("state") == DropState.sending.rawValue).fetchCount(db) > 0
+            return SentLookup(drop: nil, sendsInFlight: inFlight)
         }
     }
 }

@@ -27,6 +27,29 @@ final class InboundLedgerTests: XCTestCase {
         XCTAssertEqual(try Ledger(path: path).receiveOffset(herIds: [1, 2]), 5_000_000_000_017)
     }
 
+    func testLookingUpASentMessageSeesASendInFlightOrItsAnswerInOneRead() async throws {
+        let ledger = try Ledger(path: folder + "/ledger.sqlite")
+        let drop = try await ledger.reserve(originalName: "d", files: [], channel: "nhn", now: 1) { _ in "d" }
+        var found = try ledger.lookUpSent(messageId: "nhn-1")
+        XCTAssertNil(found.drop)
+        XCTAssertFalse(found.sendsInFlight)
+        try await ledger.update(id: drop.id!, now: 2) { row in
+            row.state = .sending
+            row.msgId = "m-1"
+        }
+        found = try ledger.lookUpSent(messageId: "nhn-1")
+        XCTAssertTrue(found.sendsInFlight, "a notification may come before the answer is recorded")
+        try await ledger.update(id: drop.id!, now: 3) { row in
+            row.state = .accepted
+            row.messageId = "nhn-1"
+        }
+        found = try ledger.lookUpSent(messageId: "nhn-1")
+        XCTAssertEqual(found.drop?.name, "d")
+        XCTAssertFalse(found.sendsInFlight)
+        XCTAssertEqual(try ledger.lookUpSent(msgId: "m-1").drop?.name, "d")
+        XCTAssertNil(try ledger.lookUpSent(msgId: "other").drop)
+    }
+
     func testAMessageIsRecordedOnceAndThenMarkedDownloaded() async throws {
         let ledger = try Ledger(path: folder + "/ledger.sqlite")
         let record = InboundRecord(

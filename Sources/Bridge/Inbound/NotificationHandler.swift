@@ -86,11 +86,15 @@ public struct NotificationHandler: Sendable {
 
         if let appRec = checked.document?.appRec {
             // An AppRec goes to receipts/, never to inbox/: beside the drop it answers if we know it.
-            var found = try appRec.originalMsgId.flatMap { try ledger.sentDrop(msgId: $0) }
-            if found == nil, appRec.originalMsgId != nil, try ledger.hasSendsInFlight() {
-                found = try sentDropOrWait(msgId: appRec.originalMsgId)
+            var answered: DropRecord?
+            if let original = appRec.originalMsgId {
+                let found = try ledger.lookUpSent(msgId: original)
+                if found.sendsInFlight {
+                    throw InboundTrouble(description: "AppRec for MsgId \(original): a send is still in flight; trying again", retrySoon: true)
+                }
+                answered = found.drop
             }
-            let drop = found
+            let drop = answered
             let (receipts, sender) = (self.receipts, metadata.senderHerId)
             try await io.run { try receipts.writeAppRec(document, dropName: drop?.name, senderHerId: sender, messageId: messageId) }
             record.kind = "apprec"
@@ -159,11 +163,11 @@ public struct NotificationHandler: Sendable {
     /// unmatched.
     private func sentDrop(messageId: String?) throws -> DropRecord? {
         guard let messageId else { return nil }
-        if let drop = try ledger.drop(messageId: messageId) { return drop }
-        if try ledger.hasSendsInFlight() {
+        let found = try ledger.lookUpSent(messageId: messageId)
+        if found.sendsInFlight {
             throw InboundTrouble(description: "message \(messageId) is not known yet; a send is still in flight", retrySoon: true)
         }
-        return nil
+        return found.drop
     }
 
     private func refused(_ notification: NHNNotification) async throws {
@@ -205,12 +209,6 @@ public struct NotificationHandler: Sendable {
             }
             try receipts.writeStatus(status)
         }
-    }
-
-    private func sentDropOrWait(msgId: String?) throws -> DropRecord? {
-        guard let msgId else { return nil }
-        if let drop = try ledger.sentDrop(msgId: msgId) { return drop }
-        throw InboundTrouble(description: "AppRec for MsgId \(msgId): a send is still in flight; trying again", retrySoon: true)
     }
 
     private func value<T>(_ result: Result<T, CallFailure>, _ call: String) throws -> T {
