@@ -129,7 +129,7 @@ public final class ReceiveService: Service {
         get throws { try ledger.receiveOffset(herIds: herIds) ?? 0 }
     }
 
-    /// One connection of the stream, until it ends. Returns false when it could not be opened or
+    /// One connection of the stream, until it ends: `failed` when it could not be opened or
     /// broke (the caller backs off and polls meanwhile).
     private func streamOnce() async -> Round {
         do {
@@ -149,16 +149,12 @@ public final class ReceiveService: Service {
                 }
             }
             return .healthy
-        } catch let trouble as InboundTrouble where trouble.retrySoon {
-            logger.debug("notification handling paused: \(trouble)")
-            return .retrySoon
         } catch {
-            logger.warning("notification stream ended: \(error)")
-            return .failed
+            return round(after: error, "notification stream ended")
         }
     }
 
-    /// Reads pages of notifications until none are left. Returns false on trouble.
+    /// Reads pages of notifications until none are left.
     private func pollOnce() async -> Round {
         do {
             while !shutdown.isTriggered {
@@ -172,13 +168,19 @@ public final class ReceiveService: Service {
                 }
             }
             return .healthy
-        } catch let trouble as InboundTrouble where trouble.retrySoon {
+        } catch {
+            return round(after: error, "a notification could not be handled")
+        }
+    }
+
+    /// How a round that threw ends: a wait for our own send is no trouble; anything else is.
+    private func round(after error: any Error, _ what: String) -> Round {
+        if let trouble = error as? InboundTrouble, trouble.retrySoon {
             logger.debug("notification handling paused: \(trouble)")
             return .retrySoon
-        } catch {
-            logger.warning("a notification could not be handled: \(error)")
-            return .failed
         }
+        logger.warning("\(what): \(error)")
+        return .failed
     }
 
     /// The effect first, then the offset: a crash in between handles the notification again,

@@ -68,7 +68,7 @@ public struct DropPreparer: Sendable {
             checked = try await io.run {
                 Result { () throws(DropFailure) in
                     let document = try DocumentCheck.check(dropped, gzipped: gzipped, validator: validator, maxBytes: maxBytes)
-                    return (document, SHA256.hash(data: dropped).map { String(format: "%02x", $0) }.joined())
+                    return (document, Self.hexDigest(dropped))
                 }
             }
         } catch {
@@ -90,10 +90,15 @@ public struct DropPreparer: Sendable {
         let bytes = try await files.read(claimId: drop.claimId, file: file, limit: 1_000_000, shownAs: drop.originalName + ".apprec.json")
         do {
             let answer = try AppRecAnswer.decode(bytes)
-            return PreparedDrop(payload: .appRec(answer), contentHash: SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined())
+            return PreparedDrop(payload: .appRec(answer), contentHash: Self.hexDigest(bytes))
         } catch {
             throw DropFailure(stage: .validation, reason: "\(drop.originalName).apprec.json: \(error.message)")
         }
+    }
+
+    /// SHA-256 of the bytes as dropped, in hex: the ledger's content hash.
+    static func hexDigest(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
     }
 
     private func readSidecar(_ drop: DropRecord) async throws(DropFailure) -> Sidecar? {

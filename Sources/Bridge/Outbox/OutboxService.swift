@@ -148,7 +148,6 @@ public final class OutboxService: Service {
                     }
                 }
             }
-            await progress?.scanned(waiting: tracker.waitingCount)
             // Sleep until the tracker's next settle or orphan deadline, or the periodic rescan.
             var timeout = rescan
             if let next = tracker.nextDecisionTime {
@@ -178,25 +177,18 @@ public final class OutboxService: Service {
     }
 }
 
-/// Lets the demo and tests watch drops end without polling the folders.
+/// Counts how drops ended, so the benchmark can wait on it without listing folders.
 public actor OutboxProgress {
-    public private(set) var endings: [String: DropPipeline.Ending] = [:]
-    public private(set) var waitingInOutbox = 0
     private var counts: [DropPipeline.Ending: Int] = [:]
 
     public init() {}
 
     func finished(_ name: String, _ ending: DropPipeline.Ending) {
-        endings[name] = ending
         counts[ending, default: 0] += 1
     }
 
     /// How many drops ended so, since the start.
     public func count(_ ending: DropPipeline.Ending) -> Int { counts[ending] ?? 0 }
-
-    func scanned(waiting: Int) {
-        waitingInOutbox = waiting
-    }
 }
 
 /// Hands names from claim tasks back to the scanning loop.
