@@ -10,7 +10,11 @@
 // - hummingbird: the loopback simulator's HTTP server.
 // - swift-service-lifecycle: every long-running part is a Service with graceful shutdown.
 // - swift-system: typed file descriptors and Errno for the durable-file code.
-// - swift-crypto: SHA-256 content hashes now, JOSE signatures for HelseID later.
+// - swift-crypto: SHA-256 content hashes, P-256/RSA key generation for `keygen`.
+// - jwt-kit: JOSE for HelseID/Maskinporten (client assertions, DPoP proofs, JWK parsing,
+//   signatures and their verification in the simulator) instead of hand-rolled JWS code.
+// - swift-asn1 (already built for jwt-kit's swift-certificates): reads a generated RSA key's
+//   PKCS#1 numbers so `keygen` can write them as a JWK.
 // - swift-openapi-runtime: its Server-Sent Events decoder, for NHN's notification stream.
 // - Yams: lists a config file's keys so that a misspelt key is refused.
 import PackageDescription
@@ -34,7 +38,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.20.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.8.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.1.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.0.0"),
         // Already built for async-http-client and hummingbird; named for NIOThreadPool (blocking file I/O off the cooperative pool).
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         // Server-Sent Events decoding for NHN's notification stream (a maintained decoder that
@@ -80,11 +86,18 @@ let package = Package(
             dependencies: ["DropbridgeCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
-        // How each request is authorized (HelseID/DPoP plugs in here).
+        // How each request is authorized: HelseID (private_key_jwt + DPoP) for NHN,
+        // Maskinporten with the Altinn token exchange; keys and key generation.
         .target(
             name: "Auth",
             dependencies: [
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -118,11 +131,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The loopback simulator of NHN (and later HelseID, Maskinporten, Altinn).
+        // The loopback simulator of NHN, HelseID, Maskinporten and the Altinn token exchange.
         .target(
             name: "Simulator",
             dependencies: [
-                "DropbridgeCore", "XMLCheck",
+                "DropbridgeCore", "XMLCheck", "Auth",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -135,7 +150,7 @@ let package = Package(
         .executableTarget(
             name: "dropbridge",
             dependencies: [
-                "Bridge", "Simulator", "XMLCheck", "DropbridgeCore", "DropFolder", "Ledger",
+                "Bridge", "Simulator", "XMLCheck", "DropbridgeCore", "DropFolder", "Ledger", "Auth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -149,9 +164,24 @@ let package = Package(
         .testTarget(name: "DropFolderTests", dependencies: ["DropFolder", "DropbridgeCore"], swiftSettings: swiftSettings),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "DropbridgeCore"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "AuthTests",
+            dependencies: [
+                "Auth", "Simulator",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SimulatorTests",
             dependencies: [
-                "Simulator", "DropbridgeCore",
+                "Simulator", "DropbridgeCore", "Auth",
+                .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

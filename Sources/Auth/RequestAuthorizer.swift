@@ -1,12 +1,14 @@
 import AsyncHTTPClient
 
-/// Authorizes each outgoing request. HelseID + DPoP will implement this later:
-/// it needs the method and the URL without query (DPoP `htm`/`htu`) and may renew a token.
+/// Authorizes each outgoing request: HelseID + DPoP for NHN, Maskinporten/Altinn tokens for
+/// Altinn. `url` is the request URL without its query (a DPoP proof's `htu`).
 public protocol RequestAuthorizer: Sendable {
     /// Adds whatever credentials the request needs (e.g. `Authorization` and `DPoP` headers).
-    /// Throwing means no credential could be had (token service down): the caller treats that as
-    /// transient trouble, with the request never sent.
+    /// Throws `AuthorizationError.credentialsRefused` when the token service refused our
+    /// credentials (an operator must act) and `.unavailable` when it could not answer now;
+    /// either way the request was never sent.
     func authorize(_ request: inout HTTPClientRequest, method: String, url: String) async throws
-    /// Called after a 401: drop any cached credential so the next `authorize` renews it.
-    func credentialsRejected() async
+    /// Called after a 401 to `request`: forget the credential it carried so that the next
+    /// `authorize` renews it.
+    func credentialsRejected(_ request: HTTPClientRequest) async
 }

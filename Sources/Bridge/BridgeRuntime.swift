@@ -38,7 +38,7 @@ public struct BridgeRuntime: Sendable {
         }
     }
 
-    public init(config: BridgeConfig, authorizer: any RequestAuthorizer, logger: Logger) throws {
+    public init(config: BridgeConfig, credentials: Credentials, logger: Logger) throws {
         self.config = config
         do {
             try FolderLayout.prepare(config)
@@ -65,7 +65,7 @@ public struct BridgeRuntime: Sendable {
         } catch {
             throw StartupError.ledger("\(config.stateDirectory)/ledger.sqlite: \(error)")
         }
-        if !config.helseID.enabled {
+        if credentials.helseID == nil {
             logger.warning("helseid.enabled is false: requests are sent without authentication (only for a loopback simulator)")
         }
 
@@ -80,7 +80,8 @@ public struct BridgeRuntime: Sendable {
             applicationName: config.nhn.applicationName, applicationVersion: config.nhn.applicationVersion,
             requestTimeout: .seconds(config.nhn.requestTimeoutSeconds))
         let client = NHNClient(
-            endpoint: endpoint, httpClient: httpClient, authorizer: authorizer,
+            endpoint: endpoint, httpClient: httpClient,
+            authorizer: credentials.nhnAuthorizer(httpClient: httpClient, timeout: config.nhn.requestTimeoutSeconds),
             logger: Logger(label: "dropbridge.nhn"))
         let store = FolderDropFileStore(config: config, io: io)
         let validator = XMLValidator(schemas: schemaSet, requireSchema: config.schemas.require && schemaSet != nil, maxBytes: config.outbox.maxBytes)

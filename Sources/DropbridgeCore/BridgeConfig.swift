@@ -9,6 +9,7 @@ public struct BridgeConfig: Sendable, Equatable {
     public var schemas: Schemas
     public var nhn: NHN
     public var helseID: HelseID
+    public var altinn: Altinn
     public var metricsListen: String
 
     public init(root: String) {
@@ -19,6 +20,7 @@ public struct BridgeConfig: Sendable, Equatable {
         schemas = Schemas()
         nhn = NHN()
         helseID = HelseID()
+        altinn = Altinn()
         metricsListen = ""
     }
 
@@ -104,5 +106,32 @@ public struct BridgeConfig: Sendable, Equatable {
         public var privateKeyFile: String = "/etc/dropbridge/helseid.jwk"
         public var scope: String = "nhn:msh/api"
         public init() {}
+
+        /// The client assertion's `aud`: `issuer`, or the token endpoint without its path.
+        public var effectiveIssuer: String {
+            if let issuer, !issuer.isEmpty { return issuer }
+            let parts = tokenEndpoint.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
+            // "https:", "", "host:port", "path…"
+            guard parts.count >= 3, parts[0].hasSuffix(":"), parts[1].isEmpty else { return tokenEndpoint }
+            let host = parts[2].prefix { $0 != "?" && $0 != "#" }
+            return "\(parts[0])//\(host)"
+        }
+    }
+
+    public struct Altinn: Sendable, Equatable {
+        public var enabled: Bool = false
+        public var baseURL: String = "https://platform.tt02.altinn.no"
+        public var resourceId: String = ""
+        public var maskinporten = Maskinporten()
+        public init() {}
+
+        public struct Maskinporten: Sendable, Equatable {
+            public var tokenEndpoint: String = "https://test.maskinporten.no/token"
+            public var audience: String = "https://test.maskinporten.no/"
+            public var clientId: String = ""
+            public var privateKeyFile: String = "/etc/dropbridge/maskinporten.jwk"
+            public var scope: String = "altinn:correspondence.write altinn:serviceowner"
+            public init() {}
+        }
     }
 }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Auth
 import Foundation
 import Logging
 import NIOCore
@@ -9,10 +10,10 @@ extension NHNClient {
     /// retry after a 401 (with the authorizer told to drop its credential first). The second
     /// answer is returned whatever it is; transport failures come back classified.
     func perform(_ call: NHNRequest) async -> Result<NHNResponse, CallFailure> {
-        let first = await attempt(call)
-        guard case .success(let response) = first, response.status == 401 else { return first }
-        await renewCredentials(after: call)
-        return await attempt(call)
+        let (request, first) = await attempt(call)
+        guard case .success(let response) = first, response.status == 401, let request else { return first }
+        await renewCredentials(after: call, rejected: request)
+        return await attempt(call).result
     }
 
     /// Like `perform(_:)`, but a 2xx answer is handed back with its body unread, for long-lived
@@ -20,14 +21,15 @@ extension NHNClient {
     /// answer is read (bounded, with a deadline) and classified as usual.
     func performStreaming(_ call: NHNRequest) async -> Result<HTTPClientResponse, CallFailure> {
         var head: HTTPClientResponse
-        switch await sendHead(call) {
+        let (request, first) = await sendHead(call)
+        switch first {
         case .failure(let failure): return .failure(failure)
-        case .success(let first): head = first
+        case .success(let response): head = response
         }
-        if head.status.code == 401 {
+        if head.status.code == 401, let request {
             _ = await readBody(of: head, call: call)  // drained so the connection can be reused
-            await renewCredentials(after: call)
-            switch await sendHead(call) {
+            await renewCredentials(after: call, rejected: request)
+            switch await sendHead(call).result {
             case .failure(let failure): return .failure(failure)
             case .success(let second): head = second
             }
@@ -39,25 +41,27 @@ extension NHNClient {
         }
     }
 
-    private func renewCredentials(after call: NHNRequest) async {
+    private func renewCredentials(after call: NHNRequest, rejected request: HTTPClientRequest) async {
         logger.info(
             "NHN rejected the credentials; renewing them and retrying once",
             metadata: ["nhn.call": "\(call.label)"])
-        await authorizer.credentialsRejected()
+        await authorizer.credentialsRejected(request)
     }
 
-    private func attempt(_ call: NHNRequest) async -> Result<NHNResponse, CallFailure> {
+    /// One exchange, and the request as sent (nil when it never was).
+    private func attempt(_ call: NHNRequest) async -> (request: HTTPClientRequest?, result: Result<NHNResponse, CallFailure>) {
         // One deadline for the whole exchange, head and body.
         let deadline = ContinuousClock.now + endpoint.requestTimeout
-        switch await sendHead(call) {
-        case .failure(let failure): return .failure(failure)
-        case .success(let head): return await readBody(of: head, call: call, until: deadline)
+        let (request, head) = await sendHead(call)
+        switch head {
+        case .failure(let failure): return (request, .failure(failure))
+        case .success(let head): return (request, await readBody(of: head, call: call, until: deadline))
         }
     }
 
     /// Builds, authorizes and sends the request; returns once the response head is in (or the
-    /// request deadline passed).
-    private func sendHead(_ call: NHNRequest) async -> Result<HTTPClientResponse, CallFailure> {
+    /// request deadline passed), with the request as sent (nil when it could not be authorized).
+    private func sendHead(_ call: NHNRequest) async -> (request: HTTPClientRequest?, result: Result<HTTPClientResponse, CallFailure>) {
         let url = endpoint.url(path: call.path)
         var request = HTTPClientRequest(url: url + call.queryString)
         request.method = call.method
@@ -72,19 +76,27 @@ extension NHNClient {
         do {
             // The DPoP proof's `htu` is the URL without the query string.
             try await authorizer.authorize(&request, method: call.method.rawValue, url: url)
+        } catch AuthorizationError.credentialsRefused(let reason) {
+            // Nothing was sent, and no retry helps until an operator fixes the credentials.
+            return (nil, .failure(.unauthorized(problem: nil, reason: "Credentials refused, \(call.label) not sent: \(reason).")))
         } catch {
-            return .failure(
-                .transient(
-                    reason: "Could not authorize \(call.label) to NHN: \(ProblemSummary.clip("\(error)", max: 200)).",
-                    retryAfter: nil, requestMayHaveArrived: false))
+            return (
+                nil,
+                .failure(
+                    .transient(
+                        reason: "Could not authorize \(call.label) to NHN: \(ProblemSummary.clip("\(error)", max: 300)).",
+                        retryAfter: nil, requestMayHaveArrived: false))
+            )
         }
         do {
-            return .success(
-                try await httpClient.execute(request, deadline: NIODeadline.now() + TimeAmount(endpoint.requestTimeout)))
+            return (
+                request,
+                .success(try await httpClient.execute(request, deadline: NIODeadline.now() + TimeAmount(endpoint.requestTimeout)))
+            )
         } catch {
             let failure = TransportErrorClassifier.classify(error, call: call.label)
             logger.warning("\(failure.reason)", metadata: ["nhn.call": "\(call.label)"])
-            return .failure(failure)
+            return (request, .failure(failure))
         }
     }
 

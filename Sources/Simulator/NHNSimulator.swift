@@ -1,4 +1,5 @@
 import Hummingbird
+import JWTKit
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -8,6 +9,9 @@ import Synchronization
 /// what it accepted, and injects faults on request.
 public final class NHNSimulator: Sendable {
     let state: SimulatorState
+    let authority: AuthorityState
+    /// Signs the Altinn tokens the simulated exchange hands out.
+    private let altinnKey: ES256PrivateKey
     private let logger: Logger
     private let inspector: any DocumentInspecting
     private let background = Mutex<BackgroundServer?>(nil)
@@ -24,6 +28,8 @@ public final class NHNSimulator: Sendable {
 
     public init(settings: SimulatorSettings, logger: Logger) {
         state = SimulatorState(settings: settings)
+        authority = AuthorityState(settings: settings.authentication)
+        altinnKey = ES256PrivateKey()
         self.logger = logger
         inspector = XMLCheckInspector()
     }
@@ -114,6 +120,23 @@ public final class NHNSimulator: Sendable {
         await state.reset()
     }
 
+    // MARK: Authentication
+
+    /// Registers a client's public key with the simulated HelseID and Maskinporten.
+    public func register(_ client: RegisteredClient) async {
+        await authority.register(client)
+    }
+
+    /// Tokens issued, nonces demanded and the latest refusals.
+    public func authCounters() async -> AuthCounters {
+        await authority.counters
+    }
+
+    /// Expires every token issued so far, as if their time had run out.
+    public func expireAllTokens() async {
+        await authority.expireAllTokens()
+    }
+
     // MARK: Inbound side
 
     /// Places a document in the network as if `senderHerId` had sent it: stored, and a
@@ -163,10 +186,16 @@ public final class NHNSimulator: Sendable {
         let router = Router(context: SimulatorRequestContext.self)
         router.add(middleware: ProblemDetailsMiddleware())
 
+        // The token services: HelseID at the origin itself (its issuer), Maskinporten under
+        // /maskinporten, Altinn's exchange at its real path.
+        HelseIDTokenRoute(authority: authority).register(on: router)
+        MaskinportenRoutes(authority: authority, altinnKey: altinnKey).register(on: router)
+
         // NHN API routes: faults first (a failing proxy answers before the service looks at
-        // anything), then, later, authentication, then NHN's header rules.
+        // anything), then authentication, then NHN's header rules.
         let nhn = router.group()
             .add(middleware: FaultInjectionMiddleware(state: state))
+            .add(middleware: DPoPAuthenticationMiddleware(authority: authority))
             .add(middleware: NHNHeadersMiddleware())
         PingRoute.register(on: nhn)
         MessagesRoutes(state: state, inspector: inspector).register(on: nhn)
@@ -175,6 +204,7 @@ public final class NHNSimulator: Sendable {
         NotificationsRoutes(state: state).register(on: nhn)
 
         InspectionRoutes(state: state, inspector: inspector).register(on: router.group("_sim"))
+        AuthInspectionRoutes(authority: authority).register(on: router.group("_sim"))
         return router
     }
 

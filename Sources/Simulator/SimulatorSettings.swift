@@ -14,12 +14,16 @@ public struct SimulatorSettings: Sendable {
     public var stream: StreamSettings
     /// Deterministic notification offsets when set (the fault seed is used otherwise).
     public var seed: UInt64?
+    /// HelseID, Maskinporten and Altinn: registered clients, token lifetime.
+    public var authentication: AuthenticationSettings
 
     public init(
         ownHerIds: Set<Int>, counterpartyHerIds: Set<Int> = [], maxRequestBytes: Int = 35_000_000,
         faults: FaultSettings = FaultSettings(), counterpartyDelays: CounterpartyDelays = CounterpartyDelays(),
-        stream: StreamSettings = StreamSettings(), seed: UInt64? = nil
+        stream: StreamSettings = StreamSettings(), seed: UInt64? = nil,
+        authentication: AuthenticationSettings = AuthenticationSettings()
     ) {
+        self.authentication = authentication
         self.ownHerIds = ownHerIds
         self.counterpartyHerIds = counterpartyHerIds
         self.maxRequestBytes = maxRequestBytes

@@ -53,7 +53,10 @@ struct Bench {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("dropbridge-bench-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
         let samples = try DemoSetup.samplesDirectory(given: nil)
-        let simulator = try SimulatorProcess.start(maxRequestBytes: 64_000_000)
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let keyFile = try DemoSetup.helseIDKey(root: root)
+        let simulator = try SimulatorProcess.start(
+            maxRequestBytes: 64_000_000, client: (DemoSetup.clientID, KeyPairFiles.publicKeyFile(for: keyFile)))
         defer { simulator.stop() }
 
         var config = BridgeConfig(root: root)
@@ -62,10 +65,13 @@ struct Bench {
         config.nhn.senderHerId = DemoSetup.ownHerIds[0]
         config.nhn.herIds = [DemoSetup.ownHerIds[0]]
         config.nhn.receive = .stream
-        config.helseID.enabled = false
+        // Authenticated as in production: a HelseID token and a DPoP proof on every call.
+        config.helseID.tokenEndpoint = "http://127.0.0.1:\(simulator.port)/connect/token"
+        config.helseID.clientId = DemoSetup.clientID
+        config.helseID.privateKeyFile = keyFile
         config.outbox.settleMilliseconds = 100
         config.outbox.rescanSeconds = 5
-        let runtime = try BridgeRuntime(config: config, authorizer: NoAuthorization(), logger: logger)
+        let runtime = try BridgeRuntime(config: config, credentials: try await Credentials.load(config, file: "bench"), logger: logger)
         let stopSwitch = StopSwitch()
         let bridge = Task { try await runtime.run(logger: logger, companions: [stopSwitch], signals: []) }
 
@@ -222,14 +228,14 @@ struct SimulatorProcess {
     let process: Process
     let port: Int
 
-    static func start(maxRequestBytes: Int) throws -> SimulatorProcess {
+    static func start(maxRequestBytes: Int, client: (id: String, publicKeyFile: String)) throws -> SimulatorProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         // The outbound drops' receiver (8094866) is an "own" HER-id of the simulator that the
         // bridge does not read for: its messages neither answer nor load the receiving side.
         process.arguments = [
             "simulate", "--listen", "127.0.0.1:0", "--max-request-bytes", "\(maxRequestBytes)", "--log-level", "error",
-            "--own-her-ids", "8143060", "8094866",
+            "--own-her-ids", "8143060", "8094866", "--client", "\(client.id)=\(client.publicKeyFile)",
         ]
         let output = Pipe()
         process.standardOutput = output

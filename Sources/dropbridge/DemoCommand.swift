@@ -45,13 +45,20 @@ struct DemoCommand: AsyncParsableCommand {
         let port = try await simulator.start()
 
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        _ = try DemoSetup.helseIDKey(root: root)
         let configFile = root + "/dropbridge.yaml"
         try DemoSetup.configYAML(root: root, port: port).write(toFile: configFile, atomically: true, encoding: .utf8)
         try DemoSeeder.copySchemas(from: samplesDirectory + "/schemas", to: root + "/schemas")
         let settings = try await loadConfig(configFile)
+        let credentials = try await loadCredentials(settings, file: configFile)
+        if let helseID = credentials.helseID {
+            // As an operator registers the public key in HelseID's portal.
+            await simulator.register(
+                RegisteredClient(clientID: helseID.settings.clientID, publicKey: helseID.key.publicJWK, keyID: helseID.key.keyID))
+        }
         let runtime: BridgeRuntime
         do {
-            runtime = try BridgeRuntime(config: settings, authorizer: authorizer(for: settings, file: configFile), logger: logger)
+            runtime = try BridgeRuntime(config: settings, credentials: credentials, logger: logger)
         } catch let exit as ExitCode {
             throw exit
         } catch {
@@ -60,7 +67,8 @@ struct DemoCommand: AsyncParsableCommand {
         }
 
         print("dropbridge demo in \(root)")
-        print("  simulator (NHN EDI 2.0 v3) on http://127.0.0.1:\(port) — inspect it at /_sim/messages")
+        print("  simulator (NHN EDI 2.0 v3 + HelseID) on http://127.0.0.1:\(port) — inspect it at /_sim/messages and /_sim/auth")
+        print("  HelseID client \(DemoSetup.clientID) with key \(root)/keys/helseid.jwk (private_key_jwt + DPoP)")
         print("  config written to \(configFile)")
         let seeded = try DemoSeeder.seed(from: samplesDirectory + "/outbox", into: settings.folders.outbox)
         print("  seeded \(seeded.count) drops into \(settings.folders.outbox); drop more there while it runs")

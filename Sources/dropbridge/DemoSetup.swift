@@ -24,6 +24,21 @@ enum DemoSetup {
         throw DemoError("cannot find the project's samples/ folder; run from the project folder or pass --samples DIR")
     }
 
+    /// The demo's client at the simulated HelseID.
+    static let clientID = "dropbridge-demo"
+
+    /// The demo's HelseID key, made on first run and kept (so a rerun is the same client).
+    static func helseIDKey(root: String) throws -> String {
+        let keys = root + "/keys"
+        try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
+        let file = keys + "/helseid.jwk"
+        if !FileManager.default.fileExists(atPath: file) {
+            // EC keeps the demo quick; `dropbridge keygen` makes RSA keys by default.
+            _ = try KeyPairFiles.generate(.ec, privateKeyFile: file)
+        }
+        return file
+    }
+
     static func configYAML(root: String, port: Int) -> String {
         """
         # Written by `dropbridge demo`: the bridge against the in-process simulator.
@@ -49,7 +64,11 @@ enum DemoSetup {
           receive: stream
           maxBackoffSeconds: 5
         helseid:
-          enabled: false   # loopback simulator only; the real NHN always needs HelseID
+          enabled: true
+          tokenEndpoint: http://127.0.0.1:\(port)/connect/token
+          clientId: \(clientID)
+          privateKeyFile: \(root)/keys/helseid.jwk
+          scope: nhn:msh/api
         """ + "\n"
     }
 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Auth
 import Bridge
 import DropbridgeCore
 import Logging
@@ -19,10 +18,10 @@ struct RunCommand: AsyncParsableCommand {
         LogSetup.bootstrap(level: logLevel)
         let logger = Logger(label: "dropbridge")
         let settings = try await loadConfig(config)
-        let authorizer = try authorizer(for: settings, file: config)
+        let credentials = try await loadCredentials(settings, file: config)
         let runtime: BridgeRuntime
         do {
-            runtime = try BridgeRuntime(config: settings, authorizer: authorizer, logger: logger)
+            runtime = try BridgeRuntime(config: settings, credentials: credentials, logger: logger)
         } catch {
             printError("dropbridge cannot start: \(error)")
             throw ExitCode(ExitStatus.unavailable)
@@ -42,12 +41,12 @@ func loadConfig(_ file: String) async throws -> BridgeConfig {
     }
 }
 
-/// HelseID with DPoP is not built yet: only a loopback simulator may be used without it.
-func authorizer(for config: BridgeConfig, file: String) throws -> any RequestAuthorizer {
-    if config.helseID.enabled {
-        printError(
-            "configuration error: \(file): helseid.enabled: HelseID authentication is not available in this version yet; set helseid.enabled: false to use a loopback simulator")
+/// Loads the keys the configuration names or exits 78 naming the key and the file.
+func loadCredentials(_ config: BridgeConfig, file: String) async throws -> Credentials {
+    do {
+        return try await Credentials.load(config, file: file)
+    } catch {
+        printError("configuration error: \(error)")
         throw ExitCode(ExitStatus.config)
     }
-    return NoAuthorization()
 }

@@ -7,7 +7,7 @@ import Foundation
 /// `dropbridge simulate --listen HOST:PORT`: the NHN simulator alone, for offline testing.
 struct SimulateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "simulate", abstract: "Run the loopback NHN EDI 2.0 simulator alone.")
+        commandName: "simulate", abstract: "Run the loopback simulator alone: NHN EDI 2.0, HelseID, Maskinporten and the Altinn token exchange.")
 
     @Option(help: "Address to listen on (HOST:PORT; port 0 picks a free one).")
     var listen: String = "127.0.0.1:8080"
@@ -21,6 +21,14 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Largest request accepted, in bytes (NHN: 35,000,000).")
     var maxRequestBytes: Int = 35_000_000
 
+    @Option(
+        name: .customLong("client"),
+        help: "A client of the simulated HelseID and Maskinporten: CLIENT_ID=PUBLIC_JWK_FILE (repeatable; also POST /_sim/auth/clients).")
+    var clients: [String] = []
+
+    @Option(help: "Lifetime of the access tokens issued, in seconds.")
+    var tokenSeconds: Int = 600
+
     @Option(help: "Log level.")
     var logLevel: Logger.Level = .info
 
@@ -32,9 +40,21 @@ struct SimulateCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.usage)
         }
         let host = String(listen[..<colon])
+        var registered: [RegisteredClient] = []
+        for entry in clients {
+            guard let equals = entry.firstIndex(of: "="),
+                let json = FileManager.default.contents(atPath: String(entry[entry.index(after: equals)...])),
+                let client = RegisteredClient(clientID: String(entry[..<equals]), publicJWKJSON: Array(json))
+            else {
+                printError("--client must be CLIENT_ID=FILE with a public JWK (RSA or EC) in FILE: \(entry)")
+                throw ExitCode(ExitStatus.usage)
+            }
+            registered.append(client)
+        }
         let simulator = NHNSimulator(
             settings: SimulatorSettings(
-                ownHerIds: Set(ownHerIds), counterpartyHerIds: Set(counterpartyHerIds), maxRequestBytes: maxRequestBytes),
+                ownHerIds: Set(ownHerIds), counterpartyHerIds: Set(counterpartyHerIds), maxRequestBytes: maxRequestBytes,
+                authentication: AuthenticationSettings(accessTokenSeconds: tokenSeconds, clients: registered)),
             logger: logger)
         let service = SimulatorService(simulator: simulator, host: host, port: port) { bound in
             print("simulator listening on http://\(host):\(bound)")

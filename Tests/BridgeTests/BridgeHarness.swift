@@ -8,6 +8,20 @@ import ServiceLifecycle
 import Simulator
 import XCTest
 
+/// Key files for tests, written as `dropbridge keygen` writes them (private key mode 0600).
+enum TestKeys {
+    @discardableResult
+    static func make(_ type: KeyGenerator.KeyType, at path: String, mode: Int = 0o600) async throws -> SigningKey {
+        let pair = try KeyGenerator.generate(type)
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(pair.privateJWK).write(to: URL(fileURLWithPath: path))
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
+        try Data(pair.publicJWK).write(to: URL(fileURLWithPath: path.replacingOccurrences(of: ".jwk", with: ".public.jwk")))
+        return try await SigningKey(keyFile: pair.privateJWK)
+    }
+}
+
 /// A bridge in a temp folder against the in-process simulator over real loopback HTTP.
 final class BridgeHarness: @unchecked Sendable {
     static let projectDirectory = URL(fileURLWithPath: #filePath)
@@ -29,13 +43,19 @@ final class BridgeHarness: @unchecked Sendable {
             settings: SimulatorSettings(ownHerIds: [8143060], counterpartyHerIds: [8094866, 8143025], faults: faults),
             logger: Logger(label: "test.simulator"))
         port = try await simulator.start()
+        // Authenticated as in production: the harness's key is registered with the simulated
+        // HelseID as an operator registers one in HelseID's portal.
+        let key = try await TestKeys.make(.ec, at: root + "/keys/helseid.jwk")
+        await simulator.register(RegisteredClient(clientID: Self.clientID, publicKey: key.publicJWK, keyID: key.keyID))
         var config = BridgeConfig(root: root)
         config.schemas.directory = Self.samples + "/schemas"
         config.nhn.baseURL = "http://127.0.0.1:\(port)"
         config.nhn.senderHerId = 8143060
         config.nhn.receive = .off
         config.nhn.maxBackoffSeconds = 0.5
-        config.helseID.enabled = false
+        config.helseID.tokenEndpoint = "http://127.0.0.1:\(port)/connect/token"
+        config.helseID.clientId = Self.clientID
+        config.helseID.privateKeyFile = root + "/keys/helseid.jwk"
         config.outbox.settleMilliseconds = 100
         config.outbox.rescanSeconds = 0.5
         config.outbox.orphanSeconds = 2
@@ -43,8 +63,11 @@ final class BridgeHarness: @unchecked Sendable {
         self.config = config
     }
 
-    func start() throws {
-        let runtime = try BridgeRuntime(config: config, authorizer: NoAuthorization(), logger: Logger(label: "test.bridge"))
+    static let clientID = "bridge-tests"
+
+    func start() async throws {
+        let credentials = try await Credentials.load(config, file: "test")
+        let runtime = try BridgeRuntime(config: config, credentials: credentials, logger: Logger(label: "test.bridge"))
         let stopSwitch = StopSwitch()
         self.runtime = runtime
         self.stopSwitch = stopSwitch

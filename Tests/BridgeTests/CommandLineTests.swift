@@ -9,7 +9,7 @@ final class CommandLineTests: XCTestCase {
         var error: String
     }
 
-    func dropbridge(_ arguments: [String]) throws -> Run {
+    static func dropbridge(_ arguments: [String]) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try DropbridgeBinary.path())
         process.arguments = arguments
@@ -30,12 +30,12 @@ final class CommandLineTests: XCTestCase {
         let invalid = samples + "/outbox/91-broken-schema-invalid.xml"
         let malformed = samples + "/outbox/90-broken-not-well-formed.xml"
 
-        let good = try dropbridge(["validate", "--schemas", samples + "/schemas", valid])
+        let good = try Self.dropbridge(["validate", "--schemas", samples + "/schemas", valid])
         XCTAssertEqual(good.status, 0, good.output + good.error)
         XCTAssertTrue(good.output.contains("\(valid): valid"))
         XCTAssertTrue(good.output.contains("DIALOG_HELSEFAGLIG"))
 
-        let bad = try dropbridge(["validate", "--schemas", samples + "/schemas", valid, invalid, malformed])
+        let bad = try Self.dropbridge(["validate", "--schemas", samples + "/schemas", valid, invalid, malformed])
         XCTAssertEqual(bad.status, 1)
         let lines = bad.output.split(separator: "\n").map(String.init)
         let pattern = try NSRegularExpression(pattern: #"^(.+):(\d+):(\d+): .+$"#)
@@ -53,11 +53,11 @@ final class CommandLineTests: XCTestCase {
     func testValidateChecksTheSidecarBesideTheDocument() throws {
         let samples = BridgeHarness.samples
         for sample in ["95-broken-sidecar-typo", "96-broken-sender-mismatch"] {
-            let run = try dropbridge(["validate", "--schemas", samples + "/schemas", samples + "/outbox/\(sample).xml"])
+            let run = try Self.dropbridge(["validate", "--schemas", samples + "/schemas", samples + "/outbox/\(sample).xml"])
             XCTAssertEqual(run.status, 1, sample)
             XCTAssertTrue(run.output.contains(sample + ".json"), run.output)
         }
-        let missing = try dropbridge(["validate", "--schemas", "/nonexistent-schemas", samples + "/outbox/01-dialog-helsefaglig.xml"])
+        let missing = try Self.dropbridge(["validate", "--schemas", "/nonexistent-schemas", samples + "/outbox/01-dialog-helsefaglig.xml"])
         XCTAssertEqual(missing.status, 69)
     }
 
@@ -75,22 +75,22 @@ final class CommandLineTests: XCTestCase {
         let config = root + "/dropbridge.yaml"
         try "root: \(root)\n".write(toFile: config, atomically: true, encoding: .utf8)
 
-        XCTAssertEqual(try dropbridge(["retry", "--config", config]).status, 64, "names or --all")
-        XCTAssertEqual(try dropbridge(["retry", "--config", config, "--all", "one"]).status, 64, "not both")
-        let one = try dropbridge(["retry", "--config", config, "one"])
+        XCTAssertEqual(try Self.dropbridge(["retry", "--config", config]).status, 64, "names or --all")
+        XCTAssertEqual(try Self.dropbridge(["retry", "--config", config, "--all", "one"]).status, 64, "not both")
+        let one = try Self.dropbridge(["retry", "--config", config, "one"])
         XCTAssertEqual(one.status, 0, one.error)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root + "/outbox").sorted(), ["one.json", "one.xml"])
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root + "/failed").sorted(), ["two.error.json", "two.json", "two.xml"])
-        let all = try dropbridge(["retry", "--config", config, "--all"])
+        let all = try Self.dropbridge(["retry", "--config", config, "--all"])
         XCTAssertEqual(all.status, 0, all.error)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root + "/failed"), [])
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root + "/outbox").count, 4)
-        XCTAssertEqual(try dropbridge(["retry", "--config", config, "nothing-here"]).status, 1)
+        XCTAssertEqual(try Self.dropbridge(["retry", "--config", config, "nothing-here"]).status, 1)
     }
 
     func testValidateRefusesXXEWithinASecondAndLeaksNothing() throws {
         let started = Date()
-        let run = try dropbridge(["validate", "--schemas", BridgeHarness.samples + "/schemas", BridgeHarness.samples + "/outbox/92-broken-xxe.xml", BridgeHarness.samples + "/outbox/93-broken-entity-bomb.xml"])
+        let run = try Self.dropbridge(["validate", "--schemas", BridgeHarness.samples + "/schemas", BridgeHarness.samples + "/outbox/92-broken-xxe.xml", BridgeHarness.samples + "/outbox/93-broken-entity-bomb.xml"])
         XCTAssertEqual(run.status, 1)
         XCTAssertLessThan(Date().timeIntervalSince(started), 5, "process start included; each refusal is far quicker")
         XCTAssertTrue(run.output.contains("DOCTYPE"))
@@ -104,14 +104,14 @@ final class CommandLineTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let file = folder + "/bad.yaml"
         try "root: \(folder)\noutbox: { inotify: sometimes }\n".write(toFile: file, atomically: true, encoding: .utf8)
-        let run = try dropbridge(["run", "--config", file])
+        let run = try Self.dropbridge(["run", "--config", file])
         XCTAssertEqual(run.status, 78)
         XCTAssertTrue(run.error.contains(file), run.error)
         XCTAssertTrue(run.error.contains("outbox.inotify"), run.error)
     }
 
     func testUsageErrorsExit64() throws {
-        let run = try dropbridge(["run"])
+        let run = try Self.dropbridge(["run"])
         XCTAssertEqual(run.status, 64, run.error)
     }
 }

@@ -19,12 +19,13 @@ final class CrashRestartTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: root + "/outbox", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
         let configFile = root + "/dropbridge.yaml"
+        let helseID = try await Self.registerClient(with: simulator, port: port, root: root)
         try """
             root: \(root)
             outbox: { settleMilliseconds: 100, rescanSeconds: 1, orphanSeconds: 120 }
             schemas: { directory: \(BridgeHarness.samples)/schemas }
             nhn: { baseURL: "http://127.0.0.1:\(port)", senderHerId: 8143060, receive: "off", maxBackoffSeconds: 1 }
-            helseid: { enabled: false }
+            \(helseID)
             """.write(toFile: configFile, atomically: true, encoding: .utf8)
 
         var bridge = try DaemonProcess(binary: binary, arguments: ["run", "--config", configFile, "--log-level", "warning"], logFile: root + "/run1.log")
@@ -85,11 +86,12 @@ final class CrashRestartTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
         let configFile = root + "/dropbridge.yaml"
+        let helseID = try await Self.registerClient(with: simulator, port: port, root: root)
         try """
             root: \(root)
             schemas: { directory: \(BridgeHarness.samples)/schemas }
             nhn: { baseURL: "http://127.0.0.1:\(port)", herIds: [8143060], receive: stream }
-            helseid: { enabled: false }
+            \(helseID)
             """.write(toFile: configFile, atomically: true, encoding: .utf8)
 
         var ids: [String] = []
@@ -121,6 +123,14 @@ final class CrashRestartTests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: root + "/inbox/\(id).xml"))
         }
         await simulator.stop()
+    }
+
+    /// Makes a key, registers it with the simulated HelseID, and returns the config's
+    /// `helseid:` line for it.
+    static func registerClient(with simulator: NHNSimulator, port: Int, root: String) async throws -> String {
+        let key = try await TestKeys.make(.ec, at: root + "/keys/helseid.jwk")
+        await simulator.register(RegisteredClient(clientID: "crash-tests", publicKey: key.publicJWK, keyID: key.keyID))
+        return "helseid: { tokenEndpoint: \"http://127.0.0.1:\(port)/connect/token\", clientId: crash-tests, privateKeyFile: \(root)/keys/helseid.jwk }"
     }
 
     static func put(_ data: Data, root: String, as file: String) throws {

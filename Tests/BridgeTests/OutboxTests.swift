@@ -17,7 +17,7 @@ final class OutboxTests: XCTestCase {
     func testSamplesEndInSentOrFailedWithReasons() async throws {
         let harness = try await BridgeHarness()
         addTeardownBlock { await harness.shutdown() }
-        try harness.start()
+        try await harness.start()
         let samples = try FileManager.default.contentsOfDirectory(atPath: BridgeHarness.samples + "/outbox")
             .filter { $0.hasSuffix(".xml") }.map { String($0.dropLast(4)) }.sorted()
         XCTAssertGreaterThanOrEqual(samples.count, 8)
@@ -67,7 +67,7 @@ final class OutboxTests: XCTestCase {
     func testBothArrivalOrdersAndNameReuse() async throws {
         let harness = try await BridgeHarness()
         addTeardownBlock { await harness.shutdown() }
-        try harness.start()
+        try await harness.start()
         // Sidecar first, then the XML.
         try harness.drop("sidecar-first", xml: nil, sidecar: #"{"receiverHerIds":[8094866]}"#)
         try await Task.sleep(for: .milliseconds(300))
@@ -85,7 +85,7 @@ final class OutboxTests: XCTestCase {
     func testOrphansGoToFailedAfterTheTimeout() async throws {
         let harness = try await BridgeHarness()
         addTeardownBlock { await harness.shutdown() }
-        try harness.start()
+        try await harness.start()
         try harness.drop("lonely-xml", xml: try Self.msgHead(msgId: "orphan-1"), sidecar: nil)
         try harness.drop("lonely-sidecar", xml: nil, sidecar: #"{"receiverHerIds":[8094866]}"#)
         try await harness.waitUntilFiled("lonely-xml", in: harness.config.folders.failed)
@@ -99,7 +99,7 @@ final class OutboxTests: XCTestCase {
     func testUnsafeFilesAreRefusedAndTheDaemonGoesOn() async throws {
         let harness = try await BridgeHarness()
         addTeardownBlock { await harness.shutdown() }
-        try harness.start()
+        try await harness.start()
         let outbox = harness.config.folders.outbox
         // A FIFO must never block the daemon; a symlink is never followed.
         XCTAssertEqual(mkfifo(outbox + "/fifo.xml", 0o644), 0)
@@ -137,7 +137,7 @@ final class OutboxTests: XCTestCase {
     func testOddNamesAreKeptOrMadeSafe() async throws {
         let harness = try await BridgeHarness()
         addTeardownBlock { await harness.shutdown() }
-        try harness.start()
+        try await harness.start()
         let sidecar = #"{"receiverHerIds":[8094866]}"#
         // Spaces and Norwegian letters are fine.
         try harness.drop("epikrise Ærlig Østby å", xml: try Self.msgHead(msgId: "odd-1"), sidecar: sidecar)
@@ -176,7 +176,7 @@ final class OutboxTests: XCTestCase {
             config.outbox.settleMilliseconds = 600
         }
         addTeardownBlock { await harness.shutdown() }
-        try harness.start()
+        try await harness.start()
         let path = harness.config.folders.outbox + "/in-place.xml"
         let xml = try Self.msgHead(msgId: "in-place-1")
         FileManager.default.createFile(atPath: path, contents: Data(xml[..<200]))
@@ -198,7 +198,7 @@ final class OutboxTests: XCTestCase {
     func testOptionalSidecarTakesMetadataFromTheMsgHead() async throws {
         let harness = try await BridgeHarness { $0.outbox.sidecar = .optional }
         addTeardownBlock { await harness.shutdown() }
-        try harness.start()
+        try await harness.start()
         try harness.drop("no-sidecar", xml: try Self.msgHead(msgId: "opt-1", receiver: 8143025), sidecar: nil)
         try await harness.waitUntilFiled("no-sidecar", in: harness.config.folders.sent)
         let receipt = try harness.sentReceipt("no-sidecar")
@@ -211,7 +211,7 @@ final class OutboxTests: XCTestCase {
     func testGzipDropsAndGzipBombs() async throws {
         let harness = try await BridgeHarness { $0.outbox.maxBytes = 1_000_000 }
         addTeardownBlock { await harness.shutdown() }
-        try harness.start()
+        try await harness.start()
         try harness.drop("zipped", xml: try Gzipper.gzip(try Self.msgHead(msgId: "gz-1")), xmlSuffix: ".xml.gz", sidecar: #"{"receiverHerIds":[8094866]}"#)
         try harness.drop("bomb", xml: try Gzipper.gzip([UInt8](repeating: 0x20, count: 20_000_000)), xmlSuffix: ".xml.gz", sidecar: #"{"receiverHerIds":[8094866]}"#)
         try harness.drop("too-big", xml: [UInt8](repeating: 0x20, count: 1_000_001), sidecar: #"{"receiverHerIds":[8094866]}"#)
@@ -234,7 +234,7 @@ final class OutboxTests: XCTestCase {
         let faults = FaultSettings(statusRates: [503: 0.25, 429: 0.1, 500: 0.05], retryAfterSeconds: 1, resetRate: 0.1, seed: 42)
         let harness = try await BridgeHarness(faults: faults)
         addTeardownBlock { await harness.shutdown() }
-        try harness.start()
+        try await harness.start()
         let names = (1...30).map { "burst-\($0)" }
         for (index, name) in names.enumerated() {
             try harness.drop(name, xml: try Self.msgHead(msgId: "burst-msg-\(index)"), sidecar: #"{"receiverHerIds":[8094866]}"#)
@@ -257,7 +257,7 @@ final class OutboxTests: XCTestCase {
         let faults = FaultSettings(resetAfterAcceptRate: 0.3, seed: 7)
         let harness = try await BridgeHarness(faults: faults)
         addTeardownBlock { await harness.shutdown() }
-        try harness.start()
+        try await harness.start()
         let names = (1...20).map { "lost-\($0)" }
         for (index, name) in names.enumerated() {
             try harness.drop(name, xml: try Self.msgHead(msgId: "lost-msg-\(index)"), sidecar: #"{"receiverHerIds":[8094866]}"#)
@@ -280,7 +280,7 @@ final class OutboxTests: XCTestCase {
     func testPermanentRefusalGoesToFailedWithTheProblem() async throws {
         let harness = try await BridgeHarness()
         addTeardownBlock { await harness.shutdown() }
-        try harness.start()
+        try await harness.start()
         // The simulator does not let us send from a HER-id we do not act for: 403, errorCode 1202.
         try harness.drop("foreign-sender", xml: try Self.msgHead(msgId: "f-1", sender: 8143025), sidecar: #"{"receiverHerIds":[8094866]}"#)
         try await harness.waitUntilFiled("foreign-sender", in: harness.config.folders.failed)
@@ -293,7 +293,7 @@ final class OutboxTests: XCTestCase {
     func testLockedHerIdHoldsTheDropClaimed() async throws {
         let harness = try await BridgeHarness(faults: FaultSettings(statusRates: [423: 1.0]))
         addTeardownBlock { await harness.shutdown() }
-        try harness.start()
+        try await harness.start()
         try harness.drop("locked", xml: try Self.msgHead(msgId: "l-1"), sidecar: #"{"receiverHerIds":[8094866]}"#)
         try await harness.waitUntil("the drop is held") { try harness.ledger.drop(named: "locked")?.state == .held }
         XCTAssertEqual(harness.files(in: harness.config.folders.failed), [])
@@ -301,7 +301,7 @@ final class OutboxTests: XCTestCase {
         // Still claimed: a restart without the lock sends it.
         try await harness.stop()
         await harness.simulator.setFaults(FaultSettings())
-        try harness.start()
+        try await harness.start()
         try await harness.waitUntilFiled("locked", in: harness.config.folders.sent)
         let observed4 = await harness.simulator.count(msgId: "l-1")
         XCTAssertEqual(observed4, 1)
@@ -310,14 +310,14 @@ final class OutboxTests: XCTestCase {
     func testGracefulStopDuringAnOutageResumesAfterRestart() async throws {
         let harness = try await BridgeHarness(faults: FaultSettings(statusRates: [503: 1.0]))
         addTeardownBlock { await harness.shutdown() }
-        try harness.start()
+        try await harness.start()
         try harness.drop("outage", xml: try Self.msgHead(msgId: "o-1"), sidecar: #"{"receiverHerIds":[8094866]}"#)
         try await harness.waitUntil("a send was tried") { (try harness.ledger.drop(named: "outage")?.attempts ?? 0) >= 2 }
         try await harness.stop()
         XCTAssertEqual(harness.files(in: harness.config.folders.failed), [], "a transient cause never fails a drop")
         XCTAssertEqual(harness.files(in: harness.config.stateDirectory + "/work").count, 1)
         await harness.simulator.setFaults(FaultSettings())
-        try harness.start()
+        try await harness.start()
         try await harness.waitUntilFiled("outage", in: harness.config.folders.sent)
         let observed5 = await harness.simulator.count(msgId: "o-1")
         XCTAssertEqual(observed5, 1)

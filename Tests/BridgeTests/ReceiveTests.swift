@@ -15,7 +15,7 @@ final class ReceiveTests: XCTestCase {
             config.nhn.autoAppRec = autoAppRec
         }
         addTeardownBlock { await harness.shutdown() }
-        try harness.start()
+        try await harness.start()
         return harness
     }
 
@@ -69,7 +69,7 @@ final class ReceiveTests: XCTestCase {
         }
         addTeardownBlock { await harness.shutdown() }
         await harness.simulator.setStreamSettings(StreamSettings(heartbeatSeconds: 1, refuseWithStatus: 503))
-        try harness.start()
+        try await harness.start()
         let first = try await harness.simulator.inject(
             InjectRequest(senderHerId: 8094866, receiverHerIds: [8143060], document: String(decoding: try OutboxTests.msgHead(msgId: "fb-1", sender: 8094866, receiver: 8143060), as: UTF8.self)))
         try await harness.waitUntil("received by polling while the stream is refused") {

@@ -16,10 +16,7 @@ extension SimulatorHarness {
             ownHerIds: [own, ownOther], counterpartyHerIds: [foreign], maxRequestBytes: 64 * 1024,
             counterpartyDelays: CounterpartyDelays(sentSeconds: 0.05, deliveredSeconds: 0.05, appRecSeconds: 0.05),
             stream: stream, seed: 42)
-        let simulator = NHNSimulator(settings: settings, logger: logger)
-        let port = try await simulator.start(host: "127.0.0.1", port: 0)
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        return SimulatorHarness(simulator: simulator, client: client, baseURL: "http://127.0.0.1:\(port)")
+        return try await running(NHNSimulator(settings: settings, logger: logger))
     }
 
     func put(_ path: String, json: [String: Any]) async throws -> Reply {

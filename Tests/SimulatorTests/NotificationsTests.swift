@@ -74,6 +74,7 @@ final class NotificationsTests: XCTestCase {
         for (name, value) in [("api-version", "3"), ("nhn-source-system", "t"), ("Accept", "text/event-stream")] {
             stream.headers.add(name: name, value: value)
         }
+        try await harness.authorize(&stream)
         let streamReply = try await harness.client.execute(stream, timeout: .seconds(10))
         XCTAssertEqual(streamReply.status.code, 404)
     }
@@ -103,6 +104,7 @@ final class NotificationsTests: XCTestCase {
         for (name, value) in [("api-version", "3"), ("nhn-source-system", "t"), ("Accept", "text/event-stream")] {
             request.headers.add(name: name, value: value)
         }
+        try await harness.authorize(&request)
         let response = try await harness.client.execute(request, timeout: .seconds(10))
         XCTAssertEqual(response.status.code, 200)
         XCTAssertEqual(response.headers.first(name: "Content-Type"), "text/event-stream")
@@ -143,11 +145,12 @@ final class NotificationsTests: XCTestCase {
         XCTAssertEqual(open, 0)
     }
 
-    func streamRequest(query: String) -> HTTPClientRequest {
+    func streamRequest(query: String) async throws -> HTTPClientRequest {
         var request = HTTPClientRequest(url: harness.baseURL + "/notifications/stream?" + query)
         for (name, value) in [("api-version", "3"), ("nhn-source-system", "t"), ("Accept", "text/event-stream")] {
             request.headers.add(name: name, value: value)
         }
+        try await harness.authorize(&request)
         return request
     }
 
@@ -167,7 +170,7 @@ final class NotificationsTests: XCTestCase {
         _ = try await harness.inject(document: TestDocuments.msgHead(msgId: "old"))
         await harness.simulator.setStreamSettings(StreamSettings(heartbeatSeconds: 5, cutAfterSeconds: 0.5))
         let response = try await harness.client.execute(
-            streamRequest(query: "HerIds=\(SimulatorHarness.own)"), timeout: .seconds(10))
+            try await streamRequest(query: "HerIds=\(SimulatorHarness.own)"), timeout: .seconds(10))
         XCTAssertEqual(response.status.code, 200)
         var text = ""
         var injected = false
@@ -189,7 +192,7 @@ final class NotificationsTests: XCTestCase {
         try await harness.configure([SimulatorHarness.own])
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let response = try await client.execute(
-            streamRequest(query: "HerIds=\(SimulatorHarness.own)&Offset=0"), timeout: .seconds(10))
+            try await streamRequest(query: "HerIds=\(SimulatorHarness.own)&Offset=0"), timeout: .seconds(10))
         var iterator = response.body.makeAsyncIterator()
         _ = try await iterator.next()
         try await waitForOpenStreams(1)

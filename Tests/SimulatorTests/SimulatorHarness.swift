@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import XCTest
+import Auth
 
 @testable import Simulator
 
@@ -17,6 +18,9 @@ struct SimulatorHarness {
     let simulator: NHNSimulator
     let client: HTTPClient
     let baseURL: String
+    /// A real HelseID client of the simulator: NHN calls carry a token and a DPoP proof.
+    let authorizer: HelseIDAuthorizer
+    static let clientID = "simulator-tests"
 
     static func start(maxRequestBytes: Int = 64 * 1024, faults: FaultSettings = FaultSettings()) async throws -> SimulatorHarness {
         var logger = Logger(label: "simulator-tests")
@@ -24,11 +28,26 @@ struct SimulatorHarness {
         let settings = SimulatorSettings(
             ownHerIds: [own, ownOther], counterpartyHerIds: [foreign], maxRequestBytes: maxRequestBytes,
             faults: faults)
-        let simulator = NHNSimulator(settings: settings, logger: logger)
+        return try await running(NHNSimulator(settings: settings, logger: logger))
+    }
+
+    /// Starts `simulator` and registers a fresh key for the harness's HelseID client.
+    static func running(_ simulator: NHNSimulator) async throws -> SimulatorHarness {
         let port = try await simulator.start(host: "127.0.0.1", port: 0)
         // A client of our own: a dropped connection must not poison a pool other tests share.
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        return SimulatorHarness(simulator: simulator, client: client, baseURL: "http://127.0.0.1:\(port)")
+        let baseURL = "http://127.0.0.1:\(port)"
+        let key = try await SigningKey(keyFile: try KeyGenerator.generate(.ec).privateJWK)
+        await simulator.register(RegisteredClient(clientID: clientID, publicKey: key.publicJWK, keyID: key.keyID))
+        let authorizer = HelseIDAuthorizer(
+            settings: HelseIDSettings(tokenEndpoint: baseURL + "/connect/token", issuer: baseURL, clientID: clientID, scope: "nhn:msh/api"),
+            key: key, httpClient: client)
+        return SimulatorHarness(simulator: simulator, client: client, baseURL: baseURL, authorizer: authorizer)
+    }
+
+    /// Adds the token and a fresh DPoP proof, as a correct client does.
+    func authorize(_ request: inout HTTPClientRequest) async throws {
+        try await authorizer.authorize(&request, method: request.method.rawValue, url: DPoPProofSigner.htu(request.url))
     }
 
     func shutDown() async throws {
@@ -63,6 +82,7 @@ struct SimulatorHarness {
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = body
+        if !path.hasPrefix("/_sim") { try await authorize(&request) }
         let response = try await client.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 10 * 1024 * 1024)
         return Reply(

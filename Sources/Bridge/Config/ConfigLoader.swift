@@ -90,9 +90,7 @@ struct ConfigValues {
 
         config.nhn.enabled = try bool("nhn.enabled") ?? config.nhn.enabled
         config.nhn.baseURL = try string("nhn.baseURL") ?? config.nhn.baseURL
-        guard let base = URL(string: config.nhn.baseURL), base.scheme == "https" || base.scheme == "http", base.host != nil else {
-            throw ConfigurationError(file: file, key: "nhn.baseURL", message: "must be an http(s) URL, not \"\(config.nhn.baseURL)\"")
-        }
+        try requireURL("nhn.baseURL", config.nhn.baseURL)
         config.nhn.sourceSystem = try string("nhn.sourceSystem") ?? config.nhn.sourceSystem
         config.nhn.applicationName = try string("nhn.applicationName") ?? config.nhn.applicationName
         config.nhn.applicationVersion = try string("nhn.applicationVersion") ?? config.nhn.applicationVersion
@@ -110,9 +108,35 @@ struct ConfigValues {
         config.helseID.clientId = try string("helseid.clientId") ?? config.helseID.clientId
         config.helseID.privateKeyFile = try string("helseid.privateKeyFile").map(path) ?? config.helseID.privateKeyFile
         config.helseID.scope = try string("helseid.scope") ?? config.helseID.scope
+        if config.helseID.enabled {
+            try requireURL("helseid.tokenEndpoint", config.helseID.tokenEndpoint)
+        }
+
+        config.altinn.enabled = try bool("altinn.enabled") ?? config.altinn.enabled
+        config.altinn.baseURL = try string("altinn.baseURL") ?? config.altinn.baseURL
+        config.altinn.resourceId = try string("altinn.resourceId") ?? config.altinn.resourceId
+        let maskinporten = "altinn.maskinporten."
+        config.altinn.maskinporten.tokenEndpoint = try string(maskinporten + "tokenEndpoint") ?? config.altinn.maskinporten.tokenEndpoint
+        config.altinn.maskinporten.audience = try string(maskinporten + "audience") ?? config.altinn.maskinporten.audience
+        config.altinn.maskinporten.clientId = try string(maskinporten + "clientId") ?? config.altinn.maskinporten.clientId
+        config.altinn.maskinporten.privateKeyFile =
+            try string(maskinporten + "privateKeyFile").map(path) ?? config.altinn.maskinporten.privateKeyFile
+        config.altinn.maskinporten.scope = try string(maskinporten + "scope") ?? config.altinn.maskinporten.scope
+        if config.altinn.enabled {
+            try requireURL("altinn.baseURL", config.altinn.baseURL)
+            try requireURL(maskinporten + "tokenEndpoint", config.altinn.maskinporten.tokenEndpoint)
+        }
 
         config.metricsListen = try string("metrics.listen") ?? config.metricsListen
         return config
+    }
+
+    // MARK: Checks
+
+    private func requireURL(_ key: String, _ value: String) throws(ConfigurationError) {
+        guard let url = URL(string: value), url.scheme == "https" || url.scheme == "http", url.host != nil else {
+            throw ConfigurationError(file: file, key: key, message: "must be an http(s) URL, not \"\(value)\"")
+        }
     }
 
     // MARK: Typed getters

@@ -1,0 +1,43 @@
+import AsyncHTTPClient
+import Logging
+import NIOCore
+
+/// Authorizes NHN calls with a HelseID access token bound to our key by DPoP: every request
+/// gets `Authorization: DPoP <token>` and a fresh proof for its method and URL.
+public final class HelseIDAuthorizer: RequestAuthorizer {
+    private let cache: TokenCache
+    private let proofs: DPoPProofSigner
+
+    public init(
+        settings: HelseIDSettings, key: SigningKey, httpClient: HTTPClient, timeout: TimeAmount = .seconds(30),
+        logger: Logger = Logger(label: "dropbridge.helseid")
+    ) {
+        let source = HelseIDTokenSource(settings: settings, key: key, httpClient: httpClient, timeout: timeout, logger: logger)
+        cache = TokenCache { try await source.fetch() }
+        proofs = DPoPProofSigner(key: key)
+    }
+
+    public func authorize(_ request: inout HTTPClientRequest, method: String, url: String) async throws {
+        let token = try await cache.token()
+        let proof: String
+        do {
+            proof = try await proofs.proof(method: method, url: url, accessToken: token.value)
+        } catch {
+            throw AuthorizationError.credentialsRefused("the HelseID key could not sign a DPoP proof: \(error)")
+        }
+        request.headers.replaceOrAdd(name: "Authorization", value: "DPoP \(token.value)")
+        request.headers.replaceOrAdd(name: "DPoP", value: proof)
+    }
+
+    public func credentialsRejected(_ request: HTTPClientRequest) async {
+        await cache.invalidate(Self.token(in: request, scheme: "DPoP"))
+    }
+}
+
+extension RequestAuthorizer {
+    /// The token a request carried under `scheme` (to forget exactly that one after a 401).
+    static func token(in request: HTTPClientRequest, scheme: String) -> String? {
+        guard let value = request.headers.first(name: "Authorization"), value.hasPrefix(scheme + " ") else { return nil }
+        return String(value.dropFirst(scheme.count + 1))
+    }
+}

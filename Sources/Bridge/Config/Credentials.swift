@@ -1,0 +1,76 @@
+import AsyncHTTPClient
+import Auth
+import DropbridgeCore
+import Logging
+
+/// The keys and settings for each service dropbridge authenticates to, loaded and checked
+/// before anything starts: a missing client id, an unreadable key or a key file that others
+/// may read stops start-up with the key and the file named (exit 78).
+public struct Credentials: Sendable {
+    public struct HelseID: Sendable {
+        public var settings: HelseIDSettings
+        public var key: SigningKey
+    }
+
+    public struct Maskinporten: Sendable {
+        public var settings: MaskinportenSettings
+        public var key: SigningKey
+    }
+
+    /// nil: `helseid.enabled: false` (a loopback test double without authentication).
+    public var helseID: HelseID?
+    /// nil: `altinn.enabled: false`.
+    public var maskinporten: Maskinporten?
+
+    public init(helseID: HelseID? = nil, maskinporten: Maskinporten? = nil) {
+        self.helseID = helseID
+        self.maskinporten = maskinporten
+    }
+
+    public static func load(_ config: BridgeConfig, file: String) async throws(ConfigurationError) -> Credentials {
+        var credentials = Credentials()
+        if config.helseID.enabled {
+            let helseID = config.helseID
+            try requireNonEmpty(helseID.clientId, key: "helseid.clientId", file: file, what: "the client id HelseID gave this system")
+            credentials.helseID = HelseID(
+                settings: HelseIDSettings(
+                    tokenEndpoint: helseID.tokenEndpoint, issuer: helseID.effectiveIssuer, clientID: helseID.clientId,
+                    scope: helseID.scope),
+                key: try await loadKey(helseID.privateKeyFile, key: "helseid.privateKeyFile", file: file))
+        }
+        if config.altinn.enabled {
+            let maskinporten = config.altinn.maskinporten
+            let prefix = "altinn.maskinporten."
+            try requireNonEmpty(maskinporten.clientId, key: prefix + "clientId", file: file, what: "the client id Maskinporten gave this system")
+            try requireNonEmpty(maskinporten.audience, key: prefix + "audience", file: file, what: "Maskinporten's issuer URL")
+            try requireNonEmpty(maskinporten.scope, key: prefix + "scope", file: file, what: "the scopes granted, space-separated")
+            credentials.maskinporten = Maskinporten(
+                settings: MaskinportenSettings(
+                    tokenEndpoint: maskinporten.tokenEndpoint, audience: maskinporten.audience, clientID: maskinporten.clientId,
+                    scope: maskinporten.scope, altinnBaseURL: config.altinn.baseURL),
+                key: try await loadKey(maskinporten.privateKeyFile, key: prefix + "privateKeyFile", file: file))
+        }
+        return credentials
+    }
+
+    /// The authorizer for NHN calls: HelseID with DPoP, or none when HelseID is off.
+    func nhnAuthorizer(httpClient: HTTPClient, timeout: Double) -> any RequestAuthorizer {
+        guard let helseID else { return NoAuthorization() }
+        return HelseIDAuthorizer(
+            settings: helseID.settings, key: helseID.key, httpClient: httpClient, timeout: .seconds(Int64(timeout)),
+            logger: Logger(label: "dropbridge.helseid"))
+    }
+
+    private static func loadKey(_ path: String, key: String, file: String) async throws(ConfigurationError) -> SigningKey {
+        do {
+            return try await SigningKey.load(file: path)
+        } catch {
+            throw ConfigurationError(file: file, key: key, message: "\(error)")
+        }
+    }
+
+    private static func requireNonEmpty(_ value: String, key: String, file: String, what: String) throws(ConfigurationError) {
+        guard value.trimmingCharacters(in: .whitespaces).isEmpty else { return }
+        throw ConfigurationError(file: file, key: key, message: "is required (\(what))")
+    }
+}

@@ -1,0 +1,53 @@
+import Auth
+import Foundation
+
+/// How the simulated HelseID, Maskinporten and Altinn behave, and whom they know.
+public struct AuthenticationSettings: Sendable {
+    /// Off only for a test that looks at something else entirely; the real services always
+    /// demand credentials.
+    public var required: Bool
+    /// Lifetime of the access tokens issued (HelseID, Maskinporten, Altinn).
+    public var accessTokenSeconds: Int
+    /// Clients and their public keys, registered as at HelseID's and Maskinporten's portals.
+    public var clients: [RegisteredClient]
+
+    public init(required: Bool = true, accessTokenSeconds: Int = 600, clients: [RegisteredClient] = []) {
+        self.required = required
+        self.accessTokenSeconds = accessTokenSeconds
+        self.clients = clients
+    }
+}
+
+/// A client id and the public key it signs with.
+public struct RegisteredClient: Sendable, Equatable {
+    public var clientID: String
+    public var publicKey: PublicJWK
+    /// The `kid` its assertions must name; nil accepts any.
+    public var keyID: String?
+
+    public init(clientID: String, publicKey: PublicJWK, keyID: String?) {
+        self.clientID = clientID
+        self.publicKey = publicKey
+        self.keyID = keyID
+    }
+
+    /// From a public JWK (JSON object) as `keygen` writes it or a portal shows it.
+    public init?(clientID: String, publicJWKJSON: [UInt8]) {
+        guard !clientID.isEmpty,
+            let object = try? JSONDecoder().decode([String: JWTHeaderFieldValue].self, from: Data(publicJWKJSON))
+        else { return nil }
+        let strings = object.compactMapValues { $0.string }
+        let publicMembers = strings.filter { ["kty", "n", "e", "crv", "x", "y"].contains($0.key) }
+        guard strings["d"] == nil, let key = PublicJWK(members: publicMembers) else { return nil }
+        self.init(clientID: clientID, publicKey: key, keyID: strings["kid"])
+    }
+}
+
+/// Any JSON value, keeping only strings (a JWK's members are strings; `key_ops` is not).
+struct JWTHeaderFieldValue: Decodable {
+    var string: String?
+
+    init(from decoder: any Decoder) throws {
+        string = try? decoder.singleValueContainer().decode(String.self)
+    }
+}

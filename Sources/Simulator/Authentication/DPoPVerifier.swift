@@ -1,0 +1,75 @@
+import Auth
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Checks a DPoP proof (RFC 9449 §4.3) the way HelseID and NHN do.
+struct DPoPVerifier: Sendable {
+    let authority: AuthorityState
+    /// How far `iat` may be from the server's clock.
+    static let allowedSkew: TimeInterval = 60
+
+    enum Refusal: Error, Sendable {
+        case invalidProof(String)
+        /// The proof was good but lacked a current nonce: answer with a fresh one.
+        case useNonce
+    }
+
+    /// Verifies the request's `DPoP` header for `method` on `url` (no query); returns the
+    /// thumbprint of the key that signed it.
+    func verify(_ request: Request, url: String, accessToken: String?, nonceRequired: Bool) async throws(Refusal) -> String {
+        let values = request.headers[values: .dpop]
+        guard values.count == 1, let value = values.first else {
+            throw .invalidProof("the request must carry exactly one DPoP header (it carried \(values.count))")
+        }
+        guard let proof = ReceivedJWS(value) else { throw .invalidProof("the DPoP header is not a compact JWS") }
+        guard proof.header.typ == "dpop+jwt" else { throw .invalidProof("typ must be dpop+jwt") }
+        guard let algorithm = proof.algorithm else { throw .invalidProof("alg \(proof.header.alg ?? "(none)") is not accepted") }
+        guard let jwkField = proof.header.jwk, let key = PublicJWK(received: jwkField) else {
+            throw .invalidProof("jwk must be a public RSA or EC key (and nothing private)")
+        }
+        guard await proof.isSigned(by: key) else {
+            throw .invalidProof("the signature does not verify with the jwk in the header (\(algorithm))")
+        }
+        let claims = proof.claims
+        guard claims.htm == request.method.rawValue else {
+            throw .invalidProof("htm \(claims.htm ?? "(none)") is not the request's method \(request.method.rawValue)")
+        }
+        guard claims.htu == url else {
+            throw .invalidProof("htu \(claims.htu ?? "(none)") is not the request URL without query, \(url)")
+        }
+        let now = Date().timeIntervalSince1970
+        guard let iat = claims.iat, abs(iat - now) <= Self.allowedSkew else {
+            throw .invalidProof("iat is missing or more than \(Int(Self.allowedSkew)) s from the server's clock")
+        }
+        if let accessToken {
+            guard claims.ath == DPoPProofSigner.accessTokenHash(accessToken) else {
+                throw .invalidProof("ath is missing or is not the hash of the access token")
+            }
+        }
+        guard let jti = claims.jti, !jti.isEmpty else { throw .invalidProof("jti is missing") }
+        if nonceRequired, await !authority.isValidNonce(claims.nonce) { throw .useNonce }
+        guard await authority.useOnce(jti, kind: "dpop", until: Date() + 2 * Self.allowedSkew) else {
+            throw .invalidProof("the proof was used before (jti replayed)")
+        }
+        return key.thumbprint
+    }
+}
+
+extension HTTPField.Name {
+    static let dpop = HTTPField.Name("DPoP")!
+    static let dpopNonce = HTTPField.Name("DPoP-Nonce")!
+}
+
+extension Request {
+    /// This request's URL without query, as a client must have written it (`http`: the
+    /// simulator listens on loopback only).
+    var urlWithoutQuery: String {
+        "http://" + origin + uri.path
+    }
+
+    /// `host:port` the client addressed.
+    var origin: String {
+        head.authority ?? "127.0.0.1"
+    }
+}

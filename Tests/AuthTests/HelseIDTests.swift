@@ -1,0 +1,189 @@
+import AsyncHTTPClient
+@testable import Auth
+import Foundation
+import XCTest
+
+/// HelseID client credentials with DPoP against the simulated HelseID and NHN.
+final class HelseIDTests: XCTestCase {
+    var harness: AuthHarness!
+
+    override func setUp() async throws {
+        harness = try await AuthHarness.start()
+    }
+
+    override func tearDown() async throws {
+        try await harness.shutDown()
+    }
+
+    func testHappyPathWithNonceDanceAndOneTokenForManyCalls() async throws {
+        let authorizer = harness.helseID()
+        // Many callers at once share one token request.
+        let harness = self.harness!
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    let headers = try await AuthHarness.headers(from: authorizer, url: harness.baseURL + "/ping")
+                    return try await harness.nhnRequest("/ping", headers: headers).status
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        XCTAssertEqual(statuses, Array(repeating: 200, count: 8))
+        let counters = await harness.simulator.authCounters()
+        XCTAssertEqual(counters.tokensIssued["nhn"], 1)
+        // The first token request was answered use_dpop_nonce, the retry carried the nonce.
+        XCTAssertEqual(counters.nonceChallenges, 1)
+        XCTAssertEqual(counters.proofsAccepted, 8)
+        XCTAssertEqual(counters.refusals, [])
+    }
+
+    func testTokenRequestWithoutNonceIsAnsweredUseDPoPNonce() async throws {
+        let assertion = try await ClientAssertionSigner(clientID: AuthHarness.clientID, key: harness.key)
+            .helseIDAssertion(audience: harness.baseURL)
+        let proof = try await DPoPProofSigner(key: harness.key).proof(method: "POST", url: harness.baseURL + "/connect/token")
+        let reply = try await harness.postForm(
+            "/connect/token", tokenForm(assertion), headers: [("DPoP", proof)])
+        XCTAssertEqual(reply.status, 400)
+        XCTAssertEqual(reply.json["error"] as? String, "use_dpop_nonce")
+        let nonce = try XCTUnwrap(reply.headers.first(name: "DPoP-Nonce"))
+
+        // Again with the nonce, but the same assertion: its jti is used only once the request
+        // got that far, so it is still good. A second use of it is a replay.
+        let withNonce = try await DPoPProofSigner(key: harness.key).proof(
+            method: "POST", url: harness.baseURL + "/connect/token", nonce: nonce)
+        let granted = try await harness.postForm("/connect/token", tokenForm(assertion), headers: [("DPoP", withNonce)])
+        XCTAssertEqual(granted.status, 200, granted.body)
+        XCTAssertEqual(granted.json["token_type"] as? String, "DPoP")
+        XCTAssertNotNil(granted.json["access_token"] as? String)
+
+        let again = try await DPoPProofSigner(key: harness.key).proof(
+            method: "POST", url: harness.baseURL + "/connect/token", nonce: nonce)
+        let replayed = try await harness.postForm("/connect/token", tokenForm(assertion), headers: [("DPoP", again)])
+        XCTAssertEqual(replayed.status, 400)
+        XCTAssertEqual(replayed.json["error"] as? String, "invalid_client")
+        XCTAssertTrue((replayed.json["error_description"] as? String ?? "").contains("replayed"), replayed.body)
+    }
+
+    func tokenForm(_ assertion: String) -> [(String, String)] {
+        [
+            ("grant_type", "client_credentials"), ("client_id", AuthHarness.clientID),
+            ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+            ("client_assertion", assertion), ("scope", "nhn:msh/api"),
+        ]
+    }
+
+    func testAKeyHelseIDDoesNotKnowIsRefusedAsCredentials() async throws {
+        let stranger = try await SigningKey(keyFile: try KeyGenerator.generate(.ec).privateJWK)
+        var request = HTTPClientRequest(url: harness.baseURL + "/ping")
+        do {
+            try await harness.helseID(key: stranger).authorize(&request, method: "GET", url: harness.baseURL + "/ping")
+            XCTFail("a token was issued for an unregistered key")
+        } catch let error as AuthorizationError {
+            guard case .credentialsRefused(let reason) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(reason.contains("HelseID refused"), reason)
+            XCTAssertTrue(reason.contains("invalid_client"), reason)
+            XCTAssertTrue(reason.contains("not registered"), reason)
+        }
+        XCTAssertNil(request.headers.first(name: "Authorization"))
+        let counters = await harness.simulator.authCounters()
+        XCTAssertEqual(counters.tokensIssued["nhn"] ?? 0, 0)
+    }
+
+    func testReplayedProofIsRefused() async throws {
+        let headers = try await AuthHarness.headers(from: harness.helseID(), url: harness.baseURL + "/ping")
+        let first = try await harness.nhnRequest("/ping", headers: headers)
+        XCTAssertEqual(first.status, 200, first.body)
+        let second = try await harness.nhnRequest("/ping", headers: headers)
+        XCTAssertEqual(second.status, 401)
+        let challenge = try XCTUnwrap(second.headers.first(name: "WWW-Authenticate"))
+        XCTAssertTrue(challenge.hasPrefix("DPoP "), challenge)
+        XCTAssertTrue(challenge.contains("error=\"invalid_dpop_proof\""), challenge)
+        XCTAssertTrue(challenge.contains("replayed"), challenge)
+    }
+
+    func testProofMustMatchMethodURLWithoutQueryTokenAndKey() async throws {
+        let authorizer = harness.helseID()
+        // A proof for another method.
+        let forPost = try await AuthHarness.headers(from: authorizer, method: "POST", url: harness.baseURL + "/ping")
+        try await expectRefusal("/ping", forPost, "invalid_dpop_proof", mentioning: "htm")
+
+        // The proof's htu carries the query string: refused (it must be the URL without it).
+        let token = try XCTUnwrap(forPost.first { $0.0 == "Authorization" }?.1)
+        let rawToken = String(token.dropFirst("DPoP ".count))
+        let url = harness.baseURL + "/notifications?HerIds=1001"
+        let queryClaims = DPoPProofClaims(
+            jti: RandomID.make(), htm: "GET", htu: url, iat: Int(Date().timeIntervalSince1970),
+            ath: DPoPProofSigner.accessTokenHash(rawToken), nonce: nil)
+        let queryProof = try await harness.key.sign(queryClaims, type: "dpop+jwt", embedPublicKey: true)
+        try await expectRefusal("/notifications?HerIds=1001", [("Authorization", token), ("DPoP", queryProof)], "invalid_dpop_proof", mentioning: "htu")
+
+        // A proof whose ath is for another token.
+        let otherAth = try await DPoPProofSigner(key: harness.key).proof(method: "GET", url: harness.baseURL + "/ping", accessToken: "other")
+        try await expectRefusal("/ping", [("Authorization", token), ("DPoP", otherAth)], "invalid_dpop_proof", mentioning: "ath")
+
+        // A proof signed by another key than the token is bound to.
+        let otherKey = try await SigningKey(keyFile: try KeyGenerator.generate(.ec).privateJWK)
+        let foreign = try await DPoPProofSigner(key: otherKey).proof(method: "GET", url: harness.baseURL + "/ping", accessToken: rawToken)
+        try await expectRefusal("/ping", [("Authorization", token), ("DPoP", foreign)], "invalid_token", mentioning: "cnf.jkt")
+
+        // The token as a bearer token.
+        let proof = try await DPoPProofSigner(key: harness.key).proof(method: "GET", url: harness.baseURL + "/ping", accessToken: rawToken)
+        try await expectRefusal("/ping", [("Authorization", "Bearer " + rawToken), ("DPoP", proof)], "invalid_token", mentioning: "DPoP")
+
+        // No credentials at all: a challenge without an error code.
+        let bare = try await harness.nhnRequest("/ping", headers: [])
+        XCTAssertEqual(bare.status, 401)
+        XCTAssertEqual(bare.headers.first(name: "WWW-Authenticate")?.contains("error="), false)
+    }
+
+    func testExpiredTokenIsRefusedAndRenewedAfterCredentialsRejected() async throws {
+        let authorizer = harness.helseID()
+        let url = harness.baseURL + "/ping"
+        var request = HTTPClientRequest(url: url)
+        try await authorizer.authorize(&request, method: "GET", url: url)
+        await harness.simulator.expireAllTokens()
+        let expired = try await harness.nhnRequest("/ping", headers: request.headers.map { ($0.name, $0.value) })
+        XCTAssertEqual(expired.status, 401)
+        XCTAssertTrue(expired.headers.first(name: "WWW-Authenticate")?.contains("expired") == true)
+
+        // After a 401 the authorizer forgets that token and gets a new one.
+        await authorizer.credentialsRejected(request)
+        let renewed = try await AuthHarness.headers(from: authorizer, url: url)
+        let reply = try await harness.nhnRequest("/ping", headers: renewed)
+        XCTAssertEqual(reply.status, 200, reply.body)
+        let counters = await harness.simulator.authCounters()
+        XCTAssertEqual(counters.tokensIssued["nhn"], 2)
+    }
+
+    func testShortLivedTokensAreRenewedBeforeTheyExpire() async throws {
+        try await harness.shutDown()
+        harness = try await AuthHarness.start(accessTokenSeconds: 1)
+        let authorizer = harness.helseID()
+        let url = harness.baseURL + "/ping"
+        let first = try await AuthHarness.headers(from: authorizer, url: url)
+        // Renewal starts at 80 % of the lifetime; wait until then (bounded).
+        let deadline = ContinuousClock.now + .seconds(10)
+        var renewed = false
+        while !renewed, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            let next = try await AuthHarness.headers(from: authorizer, url: url)
+            renewed = next.first { $0.0 == "Authorization" }?.1 != first.first { $0.0 == "Authorization" }?.1
+            if renewed {
+                let reply = try await harness.nhnRequest("/ping", headers: next)
+                XCTAssertEqual(reply.status, 200, reply.body)
+            }
+        }
+        XCTAssertTrue(renewed)
+    }
+
+    func expectRefusal(
+        _ path: String, _ headers: [(String, String)], _ code: String, mentioning: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) async throws {
+        let reply = try await harness.nhnRequest(path, headers: headers)
+        XCTAssertEqual(reply.status, 401, reply.body, file: file, line: line)
+        let challenge = reply.headers.first(name: "WWW-Authenticate") ?? ""
+        XCTAssertTrue(challenge.contains("error=\"\(code)\""), challenge, file: file, line: line)
+        XCTAssertTrue(challenge.contains(mentioning), challenge, file: file, line: line)
+    }
+}

@@ -1,0 +1,77 @@
+import AsyncHTTPClient
+import Auth
+import Foundation
+import XCTest
+
+/// Maskinporten's JWT grant and Altinn's token exchange against the simulator.
+final class MaskinportenTests: XCTestCase {
+    var harness: AuthHarness!
+
+    override func setUp() async throws {
+        harness = try await AuthHarness.start()
+    }
+
+    override func tearDown() async throws {
+        try await harness.shutDown()
+    }
+
+    func settings(clientID: String = AuthHarness.clientID, scope: String = "altinn:correspondence.write altinn:serviceowner") -> MaskinportenSettings {
+        MaskinportenSettings(
+            tokenEndpoint: harness.baseURL + "/maskinporten/token", audience: harness.baseURL + "/maskinporten/",
+            clientID: clientID, scope: scope, altinnBaseURL: harness.baseURL + "/")
+    }
+
+    func testGrantThenExchangeGivesABearerAltinnTokenCachedForLaterCalls() async throws {
+        let authorizer = AltinnAuthorizer(settings: settings(), key: harness.key, httpClient: harness.client)
+        let url = harness.baseURL + "/correspondence/api/v1/correspondence"
+        let first = try await AuthHarness.headers(from: authorizer, method: "POST", url: url)
+        let authorization = try XCTUnwrap(first.first { $0.0 == "Authorization" }?.1)
+        XCTAssertTrue(authorization.hasPrefix("Bearer "), authorization)
+        // The Altinn token is a JWT whose exp dropbridge read.
+        let jwt = try DecodedJWS(String(authorization.dropFirst("Bearer ".count)))
+        XCTAssertNotNil(jwt.claims["exp"])
+        XCTAssertEqual(jwt.claims["scope"] as? String, "altinn:correspondence.write altinn:serviceowner")
+
+        let second = try await AuthHarness.headers(from: authorizer, method: "POST", url: url)
+        XCTAssertEqual(second.first { $0.0 == "Authorization" }?.1, authorization)
+        let counters = await harness.simulator.authCounters()
+        XCTAssertEqual(counters.tokensIssued["maskinporten"], 1)
+        XCTAssertEqual(counters.tokensIssued["altinn"], 1)
+
+        // After a 401 from Altinn the Altinn token is renewed (the Maskinporten token is still good).
+        var rejected = HTTPClientRequest(url: url)
+        rejected.headers.add(name: "Authorization", value: authorization)
+        await authorizer.credentialsRejected(rejected)
+        let third = try await AuthHarness.headers(from: authorizer, method: "POST", url: url)
+        XCTAssertNotEqual(third.first { $0.0 == "Authorization" }?.1, authorization)
+        let after = await harness.simulator.authCounters()
+        XCTAssertEqual(after.tokensIssued["maskinporten"], 1)
+        XCTAssertEqual(after.tokensIssued["altinn"], 2)
+    }
+
+    func testUnknownClientAndUngrantedScopeAreRefusedAsCredentials() async throws {
+        for (settings, expected) in [
+            (settings(clientID: "nobody"), "unknown client"),
+            (settings(scope: "altinn:everything"), "invalid_scope"),
+        ] {
+            var request = HTTPClientRequest(url: harness.baseURL + "/x")
+            do {
+                try await AltinnAuthorizer(settings: settings, key: harness.key, httpClient: harness.client)
+                    .authorize(&request, method: "GET", url: harness.baseURL + "/x")
+                XCTFail("a token was issued: \(expected)")
+            } catch let error as AuthorizationError {
+                guard case .credentialsRefused(let reason) = error else { return XCTFail("\(error)") }
+                XCTAssertTrue(reason.contains("Maskinporten refused"), reason)
+                XCTAssertTrue(reason.contains(expected), reason)
+            }
+        }
+    }
+
+    func testExchangeNeedsAValidMaskinportenToken() async throws {
+        var request = HTTPClientRequest(url: harness.baseURL + "/authentication/api/v1/exchange/maskinporten")
+        request.headers.add(name: "Authorization", value: "Bearer made-up")
+        let reply = try await harness.send(request)
+        XCTAssertEqual(reply.status, 401)
+        XCTAssertEqual(reply.json["error"] as? String, "invalid_token")
+    }
+}
