@@ -49,6 +49,12 @@ enum KeyPairFiles {
             throw KeygenError("\(path) exists already; keys are never overwritten (move it away first)")
         }
         let pair = try KeyGenerator.generate(type)
+        let directory = FilePath(privateKeyFile).removingLastComponent()
+        if !directory.isEmpty {
+            // Only the owner may look into a fresh key folder.
+            try FileManager.default.createDirectory(
+                atPath: directory.string, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
         try write(pair.privateJWK, to: privateKeyFile, permissions: [.ownerReadWrite])
         try write(pair.publicJWK, to: publicFile, permissions: [.ownerReadWrite, .groupRead, .otherRead])
         return Written(pair: pair, privateKeyFile: privateKeyFile, publicKeyFile: publicFile)
