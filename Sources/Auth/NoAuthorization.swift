@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import NIOHTTP1
 
 /// Sends requests without credentials. For test doubles of NHN that check no credentials;
 /// NHN itself (and the simulator) refuses these.
@@ -7,5 +8,5 @@ public struct NoAuthorization: RequestAuthorizer {
 
     public func authorize(_ request: inout HTTPClientRequest, method: String, url: String) async throws {}
 
-    public func credentialsRejected(_ request: HTTPClientRequest) async {}
+    public func credentialsRejected(_ request: HTTPClientRequest, answer: HTTPHeaders) async {}
 }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import NIOHTTP1
 
 /// Authorizes each outgoing request: HelseID + DPoP for NHN, Maskinporten/Altinn tokens for
 /// Altinn. `url` is the request URL without its query (a DPoP proof's `htu`).
@@ -8,7 +9,8 @@ public protocol RequestAuthorizer: Sendable {
     /// credentials (an operator must act) and `.unavailable` when it could not answer now;
     /// either way the request was never sent.
     func authorize(_ request: inout HTTPClientRequest, method: String, url: String) async throws
-    /// Called after a 401 to `request`: forget the credential it carried so that the next
-    /// `authorize` renews it.
-    func credentialsRejected(_ request: HTTPClientRequest) async
+    /// Called after a 401 to `request` with the answer's headers: forget the credential it
+    /// carried so that the next `authorize` renews it (or, for a DPoP nonce demand, keep it
+    /// and use the nonce).
+    func credentialsRejected(_ request: HTTPClientRequest, answer: HTTPHeaders) async
 }

@@ -12,7 +12,7 @@ extension NHNClient {
     func perform(_ call: NHNRequest) async -> Result<NHNResponse, CallFailure> {
         let (request, first) = await attempt(call)
         guard case .success(let response) = first, response.status == 401, let request else { return first }
-        await renewCredentials(after: call, rejected: request)
+        await renewCredentials(after: call, rejected: request, answer: response.headers)
         return await attempt(call).result
     }
 
@@ -28,7 +28,7 @@ extension NHNClient {
         }
         if head.status.code == 401, let request {
             _ = await readBody(of: head, call: call)  // drained so the connection can be reused
-            await renewCredentials(after: call, rejected: request)
+            await renewCredentials(after: call, rejected: request, answer: head.headers)
             switch await sendHead(call).result {
             case .failure(let failure): return .failure(failure)
             case .success(let second): head = second
@@ -41,11 +41,11 @@ extension NHNClient {
         }
     }
 
-    private func renewCredentials(after call: NHNRequest, rejected request: HTTPClientRequest) async {
+    private func renewCredentials(after call: NHNRequest, rejected request: HTTPClientRequest, answer: HTTPHeaders) async {
         logger.info(
             "NHN rejected the credentials; renewing them and retrying once",
             metadata: ["nhn.call": "\(call.label)"])
-        await authorizer.credentialsRejected(request)
+        await authorizer.credentialsRejected(request, answer: answer)
     }
 
     /// One exchange, and the request as sent (nil when it never was).

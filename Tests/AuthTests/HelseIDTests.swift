@@ -147,7 +147,7 @@ final class HelseIDTests: XCTestCase {
         XCTAssertTrue(expired.headers.first(name: "WWW-Authenticate")?.contains("expired") == true)
 
         // After a 401 the authorizer forgets that token and gets a new one.
-        await authorizer.credentialsRejected(request)
+        await authorizer.credentialsRejected(request, answer: ["WWW-Authenticate": "DPoP error=\"invalid_token\""])
         let renewed = try await AuthHarness.headers(from: authorizer, url: url)
         let reply = try await harness.nhnRequest("/ping", headers: renewed)
         XCTAssertEqual(reply.status, 200, reply.body)

@@ -1,4 +1,4 @@
-import Auth
+@testable import Auth
 import CryptoExtras
 import Crypto
 import Foundation
@@ -77,6 +77,17 @@ final class KeyTests: XCTestCase {
         } catch {}
     }
 
+    func testAFIFOInPlaceOfTheKeyIsRefusedWithoutBlocking() async throws {
+        let path = folder + "/fifo.jwk"
+        XCTAssertEqual(mkfifo(path, 0o600), 0)
+        do {
+            _ = try await SigningKey.load(file: path)
+            XCTFail("a FIFO was read as a key")
+        } catch {
+            XCTAssertTrue("\(error)".contains("not a regular file"), "\(error)")
+        }
+    }
+
     func testPublicOnlyAndMismatchedKeysAreRefused() async throws {
         let pair = try KeyGenerator.generate(.ec)
         do {
@@ -108,5 +119,55 @@ final class KeyTests: XCTestCase {
         XCTAssertEqual(short.renewAt.timeIntervalSince(now), 1.6, accuracy: 0.001)
         let long = AccessToken(value: "t", lifetime: 3600, now: now)
         XCTAssertEqual(long.renewAt.timeIntervalSince(now), 3540, accuracy: 0.001)
+    }
+}
+
+final class TokenCacheTests: XCTestCase {
+    actor Calls {
+        var count = 0
+        func next() -> Int { count += 1; return count }
+    }
+
+    /// While the token service is down, a token past its renewal time but not expired serves on.
+    func testAStillValidTokenServesWhileTheServiceIsDown() async throws {
+        let calls = Calls()
+        let cache = TokenCache(troublePause: 0) {
+            if await calls.next() == 1 {
+                // Due for renewal already (80 % of 2 s passed), valid for 0.3 s more.
+                return AccessToken(value: "first", lifetime: 2, now: Date() - 1.7)
+            }
+            throw AuthorizationError.unavailable("down")
+        }
+        let first = try await cache.token()
+        XCTAssertEqual(first.value, "first")
+        let during = try await cache.token()
+        XCTAssertEqual(during.value, "first")
+        let count = await calls.count
+        XCTAssertEqual(count, 2)
+        // Once it expires, the outage shows.
+        try await Task.sleep(for: .milliseconds(400))
+        do {
+            _ = try await cache.token()
+            XCTFail("an expired token was handed out")
+        } catch let error as AuthorizationError {
+            XCTAssertEqual(error, .unavailable("down"))
+        }
+    }
+
+    /// A refusal is repeated without asking again for a while.
+    func testARefusalIsNotAskedAgainAtOnce() async throws {
+        let calls = Calls()
+        let cache = TokenCache(refusalPause: 60) {
+            _ = await calls.next()
+            throw AuthorizationError.credentialsRefused("no")
+        }
+        for _ in 0..<5 {
+            do {
+                _ = try await cache.token()
+                XCTFail("a token was handed out")
+            } catch {}
+        }
+        let count = await calls.count
+        XCTAssertEqual(count, 1)
     }
 }

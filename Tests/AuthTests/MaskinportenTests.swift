@@ -1,28 +1,34 @@
 import AsyncHTTPClient
 import Auth
 import Foundation
+import Simulator
 import XCTest
 
 /// Maskinporten's JWT grant and Altinn's token exchange against the simulator.
 final class MaskinportenTests: XCTestCase {
     var harness: AuthHarness!
+    /// Maskinporten takes RSA (RS256/384/512) only.
+    var rsaKey: SigningKey!
+    static let rsaClient = "maskinporten-tests"
 
     override func setUp() async throws {
         harness = try await AuthHarness.start()
+        rsaKey = try await SigningKey(keyFile: try KeyGenerator.generate(.rsa).privateJWK, algorithm: .rs256)
+        await harness.simulator.register(RegisteredClient(clientID: Self.rsaClient, publicKey: rsaKey.publicJWK, keyID: rsaKey.keyID))
     }
 
     override func tearDown() async throws {
         try await harness.shutDown()
     }
 
-    func settings(clientID: String = AuthHarness.clientID, scope: String = "altinn:correspondence.write altinn:serviceowner") -> MaskinportenSettings {
+    func settings(clientID: String = rsaClient, scope: String = "altinn:correspondence.write altinn:serviceowner") -> MaskinportenSettings {
         MaskinportenSettings(
             tokenEndpoint: harness.baseURL + "/maskinporten/token", audience: harness.baseURL + "/maskinporten/",
             clientID: clientID, scope: scope, altinnBaseURL: harness.baseURL + "/")
     }
 
     func testGrantThenExchangeGivesABearerAltinnTokenCachedForLaterCalls() async throws {
-        let authorizer = AltinnAuthorizer(settings: settings(), key: harness.key, httpClient: harness.client)
+        let authorizer = AltinnAuthorizer(settings: settings(), key: rsaKey, httpClient: harness.client)
         let url = harness.baseURL + "/correspondence/api/v1/correspondence"
         let first = try await AuthHarness.headers(from: authorizer, method: "POST", url: url)
         let authorization = try XCTUnwrap(first.first { $0.0 == "Authorization" }?.1)
@@ -41,7 +47,7 @@ final class MaskinportenTests: XCTestCase {
         // After a 401 from Altinn the Altinn token is renewed (the Maskinporten token is still good).
         var rejected = HTTPClientRequest(url: url)
         rejected.headers.add(name: "Authorization", value: authorization)
-        await authorizer.credentialsRejected(rejected)
+        await authorizer.credentialsRejected(rejected, answer: [:])
         let third = try await AuthHarness.headers(from: authorizer, method: "POST", url: url)
         XCTAssertNotEqual(third.first { $0.0 == "Authorization" }?.1, authorization)
         let after = await harness.simulator.authCounters()
@@ -49,14 +55,16 @@ final class MaskinportenTests: XCTestCase {
         XCTAssertEqual(after.tokensIssued["altinn"], 2)
     }
 
-    func testUnknownClientAndUngrantedScopeAreRefusedAsCredentials() async throws {
-        for (settings, expected) in [
-            (settings(clientID: "nobody"), "unknown client"),
-            (settings(scope: "altinn:everything"), "invalid_scope"),
+    func testUnknownClientUngrantedScopeAndNonRSAKeysAreRefusedAsCredentials() async throws {
+        for (settings, key, expected) in [
+            (settings(clientID: "nobody"), rsaKey!, "unknown client"),
+            (settings(scope: "altinn:everything"), rsaKey!, "invalid_scope"),
+            // The harness's EC client: Maskinporten refuses ES256 grants.
+            (settings(clientID: AuthHarness.clientID), harness.key, "alg ES256 is not accepted"),
         ] {
             var request = HTTPClientRequest(url: harness.baseURL + "/x")
             do {
-                try await AltinnAuthorizer(settings: settings, key: harness.key, httpClient: harness.client)
+                try await AltinnAuthorizer(settings: settings, key: key, httpClient: harness.client)
                     .authorize(&request, method: "GET", url: harness.baseURL + "/x")
                 XCTFail("a token was issued: \(expected)")
             } catch let error as AuthorizationError {

@@ -41,6 +41,20 @@ final class AuthenticationTests: XCTestCase {
         XCTAssertEqual(sent.possibleDuplicates, 0)
     }
 
+    /// Should NHN demand a server nonce in its proofs (RFC 9449 §9), the bridge answers it
+    /// and keeps its token.
+    func testANonceDemandedByNHNIsUsedAndTheTokenKept() async throws {
+        let harness = try await BridgeHarness(authentication: AuthenticationSettings(nhnDemandsNonce: true))
+        addTeardownBlock { await harness.shutdown() }
+        try await harness.start()
+        try harness.dropSample("01-dialog-helsefaglig", as: "with-nonce")
+        try await harness.waitUntilFiled("with-nonce", in: harness.config.folders.sent)
+        let counters = await harness.simulator.authCounters()
+        XCTAssertEqual(counters.tokensIssued["nhn"], 1)
+        XCTAssertEqual(counters.nonceChallenges, 2)  // one from HelseID, one from NHN
+        XCTAssertEqual(counters.refusals, [])
+    }
+
     func testAKeyHelseIDDoesNotKnowHoldsTheDropClaimedAndSaysWhy() async throws {
         let harness = try await BridgeHarness { config in
             config.helseID.privateKeyFile = config.root + "/keys/unregistered.jwk"

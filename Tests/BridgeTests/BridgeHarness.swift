@@ -36,11 +36,15 @@ final class BridgeHarness: @unchecked Sendable {
     private var runTask: Task<Void, any Error>?
     private var stopSwitch: StopSwitch?
 
-    init(faults: FaultSettings = FaultSettings(), configure: (inout BridgeConfig) -> Void = { _ in }) async throws {
+    init(
+        faults: FaultSettings = FaultSettings(), authentication: AuthenticationSettings = AuthenticationSettings(),
+        configure: (inout BridgeConfig) -> Void = { _ in }
+    ) async throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("dropbridge-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         simulator = NHNSimulator(
-            settings: SimulatorSettings(ownHerIds: [8143060], counterpartyHerIds: [8094866, 8143025], faults: faults),
+            settings: SimulatorSettings(
+                ownHerIds: [8143060], counterpartyHerIds: [8094866, 8143025], faults: faults, authentication: authentication),
             logger: Logger(label: "test.simulator"))
         port = try await simulator.start()
         // Authenticated as in production: the harness's key is registered with the simulated

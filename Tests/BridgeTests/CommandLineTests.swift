@@ -69,7 +69,7 @@ final class CommandLineTests: XCTestCase {
         }
         for name in ["one", "two"] {
             for suffix in [".xml", ".json", ".error.json"] {
-                FileManager.default.createFile(atPath: root + "/failed/" + name + suffix, contents: Data("x".utf8))
+                _ = FileManager.default.createFile(atPath: root + "/failed/" + name + suffix, contents: Data("x".utf8))
             }
         }
         let config = root + "/dropbridge.yaml"

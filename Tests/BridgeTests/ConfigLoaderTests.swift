@@ -44,7 +44,12 @@ final class ConfigLoaderTests: XCTestCase {
         let demo = try await ConfigLoader.load(file: project + "/config/demo.yaml", environment: [:])
         XCTAssertEqual(demo.root, project + "/demo")
         XCTAssertEqual(demo.schemas.directory, project + "/samples/schemas")
-        XCTAssertFalse(demo.helseID.enabled)
+        XCTAssertTrue(demo.helseID.enabled)
+        XCTAssertEqual(demo.helseID.privateKeyFile, project + "/demo/keys/helseid.jwk")
+        XCTAssertEqual(demo.helseID.effectiveIssuer, "http://127.0.0.1:8080")
+        XCTAssertEqual(production.helseID.effectiveIssuer, "https://helseid-sts.test.nhn.no")
+        XCTAssertFalse(production.altinn.enabled)
+        XCTAssertEqual(production.altinn.maskinporten.audience, "https://test.maskinporten.no/")
         XCTAssertEqual(demo.nhn.receive, .stream)
     }
 
@@ -130,5 +135,28 @@ final class ConfigLoaderTests: XCTestCase {
         } catch {
             XCTAssertEqual(error.file, broken)
         }
+    }
+
+    /// Credentials are checked at start-up: the client id, the key, and that authentication
+    /// is off only against a loopback test double.
+    func testCredentialsAreCheckedBeforeStart() async throws {
+        func credentialsError(_ yaml: String) async throws -> ConfigurationError? {
+            let config = try await ConfigLoader.load(file: try write(yaml), environment: [:])
+            do {
+                _ = try await Credentials.load(config, file: "dropbridge.yaml")
+                return nil
+            } catch {
+                return error
+            }
+        }
+        let offline = try await credentialsError("root: /srv/b\nnhn: { baseURL: \"https://api.tjener.test.melding.nhn.no\" }\nhelseid: { enabled: false }\n")
+        XCTAssertEqual(offline?.key, "helseid.enabled")
+        let loopback = try await credentialsError("root: /srv/b\nnhn: { baseURL: \"http://127.0.0.1:9\" }\nhelseid: { enabled: false }\n")
+        XCTAssertNil(loopback)
+        let noClient = try await credentialsError("root: /srv/b\n")
+        XCTAssertEqual(noClient?.key, "helseid.clientId")
+        let noKey = try await credentialsError("root: /srv/b\nhelseid: { clientId: c, privateKeyFile: /nonexistent/k.jwk }\n")
+        XCTAssertEqual(noKey?.key, "helseid.privateKeyFile")
+        XCTAssertTrue(noKey?.message.contains("/nonexistent/k.jwk") == true, noKey?.message ?? "")
     }
 }

@@ -344,7 +344,7 @@ final class RecordingAuthorizer: RequestAuthorizer {
         request.headers.replaceOrAdd(name: "Authorization", value: "DPoP token-\(count)")
     }
 
-    func credentialsRejected(_ request: HTTPClientRequest) async { calls.withLock { $0.rejected += 1 } }
+    func credentialsRejected(_ request: HTTPClientRequest, answer: HTTPHeaders) async { calls.withLock { $0.rejected += 1 } }
 }
 
 final class NHNClientWireTests: XCTestCase {
@@ -478,7 +478,7 @@ final class NHNClientWireTests: XCTestCase {
             func authorize(_ request: inout HTTPClientRequest, method: String, url: String) async throws {
                 throw TokenServiceDown()
             }
-            func credentialsRejected(_ request: HTTPClientRequest) async {}
+            func credentialsRejected(_ request: HTTPClientRequest, answer: HTTPHeaders) async {}
         }
         let server = ScriptedResponder(replies: [])
         let base = try await server.start()

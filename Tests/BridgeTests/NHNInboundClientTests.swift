@@ -271,7 +271,7 @@ private final class URLRecordingAuthorizer: RequestAuthorizer {
         request.headers.replaceOrAdd(name: "Authorization", value: "DPoP t")
     }
 
-    func credentialsRejected(_ request: HTTPClientRequest) async { rejected.withLock { $0 += 1 } }
+    func credentialsRejected(_ request: HTTPClientRequest, answer: HTTPHeaders) async { rejected.withLock { $0 += 1 } }
 }
 
 final class NHNInboundWireTests: XCTestCase {

@@ -1,12 +1,16 @@
 import AsyncHTTPClient
+import NIOHTTP1
 import Logging
 import NIOCore
+import Synchronization
 
 /// Authorizes NHN calls with a HelseID access token bound to our key by DPoP: every request
 /// gets `Authorization: DPoP <token>` and a fresh proof for its method and URL.
 public final class HelseIDAuthorizer: RequestAuthorizer {
     private let cache: TokenCache
     private let proofs: DPoPProofSigner
+    /// The nonce NHN demanded for its proofs (RFC 9449 §9), if it ever does.
+    private let nonce = Mutex<String?>(nil)
 
     public init(
         settings: HelseIDSettings, key: SigningKey, httpClient: HTTPClient, timeout: TimeAmount = .seconds(30),
@@ -21,7 +25,7 @@ public final class HelseIDAuthorizer: RequestAuthorizer {
         let token = try await cache.token()
         let proof: String
         do {
-            proof = try await proofs.proof(method: method, url: url, accessToken: token.value)
+            proof = try await proofs.proof(method: method, url: url, accessToken: token.value, nonce: nonce.withLock { $0 })
         } catch {
             throw AuthorizationError.credentialsRefused("the HelseID key could not sign a DPoP proof: \(error)")
         }
@@ -29,7 +33,14 @@ public final class HelseIDAuthorizer: RequestAuthorizer {
         request.headers.replaceOrAdd(name: "DPoP", value: proof)
     }
 
-    public func credentialsRejected(_ request: HTTPClientRequest) async {
+    public func credentialsRejected(_ request: HTTPClientRequest, answer: HTTPHeaders) async {
+        // A nonce demand is no verdict on the token: keep it, and prove with the nonce.
+        if let challenge = answer.first(name: "WWW-Authenticate"), challenge.contains("use_dpop_nonce"),
+            let fresh = answer.first(name: "DPoP-Nonce")
+        {
+            nonce.withLock { $0 = fresh }
+            return
+        }
         await cache.invalidate(Self.token(in: request, scheme: "DPoP"))
     }
 }

@@ -29,19 +29,21 @@ final class HelseIDTokenSource: Sendable {
             let reply = try await requestToken(nonce: nonce.withLock { $0 })
             if let fresh = reply.headers.first(name: "DPoP-Nonce") { nonce.withLock { $0 = fresh } }
             if reply.status == 200 {
-                let token = try endpoint.token(from: reply)
+                let token = try endpoint.token(from: reply, tokenType: "DPoP")
                 logger.info(
                     "HelseID access token obtained",
                     metadata: ["helseid.clientId": "\(settings.clientID)", "validSeconds": "\(Int(token.expiresAt.timeIntervalSinceNow))"])
                 return token
             }
             // The first request (or one with a stale nonce) is answered 400 use_dpop_nonce:
-            // retry once with the nonce just given.
-            if reply.status == 400, reply.oauthError?.code == "use_dpop_nonce",
-                reply.headers.first(name: "DPoP-Nonce") != nil, !nonceRetried
-            {
-                nonceRetried = true
-                continue
+            // retry once with the nonce just given. Asked again right away, the nonces are
+            // turning over faster than we can use them: try later, it is no refusal.
+            if reply.status == 400, reply.oauthError?.code == "use_dpop_nonce" {
+                guard nonceRetried || reply.headers.first(name: "DPoP-Nonce") == nil else {
+                    nonceRetried = true
+                    continue
+                }
+                throw AuthorizationError.unavailable("HelseID asked for a new DPoP nonce again right after the last one")
             }
             let failure = endpoint.failure(reply)
             logger.error("\(failure)", metadata: ["helseid.clientId": "\(settings.clientID)"])

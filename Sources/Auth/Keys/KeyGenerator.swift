@@ -76,3 +76,10 @@ struct RSANumbers {
         )
     }
 }
+
+/// A key pair never shows its private half, in a log line, a failed assertion or a dump.
+extension KeyGenerator.KeyPair: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { "KeyPair(keyID: \(keyID), private key redacted)" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["keyID": keyID]) }
+}

@@ -28,8 +28,9 @@ public struct SigningKey: Sendable {
         }
     }
 
-    /// Reads `path` (mode checked: owner only) and loads the key in it.
-    public static func load(file path: String) async throws -> SigningKey {
+    /// Reads `path` (mode checked: owner only) and loads the key in it. `algorithm`, when
+    /// given, is used whatever the file says (Maskinporten takes RS256/384/512 only).
+    public static func load(file path: String, algorithm: Algorithm? = nil) async throws -> SigningKey {
         let bytes: [UInt8]
         do {
             bytes = try KeyFile.read(path)
@@ -37,19 +38,19 @@ public struct SigningKey: Sendable {
             throw LoadError.invalid(error.description)
         }
         do {
-            return try await SigningKey(keyFile: bytes)
+            return try await SigningKey(keyFile: bytes, algorithm: algorithm)
         } catch let error as LoadError {
             throw LoadError.invalid("\(path): \(error.description)")
         }
     }
 
     /// A JWK (JSON object) or a PEM private key.
-    public init(keyFile bytes: [UInt8]) async throws {
+    public init(keyFile bytes: [UInt8], algorithm: Algorithm? = nil) async throws {
         let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         if text.hasPrefix("{") {
-            try await self.init(jwkJSON: text)
+            try await self.init(jwkJSON: text, algorithm: algorithm)
         } else if text.hasPrefix("-----BEGIN") {
-            try await self.init(pem: text)
+            try await self.init(pem: text, algorithm: algorithm)
         } else {
             throw LoadError.invalid("not a JWK (JSON object) or a PEM private key")
         }
@@ -57,8 +58,8 @@ public struct SigningKey: Sendable {
 
     /// A private JWK: RSA (`n`, `e`, `d`, optionally `p`, `q`) or EC P-256 (`crv`, `x`, `y`, `d`).
     /// `alg` picks the algorithm (default RS256 for RSA, ES256 for EC); `kid` defaults to the
-    /// key's thumbprint.
-    public init(jwkJSON: String) async throws {
+    /// key's thumbprint. `forced` replaces the JWK's own `alg`.
+    public init(jwkJSON: String, algorithm forced: Algorithm? = nil) async throws {
         var jwk: JWK
         do {
             jwk = try JWK(json: jwkJSON)
@@ -76,12 +77,12 @@ public struct SigningKey: Sendable {
                 throw LoadError.invalid("the RSA JWK lacks \"n\" or \"e\"")
             }
             publicJWK = PublicJWK(rsaModulus: n, exponent: e)
-            algorithm = try Self.algorithm(named: jwk.algorithm?.rawValue, default: .rs256, rsa: true)
+            algorithm = try Self.algorithm(named: forced?.rawValue ?? jwk.algorithm?.rawValue, default: .rs256, rsa: true)
         case .ecdsa:
             guard jwk.curve?.rawValue == "P-256" else {
                 throw LoadError.invalid("only EC keys on curve P-256 (ES256) are supported")
             }
-            algorithm = try Self.algorithm(named: jwk.algorithm?.rawValue, default: .es256, rsa: false)
+            algorithm = try Self.algorithm(named: forced?.rawValue ?? jwk.algorithm?.rawValue, default: .es256, rsa: false)
             // The public point is derived from the private scalar, not trusted from the file.
             let key: ES256PrivateKey
             do {
@@ -109,8 +110,8 @@ public struct SigningKey: Sendable {
     }
 
     /// A PEM private key (PKCS#1, SEC1 or PKCS#8, unencrypted). RSA keys sign with RS256,
-    /// EC P-256 keys with ES256; the key id is the key's thumbprint.
-    public init(pem: String) async throws {
+    /// EC P-256 keys with ES256 (or with `forced`); the key id is the key's thumbprint.
+    public init(pem: String, algorithm forced: Algorithm? = nil) async throws {
         if pem.contains("ENCRYPTED") {
             throw LoadError.invalid("encrypted PEM keys are not supported; protect the file with its mode instead")
         }
@@ -118,9 +119,22 @@ public struct SigningKey: Sendable {
         if let rsa = try? Insecure.RSA.PrivateKey(pem: pem) {
             let numbers = try rsa.publicKey.getKeyPrimitives()
             let publicJWK = PublicJWK(rsaModulus: numbers.modulus, exponent: numbers.publicExponent)
-            await keys.add(rsa: rsa, digestAlgorithm: .sha256, kid: JWKIdentifier(string: publicJWK.thumbprint))
-            self.init(algorithm: .rs256, keyID: publicJWK.thumbprint, publicJWK: publicJWK, keys: keys)
+            let algorithm = try Self.algorithm(named: forced?.rawValue, default: .rs256, rsa: true)
+            let kid = JWKIdentifier(string: publicJWK.thumbprint)
+            let digest: DigestAlgorithm =
+                switch algorithm {
+                case .rs384, .ps384: .sha384
+                case .rs512, .ps512: .sha512
+                default: .sha256
+                }
+            if algorithm.rawValue.hasPrefix("PS") {
+                await keys.add(pss: rsa, digestAlgorithm: digest, kid: kid)
+            } else {
+                await keys.add(rsa: rsa, digestAlgorithm: digest, kid: kid)
+            }
+            self.init(algorithm: algorithm, keyID: publicJWK.thumbprint, publicJWK: publicJWK, keys: keys)
         } else if let ec = try? ES256PrivateKey(pem: pem), let point = ec.parameters {
+            _ = try Self.algorithm(named: forced?.rawValue, default: .es256, rsa: false)
             let publicJWK = PublicJWK(ecCurve: "P-256", x: point.x, y: point.y)
             await keys.add(ecdsa: ec, kid: JWKIdentifier(string: publicJWK.thumbprint))
             self.init(algorithm: .es256, keyID: publicJWK.thumbprint, publicJWK: publicJWK, keys: keys)
@@ -140,7 +154,7 @@ public struct SigningKey: Sendable {
         guard let name else { return fallback }
         guard let algorithm = Algorithm(rawValue: name), algorithm.isRSA == rsa else {
             let allowed = Algorithm.allCases.filter { $0.isRSA == rsa }.map(\.rawValue).joined(separator: ", ")
-            throw LoadError.invalid("\"alg\": \(name) does not fit this key; use one of \(allowed)")
+            throw LoadError.invalid("\(name) does not fit this \(rsa ? "RSA" : "EC") key, which signs with \(allowed)")
         }
         return algorithm
     }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import NIOHTTP1
 import Foundation
 import Logging
 import NIOCore
@@ -45,7 +46,7 @@ public final class AltinnAuthorizer: RequestAuthorizer {
         request.headers.replaceOrAdd(name: "Authorization", value: "Bearer \(token.value)")
     }
 
-    public func credentialsRejected(_ request: HTTPClientRequest) async {
+    public func credentialsRejected(_ request: HTTPClientRequest, answer: HTTPHeaders) async {
         await altinn.invalidate(Self.token(in: request, scheme: "Bearer"))
     }
 

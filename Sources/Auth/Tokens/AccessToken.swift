@@ -17,3 +17,10 @@ public struct AccessToken: Sendable, Equatable {
 
     func isFresh(at now: Date) -> Bool { now < renewAt }
 }
+
+/// A token never shows its value, in a log line, a failed assertion or a dump.
+extension AccessToken: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { "AccessToken(expiresAt: \(expiresAt), value redacted)" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["expiresAt": expiresAt]) }
+}

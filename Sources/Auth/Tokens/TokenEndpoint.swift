@@ -64,9 +64,17 @@ struct TokenEndpoint: Sendable {
             detail += ", \(error.code)"
             if let description = error.description { detail += ": \(Self.clip(description))" }
         }
+        // Codes that mean "not now" whatever the status (RFC 6749 §5.2, RFC 8628, RFC 9449).
+        let passing: Set<String> = ["temporarily_unavailable", "server_error", "slow_down", "use_dpop_nonce"]
+        if let code = reply.oauthError?.code, passing.contains(code) {
+            return .unavailable("\(service) could not issue a token now (\(detail))")
+        }
         switch reply.status {
         case 408, 429, 500...599:
             return .unavailable("\(service) could not issue a token now (\(detail))")
+        case 300...399:
+            // A token endpoint does not redirect; the configured URL is wrong.
+            return .credentialsRefused("\(service) answered \(url) with a redirect (\(detail)); check the token endpoint setting")
         case 400...499:
             return .credentialsRefused("\(service) refused dropbridge's credentials (\(detail))")
         default:
@@ -74,12 +82,20 @@ struct TokenEndpoint: Sendable {
         }
     }
 
-    /// `{access_token, expires_in}` from a 200 answer.
-    func token(from reply: Reply) throws(AuthorizationError) -> AccessToken {
+    /// `{access_token, token_type, expires_in}` from a 200 answer; `tokenType` is demanded
+    /// (case-insensitive) when given.
+    func token(from reply: Reply, tokenType: String? = nil) throws(AuthorizationError) -> AccessToken {
         guard let object = (try? JSONSerialization.jsonObject(with: Data(reply.body))) as? [String: Any],
             let value = object["access_token"] as? String, !value.isEmpty
         else {
             throw .unavailable("\(service) answered HTTP \(reply.status) without an access_token")
+        }
+        if let tokenType {
+            let issued = object["token_type"] as? String ?? "(none)"
+            guard issued.lowercased() == tokenType.lowercased() else {
+                throw .credentialsRefused(
+                    "\(service) issued a token of type \(issued), not \(tokenType); enable \(tokenType) for the client")
+            }
         }
         let lifetime = (object["expires_in"] as? NSNumber)?.doubleValue ?? 60
         return AccessToken(value: value, lifetime: max(1, lifetime))
@@ -93,6 +109,13 @@ struct TokenEndpoint: Sendable {
         if let error = error as? HTTPClientError { return "\(error)" }
         return clip("\(error)")
     }
+}
+
+/// A reply's body may hold a token: it is never shown.
+extension TokenEndpoint.Reply: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    var description: String { "Reply(status: \(status), \(body.count) bytes redacted)" }
+    var debugDescription: String { description }
+    var customMirror: Mirror { Mirror(self, children: ["status": status]) }
 }
 
 /// `application/x-www-form-urlencoded` (WHATWG URL §5.2).

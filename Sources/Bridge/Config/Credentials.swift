@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Auth
 import DropbridgeCore
+import Foundation
 import Logging
 
 /// The keys and settings for each service dropbridge authenticates to, loaded and checked
@@ -29,6 +30,11 @@ public struct Credentials: Sendable {
 
     public static func load(_ config: BridgeConfig, file: String) async throws(ConfigurationError) -> Credentials {
         var credentials = Credentials()
+        if !config.helseID.enabled, !isLoopback(config.nhn.baseURL) {
+            throw ConfigurationError(
+                file: file, key: "helseid.enabled",
+                message: "false is allowed only with a loopback nhn.baseURL (a local test double); NHN refuses calls without HelseID")
+        }
         if config.helseID.enabled {
             let helseID = config.helseID
             try requireNonEmpty(helseID.clientId, key: "helseid.clientId", file: file, what: "the client id HelseID gave this system")
@@ -48,7 +54,8 @@ public struct Credentials: Sendable {
                 settings: MaskinportenSettings(
                     tokenEndpoint: maskinporten.tokenEndpoint, audience: maskinporten.audience, clientID: maskinporten.clientId,
                     scope: maskinporten.scope, altinnBaseURL: config.altinn.baseURL),
-                key: try await loadKey(maskinporten.privateKeyFile, key: prefix + "privateKeyFile", file: file))
+                // Maskinporten takes RS256/384/512 grants only.
+                key: try await loadKey(maskinporten.privateKeyFile, key: prefix + "privateKeyFile", file: file, algorithm: .rs256))
         }
         return credentials
     }
@@ -61,12 +68,20 @@ public struct Credentials: Sendable {
             logger: Logger(label: "dropbridge.helseid"))
     }
 
-    private static func loadKey(_ path: String, key: String, file: String) async throws(ConfigurationError) -> SigningKey {
+    private static func loadKey(
+        _ path: String, key: String, file: String, algorithm: SigningKey.Algorithm? = nil
+    ) async throws(ConfigurationError) -> SigningKey {
         do {
-            return try await SigningKey.load(file: path)
+            return try await SigningKey.load(file: path, algorithm: algorithm)
         } catch {
-            throw ConfigurationError(file: file, key: key, message: "\(error)")
+            let hint = algorithm.map { " (this service takes \($0.rawValue) signatures, so an RSA key)" } ?? ""
+            throw ConfigurationError(file: file, key: key, message: "\(error)\(hint)")
         }
+    }
+
+    private static func isLoopback(_ url: String) -> Bool {
+        guard let host = URLComponents(string: url)?.host?.lowercased() else { return false }
+        return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 
     private static func requireNonEmpty(_ value: String, key: String, file: String, what: String) throws(ConfigurationError) {

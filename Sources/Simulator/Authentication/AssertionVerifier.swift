@@ -7,15 +7,20 @@ struct AssertionVerifier: Sendable {
     let authority: AuthorityState
 
     struct Expectations: Sendable {
-        /// The `aud` the assertion must name.
-        var audience: String
+        /// The `aud` values accepted (one must be named).
+        var audiences: Set<String>
         /// HelseID: the form's `client_id`, which `iss` and `sub` must equal. Maskinporten: nil
         /// (`iss` names the client).
         var clientID: String?
         /// HelseID demands `client-authentication+jwt`.
         var type: String?
-        /// Longest accepted `exp` − `iat`.
+        /// Longest accepted `exp` − `iat` (and `exp` − now).
         var maxLifetime: TimeInterval
+        /// The algorithms the service takes.
+        var algorithms: Set<String> = ReceivedJWS.acceptedAlgorithms
+        /// How far `iat` may be from the server's clock, both ways (Maskinporten: 10 s); nil:
+        /// only not in the future.
+        var issuedAtWindow: TimeInterval? = nil
     }
 
     /// The verified client and claims, or why the assertion is refused.
@@ -38,18 +43,23 @@ struct AssertionVerifier: Sendable {
         if let registered = client.keyID, registered != keyID {
             throw Refusal("key \(keyID) is not registered for client \(issuer)")
         }
-        guard jws.algorithm != nil else { throw Refusal("alg \(jws.header.alg ?? "(none)") is not accepted") }
+        guard let algorithm = jws.algorithm, expected.algorithms.contains(algorithm) else {
+            throw Refusal("alg \(jws.header.alg ?? "(none)") is not accepted; use \(expected.algorithms.sorted().joined(separator: ", "))")
+        }
         guard await jws.isSigned(by: client.publicKey) else {
             throw Refusal("the assertion's signature does not verify with the key registered for client \(issuer)")
         }
-        guard claims.aud?.contains(expected.audience) == true else {
-            throw Refusal("aud must be \(expected.audience)")
+        guard let audiences = claims.aud, !expected.audiences.isDisjoint(with: audiences) else {
+            throw Refusal("aud must be \(expected.audiences.sorted().first ?? "")")
         }
         let now = Date().timeIntervalSince1970
         let skew: TimeInterval = 10
         guard let iat = claims.iat, iat <= now + skew else { throw Refusal("iat is missing or in the future") }
+        if let window = expected.issuedAtWindow, abs(iat - now) > window {
+            throw Refusal("iat is more than \(Int(window)) s from the server's clock")
+        }
         guard let exp = claims.exp, exp > now - skew else { throw Refusal("the assertion has expired (exp)") }
-        guard exp - max(iat, claims.nbf ?? iat) <= expected.maxLifetime else {
+        guard exp - max(iat, claims.nbf ?? iat) <= expected.maxLifetime, exp - now <= expected.maxLifetime + skew else {
             throw Refusal("the assertion is valid for longer than \(Int(expected.maxLifetime)) s")
         }
         if let nbf = claims.nbf, nbf > now + skew { throw Refusal("the assertion is not valid yet (nbf)") }

@@ -10,11 +10,15 @@ public struct AuthenticationSettings: Sendable {
     public var accessTokenSeconds: Int
     /// Clients and their public keys, registered as at HelseID's and Maskinporten's portals.
     public var clients: [RegisteredClient]
+    /// NHN's calls demand a server nonce in the DPoP proof too (RFC 9449 §9). NHN does not
+    /// document one; this proves a client copes if it starts to.
+    public var nhnDemandsNonce: Bool
 
-    public init(required: Bool = true, accessTokenSeconds: Int = 600, clients: [RegisteredClient] = []) {
+    public init(required: Bool = true, accessTokenSeconds: Int = 600, clients: [RegisteredClient] = [], nhnDemandsNonce: Bool = false) {
         self.required = required
         self.accessTokenSeconds = accessTokenSeconds
         self.clients = clients
+        self.nhnDemandsNonce = nhnDemandsNonce
     }
 }
 

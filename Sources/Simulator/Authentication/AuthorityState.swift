@@ -41,7 +41,9 @@ actor AuthorityState {
 
     func newNonce() -> String {
         let nonce = RandomID.make()
-        nonces[nonce] = Date() + 300
+        let now = Date()
+        if nonces.count > 1_000 { nonces = nonces.filter { $0.value > now } }
+        nonces[nonce] = now + 300
         counters.nonceChallenges += 1
         return nonce
     }

@@ -18,7 +18,9 @@ struct DPoPAuthenticationMiddleware: RouterMiddleware {
         do {
             try await check(request)
         } catch {
-            await authority.countRefusal("NHN: \(error.code ?? "no credentials"): \(error.reason)")
+            if error.code != "use_dpop_nonce" {
+                await authority.countRefusal("NHN: \(error.code ?? "no credentials"): \(error.reason)")
+            }
             throw error.problem
         }
         await authority.countAcceptedProof()
@@ -29,10 +31,9 @@ struct DPoPAuthenticationMiddleware: RouterMiddleware {
         guard let authorization = request.headers[.authorization], !authorization.isEmpty else {
             throw Refusal(code: nil, reason: "the request carries no Authorization header; NHN requires a HelseID token with DPoP")
         }
-        guard authorization.hasPrefix("DPoP ") else {
+        guard let value = request.credentials(scheme: "DPoP") else {
             throw Refusal(code: "invalid_token", reason: "the token must be sent as Authorization: DPoP <token> (it is DPoP-bound)")
         }
-        let value = String(authorization.dropFirst("DPoP ".count))
         guard let token = await authority.token(value), token.audience == .nhn else {
             throw Refusal(code: "invalid_token", reason: "the access token is not one HelseID issued for NHN")
         }
@@ -40,11 +41,14 @@ struct DPoPAuthenticationMiddleware: RouterMiddleware {
         let thumbprint: String
         do {
             thumbprint = try await DPoPVerifier(authority: authority).verify(
-                request, url: request.urlWithoutQuery, accessToken: value, nonceRequired: false)
+                request, url: request.urlWithoutQuery, accessToken: value, nonceRequired: authority.settings.nhnDemandsNonce)
         } catch {
             switch error {
             case .invalidProof(let reason): throw Refusal(code: "invalid_dpop_proof", reason: reason)
-            case .useNonce: throw Refusal(code: "use_dpop_nonce", reason: "a nonce is required")
+            case .useNonce:
+                throw Refusal(
+                    code: "use_dpop_nonce", reason: "Resource server requires nonce in DPoP proof",
+                    nonce: await authority.newNonce())
             }
         }
         guard thumbprint == token.boundKey else {
@@ -56,6 +60,8 @@ struct DPoPAuthenticationMiddleware: RouterMiddleware {
         /// nil: no credentials at all (RFC 6750 §3.1: then no error code).
         var code: String?
         var reason: String
+        /// Sent as `DPoP-Nonce` with a `use_dpop_nonce` refusal.
+        var nonce: String? = nil
 
         var problem: NHNProblem {
             var challenge = "DPoP algs=\"\(DPoPAuthenticationMiddleware.algorithms)\""
@@ -63,9 +69,9 @@ struct DPoPAuthenticationMiddleware: RouterMiddleware {
                 let description = reason.replacingOccurrences(of: "\"", with: "'")
                 challenge += ", error=\"\(code)\", error_description=\"\(description)\""
             }
-            return NHNProblem(
-                status: .unauthorized, errorCode: .unspecified, detail: reason,
-                headers: [.wwwAuthenticate: challenge])
+            var headers: HTTPFields = [.wwwAuthenticate: challenge]
+            if let nonce { headers[.dpopNonce] = nonce }
+            return NHNProblem(status: .unauthorized, errorCode: .unspecified, detail: reason, headers: headers)
         }
     }
 }

@@ -35,7 +35,7 @@ struct DPoPVerifier: Sendable {
         guard claims.htm == request.method.rawValue else {
             throw .invalidProof("htm \(claims.htm ?? "(none)") is not the request's method \(request.method.rawValue)")
         }
-        guard claims.htu == url else {
+        guard let htu = claims.htu, Request.normalized(htu) == url else {
             throw .invalidProof("htu \(claims.htu ?? "(none)") is not the request URL without query, \(url)")
         }
         let now = Date().timeIntervalSince1970
@@ -62,14 +62,33 @@ extension HTTPField.Name {
 }
 
 extension Request {
-    /// This request's URL without query, as a client must have written it (`http`: the
-    /// simulator listens on loopback only).
+    /// This request's URL without query, normalized (`http`: the simulator listens on
+    /// loopback only).
     var urlWithoutQuery: String {
-        "http://" + origin + uri.path
+        normalizedOrigin + uri.path
     }
 
-    /// `host:port` the client addressed.
-    var origin: String {
-        head.authority ?? "127.0.0.1"
+    /// `http://host:port` as the client addressed it, normalized.
+    var normalizedOrigin: String {
+        Self.normalized("http://" + (head.authority ?? "127.0.0.1"))
+    }
+
+    /// The credentials after `scheme` in `Authorization` (the scheme is case-insensitive).
+    func credentials(scheme: String) -> String? {
+        guard let value = headers[.authorization], let space = value.firstIndex(of: " "),
+            value[..<space].lowercased() == scheme.lowercased()
+        else { return nil }
+        let credentials = value[value.index(after: space)...].drop { $0 == " " }
+        return credentials.isEmpty ? nil : String(credentials)
+    }
+
+    /// Scheme and host in lower case, a default port dropped (RFC 9449 §4.3 compares `htu`
+    /// after syntax-based normalization, RFC 3986 §6.2.2). Path and the rest stay as sent.
+    static func normalized(_ url: String) -> String {
+        guard var parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased() else { return url }
+        parts.scheme = scheme
+        parts.host = parts.host?.lowercased()
+        if (scheme == "http" && parts.port == 80) || (scheme == "https" && parts.port == 443) { parts.port = nil }
+        return parts.string ?? url
     }
 }

@@ -37,7 +37,7 @@ struct HelseIDTokenRoute: Sendable {
             throw OAuthRefusal("invalid_client", "client_assertion_type must be jwt-bearer with a client_assertion (private_key_jwt)")
         }
         // DPoP first: HelseID answers a missing nonce before it looks at the client.
-        let origin = "http://" + request.origin
+        let origin = request.normalizedOrigin
         let boundKey: String
         do {
             boundKey = try await DPoPVerifier(authority: authority).verify(
@@ -55,7 +55,11 @@ struct HelseIDTokenRoute: Sendable {
         do {
             _ = try await AssertionVerifier(authority: authority).verify(
                 assertion,
-                .init(audience: origin, clientID: clientID, type: "client-authentication+jwt", maxLifetime: 120))
+                // HelseID takes its issuer (with or without a final slash) or its token endpoint,
+                // and assertions valid for at most 60 s.
+                .init(
+                    audiences: [origin, origin + "/", origin + Self.path], clientID: clientID,
+                    type: "client-authentication+jwt", maxLifetime: 60))
         } catch {
             throw OAuthRefusal("invalid_client", error.reason)
         }

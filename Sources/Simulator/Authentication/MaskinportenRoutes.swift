@@ -35,12 +35,16 @@ struct MaskinportenRoutes: Sendable {
         guard form["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer", let assertion = form["assertion"] else {
             throw OAuthRefusal("unsupported_grant_type", "grant_type must be urn:ietf:params:oauth:grant-type:jwt-bearer with an assertion")
         }
-        let audience = "http://" + request.origin + "/maskinporten/"
+        let audience = request.normalizedOrigin + "/maskinporten/"
         let claims: ReceivedClaims
         let client: RegisteredClient
         do {
             (client, claims) = try await AssertionVerifier(authority: authority).verify(
-                assertion, .init(audience: audience, clientID: nil, type: nil, maxLifetime: 120))
+                // Maskinporten: RS256/384/512 only, iat within 10 s, at most 120 s valid.
+                assertion,
+                .init(
+                    audiences: [audience], clientID: nil, type: nil, maxLifetime: 120,
+                    algorithms: ["RS256", "RS384", "RS512"], issuedAtWindow: 10))
         } catch {
             throw OAuthRefusal("invalid_grant", error.reason)
         }
@@ -54,16 +58,15 @@ struct MaskinportenRoutes: Sendable {
     }
 
     private func exchange(_ request: Request) async throws(OAuthRefusal) -> Response {
-        guard let authorization = request.headers[.authorization], authorization.hasPrefix("Bearer ") else {
+        guard let value = request.credentials(scheme: "Bearer") else {
             throw OAuthRefusal("invalid_token", "Authorization: Bearer <Maskinporten token> is required", status: .unauthorized)
         }
-        let value = String(authorization.dropFirst("Bearer ".count))
         guard let token = await authority.token(value), token.audience == .maskinporten, token.expiresAt > Date() else {
             throw OAuthRefusal("invalid_token", "the Maskinporten token is unknown or expired", status: .unauthorized)
         }
         // Altinn's token is a JWT whose `exp` clients read to know when to renew.
         let claims = AltinnTokenClaims(
-            iss: "http://" + request.origin + "/authentication/api/v1/openid/", jti: RandomID.make(),
+            iss: request.normalizedOrigin + "/authentication/api/v1/openid/", jti: RandomID.make(),
             exp: Int(Date().timeIntervalSince1970) + authority.settings.accessTokenSeconds, scope: token.scope,
             client_id: token.clientID)
         let jwt: String

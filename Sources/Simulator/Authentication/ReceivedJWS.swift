@@ -30,6 +30,14 @@ struct ReceivedJWS: Sendable {
     /// True when the signature verifies with `key` under the header's algorithm.
     func isSigned(by key: PublicJWK) async -> Bool {
         guard let algorithm else { return false }
+        // The curve must be the algorithm's: a key labelled with another curve would get
+        // a thumbprint that is not its own.
+        let curves = ["ES256": "P-256", "ES384": "P-384", "ES512": "P-521"]
+        if let curve = curves[algorithm] {
+            guard key.members["kty"] == "EC", key.members["crv"] == curve else { return false }
+        } else if key.members["kty"] != "RSA" {
+            return false
+        }
         var members = key.members
         members["alg"] = algorithm
         members["kid"] = "received"
