@@ -12,12 +12,19 @@ struct KeygenCommand: ParsableCommand {
     @Option(help: "The private key file to write (never overwritten); the public key goes beside it as NAME.public.jwk.")
     var out: String
 
-    @Option(help: "rsa (3072 bits, PS512) or ec (P-256, ES256).")
+    @Option(help: "rsa (3072 bits) or ec (P-256).")
     var type: KeyGenerator.KeyType = .rsa
 
+    @Option(help: "The JWK's alg: PS512 (default for rsa; HelseID), RS256 (Maskinporten takes RS256/384/512 only), ES256 (ec).")
+    var alg: SigningKey.Algorithm?
+
     func run() throws {
+        if let alg, alg.isRSA != (type == .rsa) {
+            printError("keygen: --alg \(alg.rawValue) does not fit --type \(type.rawValue)")
+            throw ExitCode(ExitStatus.usage)
+        }
         do {
-            let written = try KeyPairFiles.generate(type, privateKeyFile: out)
+            let written = try KeyPairFiles.generate(type, algorithm: alg, privateKeyFile: out)
             print(String(decoding: written.pair.publicJWK, as: UTF8.self), terminator: "")
             printError("private key: \(written.privateKeyFile) (mode 0600; keep it secret)")
             printError("public key:  \(written.publicKeyFile) (register it for your client; kid \(written.pair.keyID))")
@@ -29,6 +36,7 @@ struct KeygenCommand: ParsableCommand {
 }
 
 extension KeyGenerator.KeyType: ExpressibleByArgument {}
+extension SigningKey.Algorithm: ExpressibleByArgument {}
 
 /// Writes a key pair: the private JWK readable by its owner only, the public JWK beside it.
 /// Neither is ever overwritten, and both are on disk (fsynced) before this returns.
@@ -43,12 +51,12 @@ enum KeyPairFiles {
         (privateKeyFile.hasSuffix(".jwk") ? String(privateKeyFile.dropLast(4)) : privateKeyFile) + ".public.jwk"
     }
 
-    static func generate(_ type: KeyGenerator.KeyType, privateKeyFile: String) throws -> Written {
+    static func generate(_ type: KeyGenerator.KeyType, algorithm: SigningKey.Algorithm? = nil, privateKeyFile: String) throws -> Written {
         let publicFile = publicKeyFile(for: privateKeyFile)
         for path in [privateKeyFile, publicFile] where FileManager.default.fileExists(atPath: path) {
             throw KeygenError("\(path) exists already; keys are never overwritten (move it away first)")
         }
-        let pair = try KeyGenerator.generate(type)
+        let pair = try KeyGenerator.generate(type, algorithm: algorithm)
         let directory = FilePath(privateKeyFile).removingLastComponent()
         if !directory.isEmpty {
             // Only the owner may look into a fresh key folder.

@@ -20,7 +20,11 @@ public enum KeyGenerator {
         public let publicJWK: [UInt8]
     }
 
-    public static func generate(_ type: KeyType) throws -> KeyPair {
+    /// A new key of `type`, labelled with `algorithm` (default PS512 for RSA, ES256 for EC).
+    public static func generate(_ type: KeyType, algorithm chosen: SigningKey.Algorithm? = nil) throws -> KeyPair {
+        if let chosen, chosen.isRSA != (type == .rsa) {
+            throw SigningKey.LoadError.invalid("\(chosen.rawValue) does not fit a key of type \(type.rawValue)")
+        }
         let publicKey: PublicJWK
         var privateMembers: [String: String]
         let algorithm: String
@@ -30,7 +34,7 @@ public enum KeyGenerator {
             let point = Array(key.publicKey.x963Representation)  // 0x04 || x || y
             publicKey = PublicJWK(ecCurve: "P-256", x: Base64URL.encode(point[1...32]), y: Base64URL.encode(point[33...64]))
             privateMembers = ["d": Base64URL.encode(key.rawRepresentation)]
-            algorithm = "ES256"
+            algorithm = chosen?.rawValue ?? "ES256"
         case .rsa:
             let key = try _RSA.Signing.PrivateKey(keySize: .bits3072)
             let numbers = try RSANumbers(pkcs1DER: Array(key.derRepresentation))
@@ -39,7 +43,7 @@ public enum KeyGenerator {
                 "d": Base64URL.encode(numbers.d), "p": Base64URL.encode(numbers.p), "q": Base64URL.encode(numbers.q),
                 "dp": Base64URL.encode(numbers.dp), "dq": Base64URL.encode(numbers.dq), "qi": Base64URL.encode(numbers.qi),
             ]
-            algorithm = "PS512"
+            algorithm = chosen?.rawValue ?? "PS512"
         }
         let keyID = publicKey.thumbprint
         let common = ["kid": keyID, "alg": algorithm, "use": "sig"]

@@ -10,7 +10,7 @@ public struct SigningKey: Sendable {
         case ps256 = "PS256", ps384 = "PS384", ps512 = "PS512"
         case es256 = "ES256"
 
-        var isRSA: Bool { self != .es256 }
+        public var isRSA: Bool { self != .es256 }
     }
 
     public let algorithm: Algorithm
