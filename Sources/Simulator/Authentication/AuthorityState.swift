@@ -11,6 +11,9 @@ actor AuthorityState {
     private var usedIDs: [String: Date] = [:]
     private var tokens: [String: IssuedToken] = [:]
     private(set) var counters = AuthCounters()
+    /// Expired nonces, `jti`s and tokens are dropped every few seconds, not on every request
+    /// (a full sweep per request made the simulator the bench's bottleneck).
+    private var nextSweep = Date()
 
     /// Where a token may be used.
     enum Audience: String, Sendable, Codable {
@@ -41,9 +44,8 @@ actor AuthorityState {
 
     func newNonce() -> String {
         let nonce = RandomID.make()
-        let now = Date()
-        if nonces.count > 1_000 { nonces = nonces.filter { $0.value > now } }
-        nonces[nonce] = now + 300
+        sweepIfDue()
+        nonces[nonce] = Date() + 300
         counters.nonceChallenges += 1
         return nonce
     }
@@ -57,8 +59,8 @@ actor AuthorityState {
 
     /// Records a `jti` (scoped by `kind`) as used until `until`; false when it was used already.
     func useOnce(_ id: String, kind: String, until: Date) -> Bool {
+        sweepIfDue()
         let now = Date()
-        if usedIDs.count > 10_000 { usedIDs = usedIDs.filter { $0.value > now } }
         let key = kind + "\u{0}" + id
         if let previous = usedIDs[key], previous > now { return false }
         usedIDs[key] = until
@@ -69,8 +71,8 @@ actor AuthorityState {
 
     /// Records a new token (`value`, or a random opaque one) and returns it with its lifetime.
     func issue(clientID: String, audience: Audience, boundKey: String?, scope: String, value: String? = nil) -> (token: String, lifetime: Int) {
+        sweepIfDue()
         let now = Date()
-        if tokens.count > 10_000 { tokens = tokens.filter { $0.value.expiresAt > now } }
         let token = value ?? "sim-\(audience.rawValue)-" + RandomID.make() + RandomID.make()
         let lifetime = settings.accessTokenSeconds
         tokens[token] = IssuedToken(
@@ -87,6 +89,16 @@ actor AuthorityState {
         tokens = tokens.mapValues {
             IssuedToken(clientID: $0.clientID, audience: $0.audience, boundKey: $0.boundKey, scope: $0.scope, expiresAt: past)
         }
+    }
+
+    private func sweepIfDue() {
+        let now = Date()
+        guard now >= nextSweep else { return }
+        nextSweep = now + 5
+        nonces = nonces.filter { $0.value > now }
+        usedIDs = usedIDs.filter { $0.value > now }
+        // Expired tokens are kept a while, so a late request hears "expired", not "unknown".
+        tokens = tokens.filter { $0.value.expiresAt > now - 600 }
     }
 
     func countRefusal(_ reason: String) {
