@@ -99,7 +99,8 @@ public struct BridgeRuntime: Sendable {
             validator: validator, io: io, logger: Logger(label: "dropbridge.receive"), autoAppRec: config.nhn.autoAppRec)
         receive = ReceiveService(
             herIds: config.nhn.herIds, mode: config.nhn.receive, pollInterval: .seconds(config.nhn.pollSeconds),
-            transport: client, handler: handler, ledger: ledger, logger: Logger(label: "dropbridge.receive"))
+            transport: client, handler: handler, ledger: ledger, logger: Logger(label: "dropbridge.receive"),
+            maxBackoffSeconds: config.nhn.maxBackoffSeconds)
         progress = OutboxProgress()
         outbox = OutboxService(
             config: config, ledger: ledger, claims: claims, pipeline: pipeline, io: io, logger: logger, progress: progress)

@@ -18,5 +18,6 @@ enum ExitStatus {
     static let usage: Int32 = 64
     static let unavailable: Int32 = 69
     static let software: Int32 = 70
+    static let cannotCreate: Int32 = 73
     static let config: Int32 = 78
 }

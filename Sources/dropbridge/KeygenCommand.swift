@@ -28,6 +28,9 @@ struct KeygenCommand: ParsableCommand {
             print(String(decoding: written.pair.publicJWK, as: UTF8.self), terminator: "")
             printError("private key: \(written.privateKeyFile) (mode 0600; keep it secret)")
             printError("public key:  \(written.publicKeyFile) (register it for your client; kid \(written.pair.keyID))")
+        } catch let error as KeygenError {
+            printError("keygen: \(error)")
+            throw ExitCode(ExitStatus.cannotCreate)
         } catch {
             printError("keygen: \(error)")
             throw ExitCode(ExitStatus.unavailable)

@@ -36,7 +36,11 @@ struct RetryCommand: AsyncParsableCommand {
         for name in wanted.sorted() {
             let parts = [".xml", ".xml.gz", ".apprec.json", ".json"].filter { files.contains(name + $0) }
             guard files.contains(name + ".error.json") || !parts.isEmpty else {
-                printError("\(name): not in \(failed)")
+                if (try? ledger.drop(named: name))??.state == .held {
+                    printError("\(name): held in the work area, not failed: fix the cause (dropbridge status says it), then restart dropbridge; held drops are tried again at start")
+                } else {
+                    printError("\(name): not in \(failed)")
+                }
                 problems += 1
                 continue
             }

@@ -42,11 +42,22 @@ struct SimulateCommand: AsyncParsableCommand {
         let host = String(listen[..<colon])
         var registered: [RegisteredClient] = []
         for entry in clients {
-            guard let equals = entry.firstIndex(of: "="),
-                let json = FileManager.default.contents(atPath: String(entry[entry.index(after: equals)...])),
-                let client = RegisteredClient(clientID: String(entry[..<equals]), publicJWKJSON: Array(json))
-            else {
-                printError("--client must be CLIENT_ID=FILE with a public JWK (RSA or EC) in FILE: \(entry)")
+            guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
+                printError("--client must be CLIENT_ID=FILE (a public JWK in FILE), not \(entry)")
+                throw ExitCode(ExitStatus.usage)
+            }
+            let file = String(entry[entry.index(after: equals)...])
+            guard let json = FileManager.default.contents(atPath: file) else {
+                printError("--client \(entry): cannot read \(file)")
+                throw ExitCode(ExitStatus.usage)
+            }
+            let members = (try? JSONSerialization.jsonObject(with: json)) as? [String: Any]
+            if members?["d"] != nil {
+                printError("--client \(entry): \(file) holds a private key; register the public one (keygen writes it as NAME.public.jwk)")
+                throw ExitCode(ExitStatus.usage)
+            }
+            guard let client = RegisteredClient(clientID: String(entry[..<equals]), publicJWKJSON: Array(json)) else {
+                printError("--client \(entry): \(file) is not a public RSA or EC JWK")
                 throw ExitCode(ExitStatus.usage)
             }
             registered.append(client)
@@ -56,14 +67,23 @@ struct SimulateCommand: AsyncParsableCommand {
                 ownHerIds: Set(ownHerIds), counterpartyHerIds: Set(counterpartyHerIds), maxRequestBytes: maxRequestBytes,
                 authentication: AuthenticationSettings(accessTokenSeconds: tokenSeconds, clients: registered)),
             logger: logger)
+        let clientsToShow = registered
         let service = SimulatorService(simulator: simulator, host: host, port: port) { bound in
             print("simulator listening on http://\(host):\(bound)")
+            for client in clientsToShow {
+                print("  client \(client.clientID), key \(client.keyID ?? client.publicKey.thumbprint)")
+            }
             fflush(nil)
         }
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            printError("simulate: cannot serve on \(listen): \(error)")
+            throw ExitCode(ExitStatus.unavailable)
+        }
     }
 }
 

@@ -66,7 +66,7 @@ struct StatusCommand: AsyncParsableCommand {
             print("  possible duplicates sent: \(summary.possibleDuplicates) (a send was interrupted before its answer)")
         }
         for held in summary.held {
-            print("  HELD \(held.name): \(held.reason ?? "no reason recorded") — needs an operator")
+            print("  HELD \(held.name): \(held.reason ?? "no reason recorded") — needs an operator: fix the cause, then restart dropbridge (held drops are tried again at start)")
         }
         if let receiving = report.receiving {
             let age = receiving.updatedAt > 0 ? " (since \(Self.age(now - receiving.updatedAt)) ago)" : ""

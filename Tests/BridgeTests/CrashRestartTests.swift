@@ -181,7 +181,7 @@ struct DaemonProcess {
     let process: Process
 
     init(binary: String, arguments: [String], logFile: String) throws {
-        FileManager.default.createFile(atPath: logFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
         process = Process()
         process.executableURL = URL(fileURLWithPath: binary)

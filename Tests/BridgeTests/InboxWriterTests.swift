@@ -41,13 +41,13 @@ final class InboxWriterTests: XCTestCase {
 
     func testACrashBetweenTheTwoFilesIsCompleted() throws {
         let id = "a1"
-        FileManager.default.createFile(atPath: root + "/inbox/a1.xml", contents: Data("<x/>".utf8))
+        _ = FileManager.default.createFile(atPath: root + "/inbox/a1.xml", contents: Data("<x/>".utf8))
         try writer.write(document: Array("<x/>".utf8), metadata: metadata(id))
         XCTAssertTrue(FileManager.default.fileExists(atPath: root + "/inbox/a1.json"))
     }
 
     func testOtherContentUnderTheNameIsNeverOverwritten() throws {
-        FileManager.default.createFile(atPath: root + "/inbox/b2.xml", contents: Data("<other/>".utf8))
+        _ = FileManager.default.createFile(atPath: root + "/inbox/b2.xml", contents: Data("<other/>".utf8))
         XCTAssertThrowsError(try writer.write(document: Array("<x/>".utf8), metadata: metadata("b2")))
         XCTAssertEqual(try String(contentsOfFile: root + "/inbox/b2.xml", encoding: .utf8), "<other/>")
     }

@@ -27,10 +27,11 @@ final class NotificationsTests: XCTestCase {
         let offsets = all.compactMap { ($0["offset"] as? NSNumber)?.int64Value }
         XCTAssertEqual(offsets.count, 4)
         XCTAssertEqual(all.map { $0["type"] as? String }, Array(repeating: "NewMessage", count: 4))
-        var previous: Int64 = 0
-        for offset in offsets {
+        // Offsets continue above any an earlier simulator handed out (they start at the
+        // microseconds since 1970), with gaps of 1 to 5 between them.
+        XCTAssertGreaterThan(offsets[0], Int64(Date().timeIntervalSince1970 * 1_000_000) - 3_600_000_000)
+        for (previous, offset) in zip(offsets, offsets.dropFirst()) {
             XCTAssertTrue((1...5).contains(offset - previous), "step \(offset - previous) not in 1...5")
-            previous = offset
         }
 
         let later = try await harness.poll(SimulatorHarness.own, after: offsets[1])

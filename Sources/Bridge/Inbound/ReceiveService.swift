@@ -8,7 +8,8 @@ import ServiceLifecycle
 /// The inbound side as one `Service`: registers our HER-ids, then keeps the notification stream
 /// open (or polls), hands each notification to the `NotificationHandler`, and moves the stored
 /// offset forward only after the notification's effect is durable. While the stream cannot be
-/// held it polls, and goes back to the stream when it can.
+/// held it polls, and goes back to the stream when it can. A few notifications are handled at
+/// once (`HandlingWindow`); the offset still moves in order.
 public final class ReceiveService: Service {
     private let herIds: [Int]
     private let mode: BridgeConfig.ReceiveMode
@@ -18,12 +19,14 @@ public final class ReceiveService: Service {
     private let ledger: Ledger
     private let shutdown = ShutdownSignal()
     private let logger: Logger
-    private let backoff = RetryPolicy(initialSeconds: 1, maxSeconds: 30)
+    private let backoff: RetryPolicy
 
     public init(
         herIds: [Int], mode: BridgeConfig.ReceiveMode, pollInterval: Duration,
-        transport: any InboundTransport, handler: NotificationHandler, ledger: Ledger, logger: Logger
+        transport: any InboundTransport, handler: NotificationHandler, ledger: Ledger, logger: Logger,
+        maxBackoffSeconds: Double = 30
     ) {
+        backoff = RetryPolicy(initialSeconds: 1, maxSeconds: min(30, maxBackoffSeconds))
         self.herIds = herIds
         self.mode = mode
         self.pollInterval = pollInterval
@@ -75,7 +78,7 @@ public final class ReceiveService: Service {
                 failures += 1
                 let wait = backoff.delay(afterFailures: failures, retryAfter: nil)
                 await report("retrying", "PUT /mshconfigurations: \(failure.reason)")
-                logger.error("HER-ids could not be registered; retrying in \(Int(wait)) s: \(failure.reason)")
+                logger.error("HER-ids could not be registered; retrying in \(RetryPolicy.describe(wait)): \(failure.reason)")
                 guard await shutdown.sleep(for: .seconds(wait)) else { return false }
             }
         }
@@ -142,11 +145,21 @@ public final class ReceiveService: Service {
                 logger.warning("notification stream refused: \(failure.reason)")
                 return .failed
             }
-            for try await event in stream {
-                if shutdown.isTriggered { return .healthy }
-                if case .notification(let notification) = event {
-                    try await process(notification)
+            var window = try HandlingWindow(committed: offset, handler: handler, shutdown: shutdown, backoff: backoff, logger: logger)
+            do {
+                for try await event in stream {
+                    if shutdown.isTriggered { break }
+                    if case .notification(let notification) = event {
+                        try await window.submit(notification, commit: commit)
+                    }
+                    // Heartbeats too: what finished meanwhile gets its offset saved.
+                    try await window.saveFinished(commit: commit)
                 }
+                try await window.drain(commit: commit)
+            } catch {
+                // What was handled before the trouble keeps its place.
+                try? await window.drain(commit: commit)
+                throw error
             }
             return .healthy
         } catch {
@@ -161,7 +174,19 @@ public final class ReceiveService: Service {
                 switch await transport.notifications(herIds: herIds, after: try offset, count: 1000) {
                 case .success(let page):
                     if page.isEmpty { return .healthy }
-                    for notification in page.sorted(by: { $0.offset < $1.offset }) { try await process(notification) }
+                    var window = try HandlingWindow(committed: offset, handler: handler, shutdown: shutdown, backoff: backoff, logger: logger)
+                    do {
+                        for notification in page.sorted(by: { $0.offset < $1.offset }) {
+                            if shutdown.isTriggered { break }
+                            try await window.submit(notification, commit: commit)
+                        }
+                        // The next page starts after this one's offset: all of it must be done.
+                        try await window.drain(commit: commit)
+                    } catch {
+                        try? await window.drain(commit: commit)
+                        throw error
+                    }
+                    if shutdown.isTriggered { return .healthy }
                 case .failure(let failure):
                     logger.warning("polling notifications failed: \(failure.reason)")
                     return .failed
@@ -185,9 +210,7 @@ public final class ReceiveService: Service {
 
     /// The effect first, then the offset: a crash in between handles the notification again,
     /// which the handler makes harmless.
-    private func process(_ notification: NHNNotification) async throws {
-        guard notification.offset > (try offset) else { return }
-        try await handler.handle(notification)
-        try await ledger.saveReceiveOffset(notification.offset, herIds: herIds, now: Timestamp.now())
+    private var commit: @Sendable (Int64) async throws -> Void {
+        { [ledger, herIds] offset in try await ledger.saveReceiveOffset(offset, herIds: herIds, now: Timestamp.now()) }
     }
 }

@@ -49,7 +49,7 @@ public struct DropPipeline: Sendable {
                     let delay = retry.delay(afterFailures: failures, retryAfter: retryAfter)
                     drop = try await record(drop) { row in row.nextAttemptAt = Timestamp.now() + delay }
                     logger.warning(
-                        "drop not sent yet, retrying in \(Int(delay.rounded())) s: \(drop.lastError ?? "")",
+                        "drop not sent yet, retrying in \(RetryPolicy.describe(delay)): \(drop.lastError ?? "")",
                         metadata: drop.logMetadata)
                     // Nothing of the document is held while waiting: the next attempt reads it again.
                     guard await shutdown.sleep(for: .seconds(delay)) else { return .interrupted }

@@ -13,6 +13,11 @@ public struct RetryPolicy: Sendable, Equatable {
         self.jitter = jitter
     }
 
+    /// "0.6 s", "12 s": a wait as a log line says it.
+    public static func describe(_ seconds: Double) -> String {
+        seconds < 10 ? "\((seconds * 10).rounded() / 10) s" : "\(Int(seconds.rounded())) s"
+    }
+
     /// Seconds to wait before attempt number `failures + 1`, `failures` ≥ 1 being the failed
     /// attempts so far.
     public func delay(afterFailures failures: Int, retryAfter: Double?, random: Double = Double.random(in: 0...1)) -> Double {

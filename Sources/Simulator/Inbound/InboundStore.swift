@@ -30,8 +30,11 @@ struct InboundStore: Sendable {
     }
 
     var notifications: [SimNotification] = []
-    /// Never rewinds, not even on reset: offsets are global and only move forward.
-    var lastOffset: Int64 = 0
+    /// Never rewinds, not even on reset: offsets are global and only move forward. It starts at
+    /// the microseconds since 1970, so a simulator started again later continues above every
+    /// offset an earlier one handed out (a bridge keeps its offset across runs, as it must with
+    /// NHN; a simulator starting at 1 again would look like a silent network).
+    var lastOffset: Int64 = Int64(Date().timeIntervalSince1970 * 1_000_000)
     var offsetDice: FaultDice
     var subscribers: [UUID: Subscriber] = [:]
     var configurations: [Int: MshConfiguration] = [:]
