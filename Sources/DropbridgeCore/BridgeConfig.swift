@@ -104,6 +104,8 @@ public struct BridgeConfig: Sendable, Equatable {
         public var issuer: String?
         public var clientId: String = ""
         public var privateKeyFile: String = "/etc/dropbridge/helseid.jwk"
+        /// Replaces the key file's `kid` (extension; for PEM keys registered under another id).
+        public var keyId: String?
         public var scope: String = "nhn:msh/api"
         public init() {}
 
@@ -130,6 +132,8 @@ public struct BridgeConfig: Sendable, Equatable {
             public var audience: String = "https://test.maskinporten.no/"
             public var clientId: String = ""
             public var privateKeyFile: String = "/etc/dropbridge/maskinporten.jwk"
+            /// Replaces the key file's `kid` (extension; Maskinporten finds keys by `kid`).
+            public var keyId: String?
             public var scope: String = "altinn:correspondence.write altinn:serviceowner"
             public init() {}
         }

@@ -30,6 +30,10 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = try await loadConfig(config)
         let ledger: Ledger
+        guard FileManager.default.fileExists(atPath: settings.stateDirectory + "/ledger.sqlite") else {
+            printError("no ledger in \(settings.stateDirectory): dropbridge has not run with root \(settings.root) yet")
+            throw ExitCode(ExitStatus.unavailable)
+        }
         do {
             ledger = try Ledger(path: settings.stateDirectory + "/ledger.sqlite")
         } catch {

@@ -57,6 +57,17 @@ final class KeyTests: XCTestCase {
         let ecKey = try await SigningKey(keyFile: Array(ec.pemRepresentation.utf8))
         XCTAssertEqual(ecKey.algorithm, .es256)
         XCTAssertEqual(ecKey.publicJWK.members["crv"], "P-256")
+        XCTAssertEqual(ecKey.keyID, ecKey.publicJWK.thumbprint)
+        // A PEM key registered under another id, and one forced to RS256 (Maskinporten).
+        let named = try await SigningKey(keyFile: Array(rsa.pemRepresentation.utf8), algorithm: .rs256, keyID: "portal-key-1")
+        XCTAssertEqual(named.keyID, "portal-key-1")
+        let assertion = try DecodedJWS(try await ClientAssertionSigner(clientID: "c", key: named).maskinportenGrant(audience: "a", scope: "s"))
+        XCTAssertEqual(assertion.header["kid"] as? String, "portal-key-1")
+        XCTAssertEqual(assertion.header["alg"] as? String, "RS256")
+        do {
+            _ = try await SigningKey(keyFile: Array(ec.pemRepresentation.utf8), algorithm: .rs256)
+            XCTFail("an EC key was accepted for RS256")
+        } catch {}
     }
 
     func testAKeyFileReadableByOthersIsRefusedNamingTheFileAndTheFix() async throws {

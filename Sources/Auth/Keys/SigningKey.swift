@@ -30,7 +30,9 @@ public struct SigningKey: Sendable {
 
     /// Reads `path` (mode checked: owner only) and loads the key in it. `algorithm`, when
     /// given, is used whatever the file says (Maskinporten takes RS256/384/512 only).
-    public static func load(file path: String, algorithm: Algorithm? = nil) async throws -> SigningKey {
+    /// `keyID`, when given, replaces the file's `kid` (a PEM file has none: its thumbprint is
+    /// used otherwise, which must then be the key id registered with the service).
+    public static func load(file path: String, algorithm: Algorithm? = nil, keyID: String? = nil) async throws -> SigningKey {
         let bytes: [UInt8]
         do {
             bytes = try KeyFile.read(path)
@@ -38,19 +40,19 @@ public struct SigningKey: Sendable {
             throw LoadError.invalid(error.description)
         }
         do {
-            return try await SigningKey(keyFile: bytes, algorithm: algorithm)
+            return try await SigningKey(keyFile: bytes, algorithm: algorithm, keyID: keyID)
         } catch let error as LoadError {
             throw LoadError.invalid("\(path): \(error.description)")
         }
     }
 
     /// A JWK (JSON object) or a PEM private key.
-    public init(keyFile bytes: [UInt8], algorithm: Algorithm? = nil) async throws {
+    public init(keyFile bytes: [UInt8], algorithm: Algorithm? = nil, keyID: String? = nil) async throws {
         let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         if text.hasPrefix("{") {
-            try await self.init(jwkJSON: text, algorithm: algorithm)
+            try await self.init(jwkJSON: text, algorithm: algorithm, keyID: keyID)
         } else if text.hasPrefix("-----BEGIN") {
-            try await self.init(pem: text, algorithm: algorithm)
+            try await self.init(pem: text, algorithm: algorithm, keyID: keyID)
         } else {
             throw LoadError.invalid("not a JWK (JSON object) or a PEM private key")
         }
@@ -59,7 +61,7 @@ public struct SigningKey: Sendable {
     /// A private JWK: RSA (`n`, `e`, `d`, optionally `p`, `q`) or EC P-256 (`crv`, `x`, `y`, `d`).
     /// `alg` picks the algorithm (default RS256 for RSA, ES256 for EC); `kid` defaults to the
     /// key's thumbprint. `forced` replaces the JWK's own `alg`.
-    public init(jwkJSON: String, algorithm forced: Algorithm? = nil) async throws {
+    public init(jwkJSON: String, algorithm forced: Algorithm? = nil, keyID givenKeyID: String? = nil) async throws {
         var jwk: JWK
         do {
             jwk = try JWK(json: jwkJSON)
@@ -97,7 +99,7 @@ public struct SigningKey: Sendable {
         default:
             throw LoadError.invalid("only RSA and EC (P-256) keys are supported")
         }
-        let keyID = jwk.keyIdentifier?.string ?? publicJWK.thumbprint
+        let keyID = givenKeyID ?? jwk.keyIdentifier?.string ?? publicJWK.thumbprint
         jwk.keyIdentifier = JWKIdentifier(string: keyID)
         jwk.algorithm = JWK.Algorithm(rawValue: algorithm.rawValue)
         let keys = JWTKeyCollection()
@@ -111,7 +113,7 @@ public struct SigningKey: Sendable {
 
     /// A PEM private key (PKCS#1, SEC1 or PKCS#8, unencrypted). RSA keys sign with RS256,
     /// EC P-256 keys with ES256 (or with `forced`); the key id is the key's thumbprint.
-    public init(pem: String, algorithm forced: Algorithm? = nil) async throws {
+    public init(pem: String, algorithm forced: Algorithm? = nil, keyID givenKeyID: String? = nil) async throws {
         if pem.contains("ENCRYPTED") {
             throw LoadError.invalid("encrypted PEM keys are not supported; protect the file with its mode instead")
         }
@@ -120,7 +122,8 @@ public struct SigningKey: Sendable {
             let numbers = try rsa.publicKey.getKeyPrimitives()
             let publicJWK = PublicJWK(rsaModulus: numbers.modulus, exponent: numbers.publicExponent)
             let algorithm = try Self.algorithm(named: forced?.rawValue, default: .rs256, rsa: true)
-            let kid = JWKIdentifier(string: publicJWK.thumbprint)
+            let keyID = givenKeyID ?? publicJWK.thumbprint
+            let kid = JWKIdentifier(string: keyID)
             let digest: DigestAlgorithm =
                 switch algorithm {
                 case .rs384, .ps384: .sha384
@@ -132,12 +135,13 @@ public struct SigningKey: Sendable {
             } else {
                 await keys.add(rsa: rsa, digestAlgorithm: digest, kid: kid)
             }
-            self.init(algorithm: algorithm, keyID: publicJWK.thumbprint, publicJWK: publicJWK, keys: keys)
+            self.init(algorithm: algorithm, keyID: keyID, publicJWK: publicJWK, keys: keys)
         } else if let ec = try? ES256PrivateKey(pem: pem), let point = ec.parameters {
             _ = try Self.algorithm(named: forced?.rawValue, default: .es256, rsa: false)
             let publicJWK = PublicJWK(ecCurve: "P-256", x: point.x, y: point.y)
-            await keys.add(ecdsa: ec, kid: JWKIdentifier(string: publicJWK.thumbprint))
-            self.init(algorithm: .es256, keyID: publicJWK.thumbprint, publicJWK: publicJWK, keys: keys)
+            let keyID = givenKeyID ?? publicJWK.thumbprint
+            await keys.add(ecdsa: ec, kid: JWKIdentifier(string: keyID))
+            self.init(algorithm: .es256, keyID: keyID, publicJWK: publicJWK, keys: keys)
         } else {
             throw LoadError.invalid("the PEM is neither an RSA private key (at least 2048 bits) nor an EC P-256 private key")
         }

@@ -17,10 +17,10 @@ enum ConfigKeys {
         "nhn.senderHerId", "nhn.herIds", "nhn.receive", "nhn.pollSeconds", "nhn.autoAppRec",
         "nhn.requestTimeoutSeconds", "nhn.maxBackoffSeconds",
         "helseid.enabled", "helseid.tokenEndpoint", "helseid.issuer", "helseid.clientId",
-        "helseid.privateKeyFile", "helseid.scope",
+        "helseid.privateKeyFile", "helseid.keyId", "helseid.scope",
         "altinn.enabled", "altinn.baseURL", "altinn.resourceId",
         "altinn.maskinporten.tokenEndpoint", "altinn.maskinporten.audience", "altinn.maskinporten.clientId",
-        "altinn.maskinporten.privateKeyFile", "altinn.maskinporten.scope",
+        "altinn.maskinporten.privateKeyFile", "altinn.maskinporten.keyId", "altinn.maskinporten.scope",
         "metrics.listen",
     ]
 

@@ -107,6 +107,7 @@ struct ConfigValues {
         config.helseID.issuer = try string("helseid.issuer")
         config.helseID.clientId = try string("helseid.clientId") ?? config.helseID.clientId
         config.helseID.privateKeyFile = try string("helseid.privateKeyFile").map(path) ?? config.helseID.privateKeyFile
+        config.helseID.keyId = try string("helseid.keyId")
         config.helseID.scope = try string("helseid.scope") ?? config.helseID.scope
         if config.helseID.enabled {
             try requireURL("helseid.tokenEndpoint", config.helseID.tokenEndpoint)
@@ -121,6 +122,7 @@ struct ConfigValues {
         config.altinn.maskinporten.clientId = try string(maskinporten + "clientId") ?? config.altinn.maskinporten.clientId
         config.altinn.maskinporten.privateKeyFile =
             try string(maskinporten + "privateKeyFile").map(path) ?? config.altinn.maskinporten.privateKeyFile
+        config.altinn.maskinporten.keyId = try string(maskinporten + "keyId")
         config.altinn.maskinporten.scope = try string(maskinporten + "scope") ?? config.altinn.maskinporten.scope
         if config.altinn.enabled {
             try requireURL("altinn.baseURL", config.altinn.baseURL)

@@ -42,7 +42,7 @@ public struct Credentials: Sendable {
                 settings: HelseIDSettings(
                     tokenEndpoint: helseID.tokenEndpoint, issuer: helseID.effectiveIssuer, clientID: helseID.clientId,
                     scope: helseID.scope),
-                key: try await loadKey(helseID.privateKeyFile, key: "helseid.privateKeyFile", file: file))
+                key: try await loadKey(helseID.privateKeyFile, key: "helseid.privateKeyFile", file: file, keyID: helseID.keyId))
         }
         if config.altinn.enabled {
             let maskinporten = config.altinn.maskinporten
@@ -55,7 +55,9 @@ public struct Credentials: Sendable {
                     tokenEndpoint: maskinporten.tokenEndpoint, audience: maskinporten.audience, clientID: maskinporten.clientId,
                     scope: maskinporten.scope, altinnBaseURL: config.altinn.baseURL),
                 // Maskinporten takes RS256/384/512 grants only.
-                key: try await loadKey(maskinporten.privateKeyFile, key: prefix + "privateKeyFile", file: file, algorithm: .rs256))
+                key: try await loadKey(
+                    maskinporten.privateKeyFile, key: prefix + "privateKeyFile", file: file, algorithm: .rs256,
+                    keyID: maskinporten.keyId))
         }
         return credentials
     }
@@ -69,10 +71,10 @@ public struct Credentials: Sendable {
     }
 
     private static func loadKey(
-        _ path: String, key: String, file: String, algorithm: SigningKey.Algorithm? = nil
+        _ path: String, key: String, file: String, algorithm: SigningKey.Algorithm? = nil, keyID: String? = nil
     ) async throws(ConfigurationError) -> SigningKey {
         do {
-            return try await SigningKey.load(file: path, algorithm: algorithm)
+            return try await SigningKey.load(file: path, algorithm: algorithm, keyID: keyID)
         } catch {
             let hint = algorithm.map { " (this service takes \($0.rawValue) signatures, so an RSA key)" } ?? ""
             throw ConfigurationError(file: file, key: key, message: "\(error)\(hint)")

@@ -101,7 +101,11 @@ public struct NotificationHandler: Sendable {
             record.fileName = drop.map { "\($0.name).apprec.\(sender.map(String.init) ?? "unknown").xml" } ?? "unmatched/\(messageId).apprec.xml"
             logger.info(
                 drop == nil ? "AppRec matching no sent drop written to receipts/unmatched/" : "AppRec written beside its drop",
-                metadata: ["messageId": "\(messageId)", "drop": "\(drop?.name ?? "-")", "status": "\(appRec.status ?? "?")"])
+                metadata: [
+                    "messageId": "\(messageId)", "drop": "\(drop?.name ?? "-")",
+                    // KITH code list 8220: 1 Ok, 2 Rejected, 3 Ok with errors in a part.
+                    "status": "\(appRec.status.map { ["1": "Ok", "2": "Rejected", "3": "OkErrorInMessagePart"][$0] ?? $0 } ?? "?")",
+                ])
         } else {
             let meta = InboxMetadata(
                 messageId: messageId, senderHerId: metadata.senderHerId, receiverHerId: receiver, msgId: record.msgId,

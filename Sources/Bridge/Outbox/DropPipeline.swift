@@ -85,7 +85,6 @@ public struct DropPipeline: Sendable {
             } catch {
                 return (try await recordFailure(start, error), .answered)
             }
-            logger.info("drop validated", metadata: start.logMetadata)
             // One commit records both the validated facts and "POST started".
             var drop = try await record(start) { row in
                 let facts = prepared.ledgerFacts
@@ -97,6 +96,7 @@ public struct DropPipeline: Sendable {
                 row.state = .sending
                 row.attempts += 1
             }
+            logger.info("drop validated, sending", metadata: drop.logMetadata)
             let outcome: SendOutcome
             switch prepared.payload {
             case .message(let message, let document):
