@@ -188,7 +188,9 @@ actor DemoReporter: Service {
             }
         }
         guard let shown = shownFiles else {
+            // What an earlier run left is not news, its status files included.
             shownFiles = current
+            for file in current where file.hasSuffix(".status.json") { shownStatus[file] = statusLine(file) }
             return
         }
         for file in current.sorted() where file.hasSuffix(".status.json") {
