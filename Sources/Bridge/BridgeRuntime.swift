@@ -100,7 +100,7 @@ public struct BridgeRuntime: Sendable {
         receive = ReceiveService(
             herIds: config.nhn.herIds, mode: config.nhn.receive, pollInterval: .seconds(config.nhn.pollSeconds),
             transport: client, handler: handler, ledger: ledger, logger: Logger(label: "dropbridge.receive"),
-            maxBackoffSeconds: config.nhn.maxBackoffSeconds)
+            maxBackoffSeconds: config.nhn.maxBackoffSeconds, streamIdle: .milliseconds(Int64(config.nhn.streamIdleSeconds * 1000)))
         progress = OutboxProgress()
         outbox = OutboxService(
             config: config, ledger: ledger, claims: claims, pipeline: pipeline, io: io, logger: logger, progress: progress)

@@ -95,6 +95,9 @@ public struct BridgeConfig: Sendable, Equatable {
         public var requestTimeoutSeconds: Double = 60
         /// Cap of the exponential backoff between attempts of one drop.
         public var maxBackoffSeconds: Double = 300
+        /// The notification stream is given up and reopened after this long without any event
+        /// or heartbeat (extension).
+        public var streamIdleSeconds: Double = 120
         public init() {}
     }
 

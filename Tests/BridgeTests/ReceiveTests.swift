@@ -87,6 +87,48 @@ final class ReceiveTests: XCTestCase {
         XCTAssertNotNil(try harness.ledger.receiveState()?.offsets[Ledger.offsetKey([8143060])])
     }
 
+    /// A stream that stays open but goes silent (a half-open connection) is given up after
+    /// `nhn.streamIdleSeconds` and reopened; what arrived meanwhile is delivered.
+    func testASilentStreamIsReopened() async throws {
+        let harness = try await BridgeHarness { config in
+            config.nhn.herIds = [8143060]
+            config.nhn.receive = .stream
+            config.nhn.streamIdleSeconds = 1
+        }
+        addTeardownBlock { await harness.shutdown() }
+        await harness.simulator.setStreamSettings(StreamSettings(heartbeatSeconds: 0.2, stallStreams: 1))
+        try await harness.start()
+        let id = try await harness.simulator.inject(
+            InjectRequest(senderHerId: 8094866, receiverHerIds: [8143060], document: String(decoding: try OutboxTests.msgHead(msgId: "stall-1", sender: 8094866, receiver: 8143060), as: UTF8.self)))
+        try await harness.waitUntil("received after the silent stream was given up", timeout: .seconds(20)) {
+            self.exists(harness.config.folders.inbox + "/\(id).json")
+        }
+        let left = await harness.simulator.streamSettings().stallStreams
+        XCTAssertEqual(left, 0, "the first stream was the silent one")
+        XCTAssertEqual(try harness.ledger.receiveState()?.state, "streaming")
+    }
+
+    /// Graceful shutdown does not wait for a quiet stream's next event.
+    func testShutdownEndsAQuietStream() async throws {
+        let harness = try await BridgeHarness { config in
+            config.nhn.herIds = [8143060]
+            config.nhn.receive = .stream
+            config.nhn.streamIdleSeconds = 600
+        }
+        addTeardownBlock { await harness.shutdown() }
+        await harness.simulator.setStreamSettings(StreamSettings(heartbeatSeconds: 600, stallStreams: 1))
+        try await harness.start()
+        try await harness.waitUntil("the stream is open") { await harness.simulator.openStreamCount() == 1 }
+        actor Done { var value = false; func set() { value = true } }
+        let done = Done()
+        let stopping = Task {
+            try await harness.stop()
+            await done.set()
+        }
+        try await harness.waitUntil("the bridge stopped", timeout: .seconds(15)) { await done.value }
+        try await stopping.value
+    }
+
     func testAForeignReceiverAnswersWithStatusAndAnAppRec() async throws {
         let harness = try await harness(.stream)
         try harness.drop("to-hospital", xml: try OutboxTests.msgHead(msgId: "foreign-1", receiver: 8094866), sidecar: #"{"receiverHerIds":[8094866]}"#)

@@ -15,7 +15,7 @@ enum ConfigKeys {
         "schemas.directory", "schemas.require",
         "nhn.enabled", "nhn.baseURL", "nhn.sourceSystem", "nhn.applicationName", "nhn.applicationVersion",
         "nhn.senderHerId", "nhn.herIds", "nhn.receive", "nhn.pollSeconds", "nhn.autoAppRec",
-        "nhn.requestTimeoutSeconds", "nhn.maxBackoffSeconds",
+        "nhn.requestTimeoutSeconds", "nhn.maxBackoffSeconds", "nhn.streamIdleSeconds",
         "helseid.enabled", "helseid.tokenEndpoint", "helseid.issuer", "helseid.clientId",
         "helseid.privateKeyFile", "helseid.keyId", "helseid.scope",
         "altinn.enabled", "altinn.baseURL", "altinn.resourceId",

@@ -101,6 +101,7 @@ struct ConfigValues {
         config.nhn.autoAppRec = try bool("nhn.autoAppRec") ?? config.nhn.autoAppRec
         config.nhn.requestTimeoutSeconds = try double("nhn.requestTimeoutSeconds", min: 1) ?? config.nhn.requestTimeoutSeconds
         config.nhn.maxBackoffSeconds = try double("nhn.maxBackoffSeconds", min: 1) ?? config.nhn.maxBackoffSeconds
+        config.nhn.streamIdleSeconds = try double("nhn.streamIdleSeconds", min: 0.5) ?? config.nhn.streamIdleSeconds
 
         config.helseID.enabled = try bool("helseid.enabled") ?? config.helseID.enabled
         config.helseID.tokenEndpoint = try string("helseid.tokenEndpoint") ?? config.helseID.tokenEndpoint

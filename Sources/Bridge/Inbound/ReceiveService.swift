@@ -4,6 +4,7 @@ import Ledger
 import Logging
 import NHNClient
 import ServiceLifecycle
+import Synchronization
 
 /// The inbound side as one `Service`: registers our HER-ids, then keeps the notification stream
 /// open (or polls), hands each notification to the `NotificationHandler`, and moves the stored
@@ -20,12 +21,14 @@ public final class ReceiveService: Service {
     private let shutdown = ShutdownSignal()
     private let logger: Logger
     private let backoff: RetryPolicy
+    private let streamIdle: Duration
 
     public init(
         herIds: [Int], mode: BridgeConfig.ReceiveMode, pollInterval: Duration,
         transport: any InboundTransport, handler: NotificationHandler, ledger: Ledger, logger: Logger,
-        maxBackoffSeconds: Double = 30
+        maxBackoffSeconds: Double = 30, streamIdle: Duration = .seconds(120)
     ) {
+        self.streamIdle = streamIdle
         backoff = RetryPolicy(initialSeconds: 1, maxSeconds: min(30, maxBackoffSeconds))
         self.herIds = herIds
         self.mode = mode
@@ -135,8 +138,8 @@ public final class ReceiveService: Service {
     /// One connection of the stream, until it ends: `failed` when it could not be opened or
     /// broke (the caller backs off and polls meanwhile).
     private func streamOnce() async -> Round {
+        let stream: NotificationStream
         do {
-            let stream: NotificationStream
             switch await transport.notificationStream(herIds: herIds, after: try offset) {
             case .success(let opened):
                 stream = opened
@@ -145,9 +148,45 @@ public final class ReceiveService: Service {
                 logger.warning("notification stream refused: \(failure.reason)")
                 return .failed
             }
+        } catch {
+            return round(after: error, "notification stream could not be opened")
+        }
+        // A connection that goes silent without closing (a half-open TCP connection, a stuck
+        // proxy) would hold receiving forever: after `streamIdle` without any event or
+        // heartbeat, give it up and reconnect from the saved offset.
+        let lastEvent = LastEvent()
+        let idle = streamIdle
+        return await withTaskGroup(of: Round?.self) { group in
+            group.addTask { await self.read(stream, lastEvent: lastEvent) }
+            // The watchdog; it also ends the reading at shutdown, which a quiet stream would
+            // otherwise hold until its next event.
+            let shutdown = shutdown
+            group.addTask {
+                while true {
+                    let quiet = lastEvent.quietFor
+                    if quiet >= idle { return nil }
+                    guard await shutdown.sleep(for: idle - quiet), !Task.isCancelled else { return .healthy }
+                }
+            }
+            let first = await group.next() ?? .healthy
+            group.cancelAll()
+            let second = await group.next() ?? .healthy
+            guard let round = first else {
+                logger.warning("the notification stream sent nothing for \(idle.components.seconds) s; reconnecting")
+                return .healthy
+            }
+            _ = second
+            return round
+        }
+    }
+
+    /// Reads one connection of the stream until it ends, noting the time of every event.
+    private func read(_ stream: NotificationStream, lastEvent: LastEvent) async -> Round {
+        do {
             var window = try HandlingWindow(committed: offset, handler: handler, shutdown: shutdown, backoff: backoff, logger: logger)
             do {
                 for try await event in stream {
+                    lastEvent.touch()
                     if shutdown.isTriggered { break }
                     if case .notification(let notification) = event {
                         try await window.submit(notification, commit: commit)
@@ -163,6 +202,7 @@ public final class ReceiveService: Service {
             }
             return .healthy
         } catch {
+            if Task.isCancelled { return .healthy }
             return round(after: error, "notification stream ended")
         }
     }
@@ -213,4 +253,13 @@ public final class ReceiveService: Service {
     private var commit: @Sendable (Int64) async throws -> Void {
         { [ledger, herIds] offset in try await ledger.saveReceiveOffset(offset, herIds: herIds, now: Timestamp.now()) }
     }
+}
+
+/// When the notification stream last delivered anything (an event or a heartbeat).
+final class LastEvent: Sendable {
+    private let at = Mutex(ContinuousClock.now)
+
+    func touch() { at.withLock { $0 = ContinuousClock.now } }
+
+    var quietFor: Duration { ContinuousClock.now - at.withLock { $0 } }
 }

@@ -27,7 +27,8 @@ public final class ShutdownSignal: Sendable {
         for sleeper in sleepers { sleeper.resume() }
     }
 
-    /// Sleeps for `duration`, or less when shutdown is triggered. Returns false on shutdown.
+    /// Sleeps for `duration`, or less when shutdown is triggered or the task is cancelled.
+    /// Returns false on shutdown or cancellation.
     public func sleep(for duration: Duration) async -> Bool {
         let token = state.withLock { state -> Int? in
             guard !state.triggered else { return nil }
@@ -39,16 +40,22 @@ public final class ShutdownSignal: Sendable {
             try? await Task.sleep(for: duration)
             self.wake(token)
         }
-        await withCheckedContinuation { continuation in
-            let resumeNow = state.withLock { state -> Bool in
-                if state.triggered || state.expired.remove(token) != nil { return true }
-                state.sleepers[token] = continuation
-                return false
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.triggered || state.expired.remove(token) != nil { return true }
+                    state.sleepers[token] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
             }
-            if resumeNow { continuation.resume() }
+        } onCancel: {
+            self.wake(token)
         }
         timer.cancel()
-        return !isTriggered
+        // The timer and a cancellation may both have woken it: forget the token either way.
+        state.withLock { _ = $0.expired.remove(token) }
+        return !isTriggered && !Task.isCancelled
     }
 
     private func wake(_ token: Int) {

@@ -37,12 +37,19 @@ public struct StreamSettings: Sendable, Codable, Equatable {
     /// Refuse to open the stream with this HTTP status (e.g. 503), while polling still works:
     /// lets tests prove the fall-back to polling and the way back.
     public var refuseWithStatus: Int?
+    /// The next this many streams go silent after `connected`: open, but nothing more arrives,
+    /// not even heartbeats (a half-open connection). Counts down as streams open.
+    public var stallStreams: Int
 
-    public init(heartbeatSeconds: Double = 5, cutAfterEvents: Int? = nil, cutAfterSeconds: Double? = nil, refuseWithStatus: Int? = nil) {
+    public init(
+        heartbeatSeconds: Double = 5, cutAfterEvents: Int? = nil, cutAfterSeconds: Double? = nil, refuseWithStatus: Int? = nil,
+        stallStreams: Int = 0
+    ) {
         self.heartbeatSeconds = heartbeatSeconds
         self.cutAfterEvents = cutAfterEvents
         self.cutAfterSeconds = cutAfterSeconds
         self.refuseWithStatus = refuseWithStatus
+        self.stallStreams = stallStreams
     }
 
     public init(from decoder: any Decoder) throws {
@@ -51,6 +58,7 @@ public struct StreamSettings: Sendable, Codable, Equatable {
         cutAfterEvents = try container.decodeIfPresent(Int.self, forKey: .cutAfterEvents)
         cutAfterSeconds = try container.decodeIfPresent(Double.self, forKey: .cutAfterSeconds)
         refuseWithStatus = try container.decodeIfPresent(Int.self, forKey: .refuseWithStatus)
+        stallStreams = try container.decodeIfPresent(Int.self, forKey: .stallStreams) ?? 0
     }
 
     /// Reasons the settings cannot be used, empty when they can.
@@ -60,6 +68,7 @@ public struct StreamSettings: Sendable, Codable, Equatable {
         if let cutAfterEvents, cutAfterEvents < 1 { problems.append("cutAfterEvents must be at least 1") }
         if let refuseWithStatus, !(400...599).contains(refuseWithStatus) { problems.append("refuseWithStatus must be a 4xx or 5xx status") }
         if let cutAfterSeconds, !(cutAfterSeconds > 0) { problems.append("cutAfterSeconds must be positive") }
+        if stallStreams < 0 { problems.append("stallStreams must not be negative") }
         return problems
     }
 }

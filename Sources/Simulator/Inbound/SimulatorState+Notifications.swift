@@ -54,6 +54,13 @@ extension SimulatorState {
 
     var streamSettings: StreamSettings { inbound.streamSettings }
 
+    /// True when the stream opening now is to go silent (and one fewer is left to).
+    func takeStall() -> Bool {
+        guard inbound.streamSettings.stallStreams > 0 else { return false }
+        inbound.streamSettings.stallStreams -= 1
+        return true
+    }
+
     func setStreamSettings(_ settings: StreamSettings) {
         inbound.streamSettings = settings
     }

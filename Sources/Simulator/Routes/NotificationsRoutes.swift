@@ -53,10 +53,17 @@ struct NotificationsRoutes: Sendable {
         let (id, events) = await state.subscribe(herIds: Set(query.herIds), after: query.offset)
         let state = state
         let logger = context.logger
+        let stalled = await state.takeStall()
         let body = ResponseBody { writer in
             let timers = StreamTimers(settings: settings, id: id, state: state)
             defer { timers.cancel() }
             try await writer.write(ByteBuffer(string: "event: connected\ndata:\n\n"))
+            if stalled {
+                // Open and silent until the client gives up (or a cut).
+                for await event in events where event == .cut { break }
+                try await writer.finish(nil)
+                return
+            }
             var sent = 0
             loop: for await event in events {
                 switch event {
