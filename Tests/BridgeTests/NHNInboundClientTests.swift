@@ -169,96 +169,6 @@ final class NotificationStreamDecodingTests: XCTestCase {
 
 // MARK: - Over the wire
 
-/// A small HTTP/1.1 server on 127.0.0.1 for these tests: answers requests from a script, in
-/// order, writing each reply's body as separate flushed chunks, and records what it received.
-private final class InboundTestServer: Sendable {
-    struct Reply: Sendable {
-        var status: Int
-        var headers: [(String, String)] = [("Content-Type", "application/json")]
-        var chunks: [String] = []
-        /// Chunked transfer encoding (no Content-Length), as a stream is sent.
-        var streamed = false
-    }
-
-    struct Received: Sendable {
-        var method: String
-        var uri: String
-        var headers: [(String, String)]
-        var body: [UInt8]
-
-        func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
-        var json: [String: Any]? { try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] }
-    }
-
-    private let state: Mutex<(replies: [Reply], received: [Received])>
-    private let channel = Mutex<(any Channel)?>(nil)
-
-    init(_ replies: [Reply]) { state = Mutex((replies, [])) }
-
-    var received: [Received] { state.withLock { $0.received } }
-
-    func start() async throws -> String {
-        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(Handler(server: self))
-                }
-            }
-            .bind(host: "127.0.0.1", port: 0).get()
-        channel.withLock { $0 = server }
-        return "http://127.0.0.1:\(server.localAddress?.port ?? 0)"
-    }
-
-    func stop() async {
-        let server = channel.withLock { $0 }
-        try? await server?.close()
-    }
-
-    fileprivate func record(_ request: Received) -> Reply {
-        state.withLock { state in
-            state.received.append(request)
-            return state.replies.isEmpty ? Reply(status: 599) : state.replies.removeFirst()
-        }
-    }
-
-    private final class Handler: ChannelInboundHandler {
-        typealias InboundIn = HTTPServerRequestPart
-        typealias OutboundOut = HTTPServerResponsePart
-        let server: InboundTestServer
-        var head: HTTPRequestHead?
-        var body: [UInt8] = []
-
-        init(server: InboundTestServer) { self.server = server }
-
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            switch unwrapInboundIn(data) {
-            case .head(let head):
-                self.head = head
-                body = []
-            case .body(let chunk):
-                body.append(contentsOf: chunk.readableBytesView)
-            case .end:
-                guard let head else { return }
-                let reply = server.record(
-                    Received(method: head.method.rawValue, uri: head.uri, headers: head.headers.map { ($0.name, $0.value) }, body: body))
-                var headers = HTTPHeaders(reply.headers)
-                if !reply.streamed {
-                    headers.replaceOrAdd(name: "Content-Length", value: "\(reply.chunks.reduce(0) { $0 + $1.utf8.count })")
-                }
-                context.writeAndFlush(
-                    wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: reply.status), headers: headers))),
-                    promise: nil)
-                for chunk in reply.chunks {
-                    context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: chunk)))), promise: nil)
-                }
-                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-            }
-        }
-    }
-}
-
 /// Records the method and URL each request was authorized for.
 private final class URLRecordingAuthorizer: RequestAuthorizer {
     private let urls = Mutex<[String]>([])
@@ -294,7 +204,7 @@ final class NHNInboundWireTests: XCTestCase {
     }
 
     func testNotificationsQueryShapeAndAuthorizedURL() async throws {
-        let server = InboundTestServer([
+        let server = ScriptedResponder(replies: [
             .init(status: 200, chunks: [#"{"notifications":[{"id":"n","type":"NewMessage","offset":9,"relatedMessageId":"m"}]}"#])
         ])
         let base = try await server.start()
@@ -309,7 +219,7 @@ final class NHNInboundWireTests: XCTestCase {
     }
 
     func testMoreThan1500HerIdsAreAskedForInTwoCallsAndMerged() async throws {
-        let server = InboundTestServer([
+        let server = ScriptedResponder(replies: [
             .init(status: 200, chunks: [#"{"notifications":[{"type":"NewMessage","offset":30}]}"#]),
             .init(status: 200, chunks: [#"{"notifications":[{"type":"NewMessage","offset":20}]}"#]),
         ])
@@ -323,7 +233,7 @@ final class NHNInboundWireTests: XCTestCase {
     }
 
     func testStreamYieldsConnectedAndNotificationsThenEnds() async throws {
-        let server = InboundTestServer([
+        let server = ScriptedResponder(replies: [
             .init(
                 status: 200, headers: [("Content-Type", "text/event-stream")],
                 chunks: [
@@ -360,7 +270,7 @@ final class NHNInboundWireTests: XCTestCase {
     }
 
     func testStreamRetriesOnceAfter401() async throws {
-        let server = InboundTestServer([
+        let server = ScriptedResponder(replies: [
             .init(status: 401, headers: [("WWW-Authenticate", #"DPoP error="invalid_token""#)]),
             .init(status: 200, headers: [("Content-Type", "text/event-stream")], chunks: ["event: connected\ndata:\n\n"], streamed: true),
         ])
@@ -380,7 +290,7 @@ final class NHNInboundWireTests: XCTestCase {
     }
 
     func testStreamRefusalsAreClassified() async throws {
-        let server = InboundTestServer([
+        let server = ScriptedResponder(replies: [
             .init(status: 503, headers: [("Retry-After", "7")]),
             .init(status: 400, headers: [("Content-Type", "application/problem+json")], chunks: [#"{"title":"Bad HerIds"}"#]),
         ])
@@ -399,7 +309,7 @@ final class NHNInboundWireTests: XCTestCase {
     func testBusinessDocumentIsBase64DecodedAndIdIsPercentEncoded() async throws {
         let xml = Array(#"<?xml version="1.0" encoding="UTF-8"?><MsgHead>Æøå</MsgHead>"#.utf8)
         let base64 = Data(xml).base64EncodedString()
-        let server = InboundTestServer([
+        let server = ScriptedResponder(replies: [
             .init(status: 200, chunks: [#"{"businessDocument":""#, base64, #"","contentType":"application/xml","contentTransferEncoding":"base64"}"#]),
             .init(status: 200, chunks: [#"{"businessDocument":"not base64!"}"#]),
             .init(status: 404, headers: [("Content-Type", "application/problem+json")], chunks: [#"{"title":"Not found"}"#]),
@@ -418,7 +328,7 @@ final class NHNInboundWireTests: XCTestCase {
     }
 
     func testMetadataAndStatusOverTheWire() async throws {
-        let server = InboundTestServer([
+        let server = ScriptedResponder(replies: [
             .init(status: 200, chunks: [#"{"id":"m-1","senderHerId":5,"receiverHerIds":[6]}"#]),
             .init(status: 200, chunks: [#"{"statusList":[{"receiverHerId":6,"transportDeliveryState":"Unconfirmed","sent":false}]}"#]),
         ])
@@ -436,7 +346,7 @@ final class NHNInboundWireTests: XCTestCase {
     }
 
     func testMarkDownloadedSendsTheReceiverHerId() async throws {
-        let server = InboundTestServer([.init(status: 204), .init(status: 423, chunks: [#"{"errorCode":1210}"#])])
+        let server = ScriptedResponder(replies: [.init(status: 204), .init(status: 423, chunks: [#"{"errorCode":1210}"#])])
         let base = try await server.start()
         let nhn = client(base)
         let done = await nhn.markDownloaded(id: "m-1", receiverHerId: 8_094_866)
@@ -453,7 +363,7 @@ final class NHNInboundWireTests: XCTestCase {
     }
 
     func testAppRecIsAcceptedWithItsOwnId() async throws {
-        let server = InboundTestServer([.init(status: 202, chunks: [#"{"id":"apprec-1"}"#])])
+        let server = ScriptedResponder(replies: [.init(status: 202, chunks: [#"{"id":"apprec-1"}"#])])
         let base = try await server.start()
         let request = AppRecRequest(
             appRecSenderHerId: 8_094_866, appRecStatus: .rejected,
