@@ -7,14 +7,18 @@ import XCTest
 
 /// The inbound side end to end against the simulator's counterparties.
 final class ReceiveTests: XCTestCase {
-    func harness(_ mode: BridgeConfig.ReceiveMode, autoAppRec: Bool = false) async throws -> BridgeHarness {
+    func harness(
+        _ mode: BridgeConfig.ReceiveMode, autoAppRec: Bool = false, streamIdleSeconds: Double = 120, stream: StreamSettings? = nil
+    ) async throws -> BridgeHarness {
         let harness = try await BridgeHarness { config in
             config.nhn.herIds = [8143060]
             config.nhn.receive = mode
             config.nhn.pollSeconds = 1
             config.nhn.autoAppRec = autoAppRec
+            config.nhn.streamIdleSeconds = streamIdleSeconds
         }
         addTeardownBlock { await harness.shutdown() }
+        if let stream { await harness.simulator.setStreamSettings(stream) }
         try await harness.start()
         return harness
     }
@@ -90,14 +94,7 @@ final class ReceiveTests: XCTestCase {
     /// A stream that stays open but goes silent (a half-open connection) is given up after
     /// `nhn.streamIdleSeconds` and reopened; what arrived meanwhile is delivered.
     func testASilentStreamIsReopened() async throws {
-        let harness = try await BridgeHarness { config in
-            config.nhn.herIds = [8143060]
-            config.nhn.receive = .stream
-            config.nhn.streamIdleSeconds = 1
-        }
-        addTeardownBlock { await harness.shutdown() }
-        await harness.simulator.setStreamSettings(StreamSettings(heartbeatSeconds: 0.2, stallStreams: 1))
-        try await harness.start()
+        let harness = try await harness(.stream, streamIdleSeconds: 1, stream: StreamSettings(heartbeatSeconds: 0.2, stallStreams: 1))
         let id = try await harness.simulator.inject(
             InjectRequest(senderHerId: 8094866, receiverHerIds: [8143060], document: String(decoding: try OutboxTests.msgHead(msgId: "stall-1", sender: 8094866, receiver: 8143060), as: UTF8.self)))
         try await harness.waitUntil("received after the silent stream was given up", timeout: .seconds(20)) {
@@ -110,14 +107,7 @@ final class ReceiveTests: XCTestCase {
 
     /// Graceful shutdown does not wait for a quiet stream's next event.
     func testShutdownEndsAQuietStream() async throws {
-        let harness = try await BridgeHarness { config in
-            config.nhn.herIds = [8143060]
-            config.nhn.receive = .stream
-            config.nhn.streamIdleSeconds = 600
-        }
-        addTeardownBlock { await harness.shutdown() }
-        await harness.simulator.setStreamSettings(StreamSettings(heartbeatSeconds: 600, stallStreams: 1))
-        try await harness.start()
+        let harness = try await harness(.stream, streamIdleSeconds: 600, stream: StreamSettings(heartbeatSeconds: 600, stallStreams: 1))
         try await harness.waitUntil("the stream is open") { await harness.simulator.openStreamCount() == 1 }
         actor Done { var value = false; func set() { value = true } }
         let done = Done()
