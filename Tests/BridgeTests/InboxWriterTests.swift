@@ -57,4 +57,19 @@ final class InboxWriterTests: XCTestCase {
         XCTAssertEqual(InboxWriter.fileName(forMessageId: "../etc/passwd"), "%2E%2E%2Fetc%2Fpasswd")
         XCTAssertFalse(InboxWriter.fileName(forMessageId: String(repeating: "a", count: 500)).contains("/"))
     }
+
+    /// A second, different AppRec from the same sender for the same drop is kept under its
+    /// message id; the same one again finds its file.
+    func testAnotherAppRecFromTheSameSenderIsKept() throws {
+        try FileManager.default.createDirectory(atPath: root + "/receipts", withIntermediateDirectories: true)
+        let receipts = ReceiptWriter(receipts: root + "/receipts", durable: DurableFiles(tempDirectory: root + "/.dropbridge/tmp", fileMode: 0o640))
+        let first = try receipts.writeAppRec(Array("<AppRec>1</AppRec>".utf8), dropName: "d", senderHerId: 7, messageId: "m1")
+        let again = try receipts.writeAppRec(Array("<AppRec>1</AppRec>".utf8), dropName: "d", senderHerId: 7, messageId: "m1")
+        let second = try receipts.writeAppRec(Array("<AppRec>2</AppRec>".utf8), dropName: "d", senderHerId: 7, messageId: "m2")
+        XCTAssertEqual(first, "d.apprec.7.xml")
+        XCTAssertEqual(again, first)
+        XCTAssertEqual(second, "d.apprec.7.m2.xml")
+        XCTAssertEqual(try String(contentsOfFile: root + "/receipts/" + second, encoding: .utf8), "<AppRec>2</AppRec>")
+        XCTAssertEqual(try String(contentsOfFile: root + "/receipts/" + first, encoding: .utf8), "<AppRec>1</AppRec>")
+    }
 }

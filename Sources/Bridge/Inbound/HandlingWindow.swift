@@ -35,6 +35,11 @@ struct HandlingWindow {
     private var inFlight: [InFlight] = []
     /// Everything up to this offset is handled and saved.
     private(set) var committed: Int64
+    /// The highest offset taken in: offsets must arrive ascending.
+    private var lastSubmitted: Int64 = 0
+    /// How long a notification about a message we do not know waits for our own sends in
+    /// flight before it is filed as unmatched.
+    static let patienceForOwnSends: Duration = .seconds(30)
 
     init(committed: Int64, handler: NotificationHandler, shutdown: ShutdownSignal, backoff: RetryPolicy, logger: Logger) {
         self.committed = committed
@@ -48,6 +53,12 @@ struct HandlingWindow {
     /// in flight (waiting for the oldest meanwhile).
     mutating func submit(_ notification: NHNNotification, commit: (Int64) async throws -> Void) async throws {
         guard notification.offset > committed, !inFlight.contains(where: { $0.offset == notification.offset }) else { return }
+        // Saving in arrival order is right only for ascending offsets: anything else is a
+        // broken stream, read again from the saved offset.
+        guard notification.offset > lastSubmitted else {
+            throw InboundTrouble(description: "notification \(notification.offset) arrived after \(lastSubmitted); reading again from \(committed)")
+        }
+        lastSubmitted = notification.offset
         let key = notification.relatedMessageId.map { "message " + $0 } ?? "offset \(notification.offset)"
         while inFlight.count >= Self.limit || inFlight.contains(where: { $0.key == key }) {
             try await finishOldest(commit: commit)
@@ -57,10 +68,11 @@ struct HandlingWindow {
         let task = Task {
             defer { done.set() }
             var failures = 0
+            let patientUntil = ContinuousClock.now + Self.patienceForOwnSends
             while true {
                 let wait: Double
                 do {
-                    try await handler.handle(notification)
+                    try await handler.handle(notification, waitForOwnSends: ContinuousClock.now < patientUntil)
                     return
                 } catch let trouble as InboundTrouble where trouble.retrySoon {
                     wait = 0.2
@@ -89,18 +101,20 @@ struct HandlingWindow {
         while !inFlight.isEmpty { try await finishOldest(commit: commit) }
     }
 
+    /// On any failure every task still in flight is waited for before the error is thrown, so
+    /// none runs on beside the next window (two handlings of one message at once could both
+    /// answer it); they are handled again from the saved offset.
     private mutating func finishOldest(commit: (Int64) async throws -> Void) async throws {
         let oldest = inFlight.removeFirst()
         do {
+            // Only shutdown ends a handling unfinished.
             try await oldest.task.value
+            try await commit(oldest.offset)
         } catch {
-            // Only shutdown ends a handling unfinished: the rest end the same way, and all of
-            // them are handled again at the next start.
             for rest in inFlight { _ = try? await rest.task.value }
             inFlight.removeAll()
             throw error
         }
-        try await commit(oldest.offset)
         committed = oldest.offset
     }
 }

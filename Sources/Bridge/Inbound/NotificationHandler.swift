@@ -46,14 +46,17 @@ public struct NotificationHandler: Sendable {
         self.logger = logger
     }
 
-    public func handle(_ notification: NHNNotification) async throws {
+    /// `waitForOwnSends`: a notification about a message we do not know yet, while our own
+    /// sends are in flight, is put off (`InboundTrouble.retrySoon`) since the send may be about
+    /// to record it; false files it as unmatched instead (after waiting long enough).
+    public func handle(_ notification: NHNNotification, waitForOwnSends: Bool = true) async throws {
         switch notification.type {
         case "NewMessage":
-            try await newMessage(notification)
+            try await newMessage(notification, waitForOwnSends: waitForOwnSends)
         case "RefusedMessage":
-            try await refused(notification)
+            try await refused(notification, waitForOwnSends: waitForOwnSends)
         case "MessageSentStateUpdated", "MessageDeliveryStateUpdated", "MessageApprecInfoUpdated":
-            try await statusChanged(notification)
+            try await statusChanged(notification, waitForOwnSends: waitForOwnSends)
         default:
             logger.notice("notification of an unknown type ignored", metadata: ["type": "\(notification.type)", "offset": "\(notification.offset)"])
         }
@@ -61,7 +64,7 @@ public struct NotificationHandler: Sendable {
 
     // MARK: NewMessage
 
-    private func newMessage(_ notification: NHNNotification) async throws {
+    private func newMessage(_ notification: NHNNotification, waitForOwnSends: Bool) async throws {
         guard let messageId = notification.relatedMessageId else {
             logger.warning("NewMessage without a message id ignored", metadata: ["offset": "\(notification.offset)"])
             return
@@ -89,16 +92,17 @@ public struct NotificationHandler: Sendable {
             var answered: DropRecord?
             if let original = appRec.originalMsgId {
                 let found = try ledger.lookUpSent(msgId: original)
-                if found.sendsInFlight {
+                if found.sendsInFlight, found.drop == nil, waitForOwnSends {
                     throw InboundTrouble(description: "AppRec for MsgId \(original): a send is still in flight; trying again", retrySoon: true)
                 }
                 answered = found.drop
             }
             let drop = answered
             let (receipts, sender) = (self.receipts, metadata.senderHerId)
-            try await io.run { try receipts.writeAppRec(document, dropName: drop?.name, senderHerId: sender, messageId: messageId) }
+            record.fileName = try await io.run {
+                try receipts.writeAppRec(document, dropName: drop?.name, senderHerId: sender, messageId: messageId)
+            }
             record.kind = "apprec"
-            record.fileName = drop.map { "\($0.name).apprec.\(sender.map(String.init) ?? "unknown").xml" } ?? "unmatched/\(messageId).apprec.xml"
             logger.info(
                 drop == nil ? "AppRec matching no sent drop written to receipts/unmatched/" : "AppRec written beside its drop",
                 metadata: [
@@ -116,7 +120,15 @@ public struct NotificationHandler: Sendable {
             record.fileName = try await io.run { try inbox.write(document: document, metadata: meta) } + ".xml"
             logger.info("message written to inbox/", metadata: ["messageId": "\(messageId)", "valid": "\(checked.isValid)"])
         }
-        try await ledger.recordInbound(record)
+        guard try await ledger.recordInbound(record) else {
+            // Another handling of the same message recorded it first: go on from its row, so
+            // that the downloaded mark and our AppRec happen once.
+            if let known = try ledger.inbound(messageId: messageId) {
+                if known.downloadedAt == nil { try await markDownloaded(known) }
+                try await answerIfDue(known, problem: nil)
+            }
+            return
+        }
         try await markDownloaded(record)
         try await answerIfDue(record, problem: checked.document == nil ? ("T01", checked.failure) : ("T02", checked.failure))
     }
@@ -165,17 +177,17 @@ public struct NotificationHandler: Sendable {
     /// NHN may tell about a message before our `POST /messages` has recorded its answer: while
     /// sends are in flight, an unknown message id is tried again later rather than called
     /// unmatched.
-    private func sentDrop(messageId: String?) throws -> DropRecord? {
+    private func sentDrop(messageId: String?, waitForOwnSends: Bool) throws -> DropRecord? {
         guard let messageId else { return nil }
         let found = try ledger.lookUpSent(messageId: messageId)
-        if found.sendsInFlight {
+        if found.sendsInFlight, found.drop == nil, waitForOwnSends {
             throw InboundTrouble(description: "message \(messageId) is not known yet; a send is still in flight", retrySoon: true)
         }
         return found.drop
     }
 
-    private func refused(_ notification: NHNNotification) async throws {
-        let drop = try sentDrop(messageId: notification.relatedMessageId)
+    private func refused(_ notification: NHNNotification, waitForOwnSends: Bool) async throws {
+        let drop = try sentDrop(messageId: notification.relatedMessageId, waitForOwnSends: waitForOwnSends)
         let receipt = RefusedReceipt(
             name: drop?.name ?? (notification.relatedMessageId ?? "unknown"), messageId: notification.relatedMessageId,
             receiverHerId: notification.notificationTriggeredByHerId, description: notification.description,
@@ -188,12 +200,12 @@ public struct NotificationHandler: Sendable {
 
     // MARK: Status
 
-    private func statusChanged(_ notification: NHNNotification) async throws {
+    private func statusChanged(_ notification: NHNNotification, waitForOwnSends: Bool) async throws {
         guard let messageId = notification.relatedMessageId else {
             logger.notice("status notification without a message id ignored", metadata: ["offset": "\(notification.offset)"])
             return
         }
-        let drop = try sentDrop(messageId: messageId)
+        let drop = try sentDrop(messageId: messageId, waitForOwnSends: waitForOwnSends)
         let list = try value(await transport.status(id: messageId), "GET /messages/\(messageId)/status")
         let receipts = self.receipts
         // A status for a message we do not know goes to receipts/unmatched/<messageId>.status.json.

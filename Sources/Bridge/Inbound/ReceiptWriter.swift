@@ -55,12 +55,20 @@ public struct ReceiptWriter: Sendable {
     }()
 
     /// `receipts/NAME.apprec.<herId>.xml`, or `receipts/unmatched/<messageId>.apprec.xml`.
-    public func writeAppRec(_ document: [UInt8], dropName: String?, senderHerId: Int?, messageId: String) throws {
-        if let dropName {
-            try createOnce(document, in: receipts, named: "\(dropName).apprec.\(senderHerId.map(String.init) ?? "unknown").xml")
-        } else {
-            try createOnce(document, in: try unmatchedFolder(), named: InboxWriter.fileName(forMessageId: messageId) + ".apprec.xml")
+    /// Writes an AppRec beside its drop (or in `unmatched/`) and returns its name relative to
+    /// `receipts/`. A second, different AppRec from the same sender for the same drop gets its
+    /// message id in the name instead of being dropped; the same one again is found as written.
+    @discardableResult
+    public func writeAppRec(_ document: [UInt8], dropName: String?, senderHerId: Int?, messageId: String) throws -> String {
+        let id = InboxWriter.fileName(forMessageId: messageId)
+        guard let dropName else {
+            try createOnce(document, in: try unmatchedFolder(), named: id + ".apprec.xml")
+            return "unmatched/" + id + ".apprec.xml"
         }
+        let name = "\(dropName).apprec.\(senderHerId.map(String.init) ?? "unknown")"
+        if try createOrFind(document, in: receipts, named: name + ".xml") { return name + ".xml" }
+        try createOnce(document, in: receipts, named: name + "." + id + ".xml")
+        return name + "." + id + ".xml"
     }
 
     public func writeRefused(_ receipt: RefusedReceipt, matched: Bool, key: String) throws {
@@ -96,6 +104,17 @@ public struct ReceiptWriter: Sendable {
             try durable.create(bytes, in: folder, named: name)
         } catch DurableFileError.exists {
             return
+        }
+    }
+
+    /// True when `name` now holds `bytes` (written now, or earlier by the same notification);
+    /// false when it holds something else.
+    private func createOrFind(_ bytes: [UInt8], in folder: String, named name: String) throws -> Bool {
+        do {
+            try durable.create(bytes, in: folder, named: name)
+            return true
+        } catch DurableFileError.exists {
+            return FileManager.default.contents(atPath: folder + "/" + name).map(Array.init) == bytes
         }
     }
 }

@@ -172,8 +172,10 @@ public final class ReceiveService: Service {
             group.cancelAll()
             let second = await group.next() ?? .healthy
             guard let round = first else {
+                // Counted as a failure: a stream that keeps going silent (a proxy holding the
+                // body back) makes the bridge poll meanwhile and back off.
                 logger.warning("the notification stream sent nothing for \(idle.components.seconds) s; reconnecting")
-                return .healthy
+                return .failed
             }
             _ = second
             return round
@@ -186,13 +188,15 @@ public final class ReceiveService: Service {
             var window = try HandlingWindow(committed: offset, handler: handler, shutdown: shutdown, backoff: backoff, logger: logger)
             do {
                 for try await event in stream {
-                    lastEvent.touch()
                     if shutdown.isTriggered { break }
-                    if case .notification(let notification) = event {
-                        try await window.submit(notification, commit: commit)
+                    // While the window is full the stream is not read: that is no silence.
+                    try await lastEvent.busy {
+                        if case .notification(let notification) = event {
+                            try await window.submit(notification, commit: commit)
+                        }
+                        // Heartbeats too: what finished meanwhile gets its offset saved.
+                        try await window.saveFinished(commit: commit)
                     }
-                    // Heartbeats too: what finished meanwhile gets its offset saved.
-                    try await window.saveFinished(commit: commit)
                 }
                 try await window.drain(commit: commit)
             } catch {
@@ -255,11 +259,23 @@ public final class ReceiveService: Service {
     }
 }
 
-/// When the notification stream last delivered anything (an event or a heartbeat).
+/// How long the notification stream has been silent while the bridge was waiting for it.
 final class LastEvent: Sendable {
-    private let at = Mutex(ContinuousClock.now)
+    private struct State {
+        var at = ContinuousClock.now
+        var busy = false
+    }
 
-    func touch() { at.withLock { $0 = ContinuousClock.now } }
+    private let state = Mutex(State())
 
-    var quietFor: Duration { ContinuousClock.now - at.withLock { $0 } }
+    /// Runs `work` (handling an event) as time that does not count as silence.
+    func busy<T>(_ work: () async throws -> T) async rethrows -> T {
+        state.withLock { $0.busy = true }
+        defer { state.withLock { $0 = State() } }
+        return try await work()
+    }
+
+    var quietFor: Duration {
+        state.withLock { $0.busy ? .zero : ContinuousClock.now - $0.at }
+    }
 }

@@ -7,6 +7,8 @@ public final class ShutdownSignal: Sendable {
     private struct State {
         var triggered = false
         var sleepers: [Int: CheckedContinuation<Void, Never>] = [:]
+        /// Sleeps not over yet: a late wake-up for one that is over does nothing.
+        var live: Set<Int> = []
         /// Timers that fired before their sleeper got to wait.
         var expired: Set<Int> = []
         var nextToken = 0
@@ -33,11 +35,12 @@ public final class ShutdownSignal: Sendable {
         let token = state.withLock { state -> Int? in
             guard !state.triggered else { return nil }
             state.nextToken += 1
+            state.live.insert(state.nextToken)
             return state.nextToken
         }
         guard let token else { return false }
         let timer = Task {
-            try? await Task.sleep(for: duration)
+            guard (try? await Task.sleep(for: duration)) != nil else { return }
             self.wake(token)
         }
         await withTaskCancellationHandler {
@@ -54,12 +57,16 @@ public final class ShutdownSignal: Sendable {
         }
         timer.cancel()
         // The timer and a cancellation may both have woken it: forget the token either way.
-        state.withLock { _ = $0.expired.remove(token) }
+        state.withLock { state in
+            state.live.remove(token)
+            state.expired.remove(token)
+        }
         return !isTriggered && !Task.isCancelled
     }
 
     private func wake(_ token: Int) {
         let sleeper = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard state.live.contains(token) else { return nil }
             guard let sleeper = state.sleepers.removeValue(forKey: token) else {
                 state.expired.insert(token)
                 return nil

@@ -59,7 +59,13 @@ struct NotificationsRoutes: Sendable {
             defer { timers.cancel() }
             try await writer.write(ByteBuffer(string: "event: connected\ndata:\n\n"))
             if stalled {
-                // Open and silent until the client gives up (or a cut).
+                // Open and silent (the client cannot tell); a silent server never notices the
+                // client leaving, so the connection is closed after a while in any case.
+                let closer = Task {
+                    try? await Task.sleep(for: .seconds(30))
+                    await state.signal(.cut, to: id)
+                }
+                defer { closer.cancel() }
                 for await event in events where event == .cut { break }
                 try await writer.finish(nil)
                 return
