@@ -168,16 +168,16 @@ public final class ReceiveService: Service {
                     guard await shutdown.sleep(for: idle - quiet), !Task.isCancelled else { return .healthy }
                 }
             }
+            // Whichever ends first decides; the other is stopped and waited for.
             let first = await group.next() ?? .healthy
             group.cancelAll()
-            let second = await group.next() ?? .healthy
+            _ = await group.next()
             guard let round = first else {
                 // Counted as a failure: a stream that keeps going silent (a proxy holding the
                 // body back) makes the bridge poll meanwhile and back off.
                 logger.warning("the notification stream sent nothing for \(idle.components.seconds) s; reconnecting")
                 return .failed
             }
-            _ = second
             return round
         }
     }
