@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 @testable import Auth
 import Foundation
+import NIOCore
 import XCTest
 
 /// HelseID client credentials with DPoP against the simulated HelseID and NHN.
@@ -70,6 +71,55 @@ final class HelseIDTests: XCTestCase {
             ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
             ("client_assertion", assertion), ("scope", "nhn:msh/api"),
         ]
+    }
+
+    /// The assertion's audience, lifetime and expiry are checked, each with its reason.
+    func testAssertionAudienceLifetimeAndExpiryAreChecked() async throws {
+        let now = Int(Date().timeIntervalSince1970)
+        let cases: [(ClientAssertionClaims, String)] = [
+            (.init(iss: AuthHarness.clientID, sub: AuthHarness.clientID, aud: "https://elsewhere", jti: RandomID.make(), iat: now, nbf: now, exp: now + 30), "aud"),
+            (.init(iss: AuthHarness.clientID, sub: AuthHarness.clientID, aud: harness.baseURL, jti: RandomID.make(), iat: now - 300, nbf: now - 300, exp: now - 240), "expired"),
+            (.init(iss: AuthHarness.clientID, sub: AuthHarness.clientID, aud: harness.baseURL, jti: RandomID.make(), iat: now, nbf: now, exp: now + 600), "longer than 60 s"),
+            (.init(iss: AuthHarness.clientID, sub: "someone-else", aud: harness.baseURL, jti: RandomID.make(), iat: now, nbf: now, exp: now + 30), "sub"),
+        ]
+        for (claims, expected) in cases {
+            let assertion = try await harness.key.sign(claims, type: "client-authentication+jwt", embedPublicKey: false)
+            let reply = try await tokenRequest(assertion)
+            XCTAssertEqual(reply.status, 400, expected)
+            XCTAssertEqual(reply.json["error"] as? String, "invalid_client", expected)
+            XCTAssertTrue((reply.json["error_description"] as? String ?? "").contains(expected), "\(expected): \(reply.body)")
+        }
+    }
+
+    /// A token request through the nonce exchange, with `assertion`.
+    func tokenRequest(_ assertion: String) async throws -> AuthHarness.Reply {
+        let url = harness.baseURL + "/connect/token"
+        let first = try await harness.postForm(
+            "/connect/token", tokenForm(assertion), headers: [("DPoP", try await DPoPProofSigner(key: harness.key).proof(method: "POST", url: url))])
+        guard let nonce = first.headers.first(name: "DPoP-Nonce") else { return first }
+        let proof = try await DPoPProofSigner(key: harness.key).proof(method: "POST", url: url, nonce: nonce)
+        return try await harness.postForm("/connect/token", tokenForm(assertion), headers: [("DPoP", proof)])
+    }
+
+    /// `POST /_sim/auth/clients` registers a public key as the portal would; a private one is refused.
+    func testClientsAreRegisteredThroughTheInspectionAPI() async throws {
+        let pair = try KeyGenerator.generate(.ec)
+        let key = try await SigningKey(keyFile: pair.privateJWK)
+        for (jwk, status) in [(pair.privateJWK, 400), (pair.publicJWK, 201)] {
+            var request = HTTPClientRequest(url: harness.baseURL + "/_sim/auth/clients")
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            let body = #"{"clientId":"registered-later","jwk":"# + String(decoding: jwk, as: UTF8.self) + "}"
+            request.body = .bytes(ByteBuffer(string: body))
+            let reply = try await harness.send(request)
+            XCTAssertEqual(reply.status, status, reply.body)
+        }
+        var settings = harness.helseIDSettings
+        settings.clientID = "registered-later"
+        let headers = try await AuthHarness.headers(
+            from: HelseIDAuthorizer(settings: settings, key: key, httpClient: harness.client), url: harness.baseURL + "/ping")
+        let reply = try await harness.nhnRequest("/ping", headers: headers)
+        XCTAssertEqual(reply.status, 200, reply.body)
     }
 
     func testAKeyHelseIDDoesNotKnowIsRefusedAsCredentials() async throws {

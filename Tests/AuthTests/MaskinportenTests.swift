@@ -1,5 +1,5 @@
 import AsyncHTTPClient
-import Auth
+@testable import Auth
 import Foundation
 import Simulator
 import XCTest
@@ -73,6 +73,20 @@ final class MaskinportenTests: XCTestCase {
                 XCTAssertTrue(reason.contains(expected), reason)
             }
         }
+    }
+
+    /// Maskinporten takes `iat` within 10 s of its clock only.
+    func testAGrantIssuedLongAgoIsRefused() async throws {
+        let now = Int(Date().timeIntervalSince1970)
+        let claims = ClientAssertionClaims(
+            iss: Self.rsaClient, sub: nil, aud: harness.baseURL + "/maskinporten/", jti: RandomID.make(), iat: now - 60,
+            nbf: nil, exp: now + 30, scope: "altinn:serviceowner")
+        let grant = try await rsaKey.sign(claims, type: "JWT", embedPublicKey: false)
+        let reply = try await harness.postForm(
+            "/maskinporten/token", [("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", grant)])
+        XCTAssertEqual(reply.status, 400)
+        XCTAssertEqual(reply.json["error"] as? String, "invalid_grant")
+        XCTAssertTrue((reply.json["error_description"] as? String ?? "").contains("iat"), reply.body)
     }
 
     func testExchangeNeedsAValidMaskinportenToken() async throws {

@@ -9,7 +9,7 @@ struct AuthInspectionRoutes: Sendable {
     struct Registration: Decodable {
         var clientId: String
         /// The public JWK, as `dropbridge keygen` writes it.
-        var jwk: [String: JWTHeaderFieldValue]
+        var jwk: [String: StringMember]
     }
 
     func register(on group: RouterGroup<SimulatorRequestContext>) {
@@ -20,8 +20,7 @@ struct AuthInspectionRoutes: Sendable {
             try RequestBodyReader.requireJSON(request)
             let body = try await RequestBodyReader.collect(request, limit: 64 * 1024)
             guard let registration = try? JSONDecoder().decode(Registration.self, from: Data(body)),
-                let client = RegisteredClient(
-                    clientID: registration.clientId, publicJWKJSON: Array(try JSONEncoder().encode(registration.jwk.compactMapValues(\.string))))
+                let client = RegisteredClient(clientID: registration.clientId, members: registration.jwk.compactMapValues(\.string))
             else {
                 throw NHNProblem.validation(
                     "The registration is not valid.",

@@ -37,18 +37,19 @@ public struct RegisteredClient: Sendable, Equatable {
 
     /// From a public JWK (JSON object) as `keygen` writes it or a portal shows it.
     public init?(clientID: String, publicJWKJSON: [UInt8]) {
-        guard !clientID.isEmpty,
-            let object = try? JSONDecoder().decode([String: JWTHeaderFieldValue].self, from: Data(publicJWKJSON))
-        else { return nil }
-        let strings = object.compactMapValues { $0.string }
-        let publicMembers = strings.filter { ["kty", "n", "e", "crv", "x", "y"].contains($0.key) }
-        guard strings["d"] == nil, let key = PublicJWK(members: publicMembers) else { return nil }
-        self.init(clientID: clientID, publicKey: key, keyID: strings["kid"])
+        guard let object = try? JSONDecoder().decode([String: StringMember].self, from: Data(publicJWKJSON)) else { return nil }
+        self.init(clientID: clientID, members: object.compactMapValues(\.string))
+    }
+
+    /// From a public JWK's string members; nil for a private key or an incomplete one.
+    init?(clientID: String, members: [String: String]) {
+        guard !clientID.isEmpty, members["d"] == nil, let key = PublicJWK(members: members) else { return nil }
+        self.init(clientID: clientID, publicKey: key, keyID: members["kid"])
     }
 }
 
-/// Any JSON value, keeping only strings (a JWK's members are strings; `key_ops` is not).
-struct JWTHeaderFieldValue: Decodable {
+/// A JWK member, kept only when it is a string (the key's members are; `key_ops` is not).
+struct StringMember: Decodable {
     var string: String?
 
     init(from decoder: any Decoder) throws {
