@@ -11,6 +11,7 @@ public struct BridgeConfig: Sendable, Equatable {
     public var helseID: HelseID
     public var altinn: Altinn
     public var metricsListen: String
+    public var memory: Memory
 
     public init(root: String) {
         self.root = root
@@ -22,6 +23,15 @@ public struct BridgeConfig: Sendable, Equatable {
         helseID = HelseID()
         altinn = Altinn()
         metricsListen = ""
+        memory = Memory()
+    }
+
+    /// How much memory documents may take (extension).
+    public struct Memory: Sendable, Equatable {
+        /// Bytes of documents (with their encoded copies) held in memory at once, outbound and
+        /// inbound together; a document larger than this is handled alone.
+        public var inFlightBytes: Int = 256 * 1024 * 1024
+        public init() {}
     }
 
     /// Private working state: claimed work, temp files, the ledger.
@@ -98,6 +108,9 @@ public struct BridgeConfig: Sendable, Equatable {
         /// The notification stream is given up and reopened after this long without any event
         /// or heartbeat (extension).
         public var streamIdleSeconds: Double = 120
+        /// How long a drop whose `POST /messages` may have arrived (a crash or a lost answer)
+        /// waits for a notification proving it before it is sent again (extension).
+        public var uncertainSeconds: Double = 60
         public init() {}
     }
 

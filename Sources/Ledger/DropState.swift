@@ -19,6 +19,11 @@ public enum DropState: String, Codable, Sendable, CaseIterable {
     /// Held without retrying on a timer: the API said 423 (locked by another client) or refused
     /// our credentials. Held drops stay claimed and are retried at start-up.
     case held
+    /// The last `POST /messages` may have reached NHN (a crash or a lost answer left it unknown)
+    /// and receiving is on: the drop waits up to `nhn.uncertainSeconds` (`nextAttemptAt` is the
+    /// deadline) for a notification that proves the message arrived, matched on its MsgId
+    /// (`Ledger.proveArrival`), before it is sent again and counted as a possible duplicate.
+    case uncertain
     case accepted
     case failed
 

@@ -102,6 +102,7 @@ struct ConfigValues {
         config.nhn.requestTimeoutSeconds = try double("nhn.requestTimeoutSeconds", min: 1) ?? config.nhn.requestTimeoutSeconds
         config.nhn.maxBackoffSeconds = try double("nhn.maxBackoffSeconds", min: 1) ?? config.nhn.maxBackoffSeconds
         config.nhn.streamIdleSeconds = try double("nhn.streamIdleSeconds", min: 0.5) ?? config.nhn.streamIdleSeconds
+        config.nhn.uncertainSeconds = try double("nhn.uncertainSeconds", min: 0) ?? config.nhn.uncertainSeconds
 
         config.helseID.enabled = try bool("helseid.enabled") ?? config.helseID.enabled
         config.helseID.tokenEndpoint = try string("helseid.tokenEndpoint") ?? config.helseID.tokenEndpoint
@@ -131,6 +132,7 @@ struct ConfigValues {
         }
 
         config.metricsListen = try string("metrics.listen") ?? config.metricsListen
+        config.memory.inFlightBytes = try int("memory.inFlightBytes", min: 1_000_000) ?? config.memory.inFlightBytes
         return config
     }
 

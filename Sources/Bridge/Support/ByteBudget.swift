@@ -1,0 +1,80 @@
+import Synchronization
+
+/// Bounds the bytes of documents held in memory at once, across outbound drops and inbound
+/// messages (`memory.inFlightBytes`): a burst of large documents waits for room instead of
+/// growing the process without limit. A count of documents cannot do that: 32 documents of
+/// 35 MB with their encoded copies are gigabytes.
+///
+/// The bookkeeping is `ByteBudgetState`; this shell only parks and resumes tasks. A task
+/// cancelled while it waits leaves the queue and throws `CancellationError`.
+public final class ByteBudget: Sendable {
+    private struct Shell {
+        var state: ByteBudgetState
+        var nextTicket: ByteBudgetState.Ticket = 0
+        var parked: [ByteBudgetState.Ticket: CheckedContinuation<Int, any Error>] = [:]
+    }
+
+    private let shell: Mutex<Shell>
+
+    public init(capacity: Int) {
+        shell = Mutex(Shell(state: ByteBudgetState(capacity: capacity)))
+    }
+
+    public var capacity: Int { shell.withLock { $0.state.capacity } }
+    /// Bytes reserved now (for tests and status).
+    public var inUse: Int { shell.withLock { $0.state.inUse } }
+    public var waiting: Int { shell.withLock { $0.state.waitingCount } }
+
+    /// Runs `body` while `bytes` (an estimate of the memory it needs) are reserved.
+    public func withReservation<T>(bytes: Int, _ body: () async throws -> T) async throws -> T {
+        let charged = try await reserve(bytes)
+        defer { release(charged) }
+        return try await body()
+    }
+
+    private func reserve(_ bytes: Int) async throws -> Int {
+        let ticket = shell.withLock { shell -> ByteBudgetState.Ticket in
+            shell.nextTicket += 1
+            return shell.nextTicket
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int, any Error>) in
+                // Decided under the lock that `onCancel` takes too, so exactly one side resumes.
+                let action = shell.withLock { shell -> ByteBudgetState.ReserveAction? in
+                    if Task.isCancelled { return nil }
+                    let action = shell.state.reserve(ticket, bytes: bytes)
+                    if action == .wait { shell.parked[ticket] = continuation }
+                    return action
+                }
+                switch action {
+                case .proceed(let charged): continuation.resume(returning: charged)
+                case .wait: break
+                case nil: continuation.resume(throwing: CancellationError())
+                }
+            }
+        } onCancel: {
+            let (cancelled, admitted) = shell.withLock { shell in
+                let outcome = shell.state.cancel(ticket)
+                let cancelled = outcome.wasWaiting ? shell.parked.removeValue(forKey: ticket) : nil
+                return (cancelled, Self.take(outcome.admitted, from: &shell))
+            }
+            cancelled?.resume(throwing: CancellationError())
+            Self.resume(admitted)
+        }
+    }
+
+    private func release(_ charged: Int) {
+        let admitted = shell.withLock { shell in Self.take(shell.state.release(charged), from: &shell) }
+        Self.resume(admitted)
+    }
+
+    private static func take(
+        _ admitted: [(ticket: ByteBudgetState.Ticket, charged: Int)], from shell: inout Shell
+    ) -> [(CheckedContinuation<Int, any Error>, Int)] {
+        admitted.compactMap { entry in shell.parked.removeValue(forKey: entry.ticket).map { ($0, entry.charged) } }
+    }
+
+    private static func resume(_ admitted: [(CheckedContinuation<Int, any Error>, Int)]) {
+        for (continuation, charged) in admitted { continuation.resume(returning: charged) }
+    }
+}
