@@ -9,14 +9,22 @@ public final class Ledger: Sendable {
     private let groupCommit: GroupCommit
 
     public init(path: String) throws {
+        try LedgerFiles.restrict(path)
         var configuration = Configuration()
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
         configuration.busyMode = .timeout(10)
         database = try DatabasePool(path: path, configuration: configuration)
+        // GRDB's `setUpWALMode()` runs on the pool's one writer connection after
+        // `prepareDatabase` and sets `synchronous = NORMAL` (a commit may be lost on power
+        // loss). The pool never opens another writer, so setting FULL here holds for every
+        // write; readers never commit, so their setting does not matter.
+        try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         try Self.migrator.migrate(database)
         groupCommit = GroupCommit(database: database)
+    }
+
+    /// `PRAGMA synchronous` on the writer connection (2 = FULL), for tests and diagnostics.
+    func writerSynchronous() throws -> Int {
+        try database.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     private static var migrator: DatabaseMigrator {

@@ -1,0 +1,40 @@
+import Glibc
+
+/// The ledger's files hold patient metadata (who sent what to whom): owner-only, 0600.
+///
+/// SQLite creates `-wal` and `-shm` lazily with the database file's own mode, and fchmods a
+/// newly created one to that mode whatever the umask (unix VFS `robust_open`). So making the
+/// database file 0600 before SQLite opens it covers the files it creates later; files left
+/// with wider modes by an older version are narrowed here too.
+enum LedgerFiles {
+    static let mode: mode_t = 0o600
+
+    /// Creates the database file 0600 if missing, and narrows the files to 0600 if wider.
+    /// Another user's ledger (e.g. `dropbridge status` run by an operator) is left as it is:
+    /// only its owner may change its mode, and SQLite then says whether it can be read.
+    static func restrict(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, mode)
+        if fd < 0 {
+            if errno == EACCES, access(path, F_OK) == 0 { return }
+            throw LedgerFileError(operation: "open", path: path, errno: errno)
+        }
+        defer { close(fd) }
+        var info = stat()
+        if fstat(fd, &info) == 0, info.st_mode & 0o7777 != mode, info.st_uid == geteuid() || geteuid() == 0 {
+            guard fchmod(fd, mode) == 0 else { throw LedgerFileError(operation: "chmod", path: path, errno: errno) }
+        }
+        // Files an older version left wider. Missing ones are created by SQLite with the
+        // database file's mode.
+        for suffix in ["-wal", "-shm"] where chmod(path + suffix, mode) != 0 && errno != ENOENT && errno != EPERM {
+            throw LedgerFileError(operation: "chmod", path: path + suffix, errno: errno)
+        }
+    }
+}
+
+public struct LedgerFileError: Error, CustomStringConvertible {
+    public var operation: String
+    public var path: String
+    public var errno: Int32
+
+    public var description: String { "\(operation) \(path): \(String(cString: strerror(errno)))" }
+}
