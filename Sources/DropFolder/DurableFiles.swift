@@ -11,15 +11,24 @@ public struct DurableFiles: Sendable {
     public let tempDirectory: String
     /// Mode of every file written (set with fchmod, so the umask does not matter).
     public let fileMode: UInt32
+    /// Mode of folders made on the way (`ensureFolder`), like `FolderLayout`'s.
+    public let folderMode: UInt32
 
-    public init(tempDirectory: String, fileMode: UInt32 = 0o640) {
+    public init(tempDirectory: String, fileMode: UInt32 = 0o640, folderMode: UInt32 = 0o2750) {
         self.tempDirectory = tempDirectory
         self.fileMode = fileMode
+        self.folderMode = folderMode
     }
 
-    /// `<state>/tmp` with the configured file mode.
+    /// `<state>/tmp` with the configured file and folder modes.
     public init(config: BridgeConfig) {
-        self.init(tempDirectory: config.stateDirectory + "/tmp", fileMode: config.fileMode)
+        self.init(tempDirectory: config.stateDirectory + "/tmp", fileMode: config.fileMode, folderMode: config.folderMode)
+    }
+
+    /// Creates a folder made after start-up (e.g. `receipts/unmatched/`) the way `FolderLayout`
+    /// creates the others: `folderMode`, the parent's group under setgid, the parent fsynced.
+    public func ensureFolder(_ path: String, key: String) throws {
+        try FolderLayout.ensureDirectory(FolderLayout.Folder(key: key, path: path, mode: mode_t(folderMode)))
     }
 
     /// Creates `directory/name` with `bytes`. Throws `DurableFileError.exists` (and leaves the
@@ -29,30 +38,52 @@ public struct DurableFiles: Sendable {
     }
 
     public func create(_ bytes: some Sequence<UInt8>, in directory: String, rawName name: [UInt8]) throws {
-        let temp = try writeTemp(bytes)
-        do {
-            try RawPath.withDirectory(tempDirectory) { tempFD in
-                try RawPath.withDirectory(directory) { targetFD in
+        try RawPath.withDirectory(directory) { targetFD in
+            let temp = try writeTemp(bytes, group: RawPath.group(of: targetFD))
+            do {
+                try RawPath.withDirectory(tempDirectory) { tempFD in
                     try NoClobberRename.rename(
                         temp, in: tempFD, fromPath: tempDirectory,
                         to: name, in: targetFD, toPath: directory)
-                    try RawPath.sync(targetFD, path: directory)
                 }
+                try RawPath.sync(targetFD, path: directory)
+            } catch {
+                removeTemp(temp)
+                throw error
             }
-        } catch {
-            removeTemp(temp)
-            throw error
+        }
+    }
+
+    /// Makes an existing `directory/name` durable: fsync of the file, then of the directory.
+    /// For the `DurableFileError.exists` branch of a retry: after SIGKILL between a rename and
+    /// its directory fsync, the name is there but its entry (or, from another writer, its
+    /// data) may not survive a power loss, so "exists" must not be taken for "durable".
+    public func syncExisting(_ name: String, in directory: String) throws {
+        try RawPath.withDirectory(directory) { directoryFD in
+            let path = RawPath.join(directory, Array(name.utf8))
+            let raw = RawPath.withCString(Array(name.utf8)) { cName in
+                openat(directoryFD.rawValue, cName, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+            }
+            guard raw >= 0 else {
+                let error = Errno(rawValue: errno)
+                throw error == .noSuchFileOrDirectory
+                    ? DurableFileError.notFound(path: path) : DurableFileError.io(operation: "open", path: path, errno: error)
+            }
+            let fd = FileDescriptor(rawValue: raw)
+            defer { try? fd.close() }
+            try RawPath.syncFile(fd, path: path)
+            try RawPath.sync(directoryFD, path: directory)
         }
     }
 
     /// Writes `directory/name`, atomically replacing any earlier version (for files that are
     /// rewritten on purpose, like `NAME.status.json`). Readers see the old or the new file whole.
     public func replace(_ bytes: some Sequence<UInt8>, in directory: String, named name: String) throws {
-        let temp = try writeTemp(bytes)
         let rawName = Array(name.utf8)
-        do {
-            try RawPath.withDirectory(tempDirectory) { tempFD in
-                try RawPath.withDirectory(directory) { targetFD in
+        try RawPath.withDirectory(directory) { targetFD in
+            let temp = try writeTemp(bytes, group: RawPath.group(of: targetFD))
+            do {
+                try RawPath.withDirectory(tempDirectory) { tempFD in
                     let result = RawPath.withCString(temp) { old in
                         RawPath.withCString(rawName) { new in
                             renameat(tempFD.rawValue, old, targetFD.rawValue, new)
@@ -66,12 +97,12 @@ public struct DurableFiles: Sendable {
                         throw DurableFileError.io(
                             operation: "rename", path: RawPath.join(directory, rawName), errno: error)
                     }
-                    try RawPath.sync(targetFD, path: directory)
                 }
+                try RawPath.sync(targetFD, path: directory)
+            } catch {
+                removeTemp(temp)
+                throw error
             }
-        } catch {
-            removeTemp(temp)
-            throw error
         }
     }
 
@@ -134,10 +165,17 @@ public struct DurableFiles: Sendable {
     // MARK: - Temp files
 
     /// Writes a complete, fsynced, closed temp file and returns its name in `tempDirectory`.
-    private func writeTemp(_ bytes: some Sequence<UInt8>) throws -> [UInt8] {
+    /// `group`: the target folder's group. A renamed file keeps the group it was created with
+    /// (the temp folder's), not the target's, even under setgid; so it is set here, before the
+    /// mode (chown may clear setuid/setgid bits). EPERM (dropbridge is not in that group) leaves
+    /// the file in dropbridge's group rather than failing the write.
+    private func writeTemp(_ bytes: some Sequence<UInt8>, group: gid_t?) throws -> [UInt8] {
         let (name, fd) = try openTemp()
         let path = RawPath.join(tempDirectory, name)
         do {
+            if let group, fchown(fd.rawValue, uid_t.max, group) != 0, errno != EPERM {
+                throw DurableFileError.io(operation: "fchown", path: path, errno: Errno(rawValue: errno))
+            }
             if fchmod(fd.rawValue, mode_t(fileMode)) != 0 {
                 throw DurableFileError.io(operation: "fchmod", path: path, errno: Errno(rawValue: errno))
             }
@@ -146,9 +184,7 @@ public struct DurableFiles: Sendable {
             } catch let error as Errno {
                 throw DurableFileError.io(operation: "write", path: path, errno: error)
             }
-            if fsync(fd.rawValue) != 0 {
-                throw DurableFileError.io(operation: "fsync", path: path, errno: Errno(rawValue: errno))
-            }
+            try RawPath.syncFile(fd, path: path)
         } catch {
             try? fd.close()
             removeTemp(name)

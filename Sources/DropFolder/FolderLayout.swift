@@ -20,65 +20,107 @@ public enum FolderLayoutError: Error, Sendable, Equatable, CustomStringConvertib
 }
 
 /// The start-up check of the folders: all five, `<root>/.dropbridge` and its `tmp/` and `work/`
-/// exist (missing ones are created with mode 0750) and share one filesystem.
+/// exist and share one filesystem. Missing folders are created with `folderMode` (`outbox/`
+/// with group write added, so the producers' group can drop files), the state folders 0700;
+/// an existing folder keeps its mode and group.
 public enum FolderLayout {
-    public static let directoryMode: mode_t = 0o750
+    /// `.dropbridge/` holds the ledger (patient metadata), claimed documents and temp files:
+    /// nothing in it is for anyone but dropbridge, and `dropbridge status` runs as its user.
+    public static let stateMode: mode_t = 0o700
 
-    /// Every folder dropbridge needs, by the name an operator knows it by.
-    public static func folders(of config: BridgeConfig) -> [(key: String, path: String)] {
-        config.folders.all.map { ("folders.\($0.key)", $0.path) } + [
-            ("state", config.stateDirectory),
-            ("state/tmp", config.stateDirectory + "/tmp"),
-            ("state/work", config.stateDirectory + "/work"),
+    public struct Folder: Sendable, Equatable {
+        /// The name an operator knows it by, e.g. `folders.outbox`.
+        public var key: String
+        public var path: String
+        /// The mode it is created with when missing.
+        public var mode: mode_t
+
+        public init(key: String, path: String, mode: mode_t) {
+            self.key = key
+            self.path = path
+            self.mode = mode
+        }
+    }
+
+    /// Every folder dropbridge needs.
+    public static func folders(of config: BridgeConfig) -> [Folder] {
+        config.folders.all.map {
+            Folder(key: "folders.\($0.key)", path: $0.path, mode: mode_t($0.key == "outbox" ? config.outboxFolderMode : config.folderMode))
+        } + [
+            Folder(key: "state", path: config.stateDirectory, mode: stateMode),
+            Folder(key: "state/tmp", path: config.stateDirectory + "/tmp", mode: stateMode),
+            Folder(key: "state/work", path: config.stateDirectory + "/work", mode: stateMode),
         ]
     }
 
     /// Creates what is missing and checks that everything is on one filesystem.
     public static func prepare(_ config: BridgeConfig) throws {
-        try prepare(folders(of: config))
+        try prepare(folders(of: config), parentMode: mode_t(config.folderMode))
     }
 
-    public static func prepare(_ folders: [(key: String, path: String)]) throws {
+    /// `parentMode`: for missing parents (e.g. the root itself).
+    public static func prepare(_ folders: [Folder], parentMode: mode_t = 0o2750) throws {
         var first: (key: String, path: String, device: UInt64)?
-        for (key, path) in folders {
-            let device = try ensureDirectory(key: key, path: path)
+        for folder in folders {
+            let device = try ensureDirectory(folder, parentMode: parentMode)
             if let first {
                 if first.device != device {
                     throw FolderLayoutError.differentFilesystems(
-                        first: first.key, firstPath: first.path, second: key, secondPath: path)
+                        first: first.key, firstPath: first.path, second: folder.key, secondPath: folder.path)
                 }
             } else {
-                first = (key, path, device)
+                first = (folder.key, folder.path, device)
             }
         }
     }
 
-    /// `st_dev` of the folder, creating it (and missing parents) first.
-    private static func ensureDirectory(key: String, path: String) throws -> UInt64 {
-        if let stat = try? Stat(FilePath(path)) {
-            guard stat.type == .directory else { throw FolderLayoutError.notADirectory(key: key, path: path) }
+    /// `st_dev` of the folder, creating it (and missing parents) first. Also for folders made
+    /// later, like `receipts/unmatched/`.
+    @discardableResult
+    public static func ensureDirectory(_ folder: Folder, parentMode: mode_t? = nil) throws -> UInt64 {
+        if let stat = try? Stat(FilePath(folder.path)) {
+            guard stat.type == .directory else { throw FolderLayoutError.notADirectory(key: folder.key, path: folder.path) }
             return UInt64(stat.deviceID.rawValue)
         }
-        try createWithParents(key: key, path: path)
+        try createWithParents(folder, parentMode: parentMode ?? folder.mode)
         do {
-            return UInt64(try Stat(FilePath(path)).deviceID.rawValue)
+            return UInt64(try Stat(FilePath(folder.path)).deviceID.rawValue)
         } catch {
-            throw FolderLayoutError.cannotCreate(key: key, path: path, errno: error)
+            throw FolderLayoutError.cannotCreate(key: folder.key, path: folder.path, errno: error)
         }
     }
 
-    private static func createWithParents(key: String, path: String) throws {
+    private static func createWithParents(_ folder: Folder, parentMode: mode_t) throws {
+        let path = folder.path
         var prefix = path.hasPrefix("/") ? "" : "."
-        for component in path.split(separator: "/") {
+        let components = path.split(separator: "/")
+        for (index, component) in components.enumerated() {
             prefix += "/" + component
-            if mkdir(prefix, directoryMode) == 0 {
-                // chmod: the umask must not narrow the mode; fsync the parent for durability.
-                _ = chmod(prefix, directoryMode)
+            let mode = index == components.count - 1 ? folder.mode : parentMode
+            if mkdir(prefix, mode & 0o777) == 0 {
+                // mkdir ignores setgid and applies the umask: set the mode exactly. A folder made
+                // inside a setgid folder has its group already (the kernel gives it the parent's).
+                try setMode(mode, of: prefix, key: folder.key)
                 let parent = String(prefix[..<(prefix.lastIndex(of: "/") ?? prefix.startIndex)])
-                try? RawPath.syncDirectory(parent.isEmpty ? "/" : parent)
+                do {
+                    try RawPath.syncDirectory(parent.isEmpty ? "/" : parent)
+                } catch {
+                    throw FolderLayoutError.cannotCreate(key: folder.key, path: prefix, errno: (error as? Errno) ?? .ioError)
+                }
             } else if errno != EEXIST {
-                throw FolderLayoutError.cannotCreate(key: key, path: path, errno: Errno(rawValue: errno))
+                throw FolderLayoutError.cannotCreate(key: folder.key, path: path, errno: Errno(rawValue: errno))
             }
+        }
+    }
+
+    /// fchmod on the folder opened without following links (no chmod through a swapped-in link).
+    private static func setMode(_ mode: mode_t, of path: String, key: String) throws {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw FolderLayoutError.cannotCreate(key: key, path: path, errno: Errno(rawValue: errno)) }
+        defer { close(fd) }
+        // Not a member of the folder's group: the kernel drops setgid silently; that is all it can be.
+        guard fchmod(fd, mode) == 0 else {
+            throw FolderLayoutError.cannotCreate(key: key, path: path, errno: Errno(rawValue: errno))
         }
     }
 }

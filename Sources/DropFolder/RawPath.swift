@@ -35,9 +35,24 @@ enum RawPath {
     }
 
     static func sync(_ fd: FileDescriptor, path: String) throws {
+        SyncCounter.shared.directorySynced()
         if fsync(fd.rawValue) != 0 {
             throw DurableFileError.io(operation: "fsync", path: path, errno: Errno(rawValue: errno))
         }
+    }
+
+    /// `fsync` of a file's data and inode.
+    static func syncFile(_ fd: FileDescriptor, path: String) throws {
+        SyncCounter.shared.fileSynced()
+        if fsync(fd.rawValue) != 0 {
+            throw DurableFileError.io(operation: "fsync", path: path, errno: Errno(rawValue: errno))
+        }
+    }
+
+    /// The group owning a directory: the group its new files should have.
+    static func group(of directory: FileDescriptor) -> gid_t? {
+        var info = stat()
+        return fstat(directory.rawValue, &info) == 0 ? info.st_gid : nil
     }
 
     /// `fstatat(AT_SYMLINK_NOFOLLOW)`: nil when the entry does not exist.

@@ -5,6 +5,10 @@ public struct BridgeConfig: Sendable, Equatable {
     public var folders: Folders
     /// Mode of every file dropbridge writes.
     public var fileMode: UInt32
+    /// Mode of the folders dropbridge creates (existing ones are left as they are); `outbox/`
+    /// gets group write on top (`outboxFolderMode`). Setgid by default, so files made in them
+    /// get the folder's group.
+    public var folderMode: UInt32
     public var outbox: Outbox
     public var schemas: Schemas
     public var nhn: NHN
@@ -17,6 +21,7 @@ public struct BridgeConfig: Sendable, Equatable {
         self.root = root
         folders = Folders(root: root)
         fileMode = 0o640
+        folderMode = 0o2750
         outbox = Outbox()
         schemas = Schemas()
         nhn = NHN()
@@ -33,6 +38,9 @@ public struct BridgeConfig: Sendable, Equatable {
         public var inFlightBytes: Int = 256 * 1024 * 1024
         public init() {}
     }
+
+    /// `folderMode` plus group write: the producers' group drops files into `outbox/`.
+    public var outboxFolderMode: UInt32 { folderMode | 0o020 }
 
     /// Private working state: claimed work, temp files, the ledger.
     public var stateDirectory: String { root + "/.dropbridge" }

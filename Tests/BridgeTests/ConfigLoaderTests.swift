@@ -59,6 +59,7 @@ final class ConfigLoaderTests: XCTestCase {
             root: /srv/bridge
             folders: { failed: /srv/bridge/refused }
             fileMode: "0600"
+            folderMode: "2770"
             outbox: { sidecar: optional, settleMilliseconds: 250, orphanSeconds: 60, rescanSeconds: 5, inotify: "off", maxBytes: 1000 }
             schemas: { directory: xsd, require: false }
             nhn: { baseURL: "http://127.0.0.1:9000", senderHerId: 42, herIds: [42, 43], receive: poll, pollSeconds: 10 }
@@ -68,6 +69,8 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(config.folders.failed, "/srv/bridge/refused")
         XCTAssertEqual(config.folders.sent, "/srv/bridge/sent")
         XCTAssertEqual(config.fileMode, 0o600)
+        XCTAssertEqual(config.folderMode, 0o2770)
+        XCTAssertEqual(config.outboxFolderMode, 0o2770)
         XCTAssertEqual(config.outbox.sidecar, .optional)
         XCTAssertEqual(config.outbox.settleMilliseconds, 250)
         XCTAssertEqual(config.outbox.inotify, .off)
@@ -102,6 +105,11 @@ final class ConfigLoaderTests: XCTestCase {
 
         error = try await loadError("root: /srv\nfileMode: \"0999\"\n")
         XCTAssertEqual(error.key, "fileMode")
+
+        error = try await loadError("root: /srv\nfolderMode: \"0650\"\n")
+        XCTAssertEqual(error.key, "folderMode", "dropbridge itself needs rwx")
+        error = try await loadError("root: /srv\nfolderMode: \"4750\"\n")
+        XCTAssertEqual(error.key, "folderMode", "setuid means nothing on a folder")
 
         error = try await loadError("root: /srv\nnhn: { baseURL: \"ftp://x\" }\n")
         XCTAssertEqual(error.key, "nhn.baseURL")

@@ -107,17 +107,65 @@ final class ClaimAreaTests: XCTestCase {
 }
 
 final class FolderLayoutTests: XCTestCase {
-    func testCreatesMissingFoldersWith0750() throws {
+    func testCreatesMissingFoldersWithTheirModesWhateverTheUmask() throws {
         let root = try TempDirectory()
         let old = umask(0o077)
         defer { umask(old) }
         let config = BridgeConfig(root: root.path + "/nested")
         try FolderLayout.prepare(config)
-        for (_, path) in FolderLayout.folders(of: config) {
+        for folder in FolderLayout.folders(of: config) {
             var info = stat()
-            XCTAssertEqual(stat(path, &info), 0, path)
-            XCTAssertEqual(info.st_mode & 0o777, 0o750, path)
+            XCTAssertEqual(stat(folder.path, &info), 0, folder.path)
+            let expected: mode_t =
+                switch folder.key {
+                case "folders.outbox": 0o2770  // the producers' group drops files here
+                case "state", "state/tmp", "state/work": 0o700
+                default: 0o2750
+                }
+            XCTAssertEqual(info.st_mode & 0o7777, expected, folder.key)
         }
+        var info = stat()
+        XCTAssertEqual(stat(config.root, &info), 0)
+        XCTAssertEqual(info.st_mode & 0o7777, 0o2750, "a missing parent gets folderMode")
+    }
+
+    func testFolderModeIsConfigurableAndOutboxGetsGroupWrite() throws {
+        let root = try TempDirectory()
+        var config = BridgeConfig(root: root.path)
+        config.folderMode = 0o750
+        try FolderLayout.prepare(config)
+        var info = stat()
+        XCTAssertEqual(stat(config.folders.sent, &info), 0)
+        XCTAssertEqual(info.st_mode & 0o7777, 0o750)
+        XCTAssertEqual(stat(config.folders.outbox, &info), 0)
+        XCTAssertEqual(info.st_mode & 0o7777, 0o770)
+    }
+
+    /// An operator's folder (its mode, setgid bit and group) is never changed.
+    func testAnExistingFolderKeepsItsModeAndGroup() throws {
+        let root = try TempDirectory()
+        let config = BridgeConfig(root: root.path)
+        let outbox = try root.sub("outbox")
+        XCTAssertEqual(chown(outbox, uid_t.max, 100), 0)
+        XCTAssertEqual(chmod(outbox, 0o3775), 0)
+        try FolderLayout.prepare(config)
+        var info = stat()
+        XCTAssertEqual(stat(outbox, &info), 0)
+        XCTAssertEqual(info.st_mode & 0o7777, 0o3775)
+        XCTAssertEqual(info.st_gid, 100)
+    }
+
+    /// A folder made inside a setgid folder gets that folder's group (and stays setgid).
+    func testAFolderMadeInASetgidFolderInheritsItsGroup() throws {
+        let root = try TempDirectory()
+        XCTAssertEqual(chown(root.path, uid_t.max, 65534), 0)
+        XCTAssertEqual(chmod(root.path, 0o2770), 0)
+        let config = BridgeConfig(root: root.path)
+        try FolderLayout.prepare(config)
+        var info = stat()
+        XCTAssertEqual(stat(config.folders.receipts, &info), 0)
+        XCTAssertEqual(info.st_gid, 65534)
+        XCTAssertEqual(info.st_mode & 0o7777, 0o2750)
     }
 
     func testRefusesFoldersOnDifferentFilesystemsNamingBoth() throws {

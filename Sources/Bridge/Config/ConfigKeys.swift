@@ -8,7 +8,7 @@ enum ConfigKeys {
     static let sections: Set<String> = ["folders", "outbox", "schemas", "nhn", "helseid", "altinn", "altinn.maskinporten", "metrics", "memory"]
 
     static let leaves: Set<String> = [
-        "root", "fileMode",
+        "root", "fileMode", "folderMode",
         "folders.outbox", "folders.inbox", "folders.receipts", "folders.sent", "folders.failed",
         "outbox.sidecar", "outbox.settleMilliseconds", "outbox.orphanSeconds", "outbox.rescanSeconds",
         "outbox.inotify", "outbox.maxBytes",

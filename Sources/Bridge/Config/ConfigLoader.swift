@@ -77,6 +77,16 @@ struct ConfigValues {
             }
             config.fileMode = value
         }
+        if let mode = try string("folderMode") {
+            // Owner rwx is needed by dropbridge itself; setuid means nothing on a folder.
+            guard let value = UInt32(mode.hasPrefix("0o") ? String(mode.dropFirst(2)) : mode, radix: 8),
+                  value <= 0o3777, value & 0o700 == 0o700 else {
+                throw ConfigurationError(
+                    file: file, key: "folderMode",
+                    message: "must be an octal folder mode with rwx for the owner, such as \"2750\" (setgid and sticky allowed), not \"\(mode)\"")
+            }
+            config.folderMode = value
+        }
 
         config.outbox.sidecar = try choice("outbox.sidecar") ?? config.outbox.sidecar
         config.outbox.settleMilliseconds = try int("outbox.settleMilliseconds", min: 0) ?? config.outbox.settleMilliseconds

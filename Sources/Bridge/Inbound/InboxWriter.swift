@@ -73,6 +73,8 @@ public struct InboxWriter: Sendable {
             guard existing == bytes || isSame?(existing) == true else {
                 throw InboxConflict(path: path)
             }
+            // Ours from an interrupted run: perhaps renamed but not yet durable.
+            try durable.syncExisting(name, in: inbox)
         }
     }
 }

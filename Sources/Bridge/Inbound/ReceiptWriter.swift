@@ -94,7 +94,7 @@ public struct ReceiptWriter: Sendable {
     func prepareUnmatched() throws { _ = try unmatchedFolder() }
 
     private func unmatchedFolder() throws -> String {
-        try FileManager.default.createDirectory(atPath: unmatched, withIntermediateDirectories: true)
+        try durable.ensureFolder(unmatched, key: "receipts/unmatched")
         return unmatched
     }
 
@@ -103,7 +103,8 @@ public struct ReceiptWriter: Sendable {
         do {
             try durable.create(bytes, in: folder, named: name)
         } catch DurableFileError.exists {
-            return
+            // Perhaps renamed but not yet durable when the earlier run stopped.
+            try durable.syncExisting(name, in: folder)
         }
     }
 
@@ -114,7 +115,9 @@ public struct ReceiptWriter: Sendable {
             try durable.create(bytes, in: folder, named: name)
             return true
         } catch DurableFileError.exists {
-            return FileManager.default.contents(atPath: folder + "/" + name).map(Array.init) == bytes
+            guard FileManager.default.contents(atPath: folder + "/" + name).map(Array.init) == bytes else { return false }
+            try durable.syncExisting(name, in: folder)
+            return true
         }
     }
 }

@@ -59,7 +59,8 @@ public struct FolderDropFileStore: DropFileStore {
         do {
             try durable.create(bytes, in: directory, named: name)
         } catch DurableFileError.exists {
-            return
+            // Perhaps renamed but not yet durable when the earlier run stopped.
+            try durable.syncExisting(name, in: directory)
         }
     }
 }
