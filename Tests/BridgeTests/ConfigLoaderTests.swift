@@ -161,6 +161,15 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(offline?.key, "helseid.enabled")
         let loopback = try await credentialsError("root: /srv/b\nnhn: { baseURL: \"http://127.0.0.1:9\" }\nhelseid: { enabled: false }\n")
         XCTAssertNil(loopback)
+        // Names that merely start like a loopback address are anyone's DNS names.
+        for host in ["127.evil.example", "127.0.0.1.evil.example", "localhost.evil.example", "[::2]", "0.0.0.0"] {
+            let spoofed = try await credentialsError("root: /srv/b\nnhn: { baseURL: \"http://\(host):9\" }\nhelseid: { enabled: false }\n")
+            XCTAssertEqual(spoofed?.key, "helseid.enabled", host)
+        }
+        for host in ["127.0.0.1", "127.1.2.3", "localhost", "LOCALHOST", "[::1]"] {
+            let loopback = try await credentialsError("root: /srv/b\nnhn: { baseURL: \"http://\(host):9\" }\nhelseid: { enabled: false }\n")
+            XCTAssertNil(loopback, host)
+        }
         let noClient = try await credentialsError("root: /srv/b\n")
         XCTAssertEqual(noClient?.key, "helseid.clientId")
         let noKey = try await credentialsError("root: /srv/b\nhelseid: { clientId: c, privateKeyFile: /nonexistent/k.jwk }\n")

@@ -81,9 +81,22 @@ public struct Credentials: Sendable {
         }
     }
 
-    private static func isLoopback(_ url: String) -> Bool {
-        guard let host = URLComponents(string: url)?.host?.lowercased() else { return false }
-        return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    /// The name `localhost`, or an address in 127.0.0.0/8 or ::1, parsed as an address (so
+    /// `127.evil.example`, a name anyone can point anywhere, is not loopback).
+    static func isLoopback(_ url: String) -> Bool {
+        guard var host = URLComponents(string: url)?.host?.lowercased() else { return false }
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host == "localhost" { return true }
+        var v4 = in_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 {
+            // s_addr is in network byte order: its first byte is the first octet.
+            return UInt32(bigEndian: v4.s_addr) >> 24 == 127
+        }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, host, &v6) == 1 {
+            return withUnsafeBytes(of: &v6) { bytes in bytes.dropLast().allSatisfy { $0 == 0 } && bytes.last == 1 }
+        }
+        return false
     }
 
     private static func requireNonEmpty(_ value: String, key: String, file: String, what: String) throws(ConfigurationError) {

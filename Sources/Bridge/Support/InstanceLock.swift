@@ -5,6 +5,7 @@ import Glibc
 public final class InstanceLock: Sendable {
     private let descriptor: Int32
 
+    /// Another process holds the lock.
     public struct Held: Error, CustomStringConvertible {
         public var path: String
         public var description: String {
@@ -12,12 +13,37 @@ public final class InstanceLock: Sendable {
         }
     }
 
-    public init(path: String) throws {
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { throw Held(path: path) }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+    /// The lock file cannot be opened or locked for another reason (e.g. EACCES: dropbridge runs
+    /// as a user that may not write `.dropbridge/`), which says nothing about another instance.
+    public struct Unusable: Error, CustomStringConvertible {
+        public var path: String
+        public var operation: String
+        public var errno: Int32
+        public var description: String {
+            let hint = errno == EACCES || errno == EPERM
+                ? " (check that dropbridge runs as the user owning the root's .dropbridge/)" : ""
+            return "cannot \(operation) \(path): \(String(cString: strerror(errno)))\(hint)"
+        }
+    }
+
+    /// The two calls, replaceable so a test can see how each failure is told.
+    struct Calls: Sendable {
+        var open: @Sendable (String) -> Int32 = { path in Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600) }
+        var lock: @Sendable (Int32) -> Int32 = { fd in flock(fd, LOCK_EX | LOCK_NB) }
+    }
+
+    public convenience init(path: String) throws {
+        try self.init(path: path, calls: Calls())
+    }
+
+    init(path: String, calls: Calls) throws {
+        let fd = calls.open(path)
+        guard fd >= 0 else { throw Unusable(path: path, operation: "open", errno: errno) }
+        guard calls.lock(fd) == 0 else {
+            let error = errno
             close(fd)
-            throw Held(path: path)
+            if error == EWOULDBLOCK { throw Held(path: path) }
+            throw Unusable(path: path, operation: "lock", errno: error)
         }
         descriptor = fd
     }
