@@ -1,13 +1,13 @@
 import ArgumentParser
+import Bridge
 import Logging
 
 enum LogSetup {
-    /// Logs go to standard error, one line per event, at `level`.
+    /// Logs go to standard error, one line per event, at `level`; control characters in any
+    /// message or metadata are escaped (see `EscapingLogHandler`).
     static func bootstrap(level: Logger.Level) {
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            EscapingLogHandler.standardError(label: label, level: level)
         }
     }
 }
