@@ -61,6 +61,9 @@ public struct XMLValidator: Sendable {
             return refused(.reading, "the XML file is \(bytes.count) bytes, over the limit of \(maxBytes) bytes")
         }
         if bytes.isEmpty { return refused(.validation, "the XML file is empty") }
+        if let reason = EncodingSniff.refusal(EncodingSniff.signals(of: bytes)) {
+            return refused(.validation, reason)
+        }
 
         let parsed: OwnedDocument
         switch SafeParser.parse(bytes, recordElementStarts: schemas != nil).state {
