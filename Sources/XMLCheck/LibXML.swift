@@ -15,10 +15,13 @@ enum LibXML {
     static func ensureReady() { _ = ready }
 
     /// Parser options for untrusted documents: no network, no DTD loading, no entity
-    /// substitution; big line numbers for diagnostics. XML_PARSE_HUGE lifts the 10 MB limit on
-    /// one text node: a KITH attachment is one Base64Container text node and may be 25 MB.
-    /// What HUGE would otherwise expose (entity amplification) cannot happen: every DOCTYPE is
-    /// refused before its first declaration is read, so no entity can ever be declared.
+    /// substitution; big line numbers for diagnostics. XML_PARSE_HUGE is needed: it lifts the
+    /// 10 MB limit on one text node, and a KITH attachment is one Base64Container text node of
+    /// up to ~26 MB (without HUGE, LargeDocumentTests' 12 MB node is refused as "xmlSAX2Characters:
+    /// huge text node"). What else HUGE lifts is bounded by us: entity amplification cannot
+    /// happen (every DOCTYPE is refused before its first declaration is read), the document by
+    /// `outbox.maxBytes`, depth, name length, attribute value length and the dictionary by
+    /// `SafeParser.limitDepth` / `limitSizes`.
     static let untrustedParseOptions = Int32(
         bitPattern: XML_PARSE_NONET.rawValue | XML_PARSE_BIG_LINES.rawValue | XML_PARSE_HUGE.rawValue)
 
@@ -75,6 +78,14 @@ final class DiagnosticCollector {
     /// `FILE:LINE: message`, for schema compilation where the file matters.
     private(set) var fileDiagnostics: [String] = []
 
+    /// An `xs:import` libxml2 skipped because nothing was found at its schemaLocation (only a
+    /// warning to libxml2): its namespace and where the import is.
+    struct SkippedImport {
+        var namespace: String
+        var location: String
+    }
+    private(set) var skippedImports: [SkippedImport] = []
+
     /// A refusal of our own (not libxml2's), e.g. nesting deeper than we accept.
     func refuse(line: Int?, column: Int?, message: String) {
         if errors.count < Self.maxErrors { errors.append(LineError(line: line, column: column, message: message)) }
@@ -82,6 +93,15 @@ final class DiagnosticCollector {
 
     func recordWithFile(_ error: UnsafePointer<xmlError>) {
         let e = error.pointee
+        if e.code == Int32(XML_SCHEMAP_WARN_UNLOCATED_SCHEMA.rawValue), skippedImports.count < Self.maxErrors {
+            // The node is the xs:import element, alive while the schema parser runs.
+            let node = e.node?.assumingMemoryBound(to: xmlNode.self)
+            let namespace = node.flatMap { DocumentTree.attribute($0, "namespace") } ?? "(no namespace)"
+            let file = e.file.map { String(cString: $0) } ?? "(generated driver schema)"
+            let message = (e.message.map { String(cString: $0) } ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            skippedImports.append(SkippedImport(
+                namespace: namespace, location: (e.line > 0 ? "\(file):\(e.line): " : "\(file): ") + message))
+        }
         guard e.level.rawValue >= XML_ERR_ERROR.rawValue, fileDiagnostics.count < Self.maxErrors else { return }
         let file = e.file.map { String(cString: $0) } ?? "(generated driver schema)"
         let message = (e.message.map { String(cString: $0) } ?? "unknown libxml2 error")

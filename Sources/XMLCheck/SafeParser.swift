@@ -1,5 +1,6 @@
 import CLibXML2
 import DropbridgeCore
+import Glibc
 
 /// What one safe parse produced. Owns `doc` until `release()` or hand-over.
 struct ParseOutcome {
@@ -86,6 +87,7 @@ enum SafeParser {
             xmlSAX2StartElementNs(userData, localName, prefix, uri, nsCount, namespaces, attrCount, defaulted, attributes)
             SafeParser.recordStartTagColumn(userData)
             SafeParser.limitDepth(userData)
+            SafeParser.limitSizes(userData, localName: localName, attrCount: attrCount, attributes: attributes)
         }
     }
 
@@ -107,6 +109,47 @@ enum SafeParser {
         collectorOfContext(userData)?.refuse(
             line: input.map { Int($0.line) }, column: input.map { Int($0.col) },
             message: "elements are nested deeper than \(maxDepth) levels")
+        ctxt.pointee.wellFormed = 0
+        xmlStopParser(ctxt)
+    }
+
+    /// What XML_PARSE_HUGE lifts besides the text-node length, bounded again by us: libxml2's
+    /// own limits without HUGE are 50,000 bytes per name, 10 MB per attribute value and 10 MB
+    /// of interned names. No KITH name comes near 1,000 bytes; no attribute needs megabytes.
+    static let maxNameBytes = 1_000
+    static let maxAttributeValueBytes = 10_000_000
+    static let maxDictionaryBytes = 10_000_000
+
+    fileprivate static func limitSizes(
+        _ userData: UnsafeMutableRawPointer?, localName: UnsafePointer<xmlChar>?, attrCount: Int32,
+        attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
+    ) {
+        guard let userData else { return }
+        let ctxt = userData.assumingMemoryBound(to: xmlParserCtxt.self)
+        var problem: String?
+        if let localName, strlen(localName) > maxNameBytes {
+            problem = "an element name is longer than \(maxNameBytes) bytes"
+        }
+        if problem == nil, let attributes {
+            // Five pointers per attribute: local name, prefix, URI, value start, value end.
+            for index in 0..<Int(max(attrCount, 0)) {
+                let base = index * 5
+                if let name = attributes[base], strlen(name) > maxNameBytes {
+                    problem = "an attribute name is longer than \(maxNameBytes) bytes"
+                    break
+                }
+                if let start = attributes[base + 3], let end = attributes[base + 4], end - start > maxAttributeValueBytes {
+                    problem = "an attribute value is longer than \(maxAttributeValueBytes) bytes"
+                    break
+                }
+            }
+        }
+        if problem == nil, let dict = ctxt.pointee.dict, xmlDictGetUsage(dict) > maxDictionaryBytes {
+            problem = "the document uses more than \(maxDictionaryBytes) bytes of distinct names"
+        }
+        guard let problem else { return }
+        let input = ctxt.pointee.input?.pointee
+        collectorOfContext(userData)?.refuse(line: input.map { Int($0.line) }, column: nil, message: problem)
         ctxt.pointee.wellFormed = 0
         xmlStopParser(ctxt)
     }

@@ -68,7 +68,7 @@ public final class SchemaSet: @unchecked Sendable {
         }
 
         let driver = driverSchema(importing: order.map { ($0, files[$0] ?? "") })
-        let schema = try compileDriver(driver)
+        let schema = try compileDriver(driver, namespaces: Set(order))
         return SchemaSet(schema: schema, files: files)
     }
 
@@ -82,7 +82,10 @@ public final class SchemaSet: @unchecked Sendable {
         return text + "</xs:schema>\n"
     }
 
-    private static func compileDriver(_ driver: String) throws(SchemaSetError) -> xmlSchemaPtr {
+    /// `namespaces`: those the set has. An import libxml2 skipped for a namespace outside them
+    /// would leave every reference into it unchecked or failing at validation time: it stops
+    /// the compile, naming the namespace.
+    private static func compileDriver(_ driver: String, namespaces: Set<String>) throws(SchemaSetError) -> xmlSchemaPtr {
         let collector = DiagnosticCollector()
         let bytes = Array(driver.utf8)
         let schema: xmlSchemaPtr? = withThreadErrors(into: collector) {
@@ -100,6 +103,14 @@ public final class SchemaSet: @unchecked Sendable {
             var details = collector.fileDiagnostics + collector.errors.map(\.description)
             if details.isEmpty { details = ["libxml2 gave no diagnostic"] }
             throw SchemaSetError(reason: "the schema set could not be compiled", details: details)
+        }
+        let missing = collector.skippedImports.filter { !namespaces.contains($0.namespace) }
+        guard missing.isEmpty else {
+            xmlSchemaFree(schema)
+            let names = Set(missing.map(\.namespace)).sorted().joined(separator: ", ")
+            throw SchemaSetError(
+                reason: "the schema set imports namespaces no schema in the folder provides: \(names)",
+                details: missing.map { "\($0.location) (namespace \($0.namespace))" })
         }
         return schema
     }

@@ -96,3 +96,45 @@ final class SchemaSetTests: XCTestCase {
         }
     }
 }
+
+final class SchemaImportTests: XCTestCase {
+    private var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("xmlcheck-import-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    private func write(_ name: String, namespace: String, body: String) throws {
+        let text = """
+        <xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="\(namespace)" elementFormDefault="qualified">
+        \(body)
+        <xs:element name="E" type="xs:string"/>
+        </xs:schema>
+        """
+        try Data(text.utf8).write(to: folder.appendingPathComponent(name))
+    }
+
+    /// libxml2 only warns about an import it could not find and compiles the rest; references
+    /// into that namespace would then fail at validation time, per document.
+    func testAnImportOfAMissingNamespaceFailsNamingIt() throws {
+        try write("a.xsd", namespace: "urn:test:a", body: #"<xs:import namespace="urn:test:missing" schemaLocation="missing.xsd"/>"#)
+        XCTAssertThrowsError(try SchemaSet.compile(directory: folder.path)) { error in
+            let text = String(describing: error)
+            XCTAssertTrue(text.contains("urn:test:missing"), text)
+            XCTAssertTrue(text.contains("a.xsd"), text)
+        }
+    }
+
+    /// An import whose file is elsewhere is fine when the folder provides the namespace.
+    func testAnImportOfANamespaceTheSetHasIsFine() throws {
+        try write("a.xsd", namespace: "urn:test:a", body: #"<xs:import namespace="urn:test:b" schemaLocation="elsewhere/b.xsd"/>"#)
+        try write("b.xsd", namespace: "urn:test:b", body: "")
+        let set = try SchemaSet.compile(directory: folder.path)
+        XCTAssertEqual(set.namespaces, ["urn:test:a", "urn:test:b"])
+    }
+}
