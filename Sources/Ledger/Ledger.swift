@@ -11,12 +11,14 @@ public final class Ledger: Sendable {
     public init(path: String) throws {
         try LedgerFiles.restrict(path)
         var configuration = Configuration()
+        // Every connection GRDB opens starts FULL (readers never commit, so it only matters
+        // for a writer)...
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         configuration.busyMode = .timeout(10)
         database = try DatabasePool(path: path, configuration: configuration)
-        // GRDB's `setUpWALMode()` runs on the pool's one writer connection after
-        // `prepareDatabase` and sets `synchronous = NORMAL` (a commit may be lost on power
-        // loss). The pool never opens another writer, so setting FULL here holds for every
-        // write; readers never commit, so their setting does not matter.
+        // ...but GRDB 7's `setUpWALMode()` then runs once on the pool's one writer, after
+        // `prepareDatabase`, and sets `synchronous = NORMAL` (a commit may be lost on power
+        // loss). The pool opens no other writer in its life, so FULL set here holds for every write.
         try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         try Self.migrator.migrate(database)
         groupCommit = GroupCommit(database: database)
