@@ -80,6 +80,9 @@ public enum FolderLayout {
     public static func ensureDirectory(_ folder: Folder, parentMode: mode_t? = nil) throws -> UInt64 {
         if let stat = try? Stat(FilePath(folder.path)) {
             guard stat.type == .directory else { throw FolderLayoutError.notADirectory(key: folder.key, path: folder.path) }
+            // "Exists" is not "durable": a crash right after an earlier mkdir may have left the
+            // entry unsynced. Best effort: a parent dropbridge may not read is the operator's.
+            try? RawPath.syncDirectory(parent(of: folder.path))
             return UInt64(stat.deviceID.rawValue)
         }
         try createWithParents(folder, parentMode: parentMode ?? folder.mode)
@@ -101,9 +104,8 @@ public enum FolderLayout {
                 // mkdir ignores setgid and applies the umask: set the mode exactly. A folder made
                 // inside a setgid folder has its group already (the kernel gives it the parent's).
                 try setMode(mode, of: prefix, key: folder.key)
-                let parent = String(prefix[..<(prefix.lastIndex(of: "/") ?? prefix.startIndex)])
                 do {
-                    try RawPath.syncDirectory(parent.isEmpty ? "/" : parent)
+                    try RawPath.syncDirectory(parent(of: prefix))
                 } catch {
                     throw FolderLayoutError.cannotCreate(key: folder.key, path: prefix, errno: (error as? Errno) ?? .ioError)
                 }
@@ -111,6 +113,12 @@ public enum FolderLayout {
                 throw FolderLayoutError.cannotCreate(key: folder.key, path: path, errno: Errno(rawValue: errno))
             }
         }
+    }
+
+    private static func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let parent = String(path[..<slash])
+        return parent.isEmpty ? "/" : parent
     }
 
     /// fchmod on the folder opened without following links (no chmod through a swapped-in link).
