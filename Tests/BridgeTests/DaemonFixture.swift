@@ -84,10 +84,15 @@ final class DaemonFixture: @unchecked Sendable {
 
     /// Kills a daemon still running, stops the simulator, removes the temp folder. Unmount a
     /// filesystem on `root` before (teardown blocks run last-added first).
+    /// `DROPBRIDGE_KEEP_TEST_FILES=1` keeps the folder (logs, ledger) for a look afterwards.
     func shutdown() async {
         kill()
         await simulator.stop()
-        try? FileManager.default.removeItem(atPath: base)
+        if ProcessInfo.processInfo.environment["DROPBRIDGE_KEEP_TEST_FILES"] == "1" {
+            print("Kept \(base)")
+        } else {
+            try? FileManager.default.removeItem(atPath: base)
+        }
     }
 
     // MARK: Dropping and injecting
