@@ -19,12 +19,16 @@ final class ChaosTests: XCTestCase {
         addTeardownBlock { await fixture.shutdown() }
         try await fixture.writeConfig(
             nhn: "herIds: [8143060], senderHerId: 8143060, receive: stream, maxBackoffSeconds: 1, uncertainSeconds: 5")
-        let injected = try await fixture.injectMessages(100, prefix: "chaos-in")
+        var injected = try await fixture.injectMessages(60, prefix: "chaos-in")
         let drops = try fixture.dropMsgHeads(100, prefix: "chaos")
 
         func progress() async -> Int { fixture.sentReceipts + (await fixture.simulator.downloadedMarks().count) }
         var progressAtKills: [Int] = []
-        for _ in 0..<2 {
+        for run in 0..<2 {
+            if run == 1 {
+                // Messages keep coming while the daemon is down and restarting.
+                injected.merge(try await fixture.injectMessages(40, prefix: "chaos-in-late")) { first, _ in first }
+            }
             try fixture.start()
             let killAt = await progress() + Int.random(in: 20...80)
             try await fixture.waitUntil("progress reaches \(killAt)", timeout: .seconds(60)) { await progress() >= killAt }

@@ -298,9 +298,10 @@ struct DropbridgeBinaryMissing: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-/// Lines recorded from callbacks on other threads (a simulator observer, say).
-final class RecordedLines: Sendable {
-    private let lines = Mutex<[String]>([])
-    func append(_ line: String) { lines.withLock { $0.append(line) } }
-    var all: [String] { lines.withLock { $0 } }
+/// A value shared with callbacks on other threads (a simulator observer, say).
+final class Recorded<Value: Sendable>: Sendable {
+    private let value: Mutex<Value>
+    init(_ initial: Value) { value = Mutex(initial) }
+    func update(_ change: (inout Value) -> Void) { value.withLock { change(&$0) } }
+    var current: Value { value.withLock { $0 } }
 }

@@ -27,12 +27,12 @@ final class FullDiskTests: XCTestCase {
 
         // Every downloaded mark is checked against the inbox at the moment the bridge makes it.
         let inbox = fixture.root + "/inbox"
-        let injected = try await fixture.injectMessages(80, prefix: "full-in")
-        let markedTooEarly = RecordedLines()
+        let injected = Recorded(try await fixture.injectMessages(80, prefix: "full-in"))
+        let markedTooEarly = Recorded<[String]>([])
         await fixture.simulator.observeDownloadedMarks { id, _ in
-            guard let document = injected[id] else { return }
+            guard let document = injected.current[id] else { return }
             let problems = DaemonFixture.inboxProblems(id: id, document: document, inbox: inbox)
-            if !problems.isEmpty { markedTooEarly.append("\(id): \(problems.joined(separator: ", "))") }
+            if !problems.isEmpty { markedTooEarly.update { $0.append("\(id): \(problems.joined(separator: ", "))") } }
         }
         let drops = try fixture.dropMsgHeads(120, prefix: "full")
 
@@ -45,8 +45,11 @@ final class FullDiskTests: XCTestCase {
         let answeredAtFill = fixture.sentReceipts
         let downloadedAtFill = await fixture.simulator.downloadedMarks().count
         XCTAssertLessThan(answeredAtFill, drops.count, "the disk filled while drops were still to go")
-        XCTAssertLessThan(downloadedAtFill, injected.count, "the disk filled while messages were still to come")
+        XCTAssertLessThan(downloadedAtFill, injected.current.count, "the disk filled while messages were still to come")
         XCTAssertLessThan(disk.availableBytes, 4096)
+        // More messages arrive while the disk is full.
+        let late = try await fixture.injectMessages(20, prefix: "full-in-late")
+        injected.update { $0.merge(late) { first, _ in first } }
 
         // Full for a while: until the daemon has run into it, and for at least three seconds of
         // its retries, taking back whatever it frees meanwhile.
@@ -61,7 +64,7 @@ final class FullDiskTests: XCTestCase {
         try disk.free()
 
         try await fixture.waitUntil("every drop is answered and every message downloaded", timeout: .seconds(60)) {
-            let allDownloaded = await fixture.allMarkedDownloaded(injected.keys)
+            let allDownloaded = await fixture.allMarkedDownloaded(injected.current.keys)
             return fixture.sentReceipts >= drops.count && allDownloaded
         }
         XCTAssertTrue(fixture.isRunning, "the daemon kept running")
@@ -70,8 +73,8 @@ final class FullDiskTests: XCTestCase {
 
         let seen = try await fixture.checkEveryDropSentOnce(drops)
         XCTAssertEqual(seen.filter { $0.value != 1 }, [:], "each MsgId reached NHN exactly once")
-        XCTAssertEqual(fixture.inboxProblems(injected), [], "each message once and complete in inbox/")
-        XCTAssertEqual(markedTooEarly.all, [], "no message marked downloaded before its files were complete")
+        XCTAssertEqual(fixture.inboxProblems(injected.current), [], "each message once and complete in inbox/")
+        XCTAssertEqual(markedTooEarly.current, [], "no message marked downloaded before its files were complete")
         print("Disk filled (\(filled.bytes) bytes, \(filled.files) inodes) after \(answeredAtFill) drops and \(downloadedAtFill) messages")
     }
 }
