@@ -133,8 +133,8 @@ final class AuthenticationCommandLineTests: XCTestCase {
         let log = root + "/run.log"
         let bridge = try DaemonProcess(binary: binary, arguments: ["run", "--config", config], logFile: log)
         let xml = try OutboxTests.msgHead(msgId: "cli-held")
-        try DaemonFixture.put(Data(xml), root: root, as: "held-drop.xml")
-        try DaemonFixture.put(Data(#"{"receiverHerIds":[8094866]}"#.utf8), root: root, as: "held-drop.json")
+        try DaemonFixture.put(Data(xml), outbox: root + "/outbox", as: "held-drop.xml")
+        try DaemonFixture.put(Data(#"{"receiverHerIds":[8094866]}"#.utf8), outbox: root + "/outbox", as: "held-drop.json")
 
         var status = CommandLineTests.Run(status: -1, output: "", error: "")
         try await DaemonFixture.waitUntil("status shows the drop held", timeout: .seconds(30)) {

@@ -113,14 +113,14 @@ final class DaemonFixture: @unchecked Sendable {
 
     func put(_ data: Data, as file: String) throws {
         try FileManager.default.createDirectory(atPath: root + "/outbox", withIntermediateDirectories: true)
-        try Self.put(data, root: root, as: file)
+        try Self.put(data, outbox: root + "/outbox", as: file)
     }
 
-    /// Into `root/outbox`, written under a dot-name and renamed in.
-    static func put(_ data: Data, root: String, as file: String) throws {
-        let temp = root + "/outbox/." + file + ".tmp"
+    /// Written under a dot-name and renamed in, as a careful producer does.
+    static func put(_ data: Data, outbox: String, as file: String) throws {
+        let temp = outbox + "/." + file + ".tmp"
         try data.write(to: URL(fileURLWithPath: temp))
-        guard rename(temp, root + "/outbox/" + file) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        guard rename(temp, outbox + "/" + file) == 0 else { throw CocoaError(.fileWriteUnknown) }
     }
 
     /// Places `count` documents from the counterparty to us in the network; returns message
@@ -155,7 +155,7 @@ final class DaemonFixture: @unchecked Sendable {
         try await Self.waitUntil(what, timeout: timeout, file: file, line: line, condition)
     }
 
-    /// Waits until `condition` holds, polling; fails the test after `timeout`.
+    /// Waits until `condition` holds, polling; fails the test (at the caller's line) after `timeout`.
     static func waitUntil(
         _ what: String, timeout: Duration, file: StaticString = #filePath, line: UInt = #line,
         _ condition: () async throws -> Bool
