@@ -3,7 +3,7 @@ import Simulator
 import XCTest
 
 /// Issue #8: the disk under the daemon fills while drops go out and messages come in, stays full
-/// for a while, then is freed. Afterwards every drop was sent exactly once, every message is once
+/// for a while (first bytes and inodes, then inodes only), then is freed. Afterwards every drop was sent exactly once, every message is once
 /// in `inbox/`, none was marked downloaded before its files were complete, nothing is in
 /// `failed/`, and the daemon kept running throughout.
 final class FullDiskTests: XCTestCase {
@@ -61,6 +61,18 @@ final class FullDiskTests: XCTestCase {
             return reported && ContinuousClock.now - fullSince > .seconds(3)
         }
         XCTAssertTrue(fixture.isRunning, "the daemon keeps running on a full disk")
+
+        // Then room for bytes but no inode: the ledger (existing files) can write again while
+        // new files (inbox/, receipts/, temp files) still fail.
+        let noSpaceBefore = fixture.logs().components(separatedBy: "No space left on device").count
+        try disk.freeBytesOnly()
+        let inodesFullSince = ContinuousClock.now
+        try await fixture.waitUntil("the daemon fails to create files while the ledger has room", timeout: .seconds(30)) {
+            disk.takeInodes()
+            let noSpace = fixture.logs().components(separatedBy: "No space left on device").count
+            return noSpace > noSpaceBefore && ContinuousClock.now - inodesFullSince > .seconds(2)
+        }
+        XCTAssertTrue(fixture.isRunning, "the daemon keeps running without inodes")
         try disk.free()
 
         try await fixture.waitUntil("every drop is answered and every message downloaded", timeout: .seconds(60)) {

@@ -43,6 +43,14 @@ struct SmallFilesystem: Sendable {
             }
             close(fd)
         }
+        return (bytes, takeInodes())
+    }
+
+    /// Creates empty files until no inode is left: existing files can still grow, but no new
+    /// file or folder can be made. Returns how many it took.
+    @discardableResult
+    func takeInodes() -> Int {
+        mkdir(fillerFolder, 0o700)
         var files = 0
         while true {
             let file = open(fillerFolder + "/\(UUID().uuidString)", O_WRONLY | O_CREAT | O_EXCL, 0o600)
@@ -50,7 +58,13 @@ struct SmallFilesystem: Sendable {
             close(file)
             files += 1
         }
-        return (bytes, files)
+        return files
+    }
+
+    /// Gives the bytes `fill` took back but keeps every inode taken.
+    func freeBytesOnly() throws {
+        try FileManager.default.removeItem(atPath: fillerFolder + "/data")
+        takeInodes()
     }
 
     /// Gives everything `fill` took back.
