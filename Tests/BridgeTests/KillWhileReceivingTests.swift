@@ -21,6 +21,8 @@ final class KillWhileReceivingTests: XCTestCase {
         try await fixture.writeConfig(
             nhn: "herIds: [8143060], senderHerId: 8143060, receive: stream, maxBackoffSeconds: 1, uncertainSeconds: 15")
         let drops = try fixture.dropMsgHeads(150, prefix: "burst")
+        // Inbound work competes with the proofs in the notification handler.
+        let injected = try await fixture.injectMessages(40, prefix: "burst-in")
 
         var inFlightAtKills: [Int] = []
         for _ in 0..<3 {
@@ -31,7 +33,10 @@ final class KillWhileReceivingTests: XCTestCase {
             inFlightAtKills.append(await Self.acceptedWithoutReceipt(fixture, drops))
         }
         try fixture.start()
-        try await fixture.waitUntil("all drops are answered", timeout: .seconds(60)) { fixture.sentReceipts >= drops.count }
+        try await fixture.waitUntil("all drops are answered and all messages downloaded", timeout: .seconds(60)) {
+            let allDownloaded = await fixture.allMarkedDownloaded(injected.keys)
+            return fixture.sentReceipts >= drops.count && allDownloaded
+        }
         let exitStatus = try await fixture.terminate()
         XCTAssertEqual(exitStatus, 0, "graceful stop exits 0")
 
@@ -39,6 +44,7 @@ final class KillWhileReceivingTests: XCTestCase {
         XCTAssertEqual(
             seen.filter { $0.value > 1 }, [:],
             "NHN proved every accepted drop; none may reach it twice (accepted without a receipt at the kills: \(inFlightAtKills))")
+        XCTAssertEqual(fixture.inboxProblems(injected), [], "each message once and complete in inbox/")
         print("SIGKILLs with \(inFlightAtKills) drops accepted by NHN but not yet answered on disk")
     }
 
