@@ -22,8 +22,9 @@ final class FullDiskTests: XCTestCase {
             fixture.kill()
             disk.unmount()
         }
+        // uncertainSeconds outlasts the full disk: a proof of arrival may have to wait for room.
         try await fixture.writeConfig(
-            nhn: "herIds: [8143060], senderHerId: 8143060, receive: stream, maxBackoffSeconds: 1, uncertainSeconds: 10")
+            nhn: "herIds: [8143060], senderHerId: 8143060, receive: stream, maxBackoffSeconds: 1, uncertainSeconds: 30")
 
         // Every downloaded mark is checked against the inbox at the moment the bridge makes it.
         let inbox = fixture.root + "/inbox"

@@ -19,7 +19,7 @@ final class KillWhileReceivingTests: XCTestCase {
                 faults: FaultSettings(latencyMilliseconds: 25)))
         addTeardownBlock { await fixture.shutdown() }
         try await fixture.writeConfig(
-            nhn: "herIds: [8143060], senderHerId: 8143060, receive: stream, maxBackoffSeconds: 1, uncertainSeconds: 15")
+            nhn: "herIds: [8143060], senderHerId: 8143060, receive: stream, maxBackoffSeconds: 1, uncertainSeconds: 30")
         let drops = try fixture.dropMsgHeads(150, prefix: "burst")
         // Inbound work competes with the proofs in the notification handler.
         let injected = try await fixture.injectMessages(40, prefix: "burst-in")
@@ -33,7 +33,8 @@ final class KillWhileReceivingTests: XCTestCase {
             inFlightAtKills.append(await Self.acceptedWithoutReceipt(fixture, drops))
         }
         try fixture.start()
-        try await fixture.waitUntil("all drops are answered and all messages downloaded", timeout: .seconds(60)) {
+        // A drop killed before its POST arrived is re-sent only after `uncertainSeconds`.
+        try await fixture.waitUntil("all drops are answered and all messages downloaded", timeout: .seconds(75)) {
             let allDownloaded = await fixture.allMarkedDownloaded(injected.keys)
             return fixture.sentReceipts >= drops.count && allDownloaded
         }
