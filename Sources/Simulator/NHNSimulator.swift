@@ -152,6 +152,12 @@ public final class NHNSimulator: Sendable {
         await state.downloadedMarks()
     }
 
+    /// Calls `observer` for every `PUT /messages/{id}/downloaded` before it is answered, so a
+    /// test can look at what the client had written by the time it said "downloaded".
+    public func observeDownloadedMarks(_ observer: @escaping @Sendable (_ messageId: String, _ receiver: Int) -> Void) async {
+        await state.observeDownloadedMarks(observer)
+    }
+
     /// AppRecs clients sent with `POST /messages/{id}/apprec`, in arrival order.
     public func receivedAppRecs() async -> [ReceivedAppRec] {
         await state.receivedAppRecs()

@@ -13,6 +13,8 @@ actor SimulatorState {
     private var messages: [ReceivedMessage] = []
     /// Notifications, stored messages and the rest of the inbound side (see `Inbound/SimulatorState+Notifications` and `+Messages`).
     var inbound: InboundStore
+    /// Told of each downloaded mark before it is answered; kept across `reset()`.
+    private(set) var downloadedMarkObserver: (@Sendable (_ messageId: String, _ receiver: Int) -> Void)?
 
     init(settings: SimulatorSettings) {
         self.settings = settings
@@ -35,6 +37,10 @@ actor SimulatorState {
 
     func shouldResetAfterAccept() -> Bool {
         dice.happens(rate: faults.resetAfterAcceptRate)
+    }
+
+    func observeDownloadedMarks(_ observer: @escaping @Sendable (_ messageId: String, _ receiver: Int) -> Void) {
+        downloadedMarkObserver = observer
     }
 
     // MARK: Messages

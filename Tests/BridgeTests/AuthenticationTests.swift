@@ -133,11 +133,11 @@ final class AuthenticationCommandLineTests: XCTestCase {
         let log = root + "/run.log"
         let bridge = try DaemonProcess(binary: binary, arguments: ["run", "--config", config], logFile: log)
         let xml = try OutboxTests.msgHead(msgId: "cli-held")
-        try CrashRestartTests.put(Data(xml), root: root, as: "held-drop.xml")
-        try CrashRestartTests.put(Data(#"{"receiverHerIds":[8094866]}"#.utf8), root: root, as: "held-drop.json")
+        try DaemonFixture.put(Data(xml), outbox: root + "/outbox", as: "held-drop.xml")
+        try DaemonFixture.put(Data(#"{"receiverHerIds":[8094866]}"#.utf8), outbox: root + "/outbox", as: "held-drop.json")
 
         var status = CommandLineTests.Run(status: -1, output: "", error: "")
-        try await CrashRestartTests.waitUntil("status shows the drop held", timeout: .seconds(30)) {
+        try await DaemonFixture.waitUntil("status shows the drop held", timeout: .seconds(30)) {
             status = (try? CommandLineTests.dropbridge(["status", "--config", config])) ?? status
             return status.output.contains("HELD held-drop")
         }

@@ -115,9 +115,7 @@ final class BridgeHarness: @unchecked Sendable {
     }
 
     func put(_ data: Data, as file: String) throws {
-        let temp = config.folders.outbox + "/." + file + ".tmp"
-        try data.write(to: URL(fileURLWithPath: temp))
-        guard rename(temp, config.folders.outbox + "/" + file) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        try DaemonFixture.put(data, outbox: config.folders.outbox, as: file)
     }
 
     // MARK: Looking
@@ -141,13 +139,7 @@ final class BridgeHarness: @unchecked Sendable {
         _ what: String, timeout: Duration = .seconds(20), file: StaticString = #filePath, line: UInt = #line,
         _ condition: () async throws -> Bool
     ) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        XCTFail("timed out waiting until \(what)", file: file, line: line)
-        throw CancellationError()
+        try await DaemonFixture.waitUntil(what, timeout: timeout, file: file, line: line, condition)
     }
 
     func waitUntilFiled(_ name: String, in folder: String, timeout: Duration = .seconds(20), file: StaticString = #filePath, line: UInt = #line) async throws {

@@ -91,6 +91,7 @@ extension SimulatorState {
     // MARK: What clients did with received messages
 
     func markDownloaded(_ messageId: String, by receiver: Int) {
+        downloadedMarkObserver?(messageId, receiver)
         inbound.downloaded[messageId, default: []].insert(receiver)
     }
 
