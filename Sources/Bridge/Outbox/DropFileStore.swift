@@ -6,9 +6,10 @@ import Ledger
 /// pipeline only talks to this seam; `FolderDropFileStore` is the real one.
 public protocol DropFileStore: Sendable {
     /// Reads one claimed file, refusing (stage `reading`) anything that is not a regular file or
-    /// is larger than `limit` bytes, before reading it.
+    /// is larger than `limit` bytes, before reading it. Local trouble that passes (EMFILE,
+    /// ENOSPC, EIO, …) is `.transient`, never a refusal.
     /// `shownAs` is the name the operator knows the file by, for the refusal's reason.
-    func read(claimId: String, file: String, limit: Int, shownAs: String) async throws(DropFailure) -> [UInt8]
+    func read(claimId: String, file: String, limit: Int, shownAs: String) async throws(PreparationError) -> [UInt8]
     /// `sent/NAME.*` and `receipts/NAME<receiptSuffix>` (`.sent.json`, `.apprec-sent.json`);
     /// releases the claim. Idempotent: after a
     /// crash half-way it completes what is left.

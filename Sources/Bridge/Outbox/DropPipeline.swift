@@ -5,9 +5,10 @@ import Logging
 import NHNClient
 
 /// Takes one claimed drop through its states to an answer: prepare → record → send → record →
-/// file. The ledger is written before each external effect and after each confirmation.
+/// file. The ledger is written before each external effect and after each confirmation; an
+/// answer NHN gave is kept until the ledger takes it (a failed write never re-sends it).
 public struct DropPipeline: Sendable {
-    public var ledger: Ledger
+    public var ledger: any DropLedger
     public var preparer: DropPreparer
     public var sender: any MessageSender
     public var files: any DropFileStore
@@ -17,6 +18,21 @@ public struct DropPipeline: Sendable {
     /// Bounds the attempts in flight: documents in memory and `POST /messages` at once.
     public var gate: ConcurrencyGate
     public var shutdown: ShutdownSignal
+
+    public init(
+        ledger: any DropLedger, preparer: DropPreparer, sender: any MessageSender, files: any DropFileStore,
+        io: BlockingIO, retry: RetryPolicy, logger: Logger, gate: ConcurrencyGate, shutdown: ShutdownSignal
+    ) {
+        self.ledger = ledger
+        self.preparer = preparer
+        self.sender = sender
+        self.files = files
+        self.io = io
+        self.retry = retry
+        self.logger = logger
+        self.gate = gate
+        self.shutdown = shutdown
+    }
 
     public enum Ending: Sendable, Hashable {
         case sent
@@ -31,29 +47,44 @@ public struct DropPipeline: Sendable {
     public func run(_ start: DropRecord) async -> Ending {
         var drop = start
         do {
-            if drop.state.isFinal {
-                return try await file(drop)
-            }
             var failures = 0
             while true {
-                let attempt = try await attemptOnce(drop)
-                drop = attempt.drop
-                switch attempt.result {
-                case .ended(let ending):
-                    return ending
-                case .answered:
-                    // Filed outside the permit: moving files needs no document in memory.
-                    return try await file(drop)
-                case .retry(let retryAfter):
-                    failures += 1
-                    let delay = retry.delay(afterFailures: failures, retryAfter: retryAfter)
-                    drop = try await record(drop) { row in row.nextAttemptAt = Timestamp.now() + delay }
-                    logger.warning(
-                        "drop not sent yet, retrying in \(RetryPolicy.describe(delay)): \(drop.lastError ?? "")",
-                        metadata: drop.logMetadata)
-                    // Nothing of the document is held while waiting: the next attempt reads it again.
-                    guard await shutdown.sleep(for: .seconds(delay)) else { return .interrupted }
+                if drop.state.isFinal { return try await file(drop) }
+                let retryAfter: Double?
+                switch try await attemptOnce(drop) {
+                case .interrupted:
+                    return .interrupted
+                case .refused(let unsent, let failure):
+                    drop = try await recordFailure(unsent, failure)
+                    continue
+                case .notReady(let unsent, let reason):
+                    drop = unsent
+                    drop.lastError = reason
+                    retryAfter = nil
+                case .sent(let sending, let outcome):
+                    switch try await recordAnswer(outcome, for: sending) {
+                    case .answered(let answered):
+                        drop = answered
+                        continue
+                    case .held:
+                        return .held
+                    case .retry(let retrying, let after):
+                        drop = retrying
+                        retryAfter = after
+                    }
                 }
+                failures += 1
+                let delay = retry.delay(afterFailures: failures, retryAfter: retryAfter)
+                let reason = drop.lastError
+                drop = try await record(drop) { row in
+                    row.nextAttemptAt = Timestamp.now() + delay
+                    row.lastError = reason
+                }
+                logger.warning(
+                    "drop not sent yet, retrying in \(RetryPolicy.describe(delay)): \(drop.lastError ?? "")",
+                    metadata: drop.logMetadata)
+                // Nothing of the document is held while waiting: the next attempt reads it again.
+                guard await shutdown.sleep(for: .seconds(delay)) else { return .interrupted }
             }
         } catch is CancellationError {
             return .interrupted
@@ -66,27 +97,33 @@ public struct DropPipeline: Sendable {
     }
 
     private enum AttemptResult {
-        case ended(Ending)
-        /// Accepted or refused, and recorded: the files are to be written.
-        case answered
-        /// Transient trouble, with the server's Retry-After if it gave one.
-        case retry(retryAfter: Double?)
+        case interrupted
+        /// Not sent: the drop is refused before any request.
+        case refused(DropRecord, DropFailure)
+        /// Not sent: local trouble that passes (EMFILE, ENOSPC, …); try again later.
+        case notReady(DropRecord, reason: String)
+        /// The request went out; `drop` is as recorded before it ("sending").
+        case sent(DropRecord, SendOutcome)
     }
 
-    /// One attempt under a permit of the gate: read and check the drop, record "sending", POST,
-    /// record the answer. The permit bounds both the sends in flight and the documents in memory.
-    private func attemptOnce(_ start: DropRecord) async throws -> (drop: DropRecord, result: AttemptResult) {
+    /// One attempt under a permit of the gate: read and check the drop, record "sending", POST.
+    /// The permit bounds both the sends in flight and the documents in memory; the answer is
+    /// recorded after the permit is given back.
+    private func attemptOnce(_ start: DropRecord) async throws -> AttemptResult {
         try await gate.withPermit { [self] in
             // Checked under the permit: a drop that waited for one during shutdown must not start.
-            if shutdown.isTriggered { return (start, .ended(.interrupted)) }
+            if shutdown.isTriggered { return .interrupted }
             let prepared: PreparedDrop
-            do {
+            do throws(PreparationError) {
                 prepared = try await preparer.prepare(start)
             } catch {
-                return (try await recordFailure(start, error), .answered)
+                switch error {
+                case .refused(let failure): return .refused(start, failure)
+                case .transient(let reason): return .notReady(start, reason: reason)
+                }
             }
             // One commit records both the validated facts and "POST started".
-            var drop = try await record(start) { row in
+            let drop = try await record(start) { row in
                 let facts = prepared.ledgerFacts
                 row.contentHash = prepared.contentHash
                 row.msgId = facts.msgId
@@ -107,42 +144,55 @@ public struct DropPipeline: Sendable {
             case .appRec(let answer):
                 outcome = await sender.sendAppRec(originalId: answer.messageId, AppRecRequest(answer))
             }
-            switch outcome {
-            case .accepted(let messageId):
-                let now = Timestamp.now()
-                drop = try await record(drop) { row in
-                    row.state = .accepted
-                    row.messageId = messageId
-                    row.acceptedAt = now
-                    row.lastError = nil
-                }
-                logger.info("drop accepted", metadata: drop.logMetadata)
-                return (drop, .answered)
-            case .refused(let status, let problem, let reason):
-                let failure = DropFailure(stage: .sending, reason: reason, httpStatus: status, problem: problem)
-                return (try await recordFailure(drop, failure), .answered)
-            case .locked(_, let reason), .unauthorized(_, let reason):
-                drop = try await record(drop) { row in
-                    row.state = .held
-                    row.lastError = reason
-                }
-                logger.critical("drop held for an operator: \(reason)", metadata: drop.logMetadata)
-                return (drop, .ended(.held))
-            case .transient(let reason, let retryAfter, let mayHaveArrived):
-                drop = try await record(drop) { row in
-                    row.state = .validated
-                    row.lastError = reason
-                    // The message may have reached NHN: the next send may duplicate it.
-                    if mayHaveArrived { row.possibleDuplicates += 1 }
-                }
-                return (drop, .retry(retryAfter: retryAfter.map(\.seconds)))
-            }
+            return .sent(drop, outcome)
         }
     }
 
-    private func recordFailure(_ drop: DropRecord, _ error: any Error) async throws -> DropRecord {
-        let failure = (error as? DropFailure) ?? DropFailure(stage: .reading, reason: "the drop could not be read: \(error)")
-        let failed = try await record(drop) { row in
+    private enum RecordedAnswer {
+        /// Accepted or refused, and recorded: the files are to be written.
+        case answered(DropRecord)
+        case held
+        /// Transient trouble, with the server's Retry-After if it gave one.
+        case retry(DropRecord, retryAfter: Double?)
+    }
+
+    /// Records what NHN answered. The answer is known, so a ledger that fails now (disk full)
+    /// is waited for: sending again would be the worse outcome (`persist`).
+    private func recordAnswer(_ outcome: SendOutcome, for sending: DropRecord) async throws -> RecordedAnswer {
+        switch outcome {
+        case .accepted(let messageId):
+            let now = Timestamp.now()
+            let drop = try await persist(sending, "NHN's acceptance") { row in
+                row.state = .accepted
+                row.messageId = messageId
+                row.acceptedAt = now
+                row.lastError = nil
+            }
+            logger.info("drop accepted", metadata: drop.logMetadata)
+            return .answered(drop)
+        case .refused(let status, let problem, let reason):
+            let failure = DropFailure(stage: .sending, reason: reason, httpStatus: status, problem: problem)
+            return .answered(try await recordFailure(sending, failure))
+        case .locked(_, let reason), .unauthorized(_, let reason):
+            let drop = try await persist(sending, "the hold") { row in
+                row.state = .held
+                row.lastError = reason
+            }
+            logger.critical("drop held for an operator: \(reason)", metadata: drop.logMetadata)
+            return .held
+        case .transient(let reason, let retryAfter, let mayHaveArrived):
+            let drop = try await persist(sending, "the failed attempt") { row in
+                row.state = .validated
+                row.lastError = reason
+                // The message may have reached NHN: the next send may duplicate it.
+                if mayHaveArrived { row.possibleDuplicates += 1 }
+            }
+            return .retry(drop, retryAfter: retryAfter.map(\.seconds))
+        }
+    }
+
+    private func recordFailure(_ drop: DropRecord, _ failure: DropFailure) async throws -> DropRecord {
+        let failed = try await persist(drop, "the refusal") { row in
             row.state = .failed
             row.failure = StoredFailure(failure)
         }
@@ -183,7 +233,33 @@ public struct DropPipeline: Sendable {
 
     private func record(_ drop: DropRecord, _ change: @escaping @Sendable (inout DropRecord) -> Void) async throws -> DropRecord {
         guard let id = drop.id else { throw LedgerError.missingDrop(0) }
-        return try await ledger.update(id: id, now: Timestamp.now(), change)
+        return try await ledger.updateDrop(id: id, now: Timestamp.now(), change)
+    }
+
+    /// `record` for an answer already known: when the ledger cannot be written (disk full, I/O
+    /// error) the answer is kept and the write tried again with backoff until it succeeds, so the
+    /// drop is never left `sending` to be sent again. Gives up only at shutdown (after one last
+    /// try); the drop is then `sending` and the next start counts it as a possible duplicate.
+    private func persist(
+        _ drop: DropRecord, _ what: String, _ change: @escaping @Sendable (inout DropRecord) -> Void
+    ) async throws -> DropRecord {
+        var failures = 0
+        while true {
+            do {
+                return try await record(drop, change)
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                failures += 1
+                let delay = retry.delay(afterFailures: failures, retryAfter: nil)
+                if failures == 1 || failures.isMultiple(of: 10) {
+                    logger.error(
+                        "\(what) could not be recorded; keeping it and trying the ledger again in \(RetryPolicy.describe(delay)) (nothing is sent again)",
+                        metadata: drop.logMetadata.merging(["error": "\(error)"]) { $1 })
+                }
+                guard await shutdown.sleep(for: .seconds(delay)) else { return try await record(drop, change) }
+            }
+        }
     }
 }
 

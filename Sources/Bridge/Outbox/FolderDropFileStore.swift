@@ -19,13 +19,14 @@ public struct FolderDropFileStore: DropFileStore {
         self.io = io
     }
 
-    public func read(claimId: String, file: String, limit: Int, shownAs: String) async throws(DropFailure) -> [UInt8] {
+    public func read(claimId: String, file: String, limit: Int, shownAs: String) async throws(PreparationError) -> [UInt8] {
         let path = area.directory(of: claimId) + "/" + file
-        let result: Result<[UInt8], DropFailure>
+        let result: Result<[UInt8], PreparationError>
         do {
             result = try await io.run { ClaimedFileReader.read(path, shownAs: shownAs, limit: limit) }
         } catch {
-            throw DropFailure(stage: .reading, reason: "\(shownAs) could not be read: \(error)")
+            // The thread pool is gone (shutting down): nothing is wrong with the drop.
+            throw .transient(reason: "\(shownAs) could not be read now: \(error)")
         }
         return try result.get()
     }
@@ -64,11 +65,26 @@ public struct FolderDropFileStore: DropFileStore {
     }
 }
 
-/// Reads one claimed file safely.
+/// Reads one claimed file safely. Trouble of the machine (no descriptors or memory left, a full
+/// disk, an I/O error) is `transient`; anything about the file itself is a refusal.
 enum ClaimedFileReader {
     /// Opens without following links and without blocking (a FIFO must never hang the daemon),
     /// checks type and size on the open descriptor, then reads.
-    static func read(_ path: String, shownAs name: String, limit: Int) -> Result<[UInt8], DropFailure> {
+    static func read(_ path: String, shownAs name: String, limit: Int) -> Result<[UInt8], PreparationError> {
+        readClassified(path, shownAs: name, limit: limit).mapError { failure in
+            failure.transient ? .transient(reason: failure.reason) : .refused(failure.refusal)
+        }
+    }
+
+    /// A failure with its errno, before it is judged transient or not.
+    private struct Failure: Error {
+        var reason: String
+        var errno: Errno? = nil
+        var refusal: DropFailure { DropFailure(stage: .reading, reason: reason) }
+        var transient: Bool { errno.map(LocalTrouble.isTransient) ?? false }
+    }
+
+    private static func readClassified(_ path: String, shownAs name: String, limit: Int) -> Result<[UInt8], Failure> {
         let fd: FileDescriptor
         do {
             fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.noFollow, .nonBlocking, .closeOnExec])
@@ -79,25 +95,23 @@ enum ClaimedFileReader {
                 case .permissionDenied: "\(name) is not readable by dropbridge (permission denied)"
                 default: "\(name) could not be opened: \(error)"
                 }
-            return .failure(DropFailure(stage: .reading, reason: reason))
+            return .failure(Failure(reason: reason, errno: error))
         } catch {
-            return .failure(DropFailure(stage: .reading, reason: "\(name) could not be opened: \(error)"))
+            return .failure(Failure(reason: "\(name) could not be opened: \(error)"))
         }
         defer { try? fd.close() }
         var info = stat()
         guard fstat(fd.rawValue, &info) == 0 else {
-            return .failure(DropFailure(stage: .reading, reason: "\(name) could not be examined: \(Errno(rawValue: errno))"))
+            let error = Errno(rawValue: errno)
+            return .failure(Failure(reason: "\(name) could not be examined: \(error)", errno: error))
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
-            return .failure(
-                DropFailure(stage: .reading, reason: "\(name) is not a regular file (FIFO, device or socket); it was not read"))
+            return .failure(Failure(reason: "\(name) is not a regular file (FIFO, device or socket); it was not read"))
         }
         let size = Int(info.st_size)
         guard size <= limit else {
             return .failure(
-                DropFailure(
-                    stage: .reading,
-                    reason: "\(name) is \(size) bytes, over outbox.maxBytes (\(limit)); NHN refuses requests over 35 MB"))
+                Failure(reason: "\(name) is \(size) bytes, over outbox.maxBytes (\(limit)); NHN refuses requests over 35 MB"))
         }
         do {
             var bytes = [UInt8](repeating: 0, count: size)
@@ -110,11 +124,13 @@ enum ClaimedFileReader {
                 filled += count
             }
             guard filled == size else {
-                return .failure(DropFailure(stage: .reading, reason: "\(name) changed size while it was read"))
+                return .failure(Failure(reason: "\(name) changed size while it was read"))
             }
             return .success(bytes)
+        } catch let error as Errno {
+            return .failure(Failure(reason: "\(name) could not be read: \(error)", errno: error))
         } catch {
-            return .failure(DropFailure(stage: .reading, reason: "\(name) could not be read: \(error)"))
+            return .failure(Failure(reason: "\(name) could not be read: \(error)"))
         }
     }
 }

@@ -1,0 +1,154 @@
+import Bridge
+import DropbridgeCore
+import Foundation
+import Ledger
+import Logging
+import NHNClient
+import Synchronization
+import XCTest
+import XMLCheck
+
+/// A real ledger whose writes fail on demand, as a full disk or an I/O error would make them.
+final class FlakyLedger: DropLedger {
+    let ledger: Ledger
+    private struct Fault {
+        var remaining: Int
+        var when: @Sendable (DropRecord) -> Bool
+    }
+    private let fault = Mutex<Fault?>(nil)
+    private let failedCount = Mutex(0)
+
+    init(_ ledger: Ledger) { self.ledger = ledger }
+
+    /// The next `count` writes whose result matches `when` fail (and change nothing).
+    func fail(_ count: Int = 1, when: @escaping @Sendable (DropRecord) -> Bool) {
+        fault.withLock { $0 = Fault(remaining: count, when: when) }
+    }
+
+    var failed: Int { failedCount.withLock { $0 } }
+
+    func updateDrop(id: Int64, now: Double, _ change: @escaping @Sendable (inout DropRecord) -> Void) async throws -> DropRecord {
+        if var preview = try ledger.drop(id: id) {
+            change(&preview)
+            let fails = fault.withLock { fault -> Bool in
+                guard let current = fault, current.remaining > 0, current.when(preview) else { return false }
+                fault?.remaining -= 1
+                return true
+            }
+            if fails {
+                failedCount.withLock { $0 += 1 }
+                throw FakeDiskError.full
+            }
+        }
+        return try await ledger.updateDrop(id: id, now: now, change)
+    }
+
+    func drop(id: Int64) throws -> DropRecord? { try ledger.drop(id: id) }
+}
+
+enum FakeDiskError: Error { case full }
+
+/// Claimed files in memory; reads fail with local trouble on demand.
+final class FakeDropFileStore: DropFileStore {
+    private let files = Mutex<[String: [UInt8]]>([:])
+    private let transientReads = Mutex(0)
+    private let filedNames = Mutex<[String]>([])
+
+    func put(_ bytes: [UInt8], claimId: String, file: String) {
+        files.withLock { $0[claimId + "/" + file] = bytes }
+    }
+
+    /// The next `count` reads fail as with EMFILE.
+    func failReads(_ count: Int) { transientReads.withLock { $0 = count } }
+
+    var filed: [String] { filedNames.withLock { $0 } }
+
+    func read(claimId: String, file: String, limit: Int, shownAs: String) async throws(PreparationError) -> [UInt8] {
+        let fails = transientReads.withLock { remaining -> Bool in
+            guard remaining > 0 else { return false }
+            remaining -= 1
+            return true
+        }
+        if fails { throw .transient(reason: "\(shownAs) could not be opened: Too many open files") }
+        guard let bytes = files.withLock({ $0[claimId + "/" + file] }) else {
+            throw .refused(DropFailure(stage: .reading, reason: "\(shownAs) is missing"))
+        }
+        return bytes
+    }
+
+    func fileAsSent(_ drop: DropRecord, receipt: [UInt8], receiptSuffix: String) async throws {
+        filedNames.withLock { $0.append("sent/" + drop.name) }
+    }
+
+    func fileAsFailed(_ drop: DropRecord, report: [UInt8]) async throws {
+        filedNames.withLock { $0.append("failed/" + drop.name) }
+    }
+}
+
+/// A sender answering from a script (accepted with a fresh id once the script is used up).
+final class ScriptedSender: MessageSender {
+    private let script = Mutex<[SendOutcome]>([])
+    private let sentMessages = Mutex<[OutgoingMessage]>([])
+
+    func answer(_ outcomes: [SendOutcome]) { script.withLock { $0 += outcomes } }
+
+    var sent: [OutgoingMessage] { sentMessages.withLock { $0 } }
+
+    func send(_ message: OutgoingMessage) async -> SendOutcome {
+        sentMessages.withLock { $0.append(message) }
+        return next()
+    }
+
+    func sendAppRec(originalId: String, _ request: AppRecRequest) async -> SendOutcome { next() }
+
+    private func next() -> SendOutcome {
+        script.withLock { $0.isEmpty ? .accepted(messageId: UUID().uuidString.lowercased()) : $0.removeFirst() }
+    }
+}
+
+/// A `DropPipeline` with its seams faked: a real ledger that can fail, files in memory, a
+/// scripted sender. No HTTP, no folders.
+final class PipelineHarness: @unchecked Sendable {
+    let root: String
+    let ledger: Ledger
+    let flaky: FlakyLedger
+    let store = FakeDropFileStore()
+    let sender = ScriptedSender()
+    let shutdown = ShutdownSignal()
+    var config: BridgeConfig
+    let io = BlockingIO.started(threads: 4)
+
+    init() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-test-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        ledger = try Ledger(path: root + "/ledger.sqlite")
+        flaky = FlakyLedger(ledger)
+        config = BridgeConfig(root: root)
+        config.nhn.senderHerId = 8143060
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: root) }
+
+    var pipeline: DropPipeline {
+        let validator = XMLValidator(schemas: nil, requireSchema: false, maxBytes: config.outbox.maxBytes)
+        return DropPipeline(
+            ledger: flaky, preparer: DropPreparer(files: store, validator: validator, config: config, io: io),
+            sender: sender, files: store, io: io, retry: RetryPolicy(initialSeconds: 0.01, maxSeconds: 0.05),
+            logger: Logger(label: "test.pipeline"), gate: ConcurrencyGate(limit: 4), shutdown: shutdown)
+    }
+
+    /// A drop claimed as the claim desk would: a ledger row, its files in the store.
+    func claim(_ name: String, msgId: String = UUID().uuidString.lowercased()) async throws -> DropRecord {
+        let record = try await ledger.reserve(
+            originalName: name, files: ["document.xml", "sidecar.json"], channel: "nhn", now: Timestamp.now()
+        ) { _ in name }
+        store.put(try OutboxTests.msgHead(msgId: msgId), claimId: record.claimId, file: "document.xml")
+        store.put(Array(#"{"receiverHerIds":[8094866]}"#.utf8), claimId: record.claimId, file: "sidecar.json")
+        return record
+    }
+
+    func stored(_ drop: DropRecord) throws -> DropRecord {
+        guard let id = drop.id, let stored = try ledger.drop(id: id) else { throw LedgerError.missingDrop(0) }
+        return stored
+    }
+}
