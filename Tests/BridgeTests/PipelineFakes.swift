@@ -115,6 +115,7 @@ final class PipelineHarness: @unchecked Sendable {
     let store = FakeDropFileStore()
     let sender = ScriptedSender()
     let shutdown = ShutdownSignal()
+    let registrations = FakeRegistrations()
     var config: BridgeConfig
     let io = BlockingIO.started(threads: 4)
 
@@ -134,7 +135,8 @@ final class PipelineHarness: @unchecked Sendable {
         return DropPipeline(
             ledger: flaky, preparer: DropPreparer(files: store, validator: validator, config: config, io: io),
             sender: sender, files: store, io: io, retry: RetryPolicy(initialSeconds: 0.01, maxSeconds: 0.05),
-            logger: Logger(label: "test.pipeline"), gate: ConcurrencyGate(limit: 4), shutdown: shutdown)
+            logger: Logger(label: "test.pipeline"), gate: ConcurrencyGate(limit: 4), shutdown: shutdown,
+            registrations: registrations)
     }
 
     /// A drop claimed as the claim desk would: a ledger row, its files in the store.
@@ -150,5 +152,34 @@ final class PipelineHarness: @unchecked Sendable {
     func stored(_ drop: DropRecord) throws -> DropRecord {
         guard let id = drop.id, let stored = try ledger.drop(id: id) else { throw LedgerError.missingDrop(0) }
         return stored
+    }
+}
+
+/// Registration as the pipeline sees it: HER-ids registered on demand of the test.
+final class FakeRegistrations: SenderRegistration {
+    private let registered: Mutex<Set<Int>>
+    private let waitedFor = Mutex<[Int]>([])
+    private let lostOnes = Mutex<[Int]>([])
+
+    init(registered: Set<Int> = [8143060]) { self.registered = Mutex(registered) }
+
+    func register(_ herId: Int) { registered.withLock { _ = $0.insert(herId) } }
+    func registeredNone() { registered.withLock { $0.removeAll() } }
+    var waited: [Int] { waitedFor.withLock { $0 } }
+    var lost: [Int] { lostOnes.withLock { $0 } }
+
+    func isRegistered(_ herId: Int) -> Bool { registered.withLock { $0.contains(herId) } }
+
+    func waitUntilRegistered(_ herId: Int, shutdown: ShutdownSignal) async -> RegistrationWait {
+        waitedFor.withLock { $0.append(herId) }
+        while !isRegistered(herId) {
+            guard await shutdown.sleep(for: .milliseconds(10)) else { return .stopped }
+        }
+        return .registered
+    }
+
+    func registrationLost(_ herId: Int) async {
+        lostOnes.withLock { $0.append(herId) }
+        registered.withLock { _ = $0.remove(herId) }
     }
 }

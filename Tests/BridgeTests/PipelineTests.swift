@@ -70,4 +70,67 @@ final class PipelineTests: XCTestCase {
             XCTAssertFalse(LocalTrouble.isTransient(errno), "\(errno)")
         }
     }
+
+    func testASenderNotYetRegisteredWaitsAndIsSentOnceRegistered() async throws {
+        let harness = try PipelineHarness()
+        addTeardownBlock { harness.remove() }
+        harness.registrations.registeredNone()
+        let drop = try await harness.claim("waits")
+        let pipeline = harness.pipeline
+        let run = Task { await pipeline.run(drop) }
+        try await waitUntil("the drop waits for its sender's registration") { harness.registrations.waited == [8143060] }
+        XCTAssertTrue(harness.sender.sent.isEmpty, "nothing is sent from an unregistered HER-id")
+        XCTAssertEqual(try harness.stored(drop).state, .claimed)
+
+        harness.registrations.register(8143060)
+        let ending = await run.value
+        XCTAssertEqual(ending, .sent)
+        XCTAssertEqual(harness.sender.sent.count, 1)
+    }
+
+    func testARefusalForWantOfAnMshConfigurationRegistersAgainAndRetries() async throws {
+        let harness = try PipelineHarness()
+        addTeardownBlock { harness.remove() }
+        let problem = try JSONDecoder().decode(
+            JSONValue.self,
+            from: Data(#"{"status":400,"errorCode":1001,"detail":"senderHerId 8143060 has no MSH configuration; PUT /mshconfigurations first."}"#.utf8))
+        harness.sender.answer([.refused(httpStatus: 400, problem: problem, reason: "HTTP 400: no MSH configuration")])
+        let drop = try await harness.claim("lost-registration")
+        let pipeline = harness.pipeline
+        let run = Task { await pipeline.run(drop) }
+        try await waitUntil("the registration is reported lost") { harness.registrations.lost == [8143060] }
+        harness.registrations.register(8143060)
+
+        let ending = await run.value
+        XCTAssertEqual(ending, .sent)
+        XCTAssertEqual(harness.sender.sent.count, 2)
+        let stored = try harness.stored(drop)
+        XCTAssertEqual(stored.state, .accepted)
+        XCTAssertEqual(stored.possibleDuplicates, 0, "a refused message did not arrive")
+    }
+
+    func testAnOrdinary1001RefusalStillFailsTheDrop() async throws {
+        let harness = try PipelineHarness()
+        addTeardownBlock { harness.remove() }
+        let problem = try JSONDecoder().decode(JSONValue.self, from: Data(#"{"status":400,"errorCode":1001,"detail":"receiverHerIds: unknown"}"#.utf8))
+        harness.sender.answer([.refused(httpStatus: 400, problem: problem, reason: "HTTP 400")])
+        let drop = try await harness.claim("plain-1001")
+        let ending = await harness.pipeline.run(drop)
+        XCTAssertEqual(ending, .failed)
+        XCTAssertTrue(harness.registrations.lost.isEmpty)
+    }
+
+    /// Waits for `condition` with a deadline (no sleeping and hoping).
+    func waitUntil(
+        _ what: String, timeout: Duration = .seconds(10), file: StaticString = #filePath, line: UInt = #line,
+        _ condition: () throws -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try condition() { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        XCTFail("timed out waiting until \(what)", file: file, line: line)
+        throw CancellationError()
+    }
 }

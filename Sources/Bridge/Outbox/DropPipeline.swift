@@ -18,11 +18,15 @@ public struct DropPipeline: Sendable {
     /// Bounds the attempts in flight: documents in memory and `POST /messages` at once.
     public var gate: ConcurrencyGate
     public var shutdown: ShutdownSignal
+    /// A drop is sent only once its sender is registered with NHN (`PUT /mshconfigurations`).
+    public var registrations: any SenderRegistration
 
     public init(
         ledger: any DropLedger, preparer: DropPreparer, sender: any MessageSender, files: any DropFileStore,
-        io: BlockingIO, retry: RetryPolicy, logger: Logger, gate: ConcurrencyGate, shutdown: ShutdownSignal
+        io: BlockingIO, retry: RetryPolicy, logger: Logger, gate: ConcurrencyGate, shutdown: ShutdownSignal,
+        registrations: any SenderRegistration
     ) {
+        self.registrations = registrations
         self.ledger = ledger
         self.preparer = preparer
         self.sender = sender
@@ -50,10 +54,18 @@ public struct DropPipeline: Sendable {
             var failures = 0
             while true {
                 if drop.state.isFinal { return try await file(drop) }
+                if let herId = drop.senderHerId, !registrations.isRegistered(herId) {
+                    if let ending = try await awaitRegistration(of: herId, for: &drop) { return ending }
+                    continue
+                }
                 let retryAfter: Double?
                 switch try await attemptOnce(drop) {
                 case .interrupted:
                     return .interrupted
+                case .unregistered(let unsent, let herId):
+                    drop = unsent
+                    if let ending = try await awaitRegistration(of: herId, for: &drop) { return ending }
+                    continue
                 case .refused(let unsent, let failure):
                     drop = try await recordFailure(unsent, failure)
                     continue
@@ -102,6 +114,8 @@ public struct DropPipeline: Sendable {
         case refused(DropRecord, DropFailure)
         /// Not sent: local trouble that passes (EMFILE, ENOSPC, …); try again later.
         case notReady(DropRecord, reason: String)
+        /// Not sent: the sender is not registered with NHN yet.
+        case unregistered(DropRecord, herId: Int)
         /// The request went out; `drop` is as recorded before it ("sending").
         case sent(DropRecord, SendOutcome)
     }
@@ -122,6 +136,8 @@ public struct DropPipeline: Sendable {
                 case .transient(let reason): return .notReady(start, reason: reason)
                 }
             }
+            let herId = prepared.ledgerFacts.sender
+            if !registrations.isRegistered(herId) { return .unregistered(start, herId: herId) }
             // One commit records both the validated facts and "POST started".
             let drop = try await record(start) { row in
                 let facts = prepared.ledgerFacts
@@ -170,6 +186,15 @@ public struct DropPipeline: Sendable {
             }
             logger.info("drop accepted", metadata: drop.logMetadata)
             return .answered(drop)
+        case .refused(let status, let problem, let reason)
+        where MissingConfiguration.isRefusal(httpStatus: status, problem: problem):
+            // Not the drop's fault: NHN lost (or never had) the sender's registration.
+            if let herId = sending.senderHerId { await registrations.registrationLost(herId) }
+            let drop = try await persist(sending, "the refusal for want of registration") { row in
+                row.state = .validated
+                row.lastError = "the sender has no MSH configuration at NHN yet; registering again: \(reason)"
+            }
+            return .retry(drop, retryAfter: nil)
         case .refused(let status, let problem, let reason):
             let failure = DropFailure(stage: .sending, reason: reason, httpStatus: status, problem: problem)
             return .answered(try await recordFailure(sending, failure))
@@ -188,6 +213,32 @@ public struct DropPipeline: Sendable {
                 if mayHaveArrived { row.possibleDuplicates += 1 }
             }
             return .retry(drop, retryAfter: retryAfter.map(\.seconds))
+        }
+    }
+
+    /// Waits (holding nothing) until `herId` may send. Nil when it may; otherwise how the drop
+    /// ends: interrupted by shutdown, or refused or held as NHN's refusal to register says.
+    private func awaitRegistration(of herId: Int, for drop: inout DropRecord) async throws -> Ending? {
+        logger.info("drop waits for its sender's registration with NHN", metadata: drop.logMetadata.merging(["herId": "\(herId)"]) { $1 })
+        switch await registrations.waitUntilRegistered(herId, shutdown: shutdown) {
+        case .registered:
+            return nil
+        case .stopped:
+            return .interrupted
+        case .refused(.refused(let status, let problem, let reason)):
+            let failure = DropFailure(
+                stage: .sending, reason: "NHN refused to register the sender (PUT /mshconfigurations): \(reason)",
+                httpStatus: status, problem: problem)
+            drop = try await recordFailure(drop, failure)
+            return try await file(drop)
+        case .refused(let failure):
+            let reason = "NHN refused to register the sender (PUT /mshconfigurations): \(failure.reason)"
+            drop = try await persist(drop, "the hold") { row in
+                row.state = .held
+                row.lastError = reason
+            }
+            logger.critical("drop held for an operator: \(reason)", metadata: drop.logMetadata)
+            return .held
         }
     }
 
