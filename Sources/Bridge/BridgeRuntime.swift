@@ -96,7 +96,8 @@ public struct BridgeRuntime: Sendable {
             ledger: ledger, preparer: DropPreparer(files: store, validator: validator, config: config, io: io),
             sender: client, files: store, io: io,
             retry: RetryPolicy(initialSeconds: 1, maxSeconds: config.nhn.maxBackoffSeconds),
-            logger: logger, gate: ConcurrencyGate(limit: 32), shutdown: ShutdownSignal(), registrations: registrations)
+            logger: logger, gate: ConcurrencyGate(limit: 32), shutdown: ShutdownSignal(), registrations: registrations,
+            arrivalProof: ArrivalProof(config: config))
         let claims = ClaimDesk(config: config, ledger: ledger, area: store.area, io: io, logger: logger)
         let durable = DurableFiles(config: config)
         let handler = NotificationHandler(

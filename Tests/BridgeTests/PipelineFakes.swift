@@ -136,7 +136,7 @@ final class PipelineHarness: @unchecked Sendable {
             ledger: flaky, preparer: DropPreparer(files: store, validator: validator, config: config, io: io),
             sender: sender, files: store, io: io, retry: RetryPolicy(initialSeconds: 0.01, maxSeconds: 0.05),
             logger: Logger(label: "test.pipeline"), gate: ConcurrencyGate(limit: 4), shutdown: shutdown,
-            registrations: registrations)
+            registrations: registrations, arrivalProof: ArrivalProof(config: config))
     }
 
     /// A drop claimed as the claim desk would: a ledger row, its files in the store.

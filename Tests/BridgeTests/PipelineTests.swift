@@ -120,6 +120,67 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(harness.registrations.lost.isEmpty)
     }
 
+    static let lostAnswer = SendOutcome.transient(reason: "the connection broke after sending", retryAfter: nil, requestMayHaveArrived: true)
+
+    func testAnUncertainSendWaitsForNHNsProofAndIsFiledAsSentWithoutSendingAgain() async throws {
+        let harness = try PipelineHarness()
+        addTeardownBlock { harness.remove() }
+        harness.config.nhn.herIds = [8143060]
+        harness.config.nhn.uncertainSeconds = 60
+        harness.sender.answer([Self.lostAnswer])
+        let drop = try await harness.claim("proved", msgId: "proved-msg")
+        let pipeline = harness.pipeline
+        let run = Task { await pipeline.run(drop) }
+        try await waitUntil("the drop is uncertain") { try harness.stored(drop).state == .uncertain }
+        let uncertain = try harness.stored(drop)
+        XCTAssertEqual(uncertain.nextAttemptAt ?? 0, Timestamp.now() + 60, accuracy: 5, "the deadline is now + nhn.uncertainSeconds")
+
+        // The inbound side learns from a notification that NHN has our message.
+        let proved = try await harness.ledger.proveArrival(msgId: "proved-msg", messageId: "nhn-id-1", now: Timestamp.now())
+        XCTAssertNotNil(proved)
+        let ending = await run.value
+
+        XCTAssertEqual(ending, .sent)
+        XCTAssertEqual(harness.sender.sent.count, 1, "proved: never sent again")
+        let stored = try harness.stored(drop)
+        XCTAssertEqual(stored.messageId, "nhn-id-1")
+        XCTAssertEqual(stored.possibleDuplicates, 0)
+        XCTAssertNotNil(stored.filedAt)
+        XCTAssertEqual(harness.store.filed, ["sent/proved"])
+    }
+
+    func testAnUncertainSendWithoutProofIsSentAgainCountedWhenTheBoundPasses() async throws {
+        let harness = try PipelineHarness()
+        addTeardownBlock { harness.remove() }
+        harness.config.nhn.herIds = [8143060]
+        harness.config.nhn.uncertainSeconds = 0.3
+        harness.sender.answer([Self.lostAnswer])
+        let drop = try await harness.claim("unproved")
+        let started = ContinuousClock.now
+
+        let ending = await harness.pipeline.run(drop)
+
+        XCTAssertEqual(ending, .sent)
+        XCTAssertGreaterThanOrEqual(ContinuousClock.now - started, .milliseconds(300), "it waited for the bound")
+        XCTAssertEqual(harness.sender.sent.count, 2)
+        XCTAssertEqual(try harness.stored(drop).possibleDuplicates, 1)
+    }
+
+    func testWithReceivingOffALostAnswerIsSentAgainAtOnceAndCounted() async throws {
+        let harness = try PipelineHarness()
+        addTeardownBlock { harness.remove() }
+        harness.config.nhn.herIds = [8143060]
+        harness.config.nhn.receive = .off
+        harness.sender.answer([Self.lostAnswer])
+        let drop = try await harness.claim("no-proof-possible")
+        let ending = await harness.pipeline.run(drop)
+        XCTAssertEqual(ending, .sent)
+        XCTAssertEqual(harness.sender.sent.count, 2)
+        let stored = try harness.stored(drop)
+        XCTAssertEqual(stored.possibleDuplicates, 1)
+        XCTAssertNotEqual(stored.lastError?.contains("proof"), true)
+    }
+
     /// Waits for `condition` with a deadline (no sleeping and hoping).
     func waitUntil(
         _ what: String, timeout: Duration = .seconds(10), file: StaticString = #filePath, line: UInt = #line,

@@ -29,7 +29,7 @@ extension DropRecord {
         files.first { $0 == DropFileKind.sidecar.claimedFileName }
     }
 
-    var isAppRecAnswer: Bool {
+    public var isAppRecAnswer: Bool {
         files.contains(DropFileKind.appRec.claimedFileName)
     }
 }

@@ -20,13 +20,18 @@ public struct DropPipeline: Sendable {
     public var shutdown: ShutdownSignal
     /// A drop is sent only once its sender is registered with NHN (`PUT /mshconfigurations`).
     public var registrations: any SenderRegistration
+    /// When a send may have arrived: wait for NHN's proof, or send again at once.
+    public var arrivalProof: ArrivalProof
+    /// How often an uncertain drop looks at the ledger for the inbound side's proof.
+    public var proofPollInterval: Duration = .milliseconds(200)
 
     public init(
         ledger: any DropLedger, preparer: DropPreparer, sender: any MessageSender, files: any DropFileStore,
         io: BlockingIO, retry: RetryPolicy, logger: Logger, gate: ConcurrencyGate, shutdown: ShutdownSignal,
-        registrations: any SenderRegistration
+        registrations: any SenderRegistration, arrivalProof: ArrivalProof
     ) {
         self.registrations = registrations
+        self.arrivalProof = arrivalProof
         self.ledger = ledger
         self.preparer = preparer
         self.sender = sender
@@ -54,6 +59,11 @@ public struct DropPipeline: Sendable {
             var failures = 0
             while true {
                 if drop.state.isFinal { return try await file(drop) }
+                if drop.state == .uncertain {
+                    guard let decided = try await awaitProof(drop) else { return .interrupted }
+                    drop = decided
+                    continue
+                }
                 if let herId = drop.senderHerId, !registrations.isRegistered(herId) {
                     if let ending = try await awaitRegistration(of: herId, for: &drop) { return ending }
                     continue
@@ -83,6 +93,9 @@ public struct DropPipeline: Sendable {
                     case .retry(let retrying, let after):
                         drop = retrying
                         retryAfter = after
+                    case .uncertain(let uncertain):
+                        drop = uncertain
+                        continue
                     }
                 }
                 failures += 1
@@ -170,6 +183,8 @@ public struct DropPipeline: Sendable {
         case held
         /// Transient trouble, with the server's Retry-After if it gave one.
         case retry(DropRecord, retryAfter: Double?)
+        /// The message may have arrived; NHN can prove it (see `ArrivalProof`).
+        case uncertain(DropRecord)
     }
 
     /// Records what NHN answered. The answer is known, so a ledger that fails now (disk full)
@@ -205,6 +220,15 @@ public struct DropPipeline: Sendable {
             }
             logger.critical("drop held for an operator: \(reason)", metadata: drop.logMetadata)
             return .held
+        case .transient(let reason, _, true) where arrivalProof.canProve(sending):
+            let (proof, now) = (arrivalProof, Timestamp.now())
+            let drop = try await persist(sending, "the uncertain attempt") { row in
+                proof.markUncertain(&row, now: now, reason: "the answer was lost (\(reason)); waiting for NHN to prove the message arrived")
+            }
+            logger.warning(
+                "drop may have reached NHN; waiting up to \(RetryPolicy.describe(proof.waitSeconds)) for proof before sending again",
+                metadata: drop.logMetadata)
+            return .uncertain(drop)
         case .transient(let reason, let retryAfter, let mayHaveArrived):
             let drop = try await persist(sending, "the failed attempt") { row in
                 row.state = .validated
@@ -214,6 +238,39 @@ public struct DropPipeline: Sendable {
             }
             return .retry(drop, retryAfter: retryAfter.map(\.seconds))
         }
+    }
+
+    /// An uncertain drop waits (holding nothing) until the inbound side proves it arrived (the
+    /// ledger then shows it `accepted`) or its deadline passes; then it is sent again, counted as
+    /// a possible duplicate. Nil on shutdown: it stays `uncertain` with its deadline.
+    private func awaitProof(_ start: DropRecord) async throws -> DropRecord? {
+        guard let id = start.id else { throw LedgerError.missingDrop(0) }
+        let deadline = start.nextAttemptAt ?? 0
+        if arrivalProof.canProve(start) {
+            while true {
+                guard let current = try ledger.drop(id: id) else { throw LedgerError.missingDrop(id) }
+                if current.state != .uncertain {
+                    if current.state == .accepted { logger.info("NHN proved the drop arrived", metadata: current.logMetadata) }
+                    return current
+                }
+                let left = deadline - Timestamp.now()
+                if left <= 0 { break }
+                guard await shutdown.sleep(for: min(proofPollInterval, .milliseconds(Int64(left * 1000) + 1))) else { return nil }
+            }
+        }
+        let waited = arrivalProof.waitSeconds
+        let resend = try await persist(start, "the re-send") { row in
+            // Proved at the last moment: the proof wins.
+            guard row.state == .uncertain else { return }
+            row.state = .validated
+            row.possibleDuplicates += 1
+            row.nextAttemptAt = nil
+            row.lastError = "NHN gave no proof of arrival within \(RetryPolicy.describe(waited)); sent again (possible duplicate)"
+        }
+        if resend.state == .validated {
+            logger.warning("no proof that the drop arrived; sending again (possible duplicate)", metadata: resend.logMetadata)
+        }
+        return resend
     }
 
     /// Waits (holding nothing) until `herId` may send. Nil when it may; otherwise how the drop
