@@ -19,6 +19,8 @@ public struct BridgeRuntime: Sendable {
     public let outbox: OutboxService
     public let receive: ReceiveService
     public let registrations: Registrations
+    /// Documents in memory, outbound and inbound together (`memory.inFlightBytes`).
+    public let memoryBudget: ByteBudget
     public let httpClient: HTTPClient
     public let progress: OutboxProgress
     private let lock: InstanceLock
@@ -85,6 +87,7 @@ public struct BridgeRuntime: Sendable {
             authorizer: credentials.nhnAuthorizer(httpClient: httpClient, timeout: config.nhn.requestTimeoutSeconds),
             logger: Logger(label: "dropbridge.nhn"))
         let store = FolderDropFileStore(config: config, io: io)
+        memoryBudget = ByteBudget(capacity: config.memory.inFlightBytes)
         registrations = Registrations(
             // With nhn.enabled false nothing is sent or received: nothing to register.
             herIds: config.nhn.enabled ? config.nhn.herIds + (config.nhn.senderHerId.map { [$0] } ?? []) : [],
@@ -96,7 +99,8 @@ public struct BridgeRuntime: Sendable {
             ledger: ledger, preparer: DropPreparer(files: store, validator: validator, config: config, io: io),
             sender: client, files: store, io: io,
             retry: RetryPolicy(initialSeconds: 1, maxSeconds: config.nhn.maxBackoffSeconds),
-            logger: logger, gate: ConcurrencyGate(limit: 32), shutdown: ShutdownSignal(), registrations: registrations,
+            logger: logger, gate: ConcurrencyGate(limit: 32), budget: memoryBudget, shutdown: ShutdownSignal(),
+            registrations: registrations,
             arrivalProof: ArrivalProof(config: config))
         let claims = ClaimDesk(config: config, ledger: ledger, area: store.area, io: io, logger: logger)
         let durable = DurableFiles(config: config)

@@ -76,6 +76,10 @@ final class FakeDropFileStore: DropFileStore {
         return bytes
     }
 
+    func size(claimId: String, file: String) async -> ClaimedFileSize? {
+        files.withLock { $0[claimId + "/" + file] }.map { ClaimedFileSize(bytes: $0.count) }
+    }
+
     func fileAsSent(_ drop: DropRecord, receipt: [UInt8], receiptSuffix: String) async throws {
         filedNames.withLock { $0.append("sent/" + drop.name) }
     }
@@ -86,9 +90,18 @@ final class FakeDropFileStore: DropFileStore {
 }
 
 /// A sender answering from a script (accepted with a fresh id once the script is used up).
+/// With `overlapWait`, each send waits that long for another to be in flight at the same time,
+/// so concurrency that is allowed shows.
 final class ScriptedSender: MessageSender {
     private let script = Mutex<[SendOutcome]>([])
     private let sentMessages = Mutex<[OutgoingMessage]>([])
+    private let flight = Mutex((now: 0, most: 0))
+    let overlapWait: Duration?
+
+    init(overlapWait: Duration? = nil) { self.overlapWait = overlapWait }
+
+    /// The most sends in flight at once.
+    var mostInFlight: Int { flight.withLock { $0.most } }
 
     func answer(_ outcomes: [SendOutcome]) { script.withLock { $0 += outcomes } }
 
@@ -96,6 +109,17 @@ final class ScriptedSender: MessageSender {
 
     func send(_ message: OutgoingMessage) async -> SendOutcome {
         sentMessages.withLock { $0.append(message) }
+        flight.withLock { flight in
+            flight.now += 1
+            flight.most = max(flight.most, flight.now)
+        }
+        if let overlapWait {
+            let deadline = ContinuousClock.now + overlapWait
+            while ContinuousClock.now < deadline, flight.withLock({ $0.most }) < 2 {
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+        }
+        flight.withLock { $0.now -= 1 }
         return next()
     }
 
@@ -113,13 +137,16 @@ final class PipelineHarness: @unchecked Sendable {
     let ledger: Ledger
     let flaky: FlakyLedger
     let store = FakeDropFileStore()
-    let sender = ScriptedSender()
+    let sender: ScriptedSender
+    let budget: ByteBudget
     let shutdown = ShutdownSignal()
     let registrations = FakeRegistrations()
     var config: BridgeConfig
     let io = BlockingIO.started(threads: 4)
 
-    init() throws {
+    init(sender: ScriptedSender = ScriptedSender(), budgetBytes: Int = 256 * 1024 * 1024) throws {
+        self.sender = sender
+        budget = ByteBudget(capacity: budgetBytes)
         root = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         ledger = try Ledger(path: root + "/ledger.sqlite")
@@ -135,7 +162,7 @@ final class PipelineHarness: @unchecked Sendable {
         return DropPipeline(
             ledger: flaky, preparer: DropPreparer(files: store, validator: validator, config: config, io: io),
             sender: sender, files: store, io: io, retry: RetryPolicy(initialSeconds: 0.01, maxSeconds: 0.05),
-            logger: Logger(label: "test.pipeline"), gate: ConcurrencyGate(limit: 4), shutdown: shutdown,
+            logger: Logger(label: "test.pipeline"), gate: ConcurrencyGate(limit: 4), budget: budget, shutdown: shutdown,
             registrations: registrations, arrivalProof: ArrivalProof(config: config))
     }
 

@@ -181,6 +181,45 @@ final class PipelineTests: XCTestCase {
         XCTAssertNotEqual(stored.lastError?.contains("proof"), true)
     }
 
+    func runConcurrently(_ harness: PipelineHarness, _ count: Int) async throws -> [DropPipeline.Ending] {
+        var drops: [DropRecord] = []
+        for index in 0..<count { drops.append(try await harness.claim("budget-\(index)")) }
+        let pipeline = harness.pipeline
+        return await withTaskGroup(of: DropPipeline.Ending.self) { group in
+            for drop in drops { group.addTask { await pipeline.run(drop) } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+    }
+
+    func testASmallMemoryBudgetSendsOneDocumentAtATime() async throws {
+        let document = try OutboxTests.msgHead(msgId: "size")
+        let one = AttemptMemory.estimate(fileBytes: document.count, inflatedBytes: nil, maxBytes: 35_000_000)
+        let harness = try PipelineHarness(sender: ScriptedSender(overlapWait: .milliseconds(300)), budgetBytes: one * 3 / 2)
+        addTeardownBlock { harness.remove() }
+
+        let endings = try await runConcurrently(harness, 4)
+
+        XCTAssertEqual(endings, Array(repeating: .sent, count: 4))
+        XCTAssertEqual(harness.sender.mostInFlight, 1, "room for one document: one POST at a time")
+        XCTAssertEqual(harness.budget.inUse, 0, "every reservation is given back")
+    }
+
+    func testARoomyMemoryBudgetLetsSendsOverlap() async throws {
+        let harness = try PipelineHarness(sender: ScriptedSender(overlapWait: .seconds(5)))
+        addTeardownBlock { harness.remove() }
+        let endings = try await runConcurrently(harness, 2)
+        XCTAssertEqual(endings, [.sent, .sent])
+        XCTAssertEqual(harness.sender.mostInFlight, 2)
+    }
+
+    func testTheMemoryEstimateCountsTheInflatedCopyAndTheBase64Body() {
+        XCTAssertEqual(AttemptMemory.estimate(fileBytes: 3_000, inflatedBytes: nil, maxBytes: 35_000_000), 3_000 + 3_000 + 4_000 + 65_536)
+        XCTAssertEqual(
+            AttemptMemory.estimate(fileBytes: 1_000, inflatedBytes: 30_000, maxBytes: 35_000_000), 1_000 + 30_000 + 30_000 + 40_000 + 65_536)
+        // A trailer that lies is capped: inflating stops at outbox.maxBytes anyway.
+        XCTAssertEqual(AttemptMemory.estimate(fileBytes: 1_000, inflatedBytes: Int(UInt32.max), maxBytes: 3_000), 1_000 + 3_000 + 3_000 + 4_000 + 65_536)
+    }
+
     /// Waits for `condition` with a deadline (no sleeping and hoping).
     func waitUntil(
         _ what: String, timeout: Duration = .seconds(10), file: StaticString = #filePath, line: UInt = #line,

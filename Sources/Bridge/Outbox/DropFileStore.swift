@@ -10,12 +10,26 @@ public protocol DropFileStore: Sendable {
     /// ENOSPC, EIO, …) is `.transient`, never a refusal.
     /// `shownAs` is the name the operator knows the file by, for the refusal's reason.
     func read(claimId: String, file: String, limit: Int, shownAs: String) async throws(PreparationError) -> [UInt8]
+    /// The claimed file's size and, for a `.gz`, the size it says it inflates to (its trailer),
+    /// for the memory estimate before reading; nil when it cannot be told (the read then says why).
+    func size(claimId: String, file: String) async -> ClaimedFileSize?
     /// `sent/NAME.*` and `receipts/NAME<receiptSuffix>` (`.sent.json`, `.apprec-sent.json`);
     /// releases the claim. Idempotent: after a
     /// crash half-way it completes what is left.
     func fileAsSent(_ drop: DropRecord, receipt: [UInt8], receiptSuffix: String) async throws
     /// `failed/NAME.*` and `failed/NAME.error.json`; releases the claim. Idempotent.
     func fileAsFailed(_ drop: DropRecord, report: [UInt8]) async throws
+}
+
+public struct ClaimedFileSize: Sendable, Equatable {
+    public var bytes: Int
+    /// A gzip file's ISIZE (the inflated size modulo 2^32, as the file claims it).
+    public var inflatedBytes: Int?
+
+    public init(bytes: Int, inflatedBytes: Int? = nil) {
+        self.bytes = bytes
+        self.inflatedBytes = inflatedBytes
+    }
 }
 
 extension DropRecord {

@@ -15,8 +15,11 @@ public struct DropPipeline: Sendable {
     public var io: BlockingIO
     public var retry: RetryPolicy
     public var logger: Logger
-    /// Bounds the attempts in flight: documents in memory and `POST /messages` at once.
+    /// Bounds the `POST /messages` in flight (and so the connections to NHN).
     public var gate: ConcurrencyGate
+    /// Bounds the bytes of documents in memory, shared with the inbound side
+    /// (`memory.inFlightBytes`): each attempt reserves its estimated peak first.
+    public var budget: ByteBudget
     public var shutdown: ShutdownSignal
     /// A drop is sent only once its sender is registered with NHN (`PUT /mshconfigurations`).
     public var registrations: any SenderRegistration
@@ -27,9 +30,10 @@ public struct DropPipeline: Sendable {
 
     public init(
         ledger: any DropLedger, preparer: DropPreparer, sender: any MessageSender, files: any DropFileStore,
-        io: BlockingIO, retry: RetryPolicy, logger: Logger, gate: ConcurrencyGate, shutdown: ShutdownSignal,
-        registrations: any SenderRegistration, arrivalProof: ArrivalProof
+        io: BlockingIO, retry: RetryPolicy, logger: Logger, gate: ConcurrencyGate, budget: ByteBudget,
+        shutdown: ShutdownSignal, registrations: any SenderRegistration, arrivalProof: ArrivalProof
     ) {
+        self.budget = budget
         self.registrations = registrations
         self.arrivalProof = arrivalProof
         self.ledger = ledger
@@ -133,10 +137,29 @@ public struct DropPipeline: Sendable {
         case sent(DropRecord, SendOutcome)
     }
 
-    /// One attempt under a permit of the gate: read and check the drop, record "sending", POST.
-    /// The permit bounds both the sends in flight and the documents in memory; the answer is
-    /// recorded after the permit is given back.
+    /// One attempt with its memory reserved and under a permit of the gate: read and check the
+    /// drop, record "sending", POST. The bytes are reserved before the permit is taken, so a
+    /// large document waiting for room holds no permit; the answer is recorded after both are
+    /// given back.
     private func attemptOnce(_ start: DropRecord) async throws -> AttemptResult {
+        let bytes = await memoryEstimate(start)
+        return try await budget.withReservation(bytes: bytes) {
+            try await attemptWithPermit(start)
+        }
+    }
+
+    private func memoryEstimate(_ drop: DropRecord) async -> Int {
+        let maxBytes = preparer.config.outbox.maxBytes
+        guard let file = drop.isAppRecAnswer ? DropFileKind.appRec.claimedFileName : drop.documentFile,
+            let size = await files.size(claimId: drop.claimId, file: file)
+        else {
+            // Unknown: the read refuses or retries it; reserve for the largest document meanwhile.
+            return AttemptMemory.estimate(fileBytes: maxBytes, inflatedBytes: nil, maxBytes: maxBytes)
+        }
+        return AttemptMemory.estimate(fileBytes: size.bytes, inflatedBytes: size.inflatedBytes, maxBytes: maxBytes)
+    }
+
+    private func attemptWithPermit(_ start: DropRecord) async throws -> AttemptResult {
         try await gate.withPermit { [self] in
             // Checked under the permit: a drop that waited for one during shutdown must not start.
             if shutdown.isTriggered { return .interrupted }

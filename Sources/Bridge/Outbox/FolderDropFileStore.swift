@@ -31,6 +31,11 @@ public struct FolderDropFileStore: DropFileStore {
         return try result.get()
     }
 
+    public func size(claimId: String, file: String) async -> ClaimedFileSize? {
+        let path = area.directory(of: claimId) + "/" + file
+        return try? await io.run { ClaimedFileReader.size(path, gzipped: file.hasSuffix(".gz")) }
+    }
+
     public func fileAsSent(_ drop: DropRecord, receipt: [UInt8], receiptSuffix: String) async throws {
         try await io.run {
             let name = try releaseIfClaimed(drop, to: config.folders.sent)
@@ -74,6 +79,23 @@ enum ClaimedFileReader {
         readClassified(path, shownAs: name, limit: limit).mapError { failure in
             failure.transient ? .transient(reason: failure.reason) : .refused(failure.refusal)
         }
+    }
+
+    /// Size and gzip trailer of a claimed file (never following links, never blocking).
+    static func size(_ path: String, gzipped: Bool) -> ClaimedFileSize? {
+        guard let fd = try? FileDescriptor.open(FilePath(path), .readOnly, options: [.noFollow, .nonBlocking, .closeOnExec]) else {
+            return nil
+        }
+        defer { try? fd.close() }
+        var info = stat()
+        guard fstat(fd.rawValue, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        let bytes = Int(info.st_size)
+        guard gzipped, bytes >= 18 else { return ClaimedFileSize(bytes: bytes) }
+        var trailer = [UInt8](repeating: 0, count: 4)
+        let count = try? trailer.withUnsafeMutableBytes { try fd.read(fromAbsoluteOffset: Int64(bytes - 4), into: $0) }
+        guard count == 4 else { return ClaimedFileSize(bytes: bytes) }
+        let inflated = trailer.reversed().reduce(0) { $0 << 8 | Int($1) }
+        return ClaimedFileSize(bytes: bytes, inflatedBytes: inflated)
     }
 
     /// A failure with its errno, before it is judged transient or not.
