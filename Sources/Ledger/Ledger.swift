@@ -80,6 +80,9 @@ public final class Ledger: Sendable {
             }
         }
         registerRegistrationMigrations(&migrator)
+        migrator.registerMigration("v6-drops-released-as") { db in
+            try db.alter(table: "drops") { table in table.add(column: "releasedAs", .text) }
+        }
         return migrator
     }
 

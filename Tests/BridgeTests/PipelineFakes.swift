@@ -80,12 +80,16 @@ final class FakeDropFileStore: DropFileStore {
         files.withLock { $0[claimId + "/" + file] }.map { ClaimedFileSize(bytes: $0.count) }
     }
 
-    func fileAsSent(_ drop: DropRecord, receipt: [UInt8], receiptSuffix: String) async throws {
-        filedNames.withLock { $0.append("sent/" + drop.name) }
+    func releaseName(for drop: DropRecord, to destination: DropDestination) async throws -> String {
+        drop.releasedAs ?? drop.name
     }
 
-    func fileAsFailed(_ drop: DropRecord, report: [UInt8]) async throws {
-        filedNames.withLock { $0.append("failed/" + drop.name) }
+    func fileAsSent(_ drop: DropRecord, as name: String, receipt: [UInt8], receiptSuffix: String) async throws {
+        filedNames.withLock { $0.append("sent/" + name) }
+    }
+
+    func fileAsFailed(_ drop: DropRecord, as name: String, report: [UInt8]) async throws {
+        filedNames.withLock { $0.append("failed/" + name) }
     }
 }
 
@@ -157,11 +161,13 @@ final class PipelineHarness: @unchecked Sendable {
 
     func remove() { try? FileManager.default.removeItem(atPath: root) }
 
-    var pipeline: DropPipeline {
+    var pipeline: DropPipeline { pipeline(files: store) }
+
+    func pipeline(files: any DropFileStore) -> DropPipeline {
         let validator = XMLValidator(schemas: nil, requireSchema: false, maxBytes: config.outbox.maxBytes)
         return DropPipeline(
-            ledger: flaky, preparer: DropPreparer(files: store, validator: validator, config: config, io: io),
-            sender: sender, files: store, io: io, retry: RetryPolicy(initialSeconds: 0.01, maxSeconds: 0.05),
+            ledger: flaky, preparer: DropPreparer(files: files, validator: validator, config: config, io: io),
+            sender: sender, files: files, io: io, retry: RetryPolicy(initialSeconds: 0.01, maxSeconds: 0.05),
             logger: Logger(label: "test.pipeline"), gate: ConcurrencyGate(limit: 4), budget: budget, shutdown: shutdown,
             registrations: registrations, arrivalProof: ArrivalProof(config: config))
     }

@@ -99,8 +99,9 @@ public final class ClaimDesk: Sendable {
         for var drop in try ledger.unfinished() where !broken.contains(drop.claimId) {
             known.insert(drop.claimId)
             let hasClaim = claimIds.contains(drop.claimId)
-            if !hasClaim && !drop.state.isFinal {
-                // Reserved, never claimed: the files are still in the outbox.
+            if !hasClaim && drop.releasedAs == nil {
+                // Reserved, never claimed (a refusal reserved before its claim, too): the files
+                // are still in the outbox. A released claim has `releasedAs`, recorded first.
                 try ledger.forget(id: drop.id ?? 0)
                 continue
             }

@@ -13,12 +13,21 @@ public protocol DropFileStore: Sendable {
     /// The claimed file's size and, for a `.gz`, the size it says it inflates to (its trailer),
     /// for the memory estimate before reading; nil when it cannot be told (the read then says why).
     func size(claimId: String, file: String) async -> ClaimedFileSize?
-    /// `sent/NAME.*` and `receipts/NAME<receiptSuffix>` (`.sent.json`, `.apprec-sent.json`);
-    /// releases the claim. Idempotent: after a
-    /// crash half-way it completes what is left.
-    func fileAsSent(_ drop: DropRecord, receipt: [UInt8], receiptSuffix: String) async throws
-    /// `failed/NAME.*` and `failed/NAME.error.json`; releases the claim. Idempotent.
-    func fileAsFailed(_ drop: DropRecord, report: [UInt8]) async throws
+    /// The name the drop's files take in `destination` (NAME, or NAME~n if it is taken there),
+    /// chosen once and kept by the claim; to be recorded in the ledger before `fileAs…` moves
+    /// anything. Once the claim is gone: `drop.releasedAs`, else `drop.name`.
+    func releaseName(for drop: DropRecord, to destination: DropDestination) async throws -> String
+    /// `sent/<name>.*` and `receipts/<name><receiptSuffix>` (`.sent.json`, `.apprec-sent.json`);
+    /// releases the claim. Idempotent: after a crash half-way it completes what is left.
+    func fileAsSent(_ drop: DropRecord, as name: String, receipt: [UInt8], receiptSuffix: String) async throws
+    /// `failed/<name>.*` and `failed/<name>.error.json`; releases the claim. Idempotent.
+    func fileAsFailed(_ drop: DropRecord, as name: String, report: [UInt8]) async throws
+}
+
+/// Where an answered drop's files go.
+public enum DropDestination: Sendable, Equatable {
+    case sent
+    case failed
 }
 
 public struct ClaimedFileSize: Sendable, Equatable {

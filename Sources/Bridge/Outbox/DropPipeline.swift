@@ -332,34 +332,43 @@ public struct DropPipeline: Sendable {
         return failed
     }
 
-    /// Writes the output files for an answered drop and marks it filed.
-    private func file(_ drop: DropRecord) async throws -> Ending {
+    /// Writes the output files for an answered drop and marks it filed. The final name (NAME,
+    /// or NAME~n when taken in the folder) is recorded before any file moves, so a crash after
+    /// the move still files the receipt or error report under it.
+    private func file(_ start: DropRecord) async throws -> Ending {
+        var drop = start
+        let accepted = drop.state == .accepted
+        let name = try await files.releaseName(for: drop, to: accepted ? .sent : .failed)
+        if drop.releasedAs != name {
+            drop = try await record(drop) { row in row.releasedAs = name }
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        if drop.state == .accepted && drop.isAppRecAnswer {
+        if accepted && drop.isAppRecAnswer {
             let receipt = AppRecSentReceipt(
                 name: drop.name, messageId: drop.msgId ?? "", appRecId: drop.messageId ?? "",
                 senderHerId: drop.senderHerId ?? 0, acceptedAt: Timestamp.iso8601(drop.acceptedAt ?? drop.updatedAt),
                 droppedAs: drop.renamedFrom)
-            try await files.fileAsSent(drop, receipt: Array(try encoder.encode(receipt)) + [0x0A], receiptSuffix: ".apprec-sent.json")
-        } else if drop.state == .accepted {
+            try await files.fileAsSent(
+                drop, as: name, receipt: Array(try encoder.encode(receipt)) + [0x0A], receiptSuffix: ".apprec-sent.json")
+        } else if accepted {
             let receipt = SentReceipt(
                 name: drop.name, channel: drop.channel, messageId: drop.messageId ?? "",
                 acceptedAt: Timestamp.iso8601(drop.acceptedAt ?? drop.updatedAt),
                 senderHerId: drop.senderHerId ?? 0, receiverHerIds: drop.receiverHerIds ?? [], msgId: drop.msgId,
                 droppedAs: drop.renamedFrom)
-            try await files.fileAsSent(drop, receipt: Array(try encoder.encode(receipt)) + [0x0A], receiptSuffix: ".sent.json")
+            try await files.fileAsSent(drop, as: name, receipt: Array(try encoder.encode(receipt)) + [0x0A], receiptSuffix: ".sent.json")
         } else {
             let failure = drop.failure?.dropFailure ?? DropFailure(stage: .reading, reason: "unknown")
             let report = ErrorReport(
                 name: drop.name, failure: failure, failedAt: Timestamp.iso8601(drop.updatedAt),
                 droppedAs: drop.renamedFrom, msgId: drop.msgId)
-            try await files.fileAsFailed(drop, report: Array(try encoder.encode(report)) + [0x0A])
+            try await files.fileAsFailed(drop, as: name, report: Array(try encoder.encode(report)) + [0x0A])
         }
         let now = Timestamp.now()
         let filed = try await record(drop) { row in row.filedAt = now }
-        logger.info(drop.state == .accepted ? "drop filed in sent/" : "drop filed in failed/", metadata: filed.logMetadata)
-        return drop.state == .accepted ? .sent : .failed
+        logger.info(accepted ? "drop filed in sent/" : "drop filed in failed/", metadata: filed.logMetadata)
+        return accepted ? .sent : .failed
     }
 
     private func record(_ drop: DropRecord, _ change: @escaping @Sendable (inout DropRecord) -> Void) async throws -> DropRecord {

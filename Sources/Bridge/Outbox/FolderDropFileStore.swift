@@ -36,28 +36,51 @@ public struct FolderDropFileStore: DropFileStore {
         return try? await io.run { ClaimedFileReader.size(path, gzipped: file.hasSuffix(".gz")) }
     }
 
-    public func fileAsSent(_ drop: DropRecord, receipt: [UInt8], receiptSuffix: String) async throws {
+    private func directory(_ destination: DropDestination) -> String {
+        destination == .sent ? config.folders.sent : config.folders.failed
+    }
+
+    /// The ledger's NAME unless someone put a file of that name into the folder by hand, in
+    /// which case `NAME~n`, and the error or receipt file must follow it.
+    public func releaseName(for drop: DropRecord, to destination: DropDestination) async throws -> String {
+        let directory = directory(destination)
+        return try await io.run { [area] in
+            guard try area.claimed(drop.claimId) != nil else { return drop.releasedAs ?? drop.name }
+            return try area.chooseReleaseName(drop.claimId, to: directory, as: drop.name)
+        }
+    }
+
+    public func fileAsSent(_ drop: DropRecord, as name: String, receipt: [UInt8], receiptSuffix: String) async throws {
         try await io.run {
-            let name = try releaseIfClaimed(drop, to: config.folders.sent)
+            try releaseIfClaimed(drop, to: config.folders.sent, as: name)
             try createIfMissing(receipt, in: config.folders.receipts, named: name + receiptSuffix)
         }
     }
 
-    public func fileAsFailed(_ drop: DropRecord, report: [UInt8]) async throws {
+    public func fileAsFailed(_ drop: DropRecord, as name: String, report: [UInt8]) async throws {
         try await io.run {
-            let name = try releaseIfClaimed(drop, to: config.folders.failed)
+            try releaseIfClaimed(drop, to: config.folders.failed, as: name)
             try createIfMissing(report, in: config.folders.failed, named: name + ".error.json")
         }
     }
 
-    /// Moves the claimed files out and returns the name they got. It is the ledger's NAME unless
-    /// someone put a file of that name into the folder by hand, in which case `release` picked
-    /// `NAME~n` and the error or receipt file must follow it. After a crash mid-filing the claim
-    /// may already be gone: then there is nothing to move.
-    private func releaseIfClaimed(_ drop: DropRecord, to directory: String) throws -> String {
-        guard try area.claimed(drop.claimId) != nil else { return drop.name }
-        return try area.release(drop.claimId, to: directory, as: drop.name)
+    /// Moves the claimed files out under the name chosen before. After a crash mid-filing the
+    /// claim may already be gone: then there is nothing to move.
+    private func releaseIfClaimed(_ drop: DropRecord, to directory: String, as name: String) throws {
+        guard try area.claimed(drop.claimId) != nil else { return }
+        let released = try area.release(drop.claimId, to: directory, as: name)
+        // The manifest keeps the name chosen first, which the ledger recorded: never file under two.
+        guard released == name else { throw ReleaseNameMismatch(recorded: name, chosen: released) }
     }
+}
+
+struct ReleaseNameMismatch: Error, CustomStringConvertible {
+    var recorded: String
+    var chosen: String
+    var description: String { "the claim was released as \(chosen), but the ledger recorded \(recorded)" }
+}
+
+extension FolderDropFileStore {
 
     /// The name was reserved for this drop in the ledger, so an existing file of that name is
     /// ours from an interrupted earlier run.
