@@ -18,6 +18,9 @@ public struct BridgeRuntime: Sendable {
     public let ledger: Ledger
     public let outbox: OutboxService
     public let receive: ReceiveService
+    public let registrations: Registrations
+    /// Documents in memory, outbound and inbound together (`memory.inFlightBytes`).
+    public let memoryBudget: ByteBudget
     public let httpClient: HTTPClient
     public let progress: OutboxProgress
     private let lock: InstanceLock
@@ -84,12 +87,21 @@ public struct BridgeRuntime: Sendable {
             authorizer: credentials.nhnAuthorizer(httpClient: httpClient, timeout: config.nhn.requestTimeoutSeconds),
             logger: Logger(label: "dropbridge.nhn"))
         let store = FolderDropFileStore(config: config, io: io)
+        memoryBudget = ByteBudget(capacity: config.memory.inFlightBytes)
+        registrations = Registrations(
+            // With nhn.enabled false nothing is sent or received: nothing to register.
+            herIds: config.nhn.enabled ? config.nhn.herIds + (config.nhn.senderHerId.map { [$0] } ?? []) : [],
+            registrar: client, ledger: ledger,
+            retry: RetryPolicy(initialSeconds: 1, maxSeconds: min(30, config.nhn.maxBackoffSeconds)),
+            logger: Logger(label: "dropbridge.registration"))
         let validator = XMLValidator(schemas: schemaSet, requireSchema: config.schemas.require && schemaSet != nil, maxBytes: config.outbox.maxBytes)
         let pipeline = DropPipeline(
             ledger: ledger, preparer: DropPreparer(files: store, validator: validator, config: config, io: io),
             sender: client, files: store, io: io,
             retry: RetryPolicy(initialSeconds: 1, maxSeconds: config.nhn.maxBackoffSeconds),
-            logger: logger, gate: ConcurrencyGate(limit: 32), shutdown: ShutdownSignal())
+            logger: logger, gate: ConcurrencyGate(limit: 32), budget: memoryBudget, shutdown: ShutdownSignal(),
+            registrations: registrations,
+            arrivalProof: ArrivalProof(config: config))
         let claims = ClaimDesk(config: config, ledger: ledger, area: store.area, io: io, logger: logger)
         let durable = DurableFiles(config: config)
         let handler = NotificationHandler(
@@ -100,7 +112,8 @@ public struct BridgeRuntime: Sendable {
         receive = ReceiveService(
             herIds: config.nhn.herIds, mode: config.nhn.receive, pollInterval: .seconds(config.nhn.pollSeconds),
             transport: client, handler: handler, ledger: ledger, logger: Logger(label: "dropbridge.receive"),
-            maxBackoffSeconds: config.nhn.maxBackoffSeconds, streamIdle: .milliseconds(Int64(config.nhn.streamIdleSeconds * 1000)))
+            maxBackoffSeconds: config.nhn.maxBackoffSeconds, streamIdle: .milliseconds(Int64(config.nhn.streamIdleSeconds * 1000)),
+            registrations: registrations)
         progress = OutboxProgress()
         outbox = OutboxService(
             config: config, ledger: ledger, claims: claims, pipeline: pipeline, io: io, logger: logger, progress: progress)
@@ -112,6 +125,7 @@ public struct BridgeRuntime: Sendable {
         logger: Logger, companions: [any Service] = [], signals: [UnixSignal] = [.sigterm, .sigint]
     ) async throws {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: registrations),
             .init(service: outbox),
             // Receiving ends by itself when it is off: that must not stop the bridge.
             .init(service: receive, successTerminationBehavior: .ignore),

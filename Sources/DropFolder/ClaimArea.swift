@@ -55,7 +55,13 @@ public struct ClaimArea: Sendable {
             name: ClaimManifest.hex(name.bytes),
             files: ordered.map { .init(kind: $0.1.rawValue, original: ClaimManifest.hex($0.0)) })
         try makeClaimDirectory(claimDirectory)
-        try durable.create(try manifest.encoded(), in: claimDirectory, named: ClaimManifest.fileName)
+        do {
+            try durable.create(try manifest.encoded(), in: claimDirectory, named: ClaimManifest.fileName)
+        } catch {
+            // Nothing was moved (e.g. ENOSPC writing the manifest): leave no empty claim behind.
+            try? removeClaimDirectory(claimDirectory)
+            throw error
+        }
         var moved: [(original: [UInt8], kind: DropFileKind)] = []
         do {
             try DurableFiles.moving(from: outbox, to: claimDirectory) { move in
@@ -146,26 +152,36 @@ public struct ClaimArea: Sendable {
             pendingReleaseName: manifest.release?.name)
     }
 
-    /// Moves the claimed files to `directory` as `finalName` + their suffix (`NAME.xml`,
-    /// `NAME.json`, …), never overwriting: if any of those names is taken there, `finalName~2`
-    /// (then `~3`, …) is used for all of them. Removes the claim. Returns the name used.
-    /// Called again after a crash mid-release, it keeps the name chosen the first time.
-    @discardableResult
-    public func release(_ claimId: String, to directory: String, as finalName: String) throws -> String {
+    /// Chooses the name the claimed files will have in `directory`: `finalName`, or `finalName~2`
+    /// (then `~3`, …) if any of `finalName` + their suffixes is taken there, and records it in
+    /// the manifest before anything moves. Chosen once: called again, it returns the same name.
+    /// The caller records it too (the ledger), as the manifest goes with the claim.
+    public func chooseReleaseName(_ claimId: String, to directory: String, as finalName: String) throws -> String {
         let claimDirectory = self.directory(of: claimId)
         guard var manifest = try readManifest(claimDirectory) else {
             throw DurableFileError.notFound(path: claimDirectory)
         }
+        if let earlier = manifest.release, earlier.directory == directory { return earlier.name }
         let present = try presentKinds(claimDirectory)
         let kinds = manifest.files.compactMap { manifest.kind(of: $0) }.filter { present.contains($0) }
-        let name: String
-        if let earlier = manifest.release, earlier.directory == directory {
-            name = earlier.name
-        } else {
-            name = try FreeName.pick(for: finalName, checking: [NameCheck(directory: directory, suffixes: kinds.map(\.suffix))])
-            manifest.release = .init(directory: directory, name: name)
-            try durable.replace(try manifest.encoded(), in: claimDirectory, named: ClaimManifest.fileName)
+        let name = try FreeName.pick(for: finalName, checking: [NameCheck(directory: directory, suffixes: kinds.map(\.suffix))])
+        manifest.release = .init(directory: directory, name: name)
+        try durable.replace(try manifest.encoded(), in: claimDirectory, named: ClaimManifest.fileName)
+        return name
+    }
+
+    /// Moves the claimed files to `directory` as the name `chooseReleaseName` picks (`NAME.xml`,
+    /// `NAME.json`, …), never overwriting. Removes the claim. Returns the name used.
+    /// Called again after a crash mid-release, it keeps the name chosen the first time.
+    @discardableResult
+    public func release(_ claimId: String, to directory: String, as finalName: String) throws -> String {
+        let claimDirectory = self.directory(of: claimId)
+        let name = try chooseReleaseName(claimId, to: directory, as: finalName)
+        guard let manifest = try readManifest(claimDirectory) else {
+            throw DurableFileError.notFound(path: claimDirectory)
         }
+        let present = try presentKinds(claimDirectory)
+        let kinds = manifest.files.compactMap { manifest.kind(of: $0) }.filter { present.contains($0) }
         try DurableFiles.moving(from: claimDirectory, to: directory) { move in
             for kind in kinds {
                 try move(Array(kind.claimedFileName.utf8), Array((name + kind.suffix).utf8))

@@ -32,6 +32,10 @@ public struct DropRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
     public var updatedAt: Double
     public var acceptedAt: Double?
     public var filedAt: Double?
+    /// The name the files got (or get) in `sent/` or `failed/`, recorded before they move: the
+    /// ledger's `name`, or `NAME~n` when someone put a file of that name there by hand. Set means
+    /// the claim is (being) released; a crash after the move still knows the name.
+    public var releasedAs: String?
 
     public var claimId: String { "d\(id ?? 0)" }
 

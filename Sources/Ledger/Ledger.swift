@@ -89,6 +89,10 @@ public final class Ledger: Sendable {
                 table.column("updatedAt", .double).notNull()
             }
         }
+        registerRegistrationMigrations(&migrator)
+        migrator.registerMigration("v6-drops-released-as") { db in
+            try db.alter(table: "drops") { table in table.add(column: "releasedAs", .text) }
+        }
         return migrator
     }
 
@@ -183,7 +187,8 @@ public final class Ledger: Sendable {
         public var possibleDuplicates: Int
         public var oldestUnfinishedClaimedAt: Double?
         public var held: [NotedDrop]
-        /// Drops waiting to be sent again after transient trouble, with the last problem.
+        /// Drops waiting to be sent again after transient trouble, or for NHN's proof that an
+        /// uncertain send arrived, with the last problem.
         public var retrying: [NotedDrop]
     }
 
@@ -210,7 +215,9 @@ public final class Ledger: Sendable {
             let held = try DropRecord.filter(Column("state") == DropState.held.rawValue).fetchAll(db)
                 .map { NotedDrop(name: $0.name, reason: $0.lastError) }
             let retrying = try DropRecord
-                .filter(Column("filedAt") == nil && Column("state") == DropState.validated.rawValue && Column("lastError") != nil)
+                .filter(
+                    Column("filedAt") == nil && [DropState.validated.rawValue, DropState.uncertain.rawValue].contains(Column("state"))
+                        && Column("lastError") != nil)
                 .order(Column("id")).limit(100).fetchAll(db)
                 .map { NotedDrop(name: $0.name, reason: $0.lastError) }
             return Summary(

@@ -18,13 +18,18 @@ extension NHNClient {
         var body: [UInt8] = Array(#"{"configurations":["#.utf8)
         for (index, herId) in herIds.enumerated() {
             if index > 0 { body.append(UInt8(ascii: ",")) }
-            var configuration = JSONObjectWriter()
-            configuration.field("herId", herId)
-            configuration.field("receiveNotificationChannel", "Api")
-            configuration.field("receiveRefusedMessageNotices", true)
-            body.append(contentsOf: configuration.closed())
+            body.append(contentsOf: configuration(herId: herId))
         }
         body.append(contentsOf: Array("]}".utf8))
         return body
+    }
+
+    /// One HER-id's configuration object, as sent (the ledger remembers it with a registration).
+    public static func configuration(herId: Int) -> [UInt8] {
+        var configuration = JSONObjectWriter()
+        configuration.field("herId", herId)
+        configuration.field("receiveNotificationChannel", "Api")
+        configuration.field("receiveRefusedMessageNotices", true)
+        return configuration.closed()
     }
 }

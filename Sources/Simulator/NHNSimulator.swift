@@ -168,6 +168,16 @@ public final class NHNSimulator: Sendable {
         await state.allNotifications()
     }
 
+    /// Configures `herIds` as an earlier `PUT /mshconfigurations` would have (for tests that
+    /// exercise something else than registration).
+    public func preconfigure(herIds: [Int]) async {
+        await state.configure(herIds.map {
+            MshConfiguration(
+                herId: $0, receiveNotificationChannel: "Api", receiveRefusedMessageNotices: true, clientLocked: nil,
+                rejectMessageFunctions: nil)
+        })
+    }
+
     /// HER-ids configured with `PUT /mshconfigurations`.
     public func configuredHerIds() async -> Set<Int> {
         await state.configuredHerIds()

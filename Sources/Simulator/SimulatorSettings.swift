@@ -49,11 +49,15 @@ public struct FaultSettings: Sendable, Codable, Equatable {
     public var resetAfterAcceptRate: Double
     /// Deterministic randomness when set.
     public var seed: UInt64?
+    /// The next this many `PUT /mshconfigurations` answer 503 (an NHN outage at start-up), then
+    /// they succeed again.
+    public var mshConfigurationFailures: Int
 
     public init(
         statusRates: [Int: Double] = [:], retryAfterSeconds: Int? = nil, latencyMilliseconds: Int = 0,
-        resetRate: Double = 0, resetAfterAcceptRate: Double = 0, seed: UInt64? = nil
+        resetRate: Double = 0, resetAfterAcceptRate: Double = 0, seed: UInt64? = nil, mshConfigurationFailures: Int = 0
     ) {
+        self.mshConfigurationFailures = mshConfigurationFailures
         self.statusRates = statusRates
         self.retryAfterSeconds = retryAfterSeconds
         self.latencyMilliseconds = latencyMilliseconds
@@ -72,6 +76,7 @@ public struct FaultSettings: Sendable, Codable, Equatable {
         resetRate = try container.decodeIfPresent(Double.self, forKey: .resetRate) ?? 0
         resetAfterAcceptRate = try container.decodeIfPresent(Double.self, forKey: .resetAfterAcceptRate) ?? 0
         seed = try container.decodeIfPresent(UInt64.self, forKey: .seed)
+        mshConfigurationFailures = try container.decodeIfPresent(Int.self, forKey: .mshConfigurationFailures) ?? 0
     }
 
     /// Reasons the settings cannot be used, empty when they can.
@@ -88,6 +93,7 @@ public struct FaultSettings: Sendable, Codable, Equatable {
         checkRate("resetRate", resetRate)
         checkRate("resetAfterAcceptRate", resetAfterAcceptRate)
         if latencyMilliseconds < 0 { problems.append("latencyMilliseconds must not be negative") }
+        if mshConfigurationFailures < 0 { problems.append("mshConfigurationFailures must not be negative") }
         if let retryAfterSeconds, retryAfterSeconds < 0 { problems.append("retryAfterSeconds must not be negative") }
         return problems
     }

@@ -10,6 +10,8 @@ actor SimulatorState {
     let settings: SimulatorSettings
     private(set) var faults: FaultSettings
     private var dice: FaultDice
+    /// `PUT /mshconfigurations` still to be answered 503 (`FaultSettings.mshConfigurationFailures`).
+    private var mshConfigurationFailuresLeft: Int
     private var messages: [ReceivedMessage] = []
     /// Notifications, stored messages and the rest of the inbound side (see `Inbound/SimulatorState+Notifications` and `+Messages`).
     var inbound: InboundStore
@@ -21,6 +23,7 @@ actor SimulatorState {
         inbound = InboundStore(settings: settings)
         faults = settings.faults
         dice = FaultDice(seed: settings.faults.seed)
+        mshConfigurationFailuresLeft = settings.faults.mshConfigurationFailures
     }
 
     // MARK: Faults
@@ -29,6 +32,14 @@ actor SimulatorState {
     func setFaults(_ newFaults: FaultSettings) {
         faults = newFaults
         dice = FaultDice(seed: newFaults.seed)
+        mshConfigurationFailuresLeft = newFaults.mshConfigurationFailures
+    }
+
+    /// Whether this `PUT /mshconfigurations` is to fail (and one failure fewer is left).
+    func takeMshConfigurationFailure() -> Bool {
+        guard mshConfigurationFailuresLeft > 0 else { return false }
+        mshConfigurationFailuresLeft -= 1
+        return true
     }
 
     func decideFault() -> FaultDecision {

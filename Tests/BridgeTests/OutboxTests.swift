@@ -308,9 +308,12 @@ final class OutboxTests: XCTestCase {
     }
 
     func testGracefulStopDuringAnOutageResumesAfterRestart() async throws {
-        let harness = try await BridgeHarness(faults: FaultSettings(statusRates: [503: 1.0]))
+        let harness = try await BridgeHarness()
         addTeardownBlock { await harness.shutdown() }
         try await harness.start()
+        // Registered before the outage: sending is tried (and fails) during it.
+        try await harness.waitUntil("the sender is registered") { await harness.simulator.configuredHerIds() == [8143060] }
+        await harness.simulator.setFaults(FaultSettings(statusRates: [503: 1.0]))
         try harness.drop("outage", xml: try Self.msgHead(msgId: "o-1"), sidecar: #"{"receiverHerIds":[8094866]}"#)
         try await harness.waitUntil("a send was tried") { (try harness.ledger.drop(named: "outage")?.attempts ?? 0) >= 2 }
         try await harness.stop()

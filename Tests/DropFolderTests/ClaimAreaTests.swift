@@ -196,3 +196,21 @@ final class FolderLayoutTests: XCTestCase {
         }
     }
 }
+
+final class ClaimManifestFailureTests: XCTestCase {
+    func testAManifestThatCannotBeWrittenLeavesNoEmptyClaimBehind() throws {
+        let root = try TempDirectory()
+        let config = BridgeConfig(root: root.path)
+        try FolderLayout.prepare(config)
+        root.write("<doc/>", to: config.folders.outbox, name: "full.xml")
+        let files = try OutboxScanner(directory: config.folders.outbox).scan()
+        // The temp directory is gone, as good as a full disk for the manifest's temp file.
+        let area = ClaimArea(
+            workDirectory: config.stateDirectory + "/work", durable: DurableFiles(tempDirectory: root.path + "/no-such-tmp"))
+
+        XCTAssertThrowsError(try area.claim(name: DropName("full"), files: files, from: config.folders.outbox, claimId: "d9"))
+
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: config.stateDirectory + "/work"), [])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: config.folders.outbox + "/full.xml"))
+    }
+}

@@ -22,13 +22,19 @@ struct SimulatorHarness {
     let authorizer: HelseIDAuthorizer
     static let clientID = "simulator-tests"
 
-    static func start(maxRequestBytes: Int = 64 * 1024, faults: FaultSettings = FaultSettings()) async throws -> SimulatorHarness {
+    /// A simulator whose own HER-ids are already configured (as `PUT /mshconfigurations` leaves
+    /// them), unless `configured` is false.
+    static func start(
+        maxRequestBytes: Int = 64 * 1024, faults: FaultSettings = FaultSettings(), configured: Bool = true
+    ) async throws -> SimulatorHarness {
         var logger = Logger(label: "simulator-tests")
         logger.logLevel = .warning
         let settings = SimulatorSettings(
             ownHerIds: [own, ownOther], counterpartyHerIds: [foreign], maxRequestBytes: maxRequestBytes,
             faults: faults)
-        return try await running(NHNSimulator(settings: settings, logger: logger))
+        let simulator = NHNSimulator(settings: settings, logger: logger)
+        if configured { await simulator.preconfigure(herIds: [own, ownOther]) }
+        return try await running(simulator)
     }
 
     /// Starts `simulator` and registers a fresh key for the harness's HelseID client.

@@ -22,12 +22,16 @@ public final class ReceiveService: Service {
     private let logger: Logger
     private let backoff: RetryPolicy
     private let streamIdle: Duration
+    /// Registers our HER-ids (`PUT /mshconfigurations`); nil: this service registers them itself.
+    private let registrations: (any SenderRegistration)?
 
     public init(
         herIds: [Int], mode: BridgeConfig.ReceiveMode, pollInterval: Duration,
         transport: any InboundTransport, handler: NotificationHandler, ledger: Ledger, logger: Logger,
-        maxBackoffSeconds: Double = 30, streamIdle: Duration = .seconds(120)
+        maxBackoffSeconds: Double = 30, streamIdle: Duration = .seconds(120),
+        registrations: (any SenderRegistration)? = nil
     ) {
+        self.registrations = registrations
         self.streamIdle = streamIdle
         backoff = RetryPolicy(initialSeconds: 1, maxSeconds: min(30, maxBackoffSeconds))
         self.herIds = herIds
@@ -69,6 +73,22 @@ public final class ReceiveService: Service {
     private func register() async -> Bool {
         var failures = 0
         await report("registering", nil)
+        if let registrations {
+            for herId in herIds {
+                switch await registrations.waitUntilRegistered(herId, shutdown: shutdown) {
+                case .registered: continue
+                case .stopped: return false
+                case .refused(let failure):
+                    // Receiving cannot start without it; an operator must act (then restart).
+                    await report("refused", "PUT /mshconfigurations: \(failure.reason)")
+                    return false
+                }
+            }
+            if case .failed(let failure) = await transport.ping() {
+                logger.warning("GET /ping failed after registering: \(failure.reason)")
+            }
+            return true
+        }
         while !shutdown.isTriggered {
             switch await transport.registerConfigurations(herIds: herIds) {
             case .succeeded:

@@ -26,12 +26,14 @@ public final class ClaimDesk: Sendable {
     private let io: BlockingIO
     private let logger: Logger
     private let gate = ConcurrencyGate(limit: 64)
+    private let proof: ArrivalProof
 
     public init(config: BridgeConfig, ledger: Ledger, area: ClaimArea, io: BlockingIO, logger: Logger) {
         self.config = config
         self.ledger = ledger
         self.area = area
         durable = DurableFiles(config: config)
+        proof = ArrivalProof(config: config)
         self.io = io
         self.logger = logger
     }
@@ -97,12 +99,23 @@ public final class ClaimDesk: Sendable {
         for var drop in try ledger.unfinished() where !broken.contains(drop.claimId) {
             known.insert(drop.claimId)
             let hasClaim = claimIds.contains(drop.claimId)
-            if !hasClaim && !drop.state.isFinal {
-                // Reserved, never claimed: the files are still in the outbox.
+            if !hasClaim && drop.releasedAs == nil {
+                // Reserved, never claimed (a refusal reserved before its claim, too): the files
+                // are still in the outbox. A released claim has `releasedAs`, recorded first.
                 try ledger.forget(id: drop.id ?? 0)
                 continue
             }
-            if drop.state == .sending {
+            if drop.state == .sending && proof.canProve(drop) {
+                // The kill fell between "POST started" and "answer recorded": NHN may have it,
+                // and will tell us if it does. Wait for that before sending again.
+                let (proof, now) = (proof, Timestamp.now())
+                drop = try ledger.update(id: drop.id ?? 0, now: now) { row in
+                    proof.markUncertain(&row, now: now, reason: "interrupted while sending; waiting for NHN to prove the message arrived")
+                }
+                logger.warning(
+                    "drop was being sent when dropbridge stopped; waiting up to \(RetryPolicy.describe(proof.waitSeconds)) for NHN to prove it arrived",
+                    metadata: drop.logMetadata)
+            } else if drop.state == .sending {
                 // The kill fell between "POST started" and "answer recorded": NHN may have it.
                 drop = try ledger.update(id: drop.id ?? 0, now: Timestamp.now()) { row in
                     row.possibleDuplicates += 1

@@ -6,15 +6,39 @@ import Ledger
 /// pipeline only talks to this seam; `FolderDropFileStore` is the real one.
 public protocol DropFileStore: Sendable {
     /// Reads one claimed file, refusing (stage `reading`) anything that is not a regular file or
-    /// is larger than `limit` bytes, before reading it.
+    /// is larger than `limit` bytes, before reading it. Local trouble that passes (EMFILE,
+    /// ENOSPC, EIO, …) is `.transient`, never a refusal.
     /// `shownAs` is the name the operator knows the file by, for the refusal's reason.
-    func read(claimId: String, file: String, limit: Int, shownAs: String) async throws(DropFailure) -> [UInt8]
-    /// `sent/NAME.*` and `receipts/NAME<receiptSuffix>` (`.sent.json`, `.apprec-sent.json`);
-    /// releases the claim. Idempotent: after a
-    /// crash half-way it completes what is left.
-    func fileAsSent(_ drop: DropRecord, receipt: [UInt8], receiptSuffix: String) async throws
-    /// `failed/NAME.*` and `failed/NAME.error.json`; releases the claim. Idempotent.
-    func fileAsFailed(_ drop: DropRecord, report: [UInt8]) async throws
+    func read(claimId: String, file: String, limit: Int, shownAs: String) async throws(PreparationError) -> [UInt8]
+    /// The claimed file's size and, for a `.gz`, the size it says it inflates to (its trailer),
+    /// for the memory estimate before reading; nil when it cannot be told (the read then says why).
+    func size(claimId: String, file: String) async -> ClaimedFileSize?
+    /// The name the drop's files take in `destination` (NAME, or NAME~n if it is taken there),
+    /// chosen once and kept by the claim; to be recorded in the ledger before `fileAs…` moves
+    /// anything. Once the claim is gone: `drop.releasedAs`, else `drop.name`.
+    func releaseName(for drop: DropRecord, to destination: DropDestination) async throws -> String
+    /// `sent/<name>.*` and `receipts/<name><receiptSuffix>` (`.sent.json`, `.apprec-sent.json`);
+    /// releases the claim. Idempotent: after a crash half-way it completes what is left.
+    func fileAsSent(_ drop: DropRecord, as name: String, receipt: [UInt8], receiptSuffix: String) async throws
+    /// `failed/<name>.*` and `failed/<name>.error.json`; releases the claim. Idempotent.
+    func fileAsFailed(_ drop: DropRecord, as name: String, report: [UInt8]) async throws
+}
+
+/// Where an answered drop's files go.
+public enum DropDestination: Sendable, Equatable {
+    case sent
+    case failed
+}
+
+public struct ClaimedFileSize: Sendable, Equatable {
+    public var bytes: Int
+    /// A gzip file's ISIZE (the inflated size modulo 2^32, as the file claims it).
+    public var inflatedBytes: Int?
+
+    public init(bytes: Int, inflatedBytes: Int? = nil) {
+        self.bytes = bytes
+        self.inflatedBytes = inflatedBytes
+    }
 }
 
 extension DropRecord {
@@ -28,7 +52,7 @@ extension DropRecord {
         files.first { $0 == DropFileKind.sidecar.claimedFileName }
     }
 
-    var isAppRecAnswer: Bool {
+    public var isAppRecAnswer: Bool {
         files.contains(DropFileKind.appRec.claimedFileName)
     }
 }

@@ -5,18 +5,47 @@ import Logging
 import NHNClient
 
 /// Takes one claimed drop through its states to an answer: prepare → record → send → record →
-/// file. The ledger is written before each external effect and after each confirmation.
+/// file. The ledger is written before each external effect and after each confirmation; an
+/// answer NHN gave is kept until the ledger takes it (a failed write never re-sends it).
 public struct DropPipeline: Sendable {
-    public var ledger: Ledger
+    public var ledger: any DropLedger
     public var preparer: DropPreparer
     public var sender: any MessageSender
     public var files: any DropFileStore
     public var io: BlockingIO
     public var retry: RetryPolicy
     public var logger: Logger
-    /// Bounds the attempts in flight: documents in memory and `POST /messages` at once.
+    /// Bounds the `POST /messages` in flight (and so the connections to NHN).
     public var gate: ConcurrencyGate
+    /// Bounds the bytes of documents in memory, shared with the inbound side
+    /// (`memory.inFlightBytes`): each attempt reserves its estimated peak first.
+    public var budget: ByteBudget
     public var shutdown: ShutdownSignal
+    /// A drop is sent only once its sender is registered with NHN (`PUT /mshconfigurations`).
+    public var registrations: any SenderRegistration
+    /// When a send may have arrived: wait for NHN's proof, or send again at once.
+    public var arrivalProof: ArrivalProof
+    /// How often an uncertain drop looks at the ledger for the inbound side's proof.
+    public var proofPollInterval: Duration = .milliseconds(200)
+
+    public init(
+        ledger: any DropLedger, preparer: DropPreparer, sender: any MessageSender, files: any DropFileStore,
+        io: BlockingIO, retry: RetryPolicy, logger: Logger, gate: ConcurrencyGate, budget: ByteBudget,
+        shutdown: ShutdownSignal, registrations: any SenderRegistration, arrivalProof: ArrivalProof
+    ) {
+        self.budget = budget
+        self.registrations = registrations
+        self.arrivalProof = arrivalProof
+        self.ledger = ledger
+        self.preparer = preparer
+        self.sender = sender
+        self.files = files
+        self.io = io
+        self.retry = retry
+        self.logger = logger
+        self.gate = gate
+        self.shutdown = shutdown
+    }
 
     public enum Ending: Sendable, Hashable {
         case sent
@@ -31,29 +60,60 @@ public struct DropPipeline: Sendable {
     public func run(_ start: DropRecord) async -> Ending {
         var drop = start
         do {
-            if drop.state.isFinal {
-                return try await file(drop)
-            }
             var failures = 0
             while true {
-                let attempt = try await attemptOnce(drop)
-                drop = attempt.drop
-                switch attempt.result {
-                case .ended(let ending):
-                    return ending
-                case .answered:
-                    // Filed outside the permit: moving files needs no document in memory.
-                    return try await file(drop)
-                case .retry(let retryAfter):
-                    failures += 1
-                    let delay = retry.delay(afterFailures: failures, retryAfter: retryAfter)
-                    drop = try await record(drop) { row in row.nextAttemptAt = Timestamp.now() + delay }
-                    logger.warning(
-                        "drop not sent yet, retrying in \(RetryPolicy.describe(delay)): \(drop.lastError ?? "")",
-                        metadata: drop.logMetadata)
-                    // Nothing of the document is held while waiting: the next attempt reads it again.
-                    guard await shutdown.sleep(for: .seconds(delay)) else { return .interrupted }
+                if drop.state.isFinal { return try await file(drop) }
+                if drop.state == .uncertain {
+                    guard let decided = try await awaitProof(drop) else { return .interrupted }
+                    drop = decided
+                    continue
                 }
+                if let herId = drop.senderHerId, !registrations.isRegistered(herId) {
+                    if let ending = try await awaitRegistration(of: herId, for: &drop) { return ending }
+                    continue
+                }
+                let retryAfter: Double?
+                switch try await attemptOnce(drop) {
+                case .interrupted:
+                    return .interrupted
+                case .unregistered(let unsent, let herId):
+                    drop = unsent
+                    if let ending = try await awaitRegistration(of: herId, for: &drop) { return ending }
+                    continue
+                case .refused(let unsent, let failure):
+                    drop = try await recordFailure(unsent, failure)
+                    continue
+                case .notReady(let unsent, let reason):
+                    drop = unsent
+                    drop.lastError = reason
+                    retryAfter = nil
+                case .sent(let sending, let outcome):
+                    switch try await recordAnswer(outcome, for: sending) {
+                    case .answered(let answered):
+                        drop = answered
+                        continue
+                    case .held:
+                        return .held
+                    case .retry(let retrying, let after):
+                        drop = retrying
+                        retryAfter = after
+                    case .uncertain(let uncertain):
+                        drop = uncertain
+                        continue
+                    }
+                }
+                failures += 1
+                let delay = retry.delay(afterFailures: failures, retryAfter: retryAfter)
+                let reason = drop.lastError
+                drop = try await record(drop) { row in
+                    row.nextAttemptAt = Timestamp.now() + delay
+                    row.lastError = reason
+                }
+                logger.warning(
+                    "drop not sent yet, retrying in \(RetryPolicy.describe(delay)): \(drop.lastError ?? "")",
+                    metadata: drop.logMetadata)
+                // Nothing of the document is held while waiting: the next attempt reads it again.
+                guard await shutdown.sleep(for: .seconds(delay)) else { return .interrupted }
             }
         } catch is CancellationError {
             return .interrupted
@@ -65,28 +125,57 @@ public struct DropPipeline: Sendable {
         }
     }
 
-    private enum AttemptResult {
-        case ended(Ending)
-        /// Accepted or refused, and recorded: the files are to be written.
-        case answered
-        /// Transient trouble, with the server's Retry-After if it gave one.
-        case retry(retryAfter: Double?)
+    enum AttemptResult {
+        case interrupted
+        /// Not sent: the drop is refused before any request.
+        case refused(DropRecord, DropFailure)
+        /// Not sent: local trouble that passes (EMFILE, ENOSPC, …); try again later.
+        case notReady(DropRecord, reason: String)
+        /// Not sent: the sender is not registered with NHN yet.
+        case unregistered(DropRecord, herId: Int)
+        /// The request went out; `drop` is as recorded before it ("sending").
+        case sent(DropRecord, SendOutcome)
     }
 
-    /// One attempt under a permit of the gate: read and check the drop, record "sending", POST,
-    /// record the answer. The permit bounds both the sends in flight and the documents in memory.
-    private func attemptOnce(_ start: DropRecord) async throws -> (drop: DropRecord, result: AttemptResult) {
+    /// One attempt with its memory reserved and under a permit of the gate: read and check the
+    /// drop, record "sending", POST. The bytes are reserved before the permit is taken, so a
+    /// large document waiting for room holds no permit; the answer is recorded after both are
+    /// given back.
+    private func attemptOnce(_ start: DropRecord) async throws -> AttemptResult {
+        let bytes = await memoryEstimate(start)
+        return try await budget.withReservation(bytes: bytes) {
+            try await attemptWithPermit(start)
+        }
+    }
+
+    private func memoryEstimate(_ drop: DropRecord) async -> Int {
+        let maxBytes = preparer.config.outbox.maxBytes
+        guard let file = drop.isAppRecAnswer ? DropFileKind.appRec.claimedFileName : drop.documentFile,
+            let size = await files.size(claimId: drop.claimId, file: file)
+        else {
+            // Unknown: the read refuses or retries it; reserve for the largest document meanwhile.
+            return AttemptMemory.estimate(fileBytes: maxBytes, inflatedBytes: nil, maxBytes: maxBytes)
+        }
+        return AttemptMemory.estimate(fileBytes: size.bytes, inflatedBytes: size.inflatedBytes, maxBytes: maxBytes)
+    }
+
+    private func attemptWithPermit(_ start: DropRecord) async throws -> AttemptResult {
         try await gate.withPermit { [self] in
             // Checked under the permit: a drop that waited for one during shutdown must not start.
-            if shutdown.isTriggered { return (start, .ended(.interrupted)) }
+            if shutdown.isTriggered { return .interrupted }
             let prepared: PreparedDrop
-            do {
+            do throws(PreparationError) {
                 prepared = try await preparer.prepare(start)
             } catch {
-                return (try await recordFailure(start, error), .answered)
+                switch error {
+                case .refused(let failure): return .refused(start, failure)
+                case .transient(let reason): return .notReady(start, reason: reason)
+                }
             }
+            let herId = prepared.ledgerFacts.sender
+            if !registrations.isRegistered(herId) { return .unregistered(start, herId: herId) }
             // One commit records both the validated facts and "POST started".
-            var drop = try await record(start) { row in
+            let drop = try await record(start) { row in
                 let facts = prepared.ledgerFacts
                 row.contentHash = prepared.contentHash
                 row.msgId = facts.msgId
@@ -107,103 +196,7 @@ public struct DropPipeline: Sendable {
             case .appRec(let answer):
                 outcome = await sender.sendAppRec(originalId: answer.messageId, AppRecRequest(answer))
             }
-            switch outcome {
-            case .accepted(let messageId):
-                let now = Timestamp.now()
-                drop = try await record(drop) { row in
-                    row.state = .accepted
-                    row.messageId = messageId
-                    row.acceptedAt = now
-                    row.lastError = nil
-                }
-                logger.info("drop accepted", metadata: drop.logMetadata)
-                return (drop, .answered)
-            case .refused(let status, let problem, let reason):
-                let failure = DropFailure(stage: .sending, reason: reason, httpStatus: status, problem: problem)
-                return (try await recordFailure(drop, failure), .answered)
-            case .locked(_, let reason), .unauthorized(_, let reason):
-                drop = try await record(drop) { row in
-                    row.state = .held
-                    row.lastError = reason
-                }
-                logger.critical("drop held for an operator: \(reason)", metadata: drop.logMetadata)
-                return (drop, .ended(.held))
-            case .transient(let reason, let retryAfter, let mayHaveArrived):
-                drop = try await record(drop) { row in
-                    row.state = .validated
-                    row.lastError = reason
-                    // The message may have reached NHN: the next send may duplicate it.
-                    if mayHaveArrived { row.possibleDuplicates += 1 }
-                }
-                return (drop, .retry(retryAfter: retryAfter.map(\.seconds)))
-            }
+            return .sent(drop, outcome)
         }
-    }
-
-    private func recordFailure(_ drop: DropRecord, _ error: any Error) async throws -> DropRecord {
-        let failure = (error as? DropFailure) ?? DropFailure(stage: .reading, reason: "the drop could not be read: \(error)")
-        let failed = try await record(drop) { row in
-            row.state = .failed
-            row.failure = StoredFailure(failure)
-        }
-        logger.notice(
-            "drop refused at \(failure.stage.rawValue): \(failure.reason)", metadata: failed.logMetadata)
-        return failed
-    }
-
-    /// Writes the output files for an answered drop and marks it filed.
-    private func file(_ drop: DropRecord) async throws -> Ending {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        if drop.state == .accepted && drop.isAppRecAnswer {
-            let receipt = AppRecSentReceipt(
-                name: drop.name, messageId: drop.msgId ?? "", appRecId: drop.messageId ?? "",
-                senderHerId: drop.senderHerId ?? 0, acceptedAt: Timestamp.iso8601(drop.acceptedAt ?? drop.updatedAt),
-                droppedAs: drop.renamedFrom)
-            try await files.fileAsSent(drop, receipt: Array(try encoder.encode(receipt)) + [0x0A], receiptSuffix: ".apprec-sent.json")
-        } else if drop.state == .accepted {
-            let receipt = SentReceipt(
-                name: drop.name, channel: drop.channel, messageId: drop.messageId ?? "",
-                acceptedAt: Timestamp.iso8601(drop.acceptedAt ?? drop.updatedAt),
-                senderHerId: drop.senderHerId ?? 0, receiverHerIds: drop.receiverHerIds ?? [], msgId: drop.msgId,
-                droppedAs: drop.renamedFrom)
-            try await files.fileAsSent(drop, receipt: Array(try encoder.encode(receipt)) + [0x0A], receiptSuffix: ".sent.json")
-        } else {
-            let failure = drop.failure?.dropFailure ?? DropFailure(stage: .reading, reason: "unknown")
-            let report = ErrorReport(
-                name: drop.name, failure: failure, failedAt: Timestamp.iso8601(drop.updatedAt),
-                droppedAs: drop.renamedFrom, msgId: drop.msgId)
-            try await files.fileAsFailed(drop, report: Array(try encoder.encode(report)) + [0x0A])
-        }
-        let now = Timestamp.now()
-        let filed = try await record(drop) { row in row.filedAt = now }
-        logger.info(drop.state == .accepted ? "drop filed in sent/" : "drop filed in failed/", metadata: filed.logMetadata)
-        return drop.state == .accepted ? .sent : .failed
-    }
-
-    private func record(_ drop: DropRecord, _ change: @escaping @Sendable (inout DropRecord) -> Void) async throws -> DropRecord {
-        guard let id = drop.id else { throw LedgerError.missingDrop(0) }
-        return try await ledger.update(id: id, now: Timestamp.now(), change)
-    }
-}
-
-extension DropRecord {
-    /// The name as dropped, when the drop had to take another (`NAME~2`).
-    var renamedFrom: String? { name == originalName ? nil : originalName }
-
-    /// What a log line may say about a drop: never document contents or patient data.
-    public var logMetadata: Logger.Metadata {
-        var metadata: Logger.Metadata = ["drop": "\(name)", "state": "\(state.rawValue)"]
-        if let msgId { metadata["msgId"] = "\(msgId)" }
-        if let messageId { metadata["messageId"] = "\(messageId)" }
-        if attempts > 0 { metadata["attempts"] = "\(attempts)" }
-        return metadata
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        let parts = components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
     }
 }

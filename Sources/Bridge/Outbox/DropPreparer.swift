@@ -30,7 +30,8 @@ public struct PreparedDrop: Sendable {
 }
 
 /// Reads, decompresses and validates a claimed drop, and resolves its metadata. Every refusal
-/// is a `DropFailure` naming the stage; nothing here has side effects outside memory.
+/// is a `DropFailure` naming the stage; local trouble that passes is `.transient`. Nothing here
+/// has side effects outside memory.
 public struct DropPreparer: Sendable {
     public var files: any DropFileStore
     public var validator: XMLValidator
@@ -44,20 +45,18 @@ public struct DropPreparer: Sendable {
         self.io = io
     }
 
-    public func prepare(_ drop: DropRecord) async throws(DropFailure) -> PreparedDrop {
+    public func prepare(_ drop: DropRecord) async throws(PreparationError) -> PreparedDrop {
         if drop.isAppRecAnswer { return try await prepareAppRec(drop) }
         guard let documentFile = drop.documentFile else {
-            throw DropFailure(stage: .pairing, reason: "the drop has no XML document")
+            throw .refused(DropFailure(stage: .pairing, reason: "the drop has no XML document"))
         }
         let sidecar = try await readSidecar(drop)
         if case .altinn? = sidecar {
-            throw DropFailure(
+            throw .refused(DropFailure(
                 stage: .validation,
-                reason: "the sidecar asks for channel \"altinn\", which this version cannot send yet; nothing was sent")
+                reason: "the sidecar asks for channel \"altinn\", which this version cannot send yet; nothing was sent"))
         }
-        guard config.nhn.enabled else {
-            throw DropFailure(stage: .validation, reason: "channel \"nhn\" is disabled in the configuration (nhn.enabled: false)")
-        }
+        try checkEnabled()
 
         let shownAs = drop.originalName + (documentFile.hasSuffix(".gz") ? ".xml.gz" : ".xml")
         let dropped = try await files.read(claimId: drop.claimId, file: documentFile, limit: config.outbox.maxBytes, shownAs: shownAs)
@@ -72,27 +71,38 @@ public struct DropPreparer: Sendable {
                 }
             }
         } catch {
-            throw DropFailure(stage: .validation, reason: "the document could not be checked: \(error)")
+            // The thread pool is gone (shutting down): nothing is wrong with the document.
+            throw .transient(reason: "the document could not be checked now: \(error)")
         }
-        let (document, hash) = try checked.get()
+        let (document, hash) = try checked.mapError(PreparationError.refused).get()
         var nhnSidecar: NHNSidecar?
         if case .nhn(let value)? = sidecar { nhnSidecar = value }
-        let message = try MessageResolver.resolve(
-            sidecar: nhnSidecar, msgHead: document.msgHead, configuredSender: config.nhn.senderHerId)
+        let message: ResolvedMessage
+        do {
+            message = try MessageResolver.resolve(
+                sidecar: nhnSidecar, msgHead: document.msgHead, configuredSender: config.nhn.senderHerId)
+        } catch {
+            throw .refused(error)
+        }
         return PreparedDrop(payload: .message(message, document: document.utf8), contentHash: hash)
     }
 
-    private func prepareAppRec(_ drop: DropRecord) async throws(DropFailure) -> PreparedDrop {
+    private func checkEnabled() throws(PreparationError) {
         guard config.nhn.enabled else {
-            throw DropFailure(stage: .validation, reason: "channel \"nhn\" is disabled in the configuration (nhn.enabled: false)")
+            throw .refused(
+                DropFailure(stage: .validation, reason: "channel \"nhn\" is disabled in the configuration (nhn.enabled: false)"))
         }
+    }
+
+    private func prepareAppRec(_ drop: DropRecord) async throws(PreparationError) -> PreparedDrop {
+        try checkEnabled()
         let file = DropFileKind.appRec.claimedFileName
         let bytes = try await files.read(claimId: drop.claimId, file: file, limit: 1_000_000, shownAs: drop.originalName + ".apprec.json")
         do {
             let answer = try AppRecAnswer.decode(bytes)
             return PreparedDrop(payload: .appRec(answer), contentHash: Self.hexDigest(bytes))
         } catch {
-            throw DropFailure(stage: .validation, reason: "\(drop.originalName).apprec.json: \(error.message)")
+            throw .refused(DropFailure(stage: .validation, reason: "\(drop.originalName).apprec.json: \(error.message)"))
         }
     }
 
@@ -101,10 +111,11 @@ public struct DropPreparer: Sendable {
         SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
     }
 
-    private func readSidecar(_ drop: DropRecord) async throws(DropFailure) -> Sidecar? {
+    private func readSidecar(_ drop: DropRecord) async throws(PreparationError) -> Sidecar? {
         guard let sidecarFile = drop.sidecarFile else {
             guard config.outbox.sidecar == .optional else {
-                throw DropFailure(stage: .pairing, reason: "the drop has no sidecar NAME.json and outbox.sidecar is \"required\"")
+                throw .refused(
+                    DropFailure(stage: .pairing, reason: "the drop has no sidecar NAME.json and outbox.sidecar is \"required\""))
             }
             return nil
         }
@@ -112,7 +123,7 @@ public struct DropPreparer: Sendable {
         do {
             return try Sidecar.decode(bytes)
         } catch {
-            throw DropFailure(stage: .validation, reason: "sidecar \(drop.originalName).json: \(error.message)")
+            throw .refused(DropFailure(stage: .validation, reason: "sidecar \(drop.originalName).json: \(error.message)"))
         }
     }
 }

@@ -19,39 +19,68 @@ public struct FolderDropFileStore: DropFileStore {
         self.io = io
     }
 
-    public func read(claimId: String, file: String, limit: Int, shownAs: String) async throws(DropFailure) -> [UInt8] {
+    public func read(claimId: String, file: String, limit: Int, shownAs: String) async throws(PreparationError) -> [UInt8] {
         let path = area.directory(of: claimId) + "/" + file
-        let result: Result<[UInt8], DropFailure>
+        let result: Result<[UInt8], PreparationError>
         do {
             result = try await io.run { ClaimedFileReader.read(path, shownAs: shownAs, limit: limit) }
         } catch {
-            throw DropFailure(stage: .reading, reason: "\(shownAs) could not be read: \(error)")
+            // The thread pool is gone (shutting down): nothing is wrong with the drop.
+            throw .transient(reason: "\(shownAs) could not be read now: \(error)")
         }
         return try result.get()
     }
 
-    public func fileAsSent(_ drop: DropRecord, receipt: [UInt8], receiptSuffix: String) async throws {
+    public func size(claimId: String, file: String) async -> ClaimedFileSize? {
+        let path = area.directory(of: claimId) + "/" + file
+        return try? await io.run { ClaimedFileReader.size(path, gzipped: file.hasSuffix(".gz")) }
+    }
+
+    private func directory(_ destination: DropDestination) -> String {
+        destination == .sent ? config.folders.sent : config.folders.failed
+    }
+
+    /// The ledger's NAME unless someone put a file of that name into the folder by hand, in
+    /// which case `NAME~n`, and the error or receipt file must follow it.
+    public func releaseName(for drop: DropRecord, to destination: DropDestination) async throws -> String {
+        let directory = directory(destination)
+        return try await io.run { [area] in
+            guard try area.claimed(drop.claimId) != nil else { return drop.releasedAs ?? drop.name }
+            return try area.chooseReleaseName(drop.claimId, to: directory, as: drop.name)
+        }
+    }
+
+    public func fileAsSent(_ drop: DropRecord, as name: String, receipt: [UInt8], receiptSuffix: String) async throws {
         try await io.run {
-            let name = try releaseIfClaimed(drop, to: config.folders.sent)
+            try releaseIfClaimed(drop, to: config.folders.sent, as: name)
             try createIfMissing(receipt, in: config.folders.receipts, named: name + receiptSuffix)
         }
     }
 
-    public func fileAsFailed(_ drop: DropRecord, report: [UInt8]) async throws {
+    public func fileAsFailed(_ drop: DropRecord, as name: String, report: [UInt8]) async throws {
         try await io.run {
-            let name = try releaseIfClaimed(drop, to: config.folders.failed)
+            try releaseIfClaimed(drop, to: config.folders.failed, as: name)
             try createIfMissing(report, in: config.folders.failed, named: name + ".error.json")
         }
     }
 
-    /// Moves the claimed files out and returns the name they got. It is the ledger's NAME unless
-    /// someone put a file of that name into the folder by hand, in which case `release` picked
-    /// `NAME~n` and the error or receipt file must follow it. After a crash mid-filing the claim
-    /// may already be gone: then there is nothing to move.
-    private func releaseIfClaimed(_ drop: DropRecord, to directory: String) throws -> String {
-        guard try area.claimed(drop.claimId) != nil else { return drop.name }
-        return try area.release(drop.claimId, to: directory, as: drop.name)
+    /// Moves the claimed files out under the name chosen before. After a crash mid-filing the
+    /// claim may already be gone: then there is nothing to move.
+    private func releaseIfClaimed(_ drop: DropRecord, to directory: String, as name: String) throws {
+        guard try area.claimed(drop.claimId) != nil else { return }
+        let released = try area.release(drop.claimId, to: directory, as: name)
+        // The manifest keeps the name chosen first, which the ledger recorded: never file under two.
+        guard released == name else { throw ReleaseNameMismatch(recorded: name, chosen: released) }
     }
+}
+
+struct ReleaseNameMismatch: Error, CustomStringConvertible {
+    var recorded: String
+    var chosen: String
+    var description: String { "the claim was released as \(chosen), but the ledger recorded \(recorded)" }
+}
+
+extension FolderDropFileStore {
 
     /// The name was reserved for this drop in the ledger, so an existing file of that name is
     /// ours from an interrupted earlier run.
@@ -65,11 +94,43 @@ public struct FolderDropFileStore: DropFileStore {
     }
 }
 
-/// Reads one claimed file safely.
+/// Reads one claimed file safely. Trouble of the machine (no descriptors or memory left, a full
+/// disk, an I/O error) is `transient`; anything about the file itself is a refusal.
 enum ClaimedFileReader {
     /// Opens without following links and without blocking (a FIFO must never hang the daemon),
     /// checks type and size on the open descriptor, then reads.
-    static func read(_ path: String, shownAs name: String, limit: Int) -> Result<[UInt8], DropFailure> {
+    static func read(_ path: String, shownAs name: String, limit: Int) -> Result<[UInt8], PreparationError> {
+        readClassified(path, shownAs: name, limit: limit).mapError { failure in
+            failure.transient ? .transient(reason: failure.reason) : .refused(failure.refusal)
+        }
+    }
+
+    /// Size and gzip trailer of a claimed file (never following links, never blocking).
+    static func size(_ path: String, gzipped: Bool) -> ClaimedFileSize? {
+        guard let fd = try? FileDescriptor.open(FilePath(path), .readOnly, options: [.noFollow, .nonBlocking, .closeOnExec]) else {
+            return nil
+        }
+        defer { try? fd.close() }
+        var info = stat()
+        guard fstat(fd.rawValue, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        let bytes = Int(info.st_size)
+        guard gzipped, bytes >= 18 else { return ClaimedFileSize(bytes: bytes) }
+        var trailer = [UInt8](repeating: 0, count: 4)
+        let count = try? trailer.withUnsafeMutableBytes { try fd.read(fromAbsoluteOffset: Int64(bytes - 4), into: $0) }
+        guard count == 4 else { return ClaimedFileSize(bytes: bytes) }
+        let inflated = trailer.reversed().reduce(0) { $0 << 8 | Int($1) }
+        return ClaimedFileSize(bytes: bytes, inflatedBytes: inflated)
+    }
+
+    /// A failure with its errno, before it is judged transient or not.
+    private struct Failure: Error {
+        var reason: String
+        var errno: Errno? = nil
+        var refusal: DropFailure { DropFailure(stage: .reading, reason: reason) }
+        var transient: Bool { errno.map(LocalTrouble.isTransient) ?? false }
+    }
+
+    private static func readClassified(_ path: String, shownAs name: String, limit: Int) -> Result<[UInt8], Failure> {
         let fd: FileDescriptor
         do {
             fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.noFollow, .nonBlocking, .closeOnExec])
@@ -80,25 +141,23 @@ enum ClaimedFileReader {
                 case .permissionDenied: "\(name) is not readable by dropbridge (permission denied)"
                 default: "\(name) could not be opened: \(error)"
                 }
-            return .failure(DropFailure(stage: .reading, reason: reason))
+            return .failure(Failure(reason: reason, errno: error))
         } catch {
-            return .failure(DropFailure(stage: .reading, reason: "\(name) could not be opened: \(error)"))
+            return .failure(Failure(reason: "\(name) could not be opened: \(error)"))
         }
         defer { try? fd.close() }
         var info = stat()
         guard fstat(fd.rawValue, &info) == 0 else {
-            return .failure(DropFailure(stage: .reading, reason: "\(name) could not be examined: \(Errno(rawValue: errno))"))
+            let error = Errno(rawValue: errno)
+            return .failure(Failure(reason: "\(name) could not be examined: \(error)", errno: error))
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
-            return .failure(
-                DropFailure(stage: .reading, reason: "\(name) is not a regular file (FIFO, device or socket); it was not read"))
+            return .failure(Failure(reason: "\(name) is not a regular file (FIFO, device or socket); it was not read"))
         }
         let size = Int(info.st_size)
         guard size <= limit else {
             return .failure(
-                DropFailure(
-                    stage: .reading,
-                    reason: "\(name) is \(size) bytes, over outbox.maxBytes (\(limit)); NHN refuses requests over 35 MB"))
+                Failure(reason: "\(name) is \(size) bytes, over outbox.maxBytes (\(limit)); NHN refuses requests over 35 MB"))
         }
         do {
             var bytes = [UInt8](repeating: 0, count: size)
@@ -111,11 +170,13 @@ enum ClaimedFileReader {
                 filled += count
             }
             guard filled == size else {
-                return .failure(DropFailure(stage: .reading, reason: "\(name) changed size while it was read"))
+                return .failure(Failure(reason: "\(name) changed size while it was read"))
             }
             return .success(bytes)
+        } catch let error as Errno {
+            return .failure(Failure(reason: "\(name) could not be read: \(error)", errno: error))
         } catch {
-            return .failure(DropFailure(stage: .reading, reason: "\(name) could not be read: \(error)"))
+            return .failure(Failure(reason: "\(name) could not be read: \(error)"))
         }
     }
 }

@@ -36,6 +36,7 @@ struct MessagesRoutes: Sendable {
                 status: .forbidden, errorCode: .herIdNotAuthorised,
                 detail: "The caller acts for HER-id \(message.senderHerId), which its authorisation does not cover.")
         }
+        try await MshConfigurationRoutes.requireConfigured(message.senderHerId, as: "senderHerId", in: state)
         let document = try decodeDocument(message.businessDocument)
         let facts = try check(document: document, against: message)
         let msgId = facts.msgId

@@ -12,6 +12,11 @@ struct MshConfigurationRoutes: Sendable {
 
     func register(on group: RouterGroup<SimulatorRequestContext>) {
         group.put("mshconfigurations") { request, _ in
+            if await state.takeMshConfigurationFailure() {
+                throw NHNProblem(
+                    status: .serviceUnavailable, errorCode: .unspecified,
+                    detail: "Simulated fault: the MSH configuration service is unavailable.")
+            }
             try RequestBodyReader.requireJSON(request)
             let body = try await RequestBodyReader.collect(request, limit: state.settings.maxRequestBytes)
             let configurations = try Self.parse(body)
@@ -22,6 +27,16 @@ struct MshConfigurationRoutes: Sendable {
             }
             await state.configure(configurations)
             return Response(status: .noContent)
+        }
+    }
+
+    /// In v3 every HER-id a call acts for must have an MSH configuration: NHN answers 400 with
+    /// errorCode 1001 otherwise (nhn-edi2.md "What matters most" 1).
+    static func requireConfigured(_ herId: Int, as field: String, in state: SimulatorState) async throws(NHNProblem) {
+        guard await state.isConfigured(herId) else {
+            throw .validation(
+                "\(field) \(herId) has no MSH configuration; PUT /mshconfigurations first.",
+                errors: ["\(field): HER-id \(herId) has no MSH configuration"])
         }
     }
 

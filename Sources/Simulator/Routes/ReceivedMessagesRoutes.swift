@@ -94,6 +94,7 @@ struct ReceivedMessagesRoutes: Sendable {
                 validationErrors: [])
         }
         try checkReceiver(parsed.appRecSenderHerId, of: original)
+        try await MshConfigurationRoutes.requireConfigured(parsed.appRecSenderHerId, as: "appRecSenderHerId", in: state)
         let received = ReceivedAppRec(
             id: UUID().uuidString.lowercased(), originalMessageId: original.id,
             appRecSenderHerId: parsed.appRecSenderHerId, appRecStatus: parsed.appRecStatus,

@@ -1,0 +1,68 @@
+import DropbridgeCore
+import Foundation
+import Ledger
+import Logging
+import NHNClient
+
+/// Waiting without holding anything: for NHN's proof that an uncertain send arrived, and for
+/// the sender's registration.
+extension DropPipeline {
+    /// An uncertain drop waits (holding nothing) until the inbound side proves it arrived (the
+    /// ledger then shows it `accepted`) or its deadline passes; then it is sent again, counted as
+    /// a possible duplicate. Nil on shutdown: it stays `uncertain` with its deadline.
+    func awaitProof(_ start: DropRecord) async throws -> DropRecord? {
+        guard let id = start.id else { throw LedgerError.missingDrop(0) }
+        let deadline = start.nextAttemptAt ?? 0
+        if arrivalProof.canProve(start) {
+            while true {
+                guard let current = try ledger.drop(id: id) else { throw LedgerError.missingDrop(id) }
+                if current.state != .uncertain {
+                    if current.state == .accepted { logger.info("NHN proved the drop arrived", metadata: current.logMetadata) }
+                    return current
+                }
+                let left = deadline - Timestamp.now()
+                if left <= 0 { break }
+                guard await shutdown.sleep(for: min(proofPollInterval, .milliseconds(Int64(left * 1000) + 1))) else { return nil }
+            }
+        }
+        let waited = arrivalProof.waitSeconds
+        let resend = try await persist(start, "the re-send") { row in
+            // Proved at the last moment: the proof wins.
+            guard row.state == .uncertain else { return }
+            row.state = .validated
+            row.possibleDuplicates += 1
+            row.nextAttemptAt = nil
+            row.lastError = "NHN gave no proof of arrival within \(RetryPolicy.describe(waited)); sent again (possible duplicate)"
+        }
+        if resend.state == .validated {
+            logger.warning("no proof that the drop arrived; sending again (possible duplicate)", metadata: resend.logMetadata)
+        }
+        return resend
+    }
+
+    /// Waits (holding nothing) until `herId` may send. Nil when it may; otherwise how the drop
+    /// ends: interrupted by shutdown, or refused or held as NHN's refusal to register says.
+    func awaitRegistration(of herId: Int, for drop: inout DropRecord) async throws -> Ending? {
+        logger.info("drop waits for its sender's registration with NHN", metadata: drop.logMetadata.merging(["herId": "\(herId)"]) { $1 })
+        switch await registrations.waitUntilRegistered(herId, shutdown: shutdown) {
+        case .registered:
+            return nil
+        case .stopped:
+            return .interrupted
+        case .refused(.refused(let status, let problem, let reason)):
+            let failure = DropFailure(
+                stage: .sending, reason: "NHN refused to register the sender (PUT /mshconfigurations): \(reason)",
+                httpStatus: status, problem: problem)
+            drop = try await recordFailure(drop, failure)
+            return try await file(drop)
+        case .refused(let failure):
+            let reason = "NHN refused to register the sender (PUT /mshconfigurations): \(failure.reason)"
+            drop = try await persist(drop, "the hold") { row in
+                row.state = .held
+                row.lastError = reason
+            }
+            logger.critical("drop held for an operator: \(reason)", metadata: drop.logMetadata)
+            return .held
+        }
+    }
+}

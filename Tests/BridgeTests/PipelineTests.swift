@@ -1,0 +1,236 @@
+import Bridge
+import DropbridgeCore
+import Foundation
+import Ledger
+import NHNClient
+import SystemPackage
+import XCTest
+
+/// The pipeline alone, through its seams: ledger faults, local read trouble, scripted answers.
+final class PipelineTests: XCTestCase {
+    func testAnAcceptanceTheLedgerCannotTakeIsKeptAndRecordedWithoutSendingAgain() async throws {
+        let harness = try PipelineHarness()
+        addTeardownBlock { harness.remove() }
+        let drop = try await harness.claim("kept-answer")
+        // The disk is full exactly when NHN's acceptance is to be recorded, twice.
+        harness.flaky.fail(2) { $0.state == .accepted }
+
+        let ending = await harness.pipeline.run(drop)
+
+        XCTAssertEqual(ending, .sent)
+        XCTAssertEqual(harness.flaky.failed, 2)
+        XCTAssertEqual(harness.sender.sent.count, 1, "the answer was known: nothing may be sent again")
+        let stored = try harness.stored(drop)
+        XCTAssertEqual(stored.state, .accepted)
+        XCTAssertEqual(stored.possibleDuplicates, 0)
+        XCTAssertNotNil(stored.messageId)
+        XCTAssertNotNil(stored.filedAt)
+        XCTAssertEqual(harness.store.filed, ["sent/kept-answer"])
+    }
+
+    func testARefusalAndATransientAnswerTheLedgerCannotTakeAreKept() async throws {
+        let harness = try PipelineHarness()
+        addTeardownBlock { harness.remove() }
+        let drop = try await harness.claim("kept-refusal")
+        harness.sender.answer([
+            .transient(reason: "HTTP 503", retryAfter: nil, requestMayHaveArrived: false),
+            .refused(httpStatus: 400, problem: nil, reason: "HTTP 400: no"),
+        ])
+        harness.flaky.fail(1) { $0.state == .validated && $0.lastError == "HTTP 503" }
+
+        let ending = await harness.pipeline.run(drop)
+
+        XCTAssertEqual(ending, .failed)
+        XCTAssertEqual(harness.flaky.failed, 1)
+        XCTAssertEqual(harness.sender.sent.count, 2)
+        let stored = try harness.stored(drop)
+        XCTAssertEqual(stored.state, .failed)
+        XCTAssertEqual(stored.possibleDuplicates, 0, "a 503 is no possible duplicate, and the kept answer is not a crash")
+    }
+
+    func testTooManyOpenFilesWhileReadingIsRetriedNotRefused() async throws {
+        let harness = try PipelineHarness()
+        addTeardownBlock { harness.remove() }
+        let drop = try await harness.claim("emfile")
+        harness.store.failReads(2)
+
+        let ending = await harness.pipeline.run(drop)
+
+        XCTAssertEqual(ending, .sent)
+        XCTAssertEqual(harness.sender.sent.count, 1)
+        XCTAssertEqual(harness.store.filed, ["sent/emfile"])
+        XCTAssertEqual(try harness.stored(drop).state, .accepted)
+    }
+
+    func testLocalTroubleIsTransientAndTroubleOfTheFileIsNot() {
+        for errno in [Errno.tooManyOpenFiles, .tooManyOpenFilesInSystem, .noMemory, .ioError, .noSpace, .interrupted, .resourceTemporarilyUnavailable] {
+            XCTAssertTrue(LocalTrouble.isTransient(errno), "\(errno)")
+        }
+        for errno in [Errno.permissionDenied, .tooManySymbolicLinkLevels, .noSuchFileOrDirectory, .isDirectory] {
+            XCTAssertFalse(LocalTrouble.isTransient(errno), "\(errno)")
+        }
+    }
+
+    func testASenderNotYetRegisteredWaitsAndIsSentOnceRegistered() async throws {
+        let harness = try PipelineHarness()
+        addTeardownBlock { harness.remove() }
+        harness.registrations.registeredNone()
+        let drop = try await harness.claim("waits")
+        let pipeline = harness.pipeline
+        let run = Task { await pipeline.run(drop) }
+        try await waitUntil("the drop waits for its sender's registration") { harness.registrations.waited == [8143060] }
+        XCTAssertTrue(harness.sender.sent.isEmpty, "nothing is sent from an unregistered HER-id")
+        XCTAssertEqual(try harness.stored(drop).state, .claimed)
+
+        harness.registrations.register(8143060)
+        let ending = await run.value
+        XCTAssertEqual(ending, .sent)
+        XCTAssertEqual(harness.sender.sent.count, 1)
+    }
+
+    func testARefusalForWantOfAnMshConfigurationRegistersAgainAndRetries() async throws {
+        let harness = try PipelineHarness()
+        addTeardownBlock { harness.remove() }
+        let problem = try JSONDecoder().decode(
+            JSONValue.self,
+            from: Data(#"{"status":400,"errorCode":1001,"detail":"senderHerId 8143060 has no MSH configuration; PUT /mshconfigurations first."}"#.utf8))
+        harness.sender.answer([.refused(httpStatus: 400, problem: problem, reason: "HTTP 400: no MSH configuration")])
+        let drop = try await harness.claim("lost-registration")
+        let pipeline = harness.pipeline
+        let run = Task { await pipeline.run(drop) }
+        try await waitUntil("the registration is reported lost") { harness.registrations.lost == [8143060] }
+        harness.registrations.register(8143060)
+
+        let ending = await run.value
+        XCTAssertEqual(ending, .sent)
+        XCTAssertEqual(harness.sender.sent.count, 2)
+        let stored = try harness.stored(drop)
+        XCTAssertEqual(stored.state, .accepted)
+        XCTAssertEqual(stored.possibleDuplicates, 0, "a refused message did not arrive")
+    }
+
+    func testAnOrdinary1001RefusalStillFailsTheDrop() async throws {
+        let harness = try PipelineHarness()
+        addTeardownBlock { harness.remove() }
+        let problem = try JSONDecoder().decode(JSONValue.self, from: Data(#"{"status":400,"errorCode":1001,"detail":"receiverHerIds: unknown"}"#.utf8))
+        harness.sender.answer([.refused(httpStatus: 400, problem: problem, reason: "HTTP 400")])
+        let drop = try await harness.claim("plain-1001")
+        let ending = await harness.pipeline.run(drop)
+        XCTAssertEqual(ending, .failed)
+        XCTAssertTrue(harness.registrations.lost.isEmpty)
+    }
+
+    static let lostAnswer = SendOutcome.transient(reason: "the connection broke after sending", retryAfter: nil, requestMayHaveArrived: true)
+
+    func testAnUncertainSendWaitsForNHNsProofAndIsFiledAsSentWithoutSendingAgain() async throws {
+        let harness = try PipelineHarness()
+        addTeardownBlock { harness.remove() }
+        harness.config.nhn.herIds = [8143060]
+        harness.config.nhn.uncertainSeconds = 60
+        harness.sender.answer([Self.lostAnswer])
+        let drop = try await harness.claim("proved", msgId: "proved-msg")
+        let pipeline = harness.pipeline
+        let run = Task { await pipeline.run(drop) }
+        try await waitUntil("the drop is uncertain") { try harness.stored(drop).state == .uncertain }
+        let uncertain = try harness.stored(drop)
+        XCTAssertEqual(uncertain.nextAttemptAt ?? 0, Timestamp.now() + 60, accuracy: 5, "the deadline is now + nhn.uncertainSeconds")
+
+        // The inbound side learns from a notification that NHN has our message.
+        let proved = try await harness.ledger.proveArrival(msgId: "proved-msg", messageId: "nhn-id-1", now: Timestamp.now())
+        XCTAssertNotNil(proved)
+        let ending = await run.value
+
+        XCTAssertEqual(ending, .sent)
+        XCTAssertEqual(harness.sender.sent.count, 1, "proved: never sent again")
+        let stored = try harness.stored(drop)
+        XCTAssertEqual(stored.messageId, "nhn-id-1")
+        XCTAssertEqual(stored.possibleDuplicates, 0)
+        XCTAssertNotNil(stored.filedAt)
+        XCTAssertEqual(harness.store.filed, ["sent/proved"])
+    }
+
+    func testAnUncertainSendWithoutProofIsSentAgainCountedWhenTheBoundPasses() async throws {
+        let harness = try PipelineHarness()
+        addTeardownBlock { harness.remove() }
+        harness.config.nhn.herIds = [8143060]
+        harness.config.nhn.uncertainSeconds = 0.3
+        harness.sender.answer([Self.lostAnswer])
+        let drop = try await harness.claim("unproved")
+        let started = ContinuousClock.now
+
+        let ending = await harness.pipeline.run(drop)
+
+        XCTAssertEqual(ending, .sent)
+        XCTAssertGreaterThanOrEqual(ContinuousClock.now - started, .milliseconds(300), "it waited for the bound")
+        XCTAssertEqual(harness.sender.sent.count, 2)
+        XCTAssertEqual(try harness.stored(drop).possibleDuplicates, 1)
+    }
+
+    func testWithReceivingOffALostAnswerIsSentAgainAtOnceAndCounted() async throws {
+        let harness = try PipelineHarness()
+        addTeardownBlock { harness.remove() }
+        harness.config.nhn.herIds = [8143060]
+        harness.config.nhn.receive = .off
+        harness.sender.answer([Self.lostAnswer])
+        let drop = try await harness.claim("no-proof-possible")
+        let ending = await harness.pipeline.run(drop)
+        XCTAssertEqual(ending, .sent)
+        XCTAssertEqual(harness.sender.sent.count, 2)
+        let stored = try harness.stored(drop)
+        XCTAssertEqual(stored.possibleDuplicates, 1)
+        XCTAssertNotEqual(stored.lastError?.contains("proof"), true)
+    }
+
+    func runConcurrently(_ harness: PipelineHarness, _ count: Int) async throws -> [DropPipeline.Ending] {
+        var drops: [DropRecord] = []
+        for index in 0..<count { drops.append(try await harness.claim("budget-\(index)")) }
+        let pipeline = harness.pipeline
+        return await withTaskGroup(of: DropPipeline.Ending.self) { group in
+            for drop in drops { group.addTask { await pipeline.run(drop) } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+    }
+
+    func testASmallMemoryBudgetSendsOneDocumentAtATime() async throws {
+        let document = try OutboxTests.msgHead(msgId: "size")
+        let one = AttemptMemory.estimate(fileBytes: document.count, inflatedBytes: nil, maxBytes: 35_000_000)
+        let harness = try PipelineHarness(sender: ScriptedSender(overlapWait: .milliseconds(300)), budgetBytes: one * 3 / 2)
+        addTeardownBlock { harness.remove() }
+
+        let endings = try await runConcurrently(harness, 4)
+
+        XCTAssertEqual(endings, Array(repeating: .sent, count: 4))
+        XCTAssertEqual(harness.sender.mostInFlight, 1, "room for one document: one POST at a time")
+        XCTAssertEqual(harness.budget.inUse, 0, "every reservation is given back")
+    }
+
+    func testARoomyMemoryBudgetLetsSendsOverlap() async throws {
+        let harness = try PipelineHarness(sender: ScriptedSender(overlapWait: .seconds(5)))
+        addTeardownBlock { harness.remove() }
+        let endings = try await runConcurrently(harness, 2)
+        XCTAssertEqual(endings, [.sent, .sent])
+        XCTAssertEqual(harness.sender.mostInFlight, 2)
+    }
+
+    func testTheMemoryEstimateCountsTheInflatedCopyAndTheBase64Body() {
+        XCTAssertEqual(AttemptMemory.estimate(fileBytes: 3_000, inflatedBytes: nil, maxBytes: 35_000_000), 3_000 + 3_000 + 4_000 + 65_536)
+        XCTAssertEqual(
+            AttemptMemory.estimate(fileBytes: 1_000, inflatedBytes: 30_000, maxBytes: 35_000_000), 1_000 + 30_000 + 30_000 + 40_000 + 65_536)
+        // A trailer that lies is capped: inflating stops at outbox.maxBytes anyway.
+        XCTAssertEqual(AttemptMemory.estimate(fileBytes: 1_000, inflatedBytes: Int(UInt32.max), maxBytes: 3_000), 1_000 + 3_000 + 3_000 + 4_000 + 65_536)
+    }
+
+    /// Waits for `condition` with a deadline (no sleeping and hoping).
+    func waitUntil(
+        _ what: String, timeout: Duration = .seconds(10), file: StaticString = #filePath, line: UInt = #line,
+        _ condition: () throws -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try condition() { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        XCTFail("timed out waiting until \(what)", file: file, line: line)
+        throw CancellationError()
+    }
+}

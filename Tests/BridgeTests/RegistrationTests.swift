@@ -1,0 +1,59 @@
+import DropbridgeCore
+import Foundation
+import Ledger
+import Simulator
+import XCTest
+
+/// Sending waits for `PUT /mshconfigurations`; the simulator refuses unregistered senders (1001).
+final class RegistrationTests: XCTestCase {
+    func testAnOutageOfRegistrationAtStartFailsNoDropAndReceiveOffStillRegisters() async throws {
+        // The harness runs with nhn.receive: off; only nhn.senderHerId is configured.
+        let harness = try await BridgeHarness(faults: FaultSettings(mshConfigurationFailures: 3))
+        addTeardownBlock { await harness.shutdown() }
+        try await harness.start()
+        let names = ["early-1", "early-2", "early-3"]
+        for (index, name) in names.enumerated() {
+            try harness.drop(name, xml: try OutboxTests.msgHead(msgId: "early-\(index)"), sidecar: #"{"receiverHerIds":[8094866]}"#)
+        }
+        for name in names { try await harness.waitUntilFiled(name, in: harness.config.folders.sent) }
+        XCTAssertEqual(harness.files(in: harness.config.folders.failed), [])
+        for index in names.indices {
+            let count = await harness.simulator.count(msgId: "early-\(index)")
+            XCTAssertEqual(count, 1)
+        }
+        let configured = await harness.simulator.configuredHerIds()
+        XCTAssertEqual(configured, [8143060])
+    }
+
+    func testARefusalForWantOfRegistrationRegistersAgainAndSends() async throws {
+        let harness = try await BridgeHarness()
+        addTeardownBlock { await harness.shutdown() }
+        try await harness.start()
+        try await harness.waitUntil("the sender is registered") { await harness.simulator.configuredHerIds() == [8143060] }
+        // NHN forgets every configuration (the bridge still remembers its registration).
+        await harness.simulator.reset()
+        try harness.drop("forgotten", xml: try OutboxTests.msgHead(msgId: "forgotten-1"), sidecar: #"{"receiverHerIds":[8094866]}"#)
+        try await harness.waitUntilFiled("forgotten", in: harness.config.folders.sent)
+        let drop = try XCTUnwrap(try harness.ledger.drop(named: "forgotten"))
+        XCTAssertEqual(drop.attempts, 2, "refused once for want of registration, then sent")
+        XCTAssertEqual(drop.possibleDuplicates, 0)
+        let count = await harness.simulator.count(msgId: "forgotten-1")
+        XCTAssertEqual(count, 1)
+    }
+
+    func testARestartDuringAnOutageSendsWithTheRememberedRegistration() async throws {
+        let harness = try await BridgeHarness()
+        addTeardownBlock { await harness.shutdown() }
+        try await harness.start()
+        try harness.drop("before", xml: try OutboxTests.msgHead(msgId: "before-1"), sidecar: #"{"receiverHerIds":[8094866]}"#)
+        try await harness.waitUntilFiled("before", in: harness.config.folders.sent)
+        try await harness.stop()
+
+        // PUT /mshconfigurations is down for the whole second run.
+        await harness.simulator.setFaults(FaultSettings(mshConfigurationFailures: 1_000_000))
+        try await harness.start()
+        try harness.drop("during", xml: try OutboxTests.msgHead(msgId: "during-1"), sidecar: #"{"receiverHerIds":[8094866]}"#)
+        try await harness.waitUntilFiled("during", in: harness.config.folders.sent)
+        XCTAssertEqual(try harness.ledger.drop(named: "during")?.attempts, 1)
+    }
+}
