@@ -79,6 +79,7 @@ public final class Ledger: Sendable {
                 table.column("updatedAt", .double).notNull()
             }
         }
+        registerInboundMigrations(&migrator)
         return migrator
     }
 

@@ -323,7 +323,8 @@ final class NHNInboundWireTests: XCTestCase {
 
         XCTAssertEqual(try document.get(), xml)
         XCTAssertEqual(server.received.first?.uri, "/messages/a%2Fb%20c%3F/business-document")
-        guard case .failure(.transient(_, nil, true)) = garbled else { return XCTFail("\(garbled)") }
+        // Permanent: asking again brings the same document (the notification is quarantined).
+        guard case .failure(.refused(200, nil, _)) = garbled else { return XCTFail("\(garbled)") }
         guard case .failure(.refused(404, _, _)) = missing else { return XCTFail("\(missing)") }
     }
 
