@@ -92,11 +92,14 @@ public struct BridgeRuntime: Sendable {
             logger: logger, gate: ConcurrencyGate(limit: 32), shutdown: ShutdownSignal())
         let claims = ClaimDesk(config: config, ledger: ledger, area: store.area, io: io, logger: logger)
         let durable = DurableFiles(config: config)
+        // Shared by outbound and inbound (the outbound branch creates the same instance here).
+        let inFlightBytes = ByteBudget(capacity: config.memory.inFlightBytes)
         let handler = NotificationHandler(
             transport: client, ledger: ledger,
             inbox: InboxWriter(inbox: config.folders.inbox, durable: durable),
             receipts: ReceiptWriter(receipts: config.folders.receipts, durable: durable),
-            validator: validator, io: io, logger: Logger(label: "dropbridge.receive"), autoAppRec: config.nhn.autoAppRec)
+            validator: validator, io: io, logger: Logger(label: "dropbridge.receive"), autoAppRec: config.nhn.autoAppRec,
+            budget: inFlightBytes)
         receive = ReceiveService(
             herIds: config.nhn.herIds, mode: config.nhn.receive, pollInterval: .seconds(config.nhn.pollSeconds),
             transport: client, handler: handler, ledger: ledger, logger: Logger(label: "dropbridge.receive"),

@@ -41,11 +41,15 @@ public struct NotificationHandler: Sendable {
     public var logger: Logger
     /// `nhn.autoAppRec`: answer every received business document ourselves.
     public var autoAppRec: Bool
+    /// `memory.inFlightBytes`, shared with the outbound side: received documents held in memory
+    /// while they are checked and written.
+    public var budget: ByteBudget?
 
     public init(
         transport: any InboundTransport, ledger: Ledger, inbox: InboxWriter, receipts: ReceiptWriter,
-        validator: XMLValidator, io: BlockingIO, logger: Logger, autoAppRec: Bool = false
+        validator: XMLValidator, io: BlockingIO, logger: Logger, autoAppRec: Bool = false, budget: ByteBudget? = nil
     ) {
+        self.budget = budget
         self.autoAppRec = autoAppRec
         self.transport = transport
         self.ledger = ledger
@@ -103,6 +107,20 @@ public struct NotificationHandler: Sendable {
         }
         let metadata = try value(await transport.message(id: messageId), "GET /messages/\(messageId)")
         let document = try value(await transport.businessDocument(id: messageId), "GET /messages/\(messageId)/business-document")
+        // The document, the validator's tree and the written copy are held at once (about three
+        // times its size); the decoded bytes are checked and written from this one buffer.
+        guard let budget else {
+            return try await file(document, metadata: metadata, notification: notification, messageId: messageId, waitForOwnSends: waitForOwnSends)
+        }
+        try await budget.withReservation(bytes: document.count * 3) {
+            try await file(document, metadata: metadata, notification: notification, messageId: messageId, waitForOwnSends: waitForOwnSends)
+        }
+    }
+
+    /// A fetched document into inbox/ (or receipts/ for an AppRec), then the ledger, then NHN.
+    private func file(
+        _ document: [UInt8], metadata: NHNMessageMetadata, notification: NHNNotification, messageId: String, waitForOwnSends: Bool
+    ) async throws {
         let receiver = notification.notificationReceiverHerId ?? metadata.receiverHerIds?.first ?? 0
         let (validator, io) = (self.validator, self.io)
         let checked = try await io.run { validator.check(document) }
@@ -147,8 +165,27 @@ public struct NotificationHandler: Sendable {
             }
             return
         }
+        // The status naming this AppRec may have been handled meanwhile (another message's
+        // key, so in parallel): it linked before this row existed, so the move is ours.
+        if record.kind == "apprec", record.fileName.hasPrefix("unmatched/"), let drop = try ledger.dropAnswered(byAppRec: messageId) {
+            try await refile(record, beside: drop)
+        }
         try await markDownloaded(record)
         try await answerIfDue(record, problem: checked.document == nil ? ("T01", checked.failure) : ("T02", checked.failure))
+    }
+
+    /// An AppRec filed in `unmatched/` moved beside the drop it answers, and the ledger told.
+    /// Either side of the race (this AppRec's handling, the status naming it) may do it; the
+    /// second finds the unmatched file gone.
+    private func refile(_ received: InboundRecord, beside drop: DropRecord) async throws {
+        let receipts = self.receipts
+        let moved = try await io.run {
+            try receipts.refileAppRec(
+                unmatchedName: received.fileName, dropName: drop.name, senderHerId: received.senderHerId, messageId: received.messageId)
+        }
+        guard let moved else { return }
+        try await ledger.setInboundFileName(messageId: received.messageId, fileName: moved)
+        logger.info("AppRec moved beside its drop once NHN's status named it", metadata: ["messageId": "\(received.messageId)", "drop": "\(drop.name)"])
     }
 
     /// The drop an AppRec answers: by NHN's ids first (a status of our drop named this AppRec's
@@ -325,13 +362,7 @@ public struct NotificationHandler: Sendable {
             guard let received = try ledger.inbound(messageId: appRecId), received.kind == "apprec",
                 received.fileName.hasPrefix("unmatched/")
             else { continue }
-            let receipts = self.receipts
-            if let moved = try await io.run({
-                try receipts.refileAppRec(unmatchedName: received.fileName, dropName: drop.name, senderHerId: received.senderHerId, messageId: appRecId)
-            }) {
-                try await ledger.setInboundFileName(messageId: appRecId, fileName: moved)
-                logger.info("AppRec moved beside its drop once NHN's status named it", metadata: ["messageId": "\(appRecId)", "drop": "\(drop.name)"])
-            }
+            try await refile(received, beside: drop)
         }
     }
 

@@ -23,6 +23,8 @@ public final class ReceiveService: Service {
     private let logger: Logger
     private let backoff: RetryPolicy
     private let streamIdle: Duration
+    /// Streams dropped because one event grew past its cap (`NotificationStreamError.eventTooLarge`).
+    private let oversizedEvents = Mutex(0)
 
     public init(
         herIds: [Int], mode: BridgeConfig.ReceiveMode, pollInterval: Duration,
@@ -222,6 +224,13 @@ public final class ReceiveService: Service {
                 try await lastEvent.busy { try await enqueue([notification], herIds: herIds) }
             }
             return .healthy
+        } catch NotificationStreamError.eventTooLarge(let limit) {
+            let count = oversizedEvents.withLock { count in
+                count += 1
+                return count
+            }
+            logger.warning("the notification stream sent an event larger than \(limit) bytes; reopening (\(count) time(s) so far)")
+            return .failed
         } catch {
             if Task.isCancelled { return .healthy }
             logger.warning("notification stream ended: \(error)")
