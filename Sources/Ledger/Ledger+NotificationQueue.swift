@@ -120,4 +120,15 @@ extension Ledger {
             return retried
         }
     }
+
+    /// Forgets notifications done before `before` (history only: a repeated `NewMessage` is
+    /// still recognised by the `inbound` row of its message). Returns how many went.
+    @discardableResult
+    public func pruneFinishedNotifications(before: Double) async throws -> Int {
+        try await groupCommitWrite { db in
+            try QueuedNotification
+                .filter(Column("state") == QueuedNotification.State.done.rawValue && Column("updatedAt") < before)
+                .deleteAll(db)
+        }
+    }
 }

@@ -210,3 +210,70 @@ final class HerIdBatchTests: XCTestCase {
         XCTAssertEqual(try ledger.queuedNotification(offset: 200)?.state, .done)
     }
 }
+
+/// Issue #8 (5): our automatic AppRec is recorded as sending before its POST, and one sent
+/// again after an answer that may have arrived is counted.
+final class AutoAppRecRecordTests: XCTestCase {
+    final class AppRecTransport: InboundTransport, @unchecked Sendable {
+        let document: [UInt8]
+        /// Guarded by `lock`.
+        private var posts = 0
+        private let lock = NSLock()
+        var appRecPosts: Int { lock.withLock { posts } }
+
+        init(document: [UInt8]) { self.document = document }
+
+        func registerConfigurations(herIds: [Int]) async -> CallOutcome { .succeeded }
+        func ping() async -> PingOutcome { .pong(timestampUtc: nil) }
+        func notifications(herIds: [Int], after offset: Int64, count: Int) async -> Result<[NHNNotification], CallFailure> { .success([]) }
+        func notificationStream(herIds: [Int], after offset: Int64?) async -> Result<NotificationStream, CallFailure> {
+            .failure(.transient(reason: "none", retryAfter: nil, requestMayHaveArrived: false))
+        }
+        func message(id: String) async -> Result<NHNMessageMetadata, CallFailure> {
+            .success(NHNMessageMetadata(id: id, senderHerId: 8094866, receiverHerIds: [8143060]))
+        }
+        func businessDocument(id: String) async -> Result<[UInt8], CallFailure> { .success(document) }
+        func status(id: String) async -> Result<[NHNReceiverStatus], CallFailure> { .success([]) }
+        func markDownloaded(id: String, receiverHerId: Int) async -> CallOutcome { .succeeded }
+        func sendAppRec(originalId: String, _ request: AppRecRequest) async -> SendOutcome {
+            let attempt = lock.withLock {
+                posts += 1
+                return posts
+            }
+            // The first answer is lost on the way back (a 502 after NHN may have taken it).
+            return attempt == 1 ? .transient(reason: "502", retryAfter: nil, requestMayHaveArrived: true) : .accepted(messageId: "apprec-1")
+        }
+    }
+
+    func testAnAppRecSentAgainAfterALostAnswerIsCounted() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("autoapprec-\(UUID().uuidString)").path
+        for folder in ["/inbox", "/receipts", "/.dropbridge/tmp"] {
+            try FileManager.default.createDirectory(atPath: root + folder, withIntermediateDirectories: true)
+        }
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let ledger = try Ledger(path: root + "/ledger.sqlite")
+        let durable = DurableFiles(config: BridgeConfig(root: root))
+        let transport = AppRecTransport(document: try OutboxTests.msgHead(msgId: "answer-me", sender: 8094866, receiver: 8143060))
+        let handler = NotificationHandler(
+            transport: transport, ledger: ledger, inbox: InboxWriter(inbox: root + "/inbox", durable: durable),
+            receipts: ReceiptWriter(receipts: root + "/receipts", durable: durable),
+            validator: XMLValidator(schemas: nil, requireSchema: false, maxBytes: 1 << 20), io: BlockingIO.started(threads: 1),
+            logger: Logger(label: "test.autoapprec"), autoAppRec: true)
+        let id = UUID().uuidString.lowercased()
+        let notification = NHNNotification(relatedMessageId: id, type: "NewMessage", notificationReceiverHerId: 8143060, offset: 1)
+        do {
+            try await handler.handle(notification)
+            XCTFail("the lost answer is trouble to retry")
+        } catch let trouble as InboundTrouble {
+            XCTAssertFalse(trouble.permanent)
+        }
+        XCTAssertNil(try ledger.inbound(messageId: id)?.appRecSentAt)
+        XCTAssertEqual(try ledger.inboundAppRecPossibleDuplicates(), 0)
+        try await handler.handle(notification)
+        XCTAssertNotNil(try ledger.inbound(messageId: id)?.appRecSentAt)
+        XCTAssertEqual(transport.appRecPosts, 2)
+        XCTAssertEqual(try ledger.inboundAppRecPossibleDuplicates(), 1, "the second POST may have duplicated the first")
+        try await handler.handle(notification)
+        XCTAssertEqual(transport.appRecPosts, 2, "answered once it is recorded")
+    }
+}

@@ -73,6 +73,11 @@ final class NotificationQueueTests: XCTestCase {
         XCTAssertEqual(first.nextAttemptAt, 9)
         XCTAssertEqual(try ledger.retryQuarantined(keys: nil, now: 10).map(\.offset), [2])
         XCTAssertEqual(try ledger.quarantinedNotifications(), [])
+        // Only done items are pruned, and only old ones.
+        let pruned = try await ledger.pruneFinishedNotifications(before: 5)
+        XCTAssertEqual(pruned, 1)
+        XCTAssertNil(try ledger.queuedNotification(offset: 3))
+        XCTAssertEqual(try ledger.pendingNotifications().map(\.offset), [1, 2])
     }
 
     func testAutoAppRecSendingIsRecordedFirstAndARepeatIsCounted() async throws {

@@ -42,6 +42,8 @@ final class NotificationWorker: Sendable {
     /// Until shutdown; then waits for the handlings in flight (they finish their calls so their
     /// effects are recorded rather than repeated at the next start).
     func run() async {
+        // Done items are history; a week of it is plenty to read in a support case.
+        _ = try? await ledger.pruneFinishedNotifications(before: Timestamp.now() - 7 * 86_400)
         await withDiscardingTaskGroup { group in
             var schedule = QueueSchedule(limit: Self.limit)
             while !shutdown.isTriggered, !Task.isCancelled {
