@@ -53,6 +53,15 @@ extension Ledger {
         }
     }
 
+    /// Pending notifications past `offset` (what the reader added since the worker last looked).
+    public func pendingNotifications(after offset: Int64, limit: Int = 1000) throws -> [QueuedNotification] {
+        try database.read { db in
+            try QueuedNotification
+                .filter(Column("state") == QueuedNotification.State.pending.rawValue && Column("offset") > offset)
+                .order(Column("offset")).limit(limit).fetchAll(db)
+        }
+    }
+
     public func queuedNotification(offset: Int64) throws -> QueuedNotification? {
         try database.read { db in try QueuedNotification.fetchOne(db, key: offset) }
     }
