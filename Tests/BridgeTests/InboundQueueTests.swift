@@ -113,6 +113,30 @@ final class InboundQueueTests: XCTestCase {
         XCTAssertEqual(try harness.ledger.pendingNotifications(), [])
     }
 
+    /// A document that is not base64 and an inbox name taken by another file are permanent
+    /// trouble too; the stream refused with 423 before any event is polled around.
+    func testAnUndecodableDocumentAndAnInboxCollisionAreQuarantined() async throws {
+        let harness = try await harness()
+        await harness.simulator.setStreamSettings(StreamSettings(heartbeatSeconds: 1, refuseWithStatus: 423))
+        let garbled = UUID().uuidString.lowercased()
+        let collides = UUID().uuidString.lowercased()
+        await harness.simulator.setMessageFault(MessageFault(documentNotBase64: true), for: garbled)
+        try Data("someone else's file".utf8).write(to: URL(fileURLWithPath: harness.config.folders.inbox + "/\(collides).xml"))
+        try await inject(harness, msgId: "garbled", messageId: garbled)
+        try await inject(harness, msgId: "collides", messageId: collides)
+        let fine = try await inject(harness, msgId: "fine")
+        try await harness.waitUntil("both are quarantined and the third arrives", timeout: .seconds(60)) {
+            let quarantined = Set(try harness.ledger.quarantinedNotifications().map(\.operatorKey))
+            return quarantined == [garbled, collides] && self.exists(harness.config.folders.inbox + "/\(fine).json")
+        }
+        let reasons = try harness.ledger.quarantinedNotifications().compactMap(\.lastError).joined(separator: " | ")
+        XCTAssertTrue(reasons.contains("base64"), reasons)
+        XCTAssertTrue(reasons.contains("not overwritten"), reasons)
+        XCTAssertEqual(
+            try String(contentsOfFile: harness.config.folders.inbox + "/\(collides).xml", encoding: .utf8), "someone else's file",
+            "never clobbered")
+    }
+
     /// A `relatedMessageId` that is no GUID cannot be fetched: quarantined under its offset.
     func testANotificationWithAGarbledMessageIdIsQuarantined() async throws {
         let harness = try await harness()

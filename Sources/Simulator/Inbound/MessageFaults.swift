@@ -4,11 +4,14 @@
 public struct MessageFault: Sendable, Codable, Equatable {
     /// `GET /messages/{id}/business-document` answers this status (ProblemDetails), every time.
     public var documentStatus: Int?
+    /// `GET /messages/{id}/business-document` answers 200 with `businessDocument` that is not base64.
+    public var documentNotBase64: Bool
     /// `GET /messages/{id}/status` answers `{"statusList": null}`.
     public var nullStatusList: Bool
 
-    public init(documentStatus: Int? = nil, nullStatusList: Bool = false) {
+    public init(documentStatus: Int? = nil, documentNotBase64: Bool = false, nullStatusList: Bool = false) {
         self.documentStatus = documentStatus
+        self.documentNotBase64 = documentNotBase64
         self.nullStatusList = nullStatusList
     }
 }

@@ -16,7 +16,11 @@ struct ReceivedMessagesRoutes: Sendable {
         }
         group.get("messages/:id/business-document") { _, context in
             let message = try await message(context)
-            if let status = await state.messageFault(message.id)?.documentStatus {
+            let fault = await state.messageFault(message.id)
+            if fault?.documentNotBase64 == true {
+                return JSONResponse.make(status: .ok, ["businessDocument": "<not base64!>", "contentTransferEncoding": "base64"])
+            }
+            if let status = fault?.documentStatus {
                 throw NHNProblem(
                     status: HTTPResponse.Status(code: status), errorCode: .typical(for: status),
                     detail: "The business document of message \(message.id) cannot be given out (simulated fault).")
