@@ -108,7 +108,8 @@ public struct BridgeRuntime: Sendable {
             transport: client, ledger: ledger,
             inbox: InboxWriter(inbox: config.folders.inbox, durable: durable),
             receipts: ReceiptWriter(receipts: config.folders.receipts, durable: durable),
-            validator: validator, io: io, logger: Logger(label: "dropbridge.receive"), autoAppRec: config.nhn.autoAppRec)
+            validator: validator, io: io, logger: Logger(label: "dropbridge.receive"), autoAppRec: config.nhn.autoAppRec,
+            budget: memoryBudget)
         receive = ReceiveService(
             herIds: config.nhn.herIds, mode: config.nhn.receive, pollInterval: .seconds(config.nhn.pollSeconds),
             transport: client, handler: handler, ledger: ledger, logger: Logger(label: "dropbridge.receive"),

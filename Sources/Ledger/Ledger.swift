@@ -93,6 +93,7 @@ public final class Ledger: Sendable {
         migrator.registerMigration("v6-drops-released-as") { db in
             try db.alter(table: "drops") { table in table.add(column: "releasedAs", .text) }
         }
+        registerInboundMigrations(&migrator)
         return migrator
     }
 

@@ -72,10 +72,9 @@ extension NHNClient {
         }
     }
 
+    /// Permanent: NHN answered, and asking again brings the same unreadable document.
     private static func unreadableDocument(_ call: NHNRequest, _ why: String) -> CallFailure {
-        .transient(
-            reason: "NHN answered \(call.label) but the document could not be read: \(why).", retryAfter: nil,
-            requestMayHaveArrived: true)
+        .refused(httpStatus: 200, problem: nil, reason: "NHN answered \(call.label) but the document could not be read: \(why).")
     }
 }
 

@@ -21,6 +21,9 @@ public enum NotificationStreamError: Error, Sendable, Equatable {
     case broken(reason: String)
     /// A `notification` event whose data is not a readable notification.
     case undecodableNotification(reason: String)
+    /// One event grew past `limit` bytes: the stream is dropped (and reopened by the caller)
+    /// before the decoder's buffers grow without bound.
+    case eventTooLarge(limit: Int)
 }
 
 /// The body of `GET /notifications/stream` as events, decoded with OpenAPIRuntime's
@@ -36,9 +39,11 @@ public struct NotificationStream: AsyncSequence, Sendable {
 
     private let makeSource: @Sendable () -> any ServerSentEventSource
 
-    /// Decodes events from any byte sequence (the HTTP body, or test bytes).
-    init<Bytes: AsyncSequence & Sendable>(bytes: Bytes) where Bytes.Element == ArraySlice<UInt8> {
-        let events = bytes.asDecodedServerSentEvents()
+    /// Decodes events from any byte sequence (the HTTP body, or test bytes), at most
+    /// `maxEventBytes` per event.
+    init<Bytes: AsyncSequence & Sendable>(bytes: Bytes, maxEventBytes: Int = EventSizeLimit.defaultLimit)
+    where Bytes.Element == ArraySlice<UInt8> {
+        let events = SizeLimitedBytes(base: bytes, limit: maxEventBytes).asDecodedServerSentEvents()
         makeSource = { IteratorBox(events.makeAsyncIterator()) }
     }
 
@@ -56,6 +61,8 @@ public struct NotificationStream: AsyncSequence, Sendable {
                 let event: ServerSentEvent?
                 do {
                     event = try await source.next()
+                } catch let tooLarge as NotificationStreamError {
+                    throw tooLarge
                 } catch {
                     throw NotificationStreamError.broken(reason: ProblemSummary.clip("\(error)", max: 200))
                 }

@@ -25,6 +25,20 @@ struct StatusCommand: AsyncParsableCommand {
         var ledger: Ledger.Summary
         var oldestUnfinishedAgeSeconds: Double?
         var receiving: Ledger.ReceiveState?
+        /// Received notifications that wait for an operator (`retry --message KEY`).
+        var quarantined: [Quarantined]
+        /// Messages NHN will not deliver to a receiver (`Abandoned`, `Rejected`), by state.
+        var finalDeliveries: [String: Int]
+        /// Automatic AppRecs sent again after an attempt whose answer was lost.
+        var appRecPossibleDuplicates: Int
+    }
+
+    struct Quarantined: Codable {
+        var key: String
+        var offset: Int64
+        var type: String
+        var reason: String?
+        var since: Double
     }
 
     func run() async throws {
@@ -49,7 +63,12 @@ struct StatusCommand: AsyncParsableCommand {
         let report = Report(
             folders: folders, ledger: summary,
             oldestUnfinishedAgeSeconds: summary.oldestUnfinishedClaimedAt.map { now - $0 },
-            receiving: try ledger.receiveState())
+            receiving: try ledger.receiveState(),
+            quarantined: try ledger.quarantinedNotifications().map {
+                Quarantined(key: $0.operatorKey, offset: $0.offset, type: $0.type, reason: $0.lastError, since: $0.updatedAt)
+            },
+            finalDeliveries: try ledger.finalDeliveryCounts(),
+            appRecPossibleDuplicates: try ledger.inboundAppRecPossibleDuplicates())
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -80,6 +99,15 @@ struct StatusCommand: AsyncParsableCommand {
             }
         } else {
             print("receiving: not started (nhn.receive off or no nhn.herIds)")
+        }
+        for (state, count) in report.finalDeliveries.sorted(by: { $0.key < $1.key }) {
+            print("  final delivery failures (\(state)): \(count) (NHN will not deliver to that receiver; see NAME.status.json)")
+        }
+        if report.appRecPossibleDuplicates > 0 {
+            print("  automatic AppRecs possibly sent twice: \(report.appRecPossibleDuplicates)")
+        }
+        for item in report.quarantined {
+            print("  QUARANTINED \(item.key) (\(item.type), offset \(item.offset)): \(item.reason ?? "no reason recorded") — see receipts/unmatched/\(InboundProblem.fileName(key: item.key)), then `dropbridge retry --message \(item.key)`")
         }
         if !summary.retrying.isEmpty {
             print("  retrying \(summary.retrying.count)\(summary.retrying.count == 100 ? "+" : "") drop(s) after transient trouble; the latest problem:")

@@ -157,6 +157,23 @@ final class NotificationStreamDecodingTests: XCTestCase {
         XCTAssertEqual(events, [.connected, .notification(NHNNotification(type: "NewMessage", offset: 3))])
     }
 
+    /// Issue #8 (7): one event may not grow the decoder's buffers past 1 MiB; the stream is
+    /// dropped instead (the caller reopens it). Events up to the limit, and many small ones, pass.
+    func testAnEventPastOneMebibyteDropsTheStream() async throws {
+        let within = String(repeating: "x", count: (1 << 20) - 200)
+        let fine = try await collect(
+            stream(["event: connected\ndata:\n\n", ": \(within)\n\n"] + Array(repeating: ": heartbeat\r\n\r\n", count: 3000)))
+        XCTAssertEqual(fine.count, 1 + 1 + 3000, "a comment-only event reads as a heartbeat")
+        let huge = String(repeating: "y", count: 64 * 1024)
+        do {
+            // No blank line ever comes: the event only grows.
+            _ = try await collect(stream(["event: notification\ndata: {"] + Array(repeating: huge, count: 20)))
+            XCTFail("expected the stream to be dropped")
+        } catch let error as NotificationStreamError {
+            XCTAssertEqual(error, .eventTooLarge(limit: 1 << 20))
+        }
+    }
+
     func testUndecodableNotificationThrows() async throws {
         do {
             _ = try await collect(stream(["event: connected\ndata:\n\n", "event: notification\ndata: {\"type\":\"NewMessage\"}\n\n"]))
@@ -293,17 +310,21 @@ final class NHNInboundWireTests: XCTestCase {
         let server = ScriptedResponder(replies: [
             .init(status: 503, headers: [("Retry-After", "7")]),
             .init(status: 400, headers: [("Content-Type", "application/problem+json")], chunks: [#"{"title":"Bad HerIds"}"#]),
+            // §13: a ProblemDetails before any event, classified like the same status elsewhere.
+            .init(status: 423, headers: [("Content-Type", "application/problem+json")], chunks: [#"{"status":423,"errorCode":1210,"detail":"locked"}"#]),
         ])
         let base = try await server.start()
         let nhn = client(base)
         let unavailable = await nhn.notificationStream(herIds: [1], after: nil)
         let refused = await nhn.notificationStream(herIds: [1], after: nil)
+        let locked = await nhn.notificationStream(herIds: [1], after: nil)
+        guard case .failure(.locked) = locked else { return XCTFail("\(locked)") }
         await server.stop()
 
         guard case .failure(.transient(_, .seconds(7)?, true)) = unavailable else { return XCTFail("\(unavailable)") }
         guard case .failure(.refused(400, _, let reason)) = refused else { return XCTFail("\(refused)") }
         XCTAssertTrue(reason.contains("Bad HerIds"), reason)
-        XCTAssertEqual(server.received.map(\.uri), ["/notifications/stream?HerIds=1", "/notifications/stream?HerIds=1"])
+        XCTAssertEqual(server.received.map(\.uri), Array(repeating: "/notifications/stream?HerIds=1", count: 3))
     }
 
     func testBusinessDocumentIsBase64DecodedAndIdIsPercentEncoded() async throws {
@@ -323,7 +344,8 @@ final class NHNInboundWireTests: XCTestCase {
 
         XCTAssertEqual(try document.get(), xml)
         XCTAssertEqual(server.received.first?.uri, "/messages/a%2Fb%20c%3F/business-document")
-        guard case .failure(.transient(_, nil, true)) = garbled else { return XCTFail("\(garbled)") }
+        // Permanent: asking again brings the same document (the notification is quarantined).
+        guard case .failure(.refused(200, nil, _)) = garbled else { return XCTFail("\(garbled)") }
         guard case .failure(.refused(404, _, _)) = missing else { return XCTFail("\(missing)") }
     }
 
@@ -343,6 +365,27 @@ final class NHNInboundWireTests: XCTestCase {
             try status.get(),
             [NHNReceiverStatus(receiverHerId: 6, transportDeliveryState: "Unconfirmed", sent: false, apprecInfo: nil)])
         XCTAssertEqual(server.received.map(\.uri), ["/messages/m-1", "/messages/m-1/status"])
+    }
+
+    /// §13: `statusList` null or missing, `apprecInfo` without `appRecId`: empty, not an error.
+    func testAMissingOrNullStatusListAndAMissingAppRecIdAreEmpty() async throws {
+        let server = ScriptedResponder(replies: [
+            .init(status: 200, chunks: [#"{"statusList":null}"#]),
+            .init(status: 200, chunks: [#"{}"#]),
+            .init(status: 200, chunks: [#"{"statusList":[{"receiverHerId":6,"transportDeliveryState":"Abandoned","apprecInfo":{"appRecStatus":"Ok"}}]}"#]),
+        ])
+        let base = try await server.start()
+        let nhn = client(base)
+        let null = await nhn.status(id: "m-1")
+        let missing = await nhn.status(id: "m-1")
+        let noAppRecId = await nhn.status(id: "m-1")
+        await server.stop()
+
+        XCTAssertEqual(try null.get(), [])
+        XCTAssertEqual(try missing.get(), [])
+        XCTAssertEqual(
+            try noAppRecId.get(),
+            [NHNReceiverStatus(receiverHerId: 6, transportDeliveryState: "Abandoned", sent: nil, apprecInfo: NHNAppRecInfo(appRecStatus: "Ok", appRecId: nil))])
     }
 
     func testMarkDownloadedSendsTheReceiverHerId() async throws {

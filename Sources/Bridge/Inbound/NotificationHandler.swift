@@ -5,13 +5,23 @@ import Logging
 import NHNClient
 import XMLCheck
 
-/// Why handling a notification must be tried again later: NHN or the disk is in trouble. The
-/// offset is not moved past the notification.
+/// Why handling a notification did not succeed: NHN or the disk is in trouble (tried again
+/// later with backoff), or the notification can never be handled as it is (`permanent`:
+/// quarantined for an operator).
 public struct InboundTrouble: Error, CustomStringConvertible {
     public var description: String
     /// Not trouble with NHN but a moment's wait for our own send to record its answer: try
     /// again shortly, without backing off.
     public var retrySoon = false
+    /// NHN refused the call (4xx other than 401/408/423/429), the document cannot be decoded,
+    /// or the notification names no usable message: trying again cannot help.
+    public var permanent = false
+
+    public init(description: String, retrySoon: Bool = false, permanent: Bool = false) {
+        self.description = description
+        self.retrySoon = retrySoon
+        self.permanent = permanent
+    }
 }
 
 /// Gives one notification its effect, durably, exactly once however often it arrives:
@@ -31,11 +41,15 @@ public struct NotificationHandler: Sendable {
     public var logger: Logger
     /// `nhn.autoAppRec`: answer every received business document ourselves.
     public var autoAppRec: Bool
+    /// `memory.inFlightBytes`, shared with the outbound side: received documents held in memory
+    /// while they are checked and written.
+    public var budget: ByteBudget?
 
     public init(
         transport: any InboundTransport, ledger: Ledger, inbox: InboxWriter, receipts: ReceiptWriter,
-        validator: XMLValidator, io: BlockingIO, logger: Logger, autoAppRec: Bool = false
+        validator: XMLValidator, io: BlockingIO, logger: Logger, autoAppRec: Bool = false, budget: ByteBudget? = nil
     ) {
+        self.budget = budget
         self.autoAppRec = autoAppRec
         self.transport = transport
         self.ledger = ledger
@@ -50,6 +64,9 @@ public struct NotificationHandler: Sendable {
     /// sends are in flight, is put off (`InboundTrouble.retrySoon`) since the send may be about
     /// to record it; false files it as unmatched instead (after waiting long enough).
     public func handle(_ notification: NHNNotification, waitForOwnSends: Bool = true) async throws {
+        if Self.typesNamingAMessage.contains(notification.type) {
+            try Self.checkMessageId(notification)
+        }
         switch notification.type {
         case "NewMessage":
             try await newMessage(notification, waitForOwnSends: waitForOwnSends)
@@ -58,17 +75,30 @@ public struct NotificationHandler: Sendable {
         case "MessageSentStateUpdated", "MessageDeliveryStateUpdated", "MessageApprecInfoUpdated":
             try await statusChanged(notification, waitForOwnSends: waitForOwnSends)
         default:
-            logger.notice("notification of an unknown type ignored", metadata: ["type": "\(notification.type)", "offset": "\(notification.offset)"])
+            // Recorded in the queue (and the offset moved past it) like any other; nothing to do.
+            logger.notice("notification of an unknown type skipped", metadata: ["type": "\(notification.type)", "offset": "\(notification.offset)"])
+        }
+    }
+
+    /// Types whose `relatedMessageId` is the message everything is fetched by.
+    static let typesNamingAMessage: Set<String> = [
+        "NewMessage", "MessageSentStateUpdated", "MessageDeliveryStateUpdated", "MessageApprecInfoUpdated",
+    ]
+
+    /// NHN's message ids are GUIDs: anything else (missing, empty, garbled) cannot be fetched,
+    /// and would make a path of whatever it holds.
+    static func checkMessageId(_ notification: NHNNotification) throws {
+        guard let id = notification.relatedMessageId, UUID(uuidString: id) != nil else {
+            let shown = notification.relatedMessageId.map { $0.isEmpty ? "an empty relatedMessageId" : "a relatedMessageId that is not a GUID" }
+            throw InboundTrouble(
+                description: "\(notification.type) notification with \(shown ?? "no relatedMessageId")", permanent: true)
         }
     }
 
     // MARK: NewMessage
 
     private func newMessage(_ notification: NHNNotification, waitForOwnSends: Bool) async throws {
-        guard let messageId = notification.relatedMessageId else {
-            logger.warning("NewMessage without a message id ignored", metadata: ["offset": "\(notification.offset)"])
-            return
-        }
+        guard let messageId = notification.relatedMessageId else { return }  // checked in handle
         if let known = try ledger.inbound(messageId: messageId) {
             // Seen before: its files are durable; only the downloaded mark or our AppRec may be missing.
             if known.downloadedAt == nil { try await markDownloaded(known) }
@@ -77,6 +107,20 @@ public struct NotificationHandler: Sendable {
         }
         let metadata = try value(await transport.message(id: messageId), "GET /messages/\(messageId)")
         let document = try value(await transport.businessDocument(id: messageId), "GET /messages/\(messageId)/business-document")
+        // The document, the validator's tree and the written copy are held at once (about three
+        // times its size); the decoded bytes are checked and written from this one buffer.
+        guard let budget else {
+            return try await file(document, metadata: metadata, notification: notification, messageId: messageId, waitForOwnSends: waitForOwnSends)
+        }
+        try await budget.withReservation(bytes: document.count * 3) {
+            try await file(document, metadata: metadata, notification: notification, messageId: messageId, waitForOwnSends: waitForOwnSends)
+        }
+    }
+
+    /// A fetched document into inbox/ (or receipts/ for an AppRec), then the ledger, then NHN.
+    private func file(
+        _ document: [UInt8], metadata: NHNMessageMetadata, notification: NHNNotification, messageId: String, waitForOwnSends: Bool
+    ) async throws {
         let receiver = notification.notificationReceiverHerId ?? metadata.receiverHerIds?.first ?? 0
         let (validator, io) = (self.validator, self.io)
         let checked = try await io.run { validator.check(document) }
@@ -89,15 +133,7 @@ public struct NotificationHandler: Sendable {
 
         if let appRec = checked.document?.appRec {
             // An AppRec goes to receipts/, never to inbox/: beside the drop it answers if we know it.
-            var answered: DropRecord?
-            if let original = appRec.originalMsgId {
-                let found = try ledger.lookUpSent(msgId: original)
-                if found.sendsInFlight, found.drop == nil, waitForOwnSends {
-                    throw InboundTrouble(description: "AppRec for MsgId \(original): a send is still in flight; trying again", retrySoon: true)
-                }
-                answered = found.drop
-            }
-            let drop = answered
+            let drop = try answeredDrop(appRecId: messageId, originalMsgId: appRec.originalMsgId, waitForOwnSends: waitForOwnSends)
             let (receipts, sender) = (self.receipts, metadata.senderHerId)
             record.fileName = try await io.run {
                 try receipts.writeAppRec(document, dropName: drop?.name, senderHerId: sender, messageId: messageId)
@@ -129,8 +165,48 @@ public struct NotificationHandler: Sendable {
             }
             return
         }
+        // The status naming this AppRec may have been handled meanwhile (another message's
+        // key, so in parallel): it linked before this row existed, so the move is ours.
+        if record.kind == "apprec", record.fileName.hasPrefix("unmatched/"), let drop = try ledger.dropAnswered(byAppRec: messageId) {
+            try await refile(record, beside: drop)
+        }
         try await markDownloaded(record)
         try await answerIfDue(record, problem: checked.document == nil ? ("T01", checked.failure) : ("T02", checked.failure))
+    }
+
+    /// An AppRec filed in `unmatched/` moved beside the drop it answers, and the ledger told.
+    /// Either side of the race (this AppRec's handling, the status naming it) may do it; the
+    /// second finds the unmatched file gone.
+    private func refile(_ received: InboundRecord, beside drop: DropRecord) async throws {
+        let receipts = self.receipts
+        let moved = try await io.run {
+            try receipts.refileAppRec(
+                unmatchedName: received.fileName, dropName: drop.name, senderHerId: received.senderHerId, messageId: received.messageId)
+        }
+        guard let moved else { return }
+        try await ledger.setInboundFileName(messageId: received.messageId, fileName: moved)
+        logger.info("AppRec moved beside its drop once NHN's status named it", metadata: ["messageId": "\(received.messageId)", "drop": "\(drop.name)"])
+    }
+
+    /// The drop an AppRec answers: by NHN's ids first (a status of our drop named this AppRec's
+    /// id), by `OriginalMsgId` only when exactly one of our drops carries it. An ambiguous one
+    /// goes to `unmatched/` until a status names it (`linkAppRecs` moves it then).
+    private func answeredDrop(appRecId: String, originalMsgId: String?, waitForOwnSends: Bool) throws -> DropRecord? {
+        if let linked = try ledger.dropAnswered(byAppRec: appRecId) { return linked }
+        guard let original = originalMsgId else { return nil }
+        let found = try ledger.lookUpSent(msgId: original)
+        if found.sendsInFlight, found.drop == nil, waitForOwnSends {
+            throw InboundTrouble(description: "AppRec for MsgId \(original): a send is still in flight; trying again", retrySoon: true)
+        }
+        guard found.drop != nil else { return nil }
+        let candidates = try ledger.acceptedDrops(msgId: original)
+        guard candidates.count == 1 else {
+            logger.warning(
+                "AppRec whose OriginalMsgId several drops carry: kept in receipts/unmatched/ until NHN's status names it",
+                metadata: ["messageId": "\(appRecId)", "drops": "\(candidates.count)"])
+            return nil
+        }
+        return candidates[0]
     }
 
     /// With `nhn.autoAppRec`, answers a received business document (never an AppRec): Ok when
@@ -150,6 +226,11 @@ public struct NotificationHandler: Sendable {
             ]
         }
         let request = AppRecRequest(appRecSenderHerId: record.receiverHerId, appRecStatus: record.valid ? .ok : .rejected, appRecErrorList: errors)
+        // Recorded before the POST, as a drop's send is: an earlier attempt left unconfirmed (a
+        // crash, an answer lost) may have arrived, and this one is counted a possible duplicate.
+        if try await ledger.markInboundAppRecSending(messageId: record.messageId, now: Timestamp.now()) {
+            logger.warning("AppRec sent again after an attempt whose answer was lost: possibly a duplicate", metadata: ["messageId": "\(record.messageId)"])
+        }
         switch await transport.sendAppRec(originalId: record.messageId, request) {
         case .accepted:
             try await ledger.markInboundAppRecSent(messageId: record.messageId, at: Timestamp.now())
@@ -158,7 +239,11 @@ public struct NotificationHandler: Sendable {
             // NHN will not take it (e.g. 1100/1102): recorded as done so it is not tried forever.
             try await ledger.markInboundAppRecSent(messageId: record.messageId, at: Timestamp.now())
             logger.error("NHN refused our AppRec (HTTP \(status)): \(reason)", metadata: ["messageId": "\(record.messageId)"])
-        case .locked(_, let reason), .unauthorized(_, let reason), .transient(let reason, _, _):
+        case .transient(let reason, _, false):
+            // It never left: the next attempt is no duplicate.
+            try await ledger.clearInboundAppRecSending(messageId: record.messageId)
+            throw InboundTrouble(description: "POST /messages/\(record.messageId)/apprec: \(reason)")
+        case .locked(_, let reason), .unauthorized(_, let reason), .transient(let reason, _, true):
             throw InboundTrouble(description: "POST /messages/\(record.messageId)/apprec: \(reason)")
         }
     }
@@ -176,26 +261,46 @@ public struct NotificationHandler: Sendable {
 
     /// NHN may tell about a message before our `POST /messages` has recorded its answer: while
     /// sends are in flight, an unknown message id is tried again later rather than called
-    /// unmatched.
-    private func sentDrop(messageId: String?, waitForOwnSends: Bool) throws -> DropRecord? {
+    /// unmatched. When the answer was lost (drops wait `uncertain`), NHN's metadata of the
+    /// message names its MsgId, which proves which drop arrived.
+    private func sentDrop(messageId: String?, waitForOwnSends: Bool) async throws -> DropRecord? {
         guard let messageId else { return nil }
         let found = try ledger.lookUpSent(messageId: messageId)
+        if found.drop == nil, try ledger.hasUncertainDrops(),
+            let proven = try await proveArrival(messageId: messageId)
+        {
+            return proven
+        }
         if found.sendsInFlight, found.drop == nil, waitForOwnSends {
             throw InboundTrouble(description: "message \(messageId) is not known yet; a send is still in flight", retrySoon: true)
         }
         return found.drop
     }
 
+    /// `GET /messages/{id}`: its `businessDocumentId` is the MsgId of the drop it carries.
+    private func proveArrival(messageId: String) async throws -> DropRecord? {
+        let metadata = try value(await transport.message(id: messageId), "GET /messages/\(messageId)")
+        guard let msgId = metadata.businessDocumentId, !msgId.isEmpty else { return nil }
+        let drop = try await ledger.proveArrival(msgId: msgId, messageId: messageId, now: Timestamp.now())
+        if let drop {
+            logger.notice("NHN proved the arrival of a drop whose answer was lost", metadata: ["drop": "\(drop.name)", "messageId": "\(messageId)"])
+        }
+        return drop
+    }
+
     private func refused(_ notification: NHNNotification, waitForOwnSends: Bool) async throws {
-        let drop = try sentDrop(messageId: notification.relatedMessageId, waitForOwnSends: waitForOwnSends)
+        if let id = notification.relatedMessageId, UUID(uuidString: id) == nil {
+            try Self.checkMessageId(notification)
+        }
+        let drop = try await sentDrop(messageId: notification.relatedMessageId, waitForOwnSends: waitForOwnSends)
         let receipt = RefusedReceipt(
             name: drop?.name ?? (notification.relatedMessageId ?? "unknown"), messageId: notification.relatedMessageId,
             receiverHerId: notification.notificationTriggeredByHerId, description: notification.description,
             at: notification.createdAt ?? Timestamp.iso8601(Timestamp.now()))
         let receipts = self.receipts
         let key = notification.relatedMessageId ?? notification.id ?? "offset-\(notification.offset)"
-        try await io.run { try receipts.writeRefused(receipt, matched: drop != nil, key: key) }
-        logger.notice("NHN refused a message", metadata: ["drop": "\(drop?.name ?? "-")", "messageId": "\(notification.relatedMessageId ?? "-")"])
+        let file = try await io.run { try receipts.writeRefused(receipt, matched: drop != nil, key: key) }
+        logger.notice("NHN refused a message", metadata: ["drop": "\(drop?.name ?? "-")", "messageId": "\(notification.relatedMessageId ?? "-")", "file": "\(file)"])
     }
 
     // MARK: Status
@@ -205,8 +310,10 @@ public struct NotificationHandler: Sendable {
             logger.notice("status notification without a message id ignored", metadata: ["offset": "\(notification.offset)"])
             return
         }
-        let drop = try sentDrop(messageId: messageId, waitForOwnSends: waitForOwnSends)
+        let drop = try await sentDrop(messageId: messageId, waitForOwnSends: waitForOwnSends)
         let list = try value(await transport.status(id: messageId), "GET /messages/\(messageId)/status")
+        if let drop { try await linkAppRecs(list, of: drop) }
+        try await recordFinalStates(list, messageId: messageId, drop: drop)
         let receipts = self.receipts
         // A status for a message we do not know goes to receipts/unmatched/<messageId>.status.json.
         let name = drop?.name ?? "unmatched/" + InboxWriter.fileName(forMessageId: messageId)
@@ -218,7 +325,8 @@ public struct NotificationHandler: Sendable {
                     receiverHerId: $0.receiverHerId, sent: $0.sent, transportDeliveryState: $0.transportDeliveryState,
                     apprecStatus: $0.apprecInfo?.appRecStatus,
                     apprecErrors: $0.apprecInfo.map(\.appRecErrorList).flatMap { $0.isEmpty ? nil : $0 },
-                    appRecId: $0.apprecInfo?.appRecId)
+                    appRecId: $0.apprecInfo?.appRecId,
+                    final: Self.finalDeliveryStates.contains($0.transportDeliveryState ?? "") ? true : nil)
             }
             if !status.events.contains(where: { $0.offset == notification.offset && $0.type == notification.type }) {
                 status.events.append(.init(type: notification.type, at: notification.createdAt ?? Timestamp.iso8601(Timestamp.now()), offset: notification.offset))
@@ -227,9 +335,44 @@ public struct NotificationHandler: Sendable {
         }
     }
 
+    /// The message will never reach that receiver (nhn-edi2.md §13).
+    static let finalDeliveryStates: Set<String> = ["Abandoned", "Rejected"]
+
+    /// `Abandoned` / `Rejected`: a warning once per message and receiver, counted for `status`.
+    private func recordFinalStates(_ list: [NHNReceiverStatus], messageId: String, drop: DropRecord?) async throws {
+        for entry in list {
+            guard let state = entry.transportDeliveryState, Self.finalDeliveryStates.contains(state) else { continue }
+            let receiver = entry.receiverHerId ?? 0
+            if try await ledger.recordFinalDelivery(messageId: messageId, receiverHerId: receiver, state: state, now: Timestamp.now()) {
+                logger.warning(
+                    "NHN gave up delivering a message to a receiver (final: \(state))",
+                    metadata: ["drop": "\(drop?.name ?? "-")", "messageId": "\(messageId)", "receiverHerId": "\(receiver)"])
+            }
+        }
+    }
+
+    /// A status of our drop names the AppRec each receiver sent back (`apprecInfo.appRecId`):
+    /// remembered, so that AppRec message files beside this drop whichever arrives first. One
+    /// that arrived first and was filed as unmatched is moved beside the drop now.
+    private func linkAppRecs(_ list: [NHNReceiverStatus], of drop: DropRecord) async throws {
+        guard let dropId = drop.id else { return }
+        for entry in list {
+            guard let appRecId = entry.apprecInfo?.appRecId, !appRecId.isEmpty else { continue }
+            try await ledger.linkAppRec(appRecId, toDrop: dropId, receiverHerId: entry.receiverHerId, now: Timestamp.now())
+            guard let received = try ledger.inbound(messageId: appRecId), received.kind == "apprec",
+                received.fileName.hasPrefix("unmatched/")
+            else { continue }
+            try await refile(received, beside: drop)
+        }
+    }
+
+    /// A refusal of the call (4xx other than 401/408/423/429, or an unreadable document) is
+    /// permanent; anything else is tried again.
     private func value<T>(_ result: Result<T, CallFailure>, _ call: String) throws -> T {
         switch result {
         case .success(let value): return value
+        case .failure(.refused(let status, _, let reason)):
+            throw InboundTrouble(description: "\(call): \(reason)", permanent: status != 0)
         case .failure(let failure): throw InboundTrouble(description: "\(call): \(failure.reason)")
         }
     }

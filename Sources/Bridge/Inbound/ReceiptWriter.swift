@@ -21,6 +21,8 @@ public struct StatusReceipt: Codable, Sendable, Equatable {
         public var apprecStatus: String?
         public var apprecErrors: [NHNAppRecError]?
         public var appRecId: String?
+        /// `true` when NHN will not deliver to this receiver any more (`Abandoned`, `Rejected`).
+        public var final: Bool?
     }
 
     public struct Event: Codable, Sendable, Equatable {
@@ -33,6 +35,34 @@ public struct StatusReceipt: Codable, Sendable, Equatable {
     public var messageId: String
     public var receivers: [Receiver]
     public var events: [Event]
+}
+
+/// `receipts/unmatched/<messageId>.problem.json`: a notification that cannot be handled without
+/// an operator (quarantined). `dropbridge retry --message KEY` tries it again.
+public struct InboundProblem: Codable, Sendable, Equatable {
+    /// The message id, or `offset-N` for a notification without a usable one.
+    public var key: String
+    public var messageId: String?
+    public var offset: Int64
+    public var type: String
+    public var reason: String
+    public var attempts: Int
+    public var quarantinedAt: String
+    public var retry: String
+
+    public init(key: String, messageId: String?, offset: Int64, type: String, reason: String, attempts: Int, quarantinedAt: String) {
+        self.key = key
+        self.messageId = messageId
+        self.offset = offset
+        self.type = type
+        self.reason = reason
+        self.attempts = attempts
+        self.quarantinedAt = quarantinedAt
+        retry = "dropbridge retry --config FILE --message \(key)"
+    }
+
+    /// The file's name in `receipts/unmatched/`.
+    public static func fileName(key: String) -> String { InboxWriter.fileName(forMessageId: key) + ".problem.json" }
 }
 
 /// Writes what happened to sent drops into `receipts/`, durably. Refusals and AppRec documents
@@ -71,13 +101,49 @@ public struct ReceiptWriter: Sendable {
         return name + "." + id + ".xml"
     }
 
-    public func writeRefused(_ receipt: RefusedReceipt, matched: Bool, key: String) throws {
+    /// `NAME.refused.json` for the first receiver that refused; another receiver's refusal of the
+    /// same drop goes to `NAME.refused.<herId>.json` (one per receiver, as AppRecs are). Returns
+    /// the name relative to `receipts/`.
+    @discardableResult
+    public func writeRefused(_ receipt: RefusedReceipt, matched: Bool, key: String) throws -> String {
         let bytes = Array(try Self.encoder.encode(receipt)) + [0x0A]
         if matched {
-            try createOnce(bytes, in: receipts, named: receipt.name + ".refused.json")
+            let first = receipt.name + ".refused.json"
+            if try createOrFind(bytes, in: receipts, named: first) { return first }
+            let written = FileManager.default.contents(atPath: receipts + "/" + first)
+                .flatMap { try? JSONDecoder().decode(RefusedReceipt.self, from: $0) }
+            // The same receiver again (NHN repeating itself, at another time): the file stands.
+            if let written, written.receiverHerId == receipt.receiverHerId { return first }
+            let other = receipt.name + ".refused.\(receipt.receiverHerId.map(String.init) ?? "unknown").json"
+            try createOnce(bytes, in: receipts, named: other)
+            return other
         } else {
             try createOnce(bytes, in: try unmatchedFolder(), named: InboxWriter.fileName(forMessageId: key) + ".refused.json")
+            return "unmatched/" + InboxWriter.fileName(forMessageId: key) + ".refused.json"
         }
+    }
+
+    /// Replaced on every quarantine (a retried item that fails again says so). Returns the name
+    /// relative to `receipts/`.
+    @discardableResult
+    public func writeProblem(_ problem: InboundProblem) throws -> String {
+        let bytes = Array(try Self.encoder.encode(problem)) + [0x0A]
+        let name = InboundProblem.fileName(key: problem.key)
+        try durable.replace(bytes, in: try unmatchedFolder(), named: name)
+        return "unmatched/" + name
+    }
+
+    /// Moves an AppRec filed in `unmatched/` beside the drop it turned out to answer (a status
+    /// naming its id came after it). Returns the new name relative to `receipts/`, or nil when
+    /// the unmatched file is not there.
+    public func refileAppRec(unmatchedName: String, dropName: String, senderHerId: Int?, messageId: String) throws -> String? {
+        guard unmatchedName.hasPrefix("unmatched/"),
+            let data = FileManager.default.contents(atPath: receipts + "/" + unmatchedName)
+        else { return nil }
+        let name = try writeAppRec(Array(data), dropName: dropName, senderHerId: senderHerId, messageId: messageId)
+        // Durable beside the drop first; only then the unmatched copy goes.
+        try? FileManager.default.removeItem(atPath: receipts + "/" + unmatchedName)
+        return name
     }
 
     /// Reads the current status file (for its history), if any.

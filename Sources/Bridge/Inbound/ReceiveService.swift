@@ -7,23 +7,26 @@ import ServiceLifecycle
 import Synchronization
 
 /// The inbound side as one `Service`: registers our HER-ids, then keeps the notification stream
-/// open (or polls), hands each notification to the `NotificationHandler`, and moves the stored
-/// offset forward only after the notification's effect is durable. While the stream cannot be
-/// held it polls, and goes back to the stream when it can. A few notifications are handled at
-/// once (`HandlingWindow`); the offset still moves in order.
+/// open (or polls) and records every notification in the ledger's queue together with the new
+/// offset, in one commit: the offset never waits for a notification's effects. The
+/// `NotificationWorker` handles the queue beside it, so no single message can hold up reading
+/// or the other messages. While the stream cannot be held it polls, and goes back to the stream
+/// when it can. More than 1,500 HER-ids are read as one stream (and offset) per batch.
 public final class ReceiveService: Service {
     private let herIds: [Int]
     private let mode: BridgeConfig.ReceiveMode
     private let pollInterval: Duration
     private let transport: any InboundTransport
-    private let handler: NotificationHandler
     private let ledger: Ledger
+    private let worker: NotificationWorker
     private let shutdown = ShutdownSignal()
     private let logger: Logger
     private let backoff: RetryPolicy
     private let streamIdle: Duration
     /// Registers our HER-ids (`PUT /mshconfigurations`); nil: this service registers them itself.
     private let registrations: (any SenderRegistration)?
+    /// Streams dropped because one event grew past its cap (`NotificationStreamError.eventTooLarge`).
+    private let oversizedEvents = Mutex(0)
 
     public init(
         herIds: [Int], mode: BridgeConfig.ReceiveMode, pollInterval: Duration,
@@ -38,9 +41,11 @@ public final class ReceiveService: Service {
         self.mode = mode
         self.pollInterval = pollInterval
         self.transport = transport
-        self.handler = handler
         self.ledger = ledger
         self.logger = logger
+        worker = NotificationWorker(
+            ledger: ledger, handler: handler, shutdown: shutdown,
+            backoff: RetryPolicy(initialSeconds: 1, maxSeconds: maxBackoffSeconds), logger: logger)
     }
 
     public func run() async throws {
@@ -52,15 +57,25 @@ public final class ReceiveService: Service {
             await withGracefulShutdownHandler {
                 guard await register() else { return }
                 await finishDownloadMarks()
-                await receive()
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { await self.worker.run() }
+                    for batch in NHNClient.herIdBatches(herIds) {
+                        group.addTask { await self.receive(batch) }
+                    }
+                }
             } onGracefulShutdown: {
-                self.shutdown.trigger()
+                self.stop()
             }
         } onCancel: {
-            self.shutdown.trigger()
+            self.stop()
         }
         await report("stopped", nil)
         logger.info("receiving stopped")
+    }
+
+    private func stop() {
+        shutdown.trigger()
+        worker.wake()
     }
 
     /// For `dropbridge status`; a failure to record it must not stop receiving.
@@ -120,47 +135,54 @@ public final class ReceiveService: Service {
     /// How one round of reading ended.
     private enum Round {
         case healthy
-        /// A notification waits for our own send to record its answer: again in a moment.
-        case retrySoon
         case failed
     }
 
-    private func receive() async {
+    /// Reads the notifications of one batch of HER-ids until shutdown.
+    private func receive(_ herIds: [Int]) async {
         var failures = 0
         while !shutdown.isTriggered {
             var round: Round
             if mode == .stream {
-                round = await streamOnce()
+                round = await streamOnce(herIds)
                 // While the stream cannot be held, poll so that nothing waits for it.
                 if round == .failed {
                     await report("polling", "the notification stream cannot be held; polling until it can")
-                    if await pollOnce() == .retrySoon { round = .retrySoon }
+                    _ = await pollOnce(herIds)
                 }
             } else {
                 await report("polling", nil)
-                round = await pollOnce()
+                round = await pollOnce(herIds)
             }
             failures = round == .failed ? failures + 1 : 0
             let wait: Duration =
                 switch round {
                 case .healthy: mode == .stream ? .milliseconds(100) : pollInterval
-                case .retrySoon: .milliseconds(200)
                 case .failed: .seconds(backoff.delay(afterFailures: failures, retryAfter: nil))
                 }
             guard await shutdown.sleep(for: wait) else { return }
         }
     }
 
-    private var offset: Int64 {
-        get throws { try ledger.receiveOffset(herIds: herIds) ?? 0 }
+    private func offset(_ herIds: [Int]) throws -> Int64 {
+        try ledger.receiveOffset(herIds: herIds) ?? 0
+    }
+
+    /// Records notifications and the new offset in one commit, then wakes the worker.
+    private func enqueue(_ notifications: [NHNNotification], herIds: [Int]) async throws {
+        guard let last = notifications.map(\.offset).max() else { return }
+        let now = Timestamp.now()
+        let queued = notifications.map { QueuedNotification($0, herIds: herIds, now: now) }
+        try await ledger.enqueueNotifications(queued, offset: last, herIds: herIds, now: now)
+        worker.wake()
     }
 
     /// One connection of the stream, until it ends: `failed` when it could not be opened or
     /// broke (the caller backs off and polls meanwhile).
-    private func streamOnce() async -> Round {
+    private func streamOnce(_ herIds: [Int]) async -> Round {
         let stream: NotificationStream
         do {
-            switch await transport.notificationStream(herIds: herIds, after: try offset) {
+            switch await transport.notificationStream(herIds: herIds, after: try offset(herIds)) {
             case .success(let opened):
                 stream = opened
                 await report("streaming", nil)
@@ -169,7 +191,8 @@ public final class ReceiveService: Service {
                 return .failed
             }
         } catch {
-            return round(after: error, "notification stream could not be opened")
+            logger.warning("notification stream could not be opened: \(error)")
+            return .failed
         }
         // A connection that goes silent without closing (a half-open TCP connection, a stuck
         // proxy) would hold receiving forever: after `streamIdle` without any event or
@@ -177,7 +200,7 @@ public final class ReceiveService: Service {
         let lastEvent = LastEvent()
         let idle = streamIdle
         return await withTaskGroup(of: Round?.self) { group in
-            group.addTask { await self.read(stream, lastEvent: lastEvent) }
+            group.addTask { await self.read(stream, herIds: herIds, lastEvent: lastEvent) }
             // The watchdog; it also ends the reading at shutdown, which a quiet stream would
             // otherwise hold until its next event.
             let shutdown = shutdown
@@ -203,54 +226,49 @@ public final class ReceiveService: Service {
     }
 
     /// Reads one connection of the stream until it ends, noting the time of every event.
-    private func read(_ stream: NotificationStream, lastEvent: LastEvent) async -> Round {
+    private func read(_ stream: NotificationStream, herIds: [Int], lastEvent: LastEvent) async -> Round {
         do {
-            var window = try HandlingWindow(committed: offset, handler: handler, shutdown: shutdown, backoff: backoff, logger: logger)
-            do {
-                for try await event in stream {
-                    if shutdown.isTriggered { break }
-                    // While the window is full the stream is not read: that is no silence.
-                    try await lastEvent.busy {
-                        if case .notification(let notification) = event {
-                            try await window.submit(notification, commit: commit)
-                        }
-                        // Heartbeats too: what finished meanwhile gets its offset saved.
-                        try await window.saveFinished(commit: commit)
-                    }
+            var last: Int64 = 0
+            for try await event in stream {
+                if shutdown.isTriggered { break }
+                guard case .notification(let notification) = event else {
+                    lastEvent.touch()
+                    continue
                 }
-                try await window.drain(commit: commit)
-            } catch {
-                // What was handled before the trouble keeps its place.
-                try? await window.drain(commit: commit)
-                throw error
+                // Saving the offset of each as it comes is right only for ascending offsets:
+                // anything else is a broken stream, read again from the saved offset.
+                guard notification.offset > last else {
+                    throw InboundTrouble(description: "notification \(notification.offset) arrived after \(last); reading again")
+                }
+                last = notification.offset
+                try await lastEvent.busy { try await enqueue([notification], herIds: herIds) }
             }
             return .healthy
+        } catch NotificationStreamError.eventTooLarge(let limit) {
+            let count = oversizedEvents.withLock { count in
+                count += 1
+                return count
+            }
+            logger.warning("the notification stream sent an event larger than \(limit) bytes; reopening (\(count) time(s) so far)")
+            return .failed
         } catch {
             if Task.isCancelled { return .healthy }
-            return round(after: error, "notification stream ended")
+            logger.warning("notification stream ended: \(error)")
+            return .failed
         }
     }
 
-    /// Reads pages of notifications until none are left.
-    private func pollOnce() async -> Round {
+    /// Reads pages of notifications until none are left; each page is one commit.
+    private func pollOnce(_ herIds: [Int]) async -> Round {
         do {
             while !shutdown.isTriggered {
-                switch await transport.notifications(herIds: herIds, after: try offset, count: 1000) {
+                let after = try offset(herIds)
+                switch await transport.notifications(herIds: herIds, after: after, count: 1000) {
                 case .success(let page):
-                    if page.isEmpty { return .healthy }
-                    var window = try HandlingWindow(committed: offset, handler: handler, shutdown: shutdown, backoff: backoff, logger: logger)
-                    do {
-                        for notification in page.sorted(by: { $0.offset < $1.offset }) {
-                            if shutdown.isTriggered { break }
-                            try await window.submit(notification, commit: commit)
-                        }
-                        // The next page starts after this one's offset: all of it must be done.
-                        try await window.drain(commit: commit)
-                    } catch {
-                        try? await window.drain(commit: commit)
-                        throw error
-                    }
-                    if shutdown.isTriggered { return .healthy }
+                    // Nothing past the saved offset: up to date (a page that repeats itself
+                    // must not loop).
+                    guard let last = page.map(\.offset).max(), last > after else { return .healthy }
+                    try await enqueue(page, herIds: herIds)
                 case .failure(let failure):
                     logger.warning("polling notifications failed: \(failure.reason)")
                     return .failed
@@ -258,24 +276,9 @@ public final class ReceiveService: Service {
             }
             return .healthy
         } catch {
-            return round(after: error, "a notification could not be handled")
+            logger.warning("notifications could not be recorded: \(error)")
+            return .failed
         }
-    }
-
-    /// How a round that threw ends: a wait for our own send is no trouble; anything else is.
-    private func round(after error: any Error, _ what: String) -> Round {
-        if let trouble = error as? InboundTrouble, trouble.retrySoon {
-            logger.debug("notification handling paused: \(trouble)")
-            return .retrySoon
-        }
-        logger.warning("\(what): \(error)")
-        return .failed
-    }
-
-    /// The effect first, then the offset: a crash in between handles the notification again,
-    /// which the handler makes harmless.
-    private var commit: @Sendable (Int64) async throws -> Void {
-        { [ledger, herIds] offset in try await ledger.saveReceiveOffset(offset, herIds: herIds, now: Timestamp.now()) }
     }
 }
 
@@ -294,6 +297,9 @@ final class LastEvent: Sendable {
         defer { state.withLock { $0 = State() } }
         return try await work()
     }
+
+    /// An event that needed no work (a heartbeat): the connection is alive.
+    func touch() { state.withLock { $0 = State() } }
 
     var quietFor: Duration {
         state.withLock { $0.busy ? .zero : ContinuousClock.now - $0.at }

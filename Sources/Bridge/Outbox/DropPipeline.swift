@@ -186,6 +186,10 @@ public struct DropPipeline: Sendable {
                 row.attempts += 1
             }
             logger.info("drop validated, sending", metadata: drop.logMetadata)
+            // Issue #8 (14): AppRecs are matched by NHN's ids, but the producer should know.
+            if drop.attempts == 1, let msgId = drop.msgId, ((try? ledger.drops(msgId: msgId))?.contains { $0.id != drop.id }) == true {
+                logger.warning("this drop reuses the MsgId of an earlier drop (a re-sent document or a copied template)", metadata: drop.logMetadata)
+            }
             let outcome: SendOutcome
             switch prepared.payload {
             case .message(let message, let document):

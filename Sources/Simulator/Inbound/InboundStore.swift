@@ -44,6 +44,8 @@ struct InboundStore: Sendable {
     var streamSettings: StreamSettings
     var counterpartyDelays: CounterpartyDelays
     var pending: [UUID: Task<Void, Never>] = [:]
+    var messageFaults: [String: MessageFault] = [:]
+    var abandoningCounterparties: Set<Int> = []
 
     init(settings: SimulatorSettings) {
         offsetDice = FaultDice(seed: settings.seed ?? settings.faults.seed)

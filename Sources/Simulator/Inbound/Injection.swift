@@ -12,8 +12,14 @@ public struct InjectRequest: Sendable, Codable, Equatable {
     public var document: String
     /// Taken from `MsgInfo/Type` when missing (`APPREC` for an AppRec).
     public var messageTypeIdentificator: String?
+    /// NHN's id for the message (a GUID); a new one when missing. Lets a test set a
+    /// `MessageFault` before the message is announced.
+    public var messageId: String?
 
-    public init(senderHerId: Int, receiverHerIds: [Int], document: String, messageTypeIdentificator: String? = nil) {
+    public init(
+        senderHerId: Int, receiverHerIds: [Int], document: String, messageTypeIdentificator: String? = nil, messageId: String? = nil
+    ) {
+        self.messageId = messageId
         self.senderHerId = senderHerId
         self.receiverHerIds = receiverHerIds
         self.document = document
@@ -28,6 +34,7 @@ extension InjectRequest {
         if senderHerId < 1 { problems.append("senderHerId: must be a positive HER-id") }
         if receiverHerIds.isEmpty { problems.append("receiverHerIds: must contain at least one HER-id") }
         if receiverHerIds.contains(where: { $0 < 1 }) { problems.append("receiverHerIds: must be positive HER-ids") }
+        if let messageId, UUID(uuidString: messageId) == nil { problems.append("messageId: must be a GUID") }
         return problems
     }
 
@@ -51,7 +58,7 @@ extension InjectRequest {
                 "The message type is unknown.", errors: ["messageTypeIdentificator: required when the document has none"])
         }
         return StoredMessage(
-            senderHerId: senderHerId, receiverHerIds: receiverHerIds, businessDocumentId: facts.msgId,
+            id: messageId?.lowercased() ?? UUID().uuidString.lowercased(), senderHerId: senderHerId, receiverHerIds: receiverHerIds, businessDocumentId: facts.msgId,
             genDate: facts.genDate, messageType: type, document: document, isAppRec: facts.isAppRec)
     }
 }

@@ -62,14 +62,19 @@ extension SimulatorState {
             publish(
                 .messageSentStateUpdated, to: sender, triggeredBy: receiver, relatedMessageId: messageId,
                 description: "The message was sent to HER-id \(receiver).")
+        case .delivered where inbound.abandoningCounterparties.contains(receiver):
+            inbound.messages[messageId]?.updateStatus(of: receiver) { $0.transportDeliveryState = .abandoned }
+            publish(
+                .messageDeliveryStateUpdated, to: sender, triggeredBy: receiver, relatedMessageId: messageId,
+                description: "The message could not be delivered to HER-id \(receiver): Abandoned.")
         case .delivered:
             inbound.messages[messageId]?.updateStatus(of: receiver) { $0.transportDeliveryState = .acknowledged }
             publish(
                 .messageDeliveryStateUpdated, to: sender, triggeredBy: receiver, relatedMessageId: messageId,
                 description: "Transport receipt from HER-id \(receiver): Acknowledged.")
         case .appRec:
-            // Nobody answers a receipt with a receipt.
-            guard !message.isAppRec else { return }
+            // Nobody answers a receipt with a receipt, nor a message that never arrived.
+            guard !message.isAppRec, !inbound.abandoningCounterparties.contains(receiver) else { return }
             let appRecId = UUID().uuidString.lowercased()
             let document = AppRecWriter.document(
                 id: appRecId, originalMsgId: message.businessDocumentId ?? message.id,

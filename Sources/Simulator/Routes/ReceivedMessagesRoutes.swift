@@ -16,6 +16,15 @@ struct ReceivedMessagesRoutes: Sendable {
         }
         group.get("messages/:id/business-document") { _, context in
             let message = try await message(context)
+            let fault = await state.messageFault(message.id)
+            if fault?.documentNotBase64 == true {
+                return JSONResponse.make(status: .ok, ["businessDocument": "<not base64!>", "contentTransferEncoding": "base64"])
+            }
+            if let status = fault?.documentStatus {
+                throw NHNProblem(
+                    status: HTTPResponse.Status(code: status), errorCode: .typical(for: status),
+                    detail: "The business document of message \(message.id) cannot be given out (simulated fault).")
+            }
             return JSONResponse.make(status: .ok, [
                 "businessDocument": Data(message.document.utf8).base64EncodedString(),
                 "contentType": "application/xml",
@@ -23,7 +32,11 @@ struct ReceivedMessagesRoutes: Sendable {
             ])
         }
         group.get("messages/:id/status") { _, context in
-            JSONResponse.make(status: .ok, ["statusList": try await message(context).statuses])
+            let message = try await message(context)
+            if await state.messageFault(message.id)?.nullStatusList == true {
+                return JSONResponse.make(status: .ok, NullStatusList())
+            }
+            return JSONResponse.make(status: .ok, ["statusList": message.statuses])
         }
         group.put("messages/:id/downloaded") { request, context in
             let message = try await message(context)
@@ -109,4 +122,14 @@ struct ReceivedMessagesRoutes: Sendable {
             "Accepted AppRec", metadata: ["id": "\(received.id)", "original": "\(original.id)", "status": "\(parsed.appRecStatus)"])
         return JSONResponse.make(status: .accepted, ["id": received.id])
     }
+}
+
+/// `{"statusList": null}`, as NHN answers for a message without receivers' states yet.
+private struct NullStatusList: Encodable {
+    func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: Key.self)
+        try json.encodeNil(forKey: .statusList)
+    }
+
+    private enum Key: String, CodingKey { case statusList }
 }
