@@ -67,7 +67,7 @@ final class ExistingFileDurabilityTests: XCTestCase {
         var drop = DropRecord(name: "brev", originalName: "brev", files: ["brev.xml"], channel: "nhn", now: 1)
         drop.id = 41
         place("{}", at: "failed/brev.error.json")
-        let counts = try await syncs { try await store.fileAsFailed(drop, report: Array("{}".utf8)) }
+        let counts = try await syncs { try await store.fileAsFailed(drop, as: "brev", report: Array("{}".utf8)) }
         XCTAssertEqual(counts.directories, 1, "failed/ synced for the report found in place")
         XCTAssertEqual(try String(contentsOfFile: root + "/failed/brev.error.json", encoding: .utf8), "{}")
     }

@@ -44,6 +44,7 @@ final class FlakyLedger: DropLedger {
     }
 
     func drop(id: Int64) throws -> DropRecord? { try ledger.drop(id: id) }
+    func drops(msgId: String) throws -> [DropRecord] { try ledger.drops(msgId: msgId) }
 }
 
 enum FakeDiskError: Error { case full }

@@ -7,6 +7,8 @@ public protocol DropLedger: Sendable {
     func updateDrop(id: Int64, now: Double, _ change: @escaping @Sendable (inout DropRecord) -> Void) async throws -> DropRecord
     /// The drop as stored now.
     func drop(id: Int64) throws -> DropRecord?
+    /// Every drop carrying `msgId` (to warn when a producer reuses one).
+    func drops(msgId: String) throws -> [DropRecord]
 }
 
 extension Ledger: DropLedger {
