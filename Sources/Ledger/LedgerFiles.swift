@@ -13,15 +13,25 @@ enum LedgerFiles {
     /// Another user's ledger (e.g. `dropbridge status` run by an operator) is left as it is:
     /// only its owner may change its mode, and SQLite then says whether it can be read.
     static func restrict(_ path: String) throws {
-        let fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, mode)
-        if fd < 0 {
-            if errno == EACCES, access(path, F_OK) == 0 { return }
-            throw LedgerFileError(operation: "open", path: path, errno: errno)
-        }
-        defer { close(fd) }
         var info = stat()
-        if fstat(fd, &info) == 0, info.st_mode & 0o7777 != mode, info.st_uid == geteuid() || geteuid() == 0 {
-            guard fchmod(fd, mode) == 0 else { throw LedgerFileError(operation: "chmod", path: path, errno: errno) }
+        if lstat(path, &info) != 0 {
+            guard errno == ENOENT else {
+                if errno == EACCES { return }
+                throw LedgerFileError(operation: "stat", path: path, errno: errno)
+            }
+            // Created here only when missing: no connection of this process can hold it yet.
+            // An existing ledger is never opened and closed outside SQLite: closing any
+            // descriptor of the file drops every POSIX lock this process holds on it (a pool
+            // opened earlier in the same process would lose its locks, and another process's
+            // write could then corrupt the WAL index).
+            let fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
+            if fd >= 0 {
+                close(fd)
+            } else if errno != EEXIST {
+                throw LedgerFileError(operation: "create", path: path, errno: errno)
+            }
+        } else if info.st_mode & 0o7777 != mode, info.st_uid == geteuid() || geteuid() == 0 {
+            guard chmod(path, mode) == 0 else { throw LedgerFileError(operation: "chmod", path: path, errno: errno) }
         }
         // Files an older version left wider. Missing ones are created by SQLite with the
         // database file's mode.
