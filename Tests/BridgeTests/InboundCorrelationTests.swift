@@ -185,7 +185,7 @@ final class HerIdBatchTests: XCTestCase {
             logger: Logger(label: "test.batches"))
         let service = ReceiveService(
             herIds: herIds, mode: .poll, pollInterval: .milliseconds(100), transport: transport, handler: handler, ledger: ledger,
-            logger: Logger(label: "test.batches"))
+            logger: Logger(label: "test.batches"), registrations: AlreadyRegistered())
         let running = Task { try await service.run() }
         defer { running.cancel() }
         let deadline = ContinuousClock.now + .seconds(20)
@@ -276,4 +276,11 @@ final class AutoAppRecRecordTests: XCTestCase {
         try await handler.handle(notification)
         XCTAssertEqual(transport.appRecPosts, 2, "answered once it is recorded")
     }
+}
+
+/// Registration is not what the batch test is about: every HER-id counts as registered.
+private struct AlreadyRegistered: SenderRegistration {
+    func isRegistered(_ herId: Int) -> Bool { true }
+    func waitUntilRegistered(_ herId: Int, shutdown: ShutdownSignal) async -> RegistrationWait { .registered }
+    func registrationLost(_ herId: Int) async {}
 }

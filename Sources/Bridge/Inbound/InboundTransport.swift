@@ -2,7 +2,6 @@ import NHNClient
 
 /// The calls the receiving side makes: NHN today (`NHNClient`), a fake in unit tests.
 public protocol InboundTransport: Sendable {
-    func registerConfigurations(herIds: [Int]) async -> CallOutcome
     func ping() async -> PingOutcome
     func notifications(herIds: [Int], after offset: Int64, count: Int) async -> Result<[NHNNotification], CallFailure>
     func notificationStream(herIds: [Int], after offset: Int64?) async -> Result<NotificationStream, CallFailure>

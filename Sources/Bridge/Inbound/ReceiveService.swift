@@ -23,8 +23,8 @@ public final class ReceiveService: Service {
     private let logger: Logger
     private let backoff: RetryPolicy
     private let streamIdle: Duration
-    /// Registers our HER-ids (`PUT /mshconfigurations`); nil: this service registers them itself.
-    private let registrations: (any SenderRegistration)?
+    /// Registers our HER-ids (`PUT /mshconfigurations`), shared with the outbox.
+    private let registrations: any SenderRegistration
     /// Streams dropped because one event grew past its cap (`NotificationStreamError.eventTooLarge`).
     private let oversizedEvents = Mutex(0)
 
@@ -32,7 +32,7 @@ public final class ReceiveService: Service {
         herIds: [Int], mode: BridgeConfig.ReceiveMode, pollInterval: Duration,
         transport: any InboundTransport, handler: NotificationHandler, ledger: Ledger, logger: Logger,
         maxBackoffSeconds: Double = 30, streamIdle: Duration = .seconds(120),
-        registrations: (any SenderRegistration)? = nil
+        registrations: any SenderRegistration
     ) {
         self.registrations = registrations
         self.streamIdle = streamIdle
@@ -83,44 +83,24 @@ public final class ReceiveService: Service {
         try? await ledger.setReceiveState(state, detail: detail, now: Timestamp.now())
     }
 
-    /// `PUT /mshconfigurations` at every start, retried with backoff: NHN refuses notification
-    /// reads for HER-ids without a configuration. Outbound work goes on meanwhile.
+    /// Waits for the shared registration (`Registrations`) of every HER-id we receive for: NHN
+    /// refuses notification reads for HER-ids without a configuration. Outbound work goes on meanwhile.
     private func register() async -> Bool {
-        var failures = 0
         await report("registering", nil)
-        if let registrations {
-            for herId in herIds {
-                switch await registrations.waitUntilRegistered(herId, shutdown: shutdown) {
-                case .registered: continue
-                case .stopped: return false
-                case .refused(let failure):
-                    // Receiving cannot start without it; an operator must act (then restart).
-                    await report("refused", "PUT /mshconfigurations: \(failure.reason)")
-                    return false
-                }
-            }
-            if case .failed(let failure) = await transport.ping() {
-                logger.warning("GET /ping failed after registering: \(failure.reason)")
-            }
-            return true
-        }
-        while !shutdown.isTriggered {
-            switch await transport.registerConfigurations(herIds: herIds) {
-            case .succeeded:
-                logger.info("HER-ids registered with NHN", metadata: ["herIds": "\(herIds)"])
-                if case .failed(let failure) = await transport.ping() {
-                    logger.warning("GET /ping failed after registering: \(failure.reason)")
-                }
-                return true
-            case .failed(let failure):
-                failures += 1
-                let wait = backoff.delay(afterFailures: failures, retryAfter: nil)
-                await report("retrying", "PUT /mshconfigurations: \(failure.reason)")
-                logger.error("HER-ids could not be registered; retrying in \(RetryPolicy.describe(wait)): \(failure.reason)")
-                guard await shutdown.sleep(for: .seconds(wait)) else { return false }
+        for herId in herIds {
+            switch await registrations.waitUntilRegistered(herId, shutdown: shutdown) {
+            case .registered: continue
+            case .stopped: return false
+            case .refused(let failure):
+                // Receiving cannot start without it; an operator must act (then restart).
+                await report("refused", "PUT /mshconfigurations: \(failure.reason)")
+                return false
             }
         }
-        return false
+        if case .failed(let failure) = await transport.ping() {
+            logger.warning("GET /ping failed after registering: \(failure.reason)")
+        }
+        return true
     }
 
     /// Messages whose files were written before a crash but NHN was not told yet.
