@@ -93,7 +93,10 @@ public struct BridgeRuntime: Sendable {
             herIds: config.nhn.enabled ? config.nhn.herIds + (config.nhn.senderHerId.map { [$0] } ?? []) : [],
             registrar: client, ledger: ledger,
             retry: RetryPolicy(initialSeconds: 1, maxSeconds: min(30, config.nhn.maxBackoffSeconds)),
-            logger: Logger(label: "dropbridge.registration"))
+            logger: Logger(label: "dropbridge.registration"),
+            // A refusal (403/423/401) waits for an operator: tried again every minute at first,
+            // then less often, up to hourly.
+            refusalRetry: RetryPolicy(initialSeconds: min(60, config.nhn.maxBackoffSeconds), maxSeconds: 3600))
         let validator = XMLValidator(schemas: schemaSet, requireSchema: config.schemas.require && schemaSet != nil, maxBytes: config.outbox.maxBytes)
         let pipeline = DropPipeline(
             ledger: ledger, preparer: DropPreparer(files: store, validator: validator, config: config, io: io),

@@ -7,7 +7,7 @@ extension Ledger {
     /// transaction, and returned. Nil when no uncertain drop has the MsgId, or when a drop is
     /// already known by `messageId` (nothing to prove then).
     public func proveArrival(msgId: String, messageId: String, now: Double) async throws -> DropRecord? {
-        try await groupCommitWrite { db -> DropRecord? in
+        let proven = try await groupCommitWrite { db -> DropRecord? in
             if try DropRecord.filter(Column("messageId") == messageId).fetchCount(db) > 0 { return nil }
             guard
                 var drop = try DropRecord
@@ -23,6 +23,9 @@ extension Ledger {
             try drop.update(db)
             return drop
         }
+        // Durable now: the drop waiting for this proof goes on at once.
+        if proven != nil { arrivalsProven.changed() }
+        return proven
     }
 
     /// Whether any drop waits for NHN to prove its arrival (a notification about an unknown

@@ -31,12 +31,16 @@ extension Ledger {
     }
 
     /// How receiving is doing: `registering`, `streaming`, `polling`, `retrying`, `stopped`, with
-    /// the reason for anything but the first three.
+    /// the reason for anything but the first three. With several batches of HER-ids, `state`
+    /// sums them up (`streaming` only when every batch streams) and `batches` has each.
     public struct ReceiveState: Sendable, Codable, Equatable {
         public var state: String
         public var detail: String?
         public var updatedAt: Double
         public var offsets: [String: Int64]
+        public var batches: [ReceiveBatch] = []
+        /// Oversized events dropped, over all batches.
+        public var oversizedEvents: Int { batches.reduce(0) { $0 + $1.oversizedEvents } }
     }
 
     public func setReceiveState(_ state: String, detail: String?, now: Double) async throws {
@@ -57,10 +61,12 @@ extension Ledger {
             for row in try Row.fetchAll(db, sql: "SELECT herIds, offset FROM receiveOffsets") {
                 offsets[row["herIds"]] = row["offset"]
             }
+            let batches = try receiveBatches(db)
             guard let row = try Row.fetchOne(db, sql: "SELECT state, detail, updatedAt FROM receiveState WHERE id = 1") else {
-                return offsets.isEmpty ? nil : ReceiveState(state: "unknown", detail: nil, updatedAt: 0, offsets: offsets)
+                return offsets.isEmpty ? nil : ReceiveState(state: "unknown", detail: nil, updatedAt: 0, offsets: offsets, batches: batches)
             }
-            return ReceiveState(state: row["state"], detail: row["detail"], updatedAt: row["updatedAt"], offsets: offsets)
+            return ReceiveState(
+                state: row["state"], detail: row["detail"], updatedAt: row["updatedAt"], offsets: offsets, batches: batches)
         }
     }
 

@@ -7,6 +7,8 @@ import GRDB
 public final class Ledger: Sendable {
     let database: DatabasePool
     private let groupCommit: GroupCommit
+    /// Moves on each time `proveArrival` records a proof: wakes the drops waiting for one.
+    public let arrivalsProven = ChangeSignal()
 
     public init(path: String) throws {
         try LedgerFiles.restrict(path)
@@ -94,6 +96,7 @@ public final class Ledger: Sendable {
             try db.alter(table: "drops") { table in table.add(column: "releasedAs", .text) }
         }
         registerInboundMigrations(&migrator)
+        registerReceiveBatchMigrations(&migrator)
         return migrator
     }
 

@@ -16,6 +16,12 @@ enum NHNErrorCode: Int, Sendable {
     case callerNotParty = 1201
     case herIdNotAuthorised = 1202
     case herIdLocked = 1210
+    /// Not in NHN's table (it documents no code for an overloaded or unavailable service): the
+    /// simulator's own, so that a simulated outage (try again later) is told apart in logs and
+    /// tests from NHN's catch-all 0 ("no particular code / unhandled").
+    case temporarilyUnavailable = 1503
+    /// Likewise the simulator's own, for a simulated 429.
+    case tooManyRequests = 1429
 
     /// The code NHN pairs with a status when nothing more specific applies, so a simulated
     /// 423 looks like a real lock (1210) and a simulated 403 like a real refusal (1202).
@@ -25,8 +31,25 @@ enum NHNErrorCode: Int, Sendable {
         case 403: .herIdNotAuthorised
         case 404: .notFound
         case 423: .herIdLocked
+        case 429: .tooManyRequests
+        case 502, 503, 504: .temporarilyUnavailable
         default: .unspecified
         }
+    }
+}
+
+extension HTTPResponse.Status {
+    /// The status with its standard reason phrase (RFC 9110): `Status(code:)` alone leaves the
+    /// phrase empty, and fault answers then read "Simulated fault: ." with an empty title.
+    static func standard(_ code: Int) -> HTTPResponse.Status {
+        let known: [HTTPResponse.Status] = [
+            .badRequest, .unauthorized, .forbidden, .notFound, .methodNotAllowed, .notAcceptable, .requestTimeout,
+            .conflict, .gone, .contentTooLarge, .unsupportedMediaType, .unprocessableContent, .tooManyRequests,
+            .internalServerError, .notImplemented, .badGateway, .serviceUnavailable, .gatewayTimeout,
+        ]
+        if let status = known.first(where: { $0.code == code }) { return status }
+        // Not among swift-http-types' names: WebDAV's 423 (RFC 4918), which NHN uses for a lock.
+        return HTTPResponse.Status(code: code, reasonPhrase: code == 423 ? "Locked" : "HTTP \(code)")
     }
 }
 

@@ -52,12 +52,18 @@ public struct FaultSettings: Sendable, Codable, Equatable {
     /// The next this many `PUT /mshconfigurations` answer 503 (an NHN outage at start-up), then
     /// they succeed again.
     public var mshConfigurationFailures: Int
+    /// The next this many `PUT /mshconfigurations` (after any `mshConfigurationFailures`) are
+    /// refused for good as NHN refuses them: 423, the HER-id locked by another HelseID client
+    /// (errorCode 1210), until an operator sorts it out.
+    public var mshConfigurationRefusals: Int
 
     public init(
         statusRates: [Int: Double] = [:], retryAfterSeconds: Int? = nil, latencyMilliseconds: Int = 0,
-        resetRate: Double = 0, resetAfterAcceptRate: Double = 0, seed: UInt64? = nil, mshConfigurationFailures: Int = 0
+        resetRate: Double = 0, resetAfterAcceptRate: Double = 0, seed: UInt64? = nil, mshConfigurationFailures: Int = 0,
+        mshConfigurationRefusals: Int = 0
     ) {
         self.mshConfigurationFailures = mshConfigurationFailures
+        self.mshConfigurationRefusals = mshConfigurationRefusals
         self.statusRates = statusRates
         self.retryAfterSeconds = retryAfterSeconds
         self.latencyMilliseconds = latencyMilliseconds
@@ -77,6 +83,7 @@ public struct FaultSettings: Sendable, Codable, Equatable {
         resetAfterAcceptRate = try container.decodeIfPresent(Double.self, forKey: .resetAfterAcceptRate) ?? 0
         seed = try container.decodeIfPresent(UInt64.self, forKey: .seed)
         mshConfigurationFailures = try container.decodeIfPresent(Int.self, forKey: .mshConfigurationFailures) ?? 0
+        mshConfigurationRefusals = try container.decodeIfPresent(Int.self, forKey: .mshConfigurationRefusals) ?? 0
     }
 
     /// Reasons the settings cannot be used, empty when they can.
@@ -94,6 +101,7 @@ public struct FaultSettings: Sendable, Codable, Equatable {
         checkRate("resetAfterAcceptRate", resetAfterAcceptRate)
         if latencyMilliseconds < 0 { problems.append("latencyMilliseconds must not be negative") }
         if mshConfigurationFailures < 0 { problems.append("mshConfigurationFailures must not be negative") }
+        if mshConfigurationRefusals < 0 { problems.append("mshConfigurationRefusals must not be negative") }
         if let retryAfterSeconds, retryAfterSeconds < 0 { problems.append("retryAfterSeconds must not be negative") }
         return problems
     }

@@ -12,6 +12,7 @@ actor SimulatorState {
     private var dice: FaultDice
     /// `PUT /mshconfigurations` still to be answered 503 (`FaultSettings.mshConfigurationFailures`).
     private var mshConfigurationFailuresLeft: Int
+    private var mshConfigurationRefusalsLeft: Int
     private var messages: [ReceivedMessage] = []
     /// Notifications, stored messages and the rest of the inbound side (see `Inbound/SimulatorState+Notifications` and `+Messages`).
     var inbound: InboundStore
@@ -24,6 +25,7 @@ actor SimulatorState {
         faults = settings.faults
         dice = FaultDice(seed: settings.faults.seed)
         mshConfigurationFailuresLeft = settings.faults.mshConfigurationFailures
+        mshConfigurationRefusalsLeft = settings.faults.mshConfigurationRefusals
     }
 
     // MARK: Faults
@@ -33,12 +35,19 @@ actor SimulatorState {
         faults = newFaults
         dice = FaultDice(seed: newFaults.seed)
         mshConfigurationFailuresLeft = newFaults.mshConfigurationFailures
+        mshConfigurationRefusalsLeft = newFaults.mshConfigurationRefusals
     }
 
     /// Whether this `PUT /mshconfigurations` is to fail (and one failure fewer is left).
     func takeMshConfigurationFailure() -> Bool {
         guard mshConfigurationFailuresLeft > 0 else { return false }
         mshConfigurationFailuresLeft -= 1
+        return true
+    }
+
+    func takeMshConfigurationRefusal() -> Bool {
+        guard mshConfigurationRefusalsLeft > 0 else { return false }
+        mshConfigurationRefusalsLeft -= 1
         return true
     }
 

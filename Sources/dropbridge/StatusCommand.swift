@@ -94,9 +94,11 @@ struct StatusCommand: AsyncParsableCommand {
         if let receiving = report.receiving {
             let age = receiving.updatedAt > 0 ? " (since \(Self.age(now - receiving.updatedAt)) ago)" : ""
             print("receiving: \(receiving.state)\(age)\(receiving.detail.map { ": \($0)" } ?? "")")
-            for (herIds, offset) in receiving.offsets.sorted(by: { $0.key < $1.key }) {
+            let batched = Set(receiving.batches.map(\.herIds))
+            for (herIds, offset) in receiving.offsets.sorted(by: { $0.key < $1.key }) where !batched.contains(herIds) {
                 print("  offset \(offset) for HER-ids \(herIds)")
             }
+            for batch in receiving.batches { print("  " + Self.describe(batch, now: now)) }
         } else {
             print("receiving: not started (nhn.receive off or no nhn.herIds)")
         }
@@ -113,6 +115,20 @@ struct StatusCommand: AsyncParsableCommand {
             print("  retrying \(summary.retrying.count)\(summary.retrying.count == 100 ? "+" : "") drop(s) after transient trouble; the latest problem:")
             print("    \(summary.retrying.last?.reason ?? "")")
         }
+    }
+
+    /// One batch of HER-ids (one notification stream): its state, offset, last event and the
+    /// oversized events it dropped.
+    static func describe(_ batch: Ledger.ReceiveBatch, now: Double) -> String {
+        let herIds = batch.herIds.split(separator: ",")
+        let named = herIds.count <= 3 ? herIds.joined(separator: ",") : "\(herIds.count) HER-ids from \(herIds.first ?? "")"
+        var line = "batch \(named): \(batch.state)\(batch.detail.map { " (\($0))" } ?? "")"
+        line += ", offset \(batch.offset.map(String.init) ?? "none yet")"
+        line += batch.lastEventAt.map { ", last event \(age(max(0, now - $0))) ago" } ?? ", no event yet"
+        if batch.oversizedEvents > 0 {
+            line += ", \(batch.oversizedEvents) oversized event(s) dropped (the stream was reopened each time)"
+        }
+        return line
     }
 
     static func folderStatus(_ path: String, now: Double) -> FolderStatus {

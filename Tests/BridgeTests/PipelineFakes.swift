@@ -20,6 +20,8 @@ final class FlakyLedger: DropLedger {
 
     init(_ ledger: Ledger) { self.ledger = ledger }
 
+    var arrivalsProven: ChangeSignal { ledger.arrivalsProven }
+
     /// The next `count` writes whose result matches `when` fail (and change nothing).
     func fail(_ count: Int = 1, when: @escaping @Sendable (DropRecord) -> Bool) {
         fault.withLock { $0 = Fault(remaining: count, when: when) }

@@ -37,6 +37,19 @@ final class FaultInjectionTests: XCTestCase {
         XCTAssertTrue(messages.isEmpty)
     }
 
+    /// The fault answers read like real ones: a reason phrase in the title and detail, and an
+    /// error code that says "try again later" instead of NHN's catch-all 0.
+    func testFaultAnswersCarryTheReasonPhraseAndAnErrorCode() async throws {
+        for (status, phrase, code) in [(503, "Service Unavailable", 1503), (429, "Too Many Requests", 1429), (423, "Locked", 1210), (500, "Internal Server Error", 0)] {
+            await harness.simulator.setFaults(FaultSettings(statusRates: [status: 1.0], retryAfterSeconds: 1))
+            let reply = try await harness.sendMessage(TestDocuments.sendBody())
+            XCTAssertEqual(reply.status, status)
+            XCTAssertEqual(reply.json?["title"] as? String, phrase)
+            XCTAssertEqual(reply.json?["detail"] as? String, "Simulated fault: \(phrase).")
+            XCTAssertEqual(reply.errorCode, code, "HTTP \(status)")
+        }
+    }
+
     func testStatusRateOfOneAnswers429() async throws {
         await harness.simulator.setFaults(FaultSettings(statusRates: [429: 1.0], retryAfterSeconds: 2))
         let reply = try await harness.request(.GET, "/ping")

@@ -11,7 +11,8 @@ import Synchronization
 /// offset, in one commit: the offset never waits for a notification's effects. The
 /// `NotificationWorker` handles the queue beside it, so no single message can hold up reading
 /// or the other messages. While the stream cannot be held it polls, and goes back to the stream
-/// when it can. More than 1,500 HER-ids are read as one stream (and offset) per batch.
+/// when it can. More than 1,500 HER-ids are read as one stream per batch, each with its own
+/// offset and its own state in the ledger (`receiveBatches`); the overall state sums them up.
 public final class ReceiveService: Service {
     private let herIds: [Int]
     private let mode: BridgeConfig.ReceiveMode
@@ -25,8 +26,13 @@ public final class ReceiveService: Service {
     private let streamIdle: Duration
     /// Registers our HER-ids (`PUT /mshconfigurations`), shared with the outbox.
     private let registrations: any SenderRegistration
-    /// Streams dropped because one event grew past its cap (`NotificationStreamError.eventTooLarge`).
-    private let oversizedEvents = Mutex(0)
+    /// Each batch's connection state (by `Ledger.offsetKey`), for the overall state.
+    private let batchStates = Mutex<[String: (state: String, detail: String?)]>([:])
+    /// When each batch's last event was written to the ledger: heartbeats are noted at most
+    /// every `eventNoteInterval`, not one write each.
+    private let eventsNoted = Mutex<[String: ContinuousClock.Instant]>([:])
+    private let eventNoteInterval: Duration = .seconds(5)
+    private let batches: [[Int]]
 
     public init(
         herIds: [Int], mode: BridgeConfig.ReceiveMode, pollInterval: Duration,
@@ -38,6 +44,7 @@ public final class ReceiveService: Service {
         self.streamIdle = streamIdle
         backoff = RetryPolicy(initialSeconds: 1, maxSeconds: min(30, maxBackoffSeconds))
         self.herIds = herIds
+        batches = NHNClient.herIdBatches(herIds)
         self.mode = mode
         self.pollInterval = pollInterval
         self.transport = transport
@@ -59,7 +66,7 @@ public final class ReceiveService: Service {
                 await finishDownloadMarks()
                 await withTaskGroup(of: Void.self) { group in
                     group.addTask { await self.worker.run() }
-                    for batch in NHNClient.herIdBatches(herIds) {
+                    for batch in batches {
                         group.addTask { await self.receive(batch) }
                     }
                 }
@@ -68,6 +75,9 @@ public final class ReceiveService: Service {
             }
         } onCancel: {
             self.stop()
+        }
+        for batch in batches where batchStates.withLock({ $0[Ledger.offsetKey(batch)] != nil }) {
+            try? await ledger.setReceiveBatchState(herIds: batch, state: "stopped", detail: nil, now: Timestamp.now())
         }
         await report("stopped", nil)
         logger.info("receiving stopped")
@@ -83,19 +93,59 @@ public final class ReceiveService: Service {
         try? await ledger.setReceiveState(state, detail: detail, now: Timestamp.now())
     }
 
+    /// One batch's connection state into the ledger, and the overall state summed up from all
+    /// batches: `streaming` only when every batch streams.
+    private func report(batch herIds: [Int], _ state: String, _ detail: String?) async {
+        let key = Ledger.offsetKey(herIds)
+        let (overall, overallDetail) = batchStates.withLock { states -> (String, String?) in
+            states[key] = (state, detail)
+            return Self.summary(states, batches: batches.count)
+        }
+        try? await ledger.setReceiveBatchState(herIds: herIds, state: state, detail: detail, now: Timestamp.now())
+        await report(overall, overallDetail)
+    }
+
+    /// The overall state of `batches` batches from the states reported so far.
+    static func summary(_ states: [String: (state: String, detail: String?)], batches: Int) -> (String, String?) {
+        let polling = states.values.filter { $0.state == "polling" }
+        if states.count == batches, states.values.allSatisfy({ $0.state == "streaming" }) { return ("streaming", nil) }
+        if let first = polling.first {
+            if batches == 1 { return ("polling", first.detail) }
+            return ("polling", "\(polling.count) of \(batches) batches of HER-ids polling\(first.detail.map { ": \($0)" } ?? "")")
+        }
+        return ("connecting", batches == 1 ? nil : "\(states.values.filter { $0.state == "streaming" }.count) of \(batches) batches streaming")
+    }
+
+    /// NHN sent an event on this batch: noted in the ledger for `status`, at most every few seconds.
+    private func noteEvent(_ herIds: [Int]) async {
+        let key = Ledger.offsetKey(herIds)
+        let now = ContinuousClock.now
+        let due = eventsNoted.withLock { noted -> Bool in
+            if let last = noted[key], now - last < eventNoteInterval { return false }
+            noted[key] = now
+            return true
+        }
+        if due { try? await ledger.noteReceiveEvent(herIds: herIds, at: Timestamp.now()) }
+    }
+
     /// Waits for the shared registration (`Registrations`) of every HER-id we receive for: NHN
-    /// refuses notification reads for HER-ids without a configuration. Outbound work goes on meanwhile.
+    /// refuses notification reads for HER-ids without a configuration. Outbound work goes on
+    /// meanwhile. A refusal does not end receiving: `Registrations` tries again with a long
+    /// backoff, and receiving starts once NHN accepts (the state says why it waits).
     private func register() async -> Bool {
         await report("registering", nil)
         for herId in herIds {
-            switch await registrations.waitUntilRegistered(herId, shutdown: shutdown) {
-            case .registered: continue
-            case .stopped: return false
-            case .refused(let failure):
-                // Receiving cannot start without it; an operator must act (then restart).
-                await report("refused", "PUT /mshconfigurations: \(failure.reason)")
-                return false
+            var outcome = await registrations.waitUntilRegistered(herId, shutdown: shutdown)
+            while case .refused(let failure) = outcome {
+                logger.error(
+                    "receiving waits: NHN refused to register a HER-id; it is tried again with backoff: \(failure.reason)",
+                    metadata: ["herId": "\(herId)"])
+                await report(
+                    "refused",
+                    "PUT /mshconfigurations for HER-id \(herId): \(failure.reason) (tried again with backoff; receiving starts once NHN accepts it)")
+                outcome = await registrations.waitForNextAnswer(herId, shutdown: shutdown)
             }
+            if outcome == .stopped { return false }
         }
         if case .failed(let failure) = await transport.ping() {
             logger.warning("GET /ping failed after registering: \(failure.reason)")
@@ -127,11 +177,11 @@ public final class ReceiveService: Service {
                 round = await streamOnce(herIds)
                 // While the stream cannot be held, poll so that nothing waits for it.
                 if round == .failed {
-                    await report("polling", "the notification stream cannot be held; polling until it can")
+                    await report(batch: herIds, "polling", "the notification stream cannot be held; polling until it can")
                     _ = await pollOnce(herIds)
                 }
             } else {
-                await report("polling", nil)
+                await report(batch: herIds, "polling", nil)
                 round = await pollOnce(herIds)
             }
             failures = round == .failed ? failures + 1 : 0
@@ -165,7 +215,7 @@ public final class ReceiveService: Service {
             switch await transport.notificationStream(herIds: herIds, after: try offset(herIds)) {
             case .success(let opened):
                 stream = opened
-                await report("streaming", nil)
+                await report(batch: herIds, "streaming", nil)
             case .failure(let failure):
                 logger.warning("notification stream refused: \(failure.reason)")
                 return .failed
@@ -211,6 +261,7 @@ public final class ReceiveService: Service {
             var last: Int64 = 0
             for try await event in stream {
                 if shutdown.isTriggered { break }
+                await noteEvent(herIds)
                 guard case .notification(let notification) = event else {
                     lastEvent.touch()
                     continue
@@ -225,11 +276,9 @@ public final class ReceiveService: Service {
             }
             return .healthy
         } catch NotificationStreamError.eventTooLarge(let limit) {
-            let count = oversizedEvents.withLock { count in
-                count += 1
-                return count
-            }
-            logger.warning("the notification stream sent an event larger than \(limit) bytes; reopening (\(count) time(s) so far)")
+            // Counted in the ledger per batch, for `status`.
+            let count = (try? await ledger.countOversizedEvent(herIds: herIds, now: Timestamp.now())).map(String.init) ?? "?"
+            logger.warning("the notification stream sent an event larger than \(limit) bytes; reopening (\(count) time(s) so far for this batch)")
             return .failed
         } catch {
             if Task.isCancelled { return .healthy }

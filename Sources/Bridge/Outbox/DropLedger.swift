@@ -9,6 +9,8 @@ public protocol DropLedger: Sendable {
     func drop(id: Int64) throws -> DropRecord?
     /// Every drop carrying `msgId` (to warn when a producer reuses one).
     func drops(msgId: String) throws -> [DropRecord]
+    /// Moves on when the inbound side proves that an uncertain drop arrived.
+    var arrivalsProven: ChangeSignal { get }
 }
 
 extension Ledger: DropLedger {

@@ -15,6 +15,8 @@ extension DropPipeline {
         let deadline = start.nextAttemptAt ?? 0
         if arrivalProof.canProve(start) {
             while true {
+                // Read before the check: a proof recorded between the check and the wait wakes it.
+                let seen = ledger.arrivalsProven.generation
                 guard let current = try ledger.drop(id: id) else { throw LedgerError.missingDrop(id) }
                 if current.state != .uncertain {
                     if current.state == .accepted { logger.info("NHN proved the drop arrived", metadata: current.logMetadata) }
@@ -22,7 +24,10 @@ extension DropPipeline {
                 }
                 let left = deadline - Timestamp.now()
                 if left <= 0 { break }
-                guard await shutdown.sleep(for: min(proofPollInterval, .milliseconds(Int64(left * 1000) + 1))) else { return nil }
+                // Woken by the proof; the deadline (and a re-check now and then, for a change
+                // made by another process) bounds the wait.
+                let wait = min(proofRecheck, .milliseconds(Int64(left * 1000) + 1))
+                guard await shutdown.sleep(for: wait, orUntil: ledger.arrivalsProven, changesAfter: seen) else { return nil }
             }
         }
         let waited = arrivalProof.waitSeconds

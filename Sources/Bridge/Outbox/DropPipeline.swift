@@ -25,8 +25,10 @@ public struct DropPipeline: Sendable {
     public var registrations: any SenderRegistration
     /// When a send may have arrived: wait for NHN's proof, or send again at once.
     public var arrivalProof: ArrivalProof
-    /// How often an uncertain drop looks at the ledger for the inbound side's proof.
-    public var proofPollInterval: Duration = .milliseconds(200)
+    /// How long an uncertain drop waits without a wake-up before it reads its row again: the
+    /// proof itself wakes it at once (`Ledger.arrivalsProven`); this only catches a change made
+    /// by another process.
+    public var proofRecheck: Duration = .seconds(5)
 
     public init(
         ledger: any DropLedger, preparer: DropPreparer, sender: any MessageSender, files: any DropFileStore,

@@ -7,11 +7,16 @@ struct RegistrationBook: Sendable, Equatable {
         /// A registration is under way (retried with backoff while NHN's trouble is transient).
         case registering
         case registered
-        /// NHN refused it for good (403, 423, 401, …); the next caller that needs it tries again.
+        /// NHN refused it (403, 423, 401, …): tried again with a long backoff, and at once by
+        /// the next caller that needs it.
         case refused(CallFailure)
     }
 
     private(set) var statuses: [Int: Status] = [:]
+    /// HER-ids whose registration loop runs (at most one each).
+    private(set) var loops: Set<Int> = []
+    /// Answers NHN gave per HER-id (success or refusal), so a waiter can wait for the next one.
+    private(set) var answers: [Int: Int] = [:]
 
     init(remembered: Set<Int> = []) {
         for herId in remembered { statuses[herId] = .registered }
@@ -40,12 +45,24 @@ struct RegistrationBook: Sendable, Equatable {
 
     mutating func succeeded(_ herId: Int) {
         statuses[herId] = .registered
+        answers[herId, default: 0] += 1
+    }
+
+    /// A registration loop is to run for `herId`: false when one runs already (it is then
+    /// prodded to try at once instead).
+    mutating func loopStarted(_ herId: Int) -> Bool {
+        loops.insert(herId).inserted
+    }
+
+    mutating func loopEnded(_ herId: Int) {
+        loops.remove(herId)
     }
 
     /// A refusal only changes a HER-id not known to be registered: a remembered registration
     /// that a start-up PUT could not renew (e.g. 423) is still NHN's.
     mutating func refused(_ herId: Int, _ failure: CallFailure) {
-        if statuses[herId] == .registering { statuses[herId] = .refused(failure) }
+        answers[herId, default: 0] += 1
+        if statuses[herId] != .registered { statuses[herId] = .refused(failure) }
     }
 
     /// NHN refused a call because `herId` has no configuration: whether to start registering it.

@@ -21,7 +21,7 @@ struct FaultInjectionMiddleware: RouterMiddleware {
             context.logger.debug("Fault: dropping the connection before processing")
             throw await ConnectionDropper.drop(context.channel)
         case .status(let code, let retryAfterSeconds):
-            let status = HTTPResponse.Status(code: code)
+            let status = HTTPResponse.Status.standard(code)
             var problem = NHNProblem(
                 status: status, errorCode: NHNErrorCode.typical(for: code),
                 detail: "Simulated fault: \(status.reasonPhrase).",

@@ -14,8 +14,13 @@ struct MshConfigurationRoutes: Sendable {
         group.put("mshconfigurations") { request, _ in
             if await state.takeMshConfigurationFailure() {
                 throw NHNProblem(
-                    status: .serviceUnavailable, errorCode: .unspecified,
+                    status: .serviceUnavailable, errorCode: .temporarilyUnavailable,
                     detail: "Simulated fault: the MSH configuration service is unavailable.")
+            }
+            if await state.takeMshConfigurationRefusal() {
+                throw NHNProblem(
+                    status: .standard(423), errorCode: .herIdLocked,
+                    detail: "Simulated fault: the HER-id's configuration is locked by another HelseID client.")
             }
             try RequestBodyReader.requireJSON(request)
             let body = try await RequestBodyReader.collect(request, limit: state.settings.maxRequestBytes)

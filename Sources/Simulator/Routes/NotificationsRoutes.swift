@@ -47,7 +47,7 @@ struct NotificationsRoutes: Sendable {
         let settings = await state.streamSettings
         if let refusal = settings.refuseWithStatus {
             throw NHNProblem(
-                status: HTTPResponse.Status(code: refusal), errorCode: NHNErrorCode.typical(for: refusal),
+                status: HTTPResponse.Status.standard(refusal), errorCode: NHNErrorCode.typical(for: refusal),
                 detail: "The notification stream is not available now (simulated).")
         }
         let (id, events) = await state.subscribe(herIds: Set(query.herIds), after: query.offset)

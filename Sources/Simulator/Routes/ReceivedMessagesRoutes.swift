@@ -22,7 +22,7 @@ struct ReceivedMessagesRoutes: Sendable {
             }
             if let status = fault?.documentStatus {
                 throw NHNProblem(
-                    status: HTTPResponse.Status(code: status), errorCode: .typical(for: status),
+                    status: HTTPResponse.Status.standard(status), errorCode: .typical(for: status),
                     detail: "The business document of message \(message.id) cannot be given out (simulated fault).")
             }
             return JSONResponse.make(status: .ok, [
