@@ -149,6 +149,31 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(harness.store.filed, ["sent/proved"])
     }
 
+    /// Issue #8: the uncertain drop is woken by the proof itself (it is parked on the ledger's
+    /// `arrivalsProven`), not found by polling; a re-check of an hour would otherwise hold it.
+    func testAnUncertainSendIsWokenByTheProofNotByPolling() async throws {
+        let harness = try PipelineHarness()
+        addTeardownBlock { harness.remove() }
+        harness.config.nhn.herIds = [8143060]
+        harness.config.nhn.uncertainSeconds = 600
+        harness.sender.answer([Self.lostAnswer])
+        let drop = try await harness.claim("woken", msgId: "woken-msg")
+        var pipeline = harness.pipeline
+        pipeline.proofRecheck = .seconds(3600)
+        let run = Task { [pipeline] in await pipeline.run(drop) }
+        try await waitUntil("the drop waits parked on the proof signal") {
+            try harness.stored(drop).state == .uncertain && harness.ledger.arrivalsProven.waiting == 1
+        }
+        _ = try await harness.ledger.proveArrival(msgId: "woken-msg", messageId: "nhn-id-2", now: Timestamp.now())
+        // Bounded: were it not woken, it would wait out the hour (then ended by shutdown).
+        defer { harness.shutdown.trigger() }
+        try await waitUntil("woken by the proof and filed") { try harness.stored(drop).filedAt != nil }
+        let ending = await run.value
+        XCTAssertEqual(ending, .sent)
+        XCTAssertEqual(harness.sender.sent.count, 1)
+        XCTAssertEqual(harness.ledger.arrivalsProven.waiting, 0)
+    }
+
     func testAnUncertainSendWithoutProofIsSentAgainCountedWhenTheBoundPasses() async throws {
         let harness = try PipelineHarness()
         addTeardownBlock { harness.remove() }

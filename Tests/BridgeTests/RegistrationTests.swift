@@ -56,4 +56,34 @@ final class RegistrationTests: XCTestCase {
         try await harness.waitUntilFiled("during", in: harness.config.folders.sent)
         XCTAssertEqual(try harness.ledger.drop(named: "during")?.attempts, 1)
     }
+
+    /// Issue #8: NHN refusing the start-up `PUT /mshconfigurations` for good (423) does not
+    /// stop receiving until a restart: it is tried again with backoff, `status` says why
+    /// receiving waits, and once NHN accepts, messages arrive.
+    func testARefusedRegistrationAtStartIsRetriedAndReceivingStartsWithoutARestart() async throws {
+        let harness = try await BridgeHarness(faults: FaultSettings(mshConfigurationRefusals: 1_000_000)) { config in
+            config.nhn.herIds = [8143060]
+            config.nhn.receive = .poll
+            config.nhn.pollSeconds = 1
+        }
+        addTeardownBlock { await harness.shutdown() }
+        try await harness.start()
+        try await harness.waitUntil("status says receiving waits for the refused registration") {
+            let state = try harness.ledger.receiveState()
+            return state?.state == "refused" && state?.detail?.contains("tried again with backoff") == true
+        }
+        XCTAssertEqual(try harness.ledger.receiveState()?.detail?.contains("locked by another HelseID client"), true)
+        let configured = await harness.simulator.configuredHerIds()
+        XCTAssertEqual(configured, [])
+        // An operator sorts the lock out; no restart.
+        await harness.simulator.setFaults(FaultSettings())
+        let id = try await harness.simulator.inject(
+            InjectRequest(
+                senderHerId: 8094866, receiverHerIds: [8143060],
+                document: String(decoding: try OutboxTests.msgHead(msgId: "after-refusal", sender: 8094866, receiver: 8143060), as: UTF8.self)))
+        try await harness.waitUntil("the message arrives once the registration is accepted") {
+            FileManager.default.fileExists(atPath: harness.config.folders.inbox + "/\(id).json")
+        }
+        XCTAssertEqual(try harness.ledger.receiveState()?.state, "polling")
+    }
 }

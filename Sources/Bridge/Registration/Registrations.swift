@@ -97,6 +97,9 @@ public final class Registrations: Service, SenderRegistration {
 
     public func isRegistered(_ herId: Int) -> Bool { book.withLock { $0.isRegistered(herId) } }
 
+    /// Waiters parked until NHN's next answer (for tests).
+    var waiters: Int { answered.waiting }
+
     public func waitUntilRegistered(_ herId: Int, shutdown: ShutdownSignal) async -> RegistrationWait {
         if book.withLock({ $0.need(herId) }) { ensureLoop(herId) }
         while true {
