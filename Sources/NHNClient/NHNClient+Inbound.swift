@@ -5,7 +5,7 @@ import NIOHTTP1
 extension NHNClient {
     /// The most of a business-document answer kept in memory: a 35 MB document as base64 plus
     /// room for the JSON around it (NHN's own limit on a message is 35 MB).
-    static let maxBusinessDocumentAnswerBytes = Base64Writer.encodedLength(of: 35 << 20) + (1 << 20)
+    public static let maxBusinessDocumentAnswerBytes = Base64Writer.encodedLength(of: 35 << 20) + (1 << 20)
 
     /// `GET /messages/{id}`: who sent what to whom.
     public func message(id: String) async -> Result<NHNMessageMetadata, CallFailure> {
@@ -13,10 +13,12 @@ extension NHNClient {
     }
 
     /// `GET /messages/{id}/business-document`: the XML exactly as sent (a MsgHead, or a
-    /// standalone AppRec), base64-decoded.
-    public func businessDocument(id: String) async -> Result<[UInt8], CallFailure> {
+    /// standalone AppRec), base64-decoded. `beforeBody` learns the answer's length before its
+    /// body is read (to reserve memory for it).
+    public func businessDocument(id: String, beforeBody: BodyAdmission? = nil) async -> Result<[UInt8], CallFailure> {
         var call = NHNRequest(method: .GET, path: NHNRequest.messagePath(id, "/business-document"))
         call.responseLimit = Self.maxBusinessDocumentAnswerBytes
+        call.admitBody = beforeBody
         switch await performDecoding(call, as: BusinessDocumentAnswer.self) {
         case .failure(let failure):
             return .failure(failure)
@@ -25,12 +27,11 @@ extension NHNClient {
                 return .failure(Self.unreadableDocument(call, "its transfer encoding is \(ProblemSummary.clip(encoding, max: 40)), not base64"))
             }
             // Strict base64; line breaks (MIME style) are tolerated, anything else is refused.
-            let text = answer.businessDocument
-            guard let document = Data(base64Encoded: text) ?? Data(base64Encoded: text.filter { !$0.isWhitespace })
-            else {
+            // Decoded straight into the bytes handed on: no `Data` and no copy of it.
+            guard let document = Base64Reader.decode(answer.businessDocument) else {
                 return .failure(Self.unreadableDocument(call, "the document is not valid base64"))
             }
-            return .success(Array(document))
+            return .success(document)
         }
     }
 

@@ -51,11 +51,28 @@ extension NHNClient {
     /// One exchange, and the request as sent (nil when it never was).
     private func attempt(_ call: NHNRequest) async -> (request: HTTPClientRequest?, result: Result<NHNResponse, CallFailure>) {
         // One deadline for the whole exchange, head and body.
-        let deadline = ContinuousClock.now + endpoint.requestTimeout
+        var deadline = ContinuousClock.now + endpoint.requestTimeout
         let (request, head) = await sendHead(call)
         switch head {
         case .failure(let failure): return (request, .failure(failure))
-        case .success(let head): return (request, await readBody(of: head, call: call, until: deadline))
+        case .success(let head):
+            if let admit = call.admitBody, (200..<300).contains(Int(head.status.code)) {
+                do {
+                    try await admit(head.headers.first(name: "Content-Length").flatMap { Int($0) })
+                } catch {
+                    // Given up before the body was read (cancelled while waiting for memory).
+                    return (
+                        request,
+                        .failure(
+                            .transient(
+                                reason: "\(call.label): the answer was given up before its body was read: \(error).",
+                                retryAfter: nil, requestMayHaveArrived: true))
+                    )
+                }
+                // The wait for admission is not the server's time.
+                deadline = max(deadline, ContinuousClock.now + endpoint.requestTimeout)
+            }
+            return (request, await readBody(of: head, call: call, until: deadline))
         }
     }
 

@@ -1,6 +1,10 @@
 import NIOCore
 import NIOHTTP1
 
+/// Called with a 2xx answer's `Content-Length` (nil when it has none) before its body is read;
+/// it may wait (for room in a memory budget) or throw to give the answer up.
+public typealias BodyAdmission = @Sendable (_ announcedBytes: Int?) async throws -> Void
+
 /// One call to the API, before the common headers and authorization are added.
 struct NHNRequest: Sendable {
     var method: HTTPMethod
@@ -13,6 +17,9 @@ struct NHNRequest: Sendable {
     var accept = "application/json"
     /// The most of the answer's body kept in memory; longer bodies are cut and flagged.
     var responseLimit = NHNClient.maxResponseBodyBytes
+    /// Told the announced length of a 2xx answer before its body is read (and may wait, e.g. for
+    /// memory): the body stays unread meanwhile.
+    var admitBody: BodyAdmission?
 
     /// `GET /messages`-style label for logs and reasons (no query: it may hold HER-Ids only, but
     /// keep reasons short).

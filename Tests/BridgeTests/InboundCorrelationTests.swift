@@ -101,7 +101,7 @@ final class ArrivalProofTests: XCTestCase {
             .failure(.transient(reason: "none", retryAfter: nil, requestMayHaveArrived: false))
         }
         func message(id: String) async -> Result<NHNMessageMetadata, CallFailure> { .success(metadata) }
-        func businessDocument(id: String) async -> Result<[UInt8], CallFailure> {
+        func businessDocument(id: String, beforeBody: BodyAdmission?) async -> Result<[UInt8], CallFailure> {
             .failure(.refused(httpStatus: 404, problem: nil, reason: "none"))
         }
         func status(id: String) async -> Result<[NHNReceiverStatus], CallFailure> { .success(statuses) }
@@ -164,7 +164,7 @@ final class HerIdBatchTests: XCTestCase {
             .failure(.transient(reason: "none", retryAfter: nil, requestMayHaveArrived: false))
         }
         func message(id: String) async -> Result<NHNMessageMetadata, CallFailure> { .failure(.transient(reason: "none", retryAfter: nil, requestMayHaveArrived: false)) }
-        func businessDocument(id: String) async -> Result<[UInt8], CallFailure> { .failure(.transient(reason: "none", retryAfter: nil, requestMayHaveArrived: false)) }
+        func businessDocument(id: String, beforeBody: BodyAdmission?) async -> Result<[UInt8], CallFailure> { .failure(.transient(reason: "none", retryAfter: nil, requestMayHaveArrived: false)) }
         func status(id: String) async -> Result<[NHNReceiverStatus], CallFailure> { .success([]) }
         func markDownloaded(id: String, receiverHerId: Int) async -> CallOutcome { .succeeded }
         func sendAppRec(originalId: String, _ request: AppRecRequest) async -> SendOutcome { .accepted(messageId: "x") }
@@ -232,7 +232,7 @@ final class AutoAppRecRecordTests: XCTestCase {
         func message(id: String) async -> Result<NHNMessageMetadata, CallFailure> {
             .success(NHNMessageMetadata(id: id, senderHerId: 8094866, receiverHerIds: [8143060]))
         }
-        func businessDocument(id: String) async -> Result<[UInt8], CallFailure> { .success(document) }
+        func businessDocument(id: String, beforeBody: BodyAdmission?) async -> Result<[UInt8], CallFailure> { .success(document) }
         func status(id: String) async -> Result<[NHNReceiverStatus], CallFailure> { .success([]) }
         func markDownloaded(id: String, receiverHerId: Int) async -> CallOutcome { .succeeded }
         func sendAppRec(originalId: String, _ request: AppRecRequest) async -> SendOutcome {

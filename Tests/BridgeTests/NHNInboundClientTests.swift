@@ -349,6 +349,43 @@ final class NHNInboundWireTests: XCTestCase {
         guard case .failure(.refused(404, _, _)) = missing else { return XCTFail("\(missing)") }
     }
 
+    /// Issue #8: the answer's length reaches the caller before the body is read (to reserve
+    /// memory for it), and a chunked answer says it has none.
+    func testTheBusinessDocumentsLengthIsAnnouncedBeforeItsBodyIsRead() async throws {
+        let xml = Array(#"<?xml version="1.0" encoding="UTF-8"?><MsgHead/>"#.utf8)
+        let body = #"{"businessDocument":""# + Data(xml).base64EncodedString() + #"","contentTransferEncoding":"base64"}"#
+        let server = ScriptedResponder(replies: [
+            .init(status: 200, chunks: [body]),
+            .init(status: 200, chunks: [body], streamed: true),
+            .init(status: 200, chunks: [body]),
+        ])
+        let base = try await server.start()
+        let nhn = client(base)
+        let announced = Mutex<[Int?]>([])
+        let sized = await nhn.businessDocument(id: "m1") { length in announced.withLock { $0.append(length) } }
+        let chunked = await nhn.businessDocument(id: "m2") { length in announced.withLock { $0.append(length) } }
+        let givenUp = await nhn.businessDocument(id: "m3") { _ in throw CancellationError() }
+        await server.stop()
+
+        XCTAssertEqual(try sized.get(), xml)
+        XCTAssertEqual(try chunked.get(), xml)
+        XCTAssertEqual(announced.withLock { $0 }, [body.utf8.count, nil])
+        guard case .failure(.transient(_, nil, true)) = givenUp else { return XCTFail("\(givenUp)") }
+    }
+
+    func testBase64IsDecodedStrictlyStraightIntoBytes() {
+        for length in [0, 1, 2, 3, 4, 5, 100, 1001] {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+            let text = Data(bytes).base64EncodedString()
+            XCTAssertEqual(Base64Reader.decode(text), bytes, "length \(length)")
+            XCTAssertEqual(Base64Reader.decode(Data(bytes).base64EncodedString(options: .lineLength64Characters)), bytes, "MIME lines")
+        }
+        for bad in ["A", "AB", "ABC", "A===", "AB=C", "AB==CD==", "=AAA", "AB*D", "ABCD=", "ABC==="] {
+            XCTAssertNil(Base64Reader.decode(bad), bad)
+        }
+        XCTAssertEqual(Base64Reader.decode("QUI=\r\n"), Array("AB".utf8))
+    }
+
     func testMetadataAndStatusOverTheWire() async throws {
         let server = ScriptedResponder(replies: [
             .init(status: 200, chunks: [#"{"id":"m-1","senderHerId":5,"receiverHerIds":[6]}"#]),

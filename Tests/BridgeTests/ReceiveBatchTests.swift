@@ -48,7 +48,7 @@ final class ReceiveBatchTests: XCTestCase {
             return .success(NotificationStream(bytes: bytes))
         }
         func message(id: String) async -> Result<NHNMessageMetadata, CallFailure> { .failure(.transient(reason: "none", retryAfter: nil, requestMayHaveArrived: false)) }
-        func businessDocument(id: String) async -> Result<[UInt8], CallFailure> { .failure(.transient(reason: "none", retryAfter: nil, requestMayHaveArrived: false)) }
+        func businessDocument(id: String, beforeBody: BodyAdmission?) async -> Result<[UInt8], CallFailure> { .failure(.transient(reason: "none", retryAfter: nil, requestMayHaveArrived: false)) }
         func status(id: String) async -> Result<[NHNReceiverStatus], CallFailure> { .success([]) }
         func markDownloaded(id: String, receiverHerId: Int) async -> CallOutcome { .succeeded }
         func sendAppRec(originalId: String, _ request: AppRecRequest) async -> SendOutcome { .accepted(messageId: "x") }

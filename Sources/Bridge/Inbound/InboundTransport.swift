@@ -6,7 +6,8 @@ public protocol InboundTransport: Sendable {
     func notifications(herIds: [Int], after offset: Int64, count: Int) async -> Result<[NHNNotification], CallFailure>
     func notificationStream(herIds: [Int], after offset: Int64?) async -> Result<NotificationStream, CallFailure>
     func message(id: String) async -> Result<NHNMessageMetadata, CallFailure>
-    func businessDocument(id: String) async -> Result<[UInt8], CallFailure>
+    /// `beforeBody` is told the answer's length once its head is in, before the body is read.
+    func businessDocument(id: String, beforeBody: BodyAdmission?) async -> Result<[UInt8], CallFailure>
     func status(id: String) async -> Result<[NHNReceiverStatus], CallFailure>
     func markDownloaded(id: String, receiverHerId: Int) async -> CallOutcome
     func sendAppRec(originalId: String, _ request: AppRecRequest) async -> SendOutcome

@@ -106,16 +106,35 @@ public struct NotificationHandler: Sendable {
             return
         }
         let metadata = try value(await transport.message(id: messageId), "GET /messages/\(messageId)")
-        let document = try value(await transport.businessDocument(id: messageId), "GET /messages/\(messageId)/business-document")
-        // The document, the validator's tree and the written copy are held at once (about three
-        // times its size); the decoded bytes are checked and written from this one buffer.
+        let call = "GET /messages/\(messageId)/business-document"
         guard let budget else {
+            let document = try value(await transport.businessDocument(id: messageId, beforeBody: nil), call)
             return try await file(document, metadata: metadata, notification: notification, messageId: messageId, waitForOwnSends: waitForOwnSends)
         }
-        try await budget.withReservation(bytes: document.count * 3) {
-            try await file(document, metadata: metadata, notification: notification, messageId: messageId, waitForOwnSends: waitForOwnSends)
-        }
+        // Memory is reserved before the download, not after it: NHN tells no size in advance,
+        // so an estimate first, then the answer's announced length before its body is read.
+        let reservation = try await budget.reservation(bytes: Self.downloadEstimate)
+        defer { reservation.release() }
+        let document = try value(
+            await transport.businessDocument(id: messageId) { announced in
+                try await reservation.resize(to: Self.memoryNeeded(answerBytes: announced ?? NHNClient.maxBusinessDocumentAnswerBytes))
+            }, call)
+        // Held from here: the document, the validator's tree and the written copy (about three
+        // times its size); the decoded bytes are checked and written from this one buffer.
+        try await reservation.resize(to: Self.memoryNeeded(documentBytes: document.count))
+        try await file(document, metadata: metadata, notification: notification, messageId: messageId, waitForOwnSends: waitForOwnSends)
     }
+
+    /// Reserved for a download before its size is known: room for the answer of a document of
+    /// about 1 MiB (most are far smaller; a larger one waits for its real size's room).
+    static let downloadEstimate = memoryNeeded(answerBytes: (4 << 20) / 3)
+
+    /// A download's peak: the answer's body, the JSON decoder's string of it, and the decoded
+    /// document (three quarters of the base64) at once, rounded up to three times the answer.
+    static func memoryNeeded(answerBytes: Int) -> Int { min(answerBytes, NHNClient.maxBusinessDocumentAnswerBytes) * 3 }
+
+    /// Filing a document: the bytes, the validator's tree and the written copy.
+    static func memoryNeeded(documentBytes: Int) -> Int { documentBytes * 3 }
 
     /// A fetched document into inbox/ (or receipts/ for an AppRec), then the ledger, then NHN.
     private func file(

@@ -24,6 +24,8 @@ public final class ByteBudget: Sendable {
     /// Bytes reserved now (for tests and status).
     public var inUse: Int { shell.withLock { $0.state.inUse } }
     public var waiting: Int { shell.withLock { $0.state.waitingCount } }
+    /// The most bytes reserved at once so far (never more than `capacity`).
+    public var highWater: Int { shell.withLock { $0.state.highWater } }
 
     /// Runs `body` while `bytes` (an estimate of the memory it needs) are reserved.
     public func withReservation<T>(bytes: Int, _ body: () async throws -> T) async throws -> T {
@@ -31,6 +33,59 @@ public final class ByteBudget: Sendable {
         defer { release(charged) }
         return try await body()
     }
+
+    /// Reserves `bytes` and hands back the reservation, for work whose size is learnt on the way
+    /// (an inbound document: an estimate before the download, its real size once the answer's
+    /// head is in). The caller releases it when done.
+    public func reservation(bytes: Int) async throws -> Reservation {
+        Reservation(budget: self, charged: try await reserve(bytes))
+    }
+
+    /// Bytes held for one piece of work; resized as its real size becomes known.
+    public final class Reservation: Sendable {
+        private let budget: ByteBudget
+        /// What is held now; 0 once released.
+        private let held: Mutex<Int>
+
+        fileprivate init(budget: ByteBudget, charged: Int) {
+            self.budget = budget
+            held = Mutex(charged)
+        }
+
+        public var bytes: Int { held.withLock { $0 } }
+
+        /// Holds `bytes` from now on. Less gives the difference back at once. More waits its
+        /// turn like any new request, holding nothing meanwhile: call it only before the memory
+        /// is taken (an answer's body not read yet), so that waiting cannot deadlock with other
+        /// holders that wait to grow too. Throws `CancellationError` if cancelled while waiting
+        /// (then nothing is held).
+        public func resize(to bytes: Int) async throws {
+            let wanted = budget.charge(for: bytes)
+            let current = held.withLock { $0 }
+            if wanted == current { return }
+            if wanted < current {
+                held.withLock { $0 = wanted }
+                budget.release(current - wanted)
+                return
+            }
+            release()
+            let charged = try await budget.reserve(bytes)
+            held.withLock { $0 = charged }
+        }
+
+        /// Gives everything back (once; later calls do nothing).
+        public func release() {
+            let current = held.withLock { held in
+                defer { held = 0 }
+                return held
+            }
+            if current > 0 { budget.release(current) }
+        }
+
+        deinit { release() }
+    }
+
+    private func charge(for bytes: Int) -> Int { shell.withLock { $0.state.charge(for: bytes) } }
 
     private func reserve(_ bytes: Int) async throws -> Int {
         let ticket = shell.withLock { shell -> ByteBudgetState.Ticket in

@@ -16,6 +16,8 @@ struct ByteBudgetState {
 
     let capacity: Int
     private(set) var inUse = 0
+    /// The most bytes ever reserved at once (never more than `capacity`): for tests and `bench`.
+    private(set) var highWater = 0
     private var waiting: [(ticket: Ticket, bytes: Int)] = []
 
     init(capacity: Int) {
@@ -31,6 +33,7 @@ struct ByteBudgetState {
         let charged = charge(for: bytes)
         if waiting.isEmpty && inUse + charged <= capacity {
             inUse += charged
+            highWater = max(highWater, inUse)
             return .proceed(charged: charged)
         }
         waiting.append((ticket, charged))
@@ -57,6 +60,7 @@ struct ByteBudgetState {
         while let head = waiting.first, inUse + head.bytes <= capacity {
             waiting.removeFirst()
             inUse += head.bytes
+            highWater = max(highWater, inUse)
             admitted.append((head.ticket, head.bytes))
         }
         return admitted
