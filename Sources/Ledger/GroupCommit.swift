@@ -6,19 +6,16 @@ import Synchronization
 /// in the next transaction, so a burst of drops pays for one fsync per batch instead of one per
 /// state change. Each write runs in its own savepoint: one failing write does not undo others.
 /// A write's caller resumes only after its batch is committed (durable).
+///
+/// The bookkeeping is `GroupCommitStateMachine`; this shell runs the writer on its own thread.
 final class GroupCommit: Sendable {
     private struct Pending {
         var work: @Sendable (Database) throws -> Void
         var done: @Sendable (Result<Void, any Error>) -> Void
     }
 
-    private struct State {
-        var queue: [Pending] = []
-        var writing = false
-    }
-
     private let database: DatabasePool
-    private let state = Mutex(State())
+    private let machine = Mutex(GroupCommitStateMachine<Pending>())
     /// The committing thread: one, since SQLite has one writer anyway.
     private let queue = DispatchQueue(label: "dropbridge.ledger.commit")
 
@@ -46,26 +43,14 @@ final class GroupCommit: Sendable {
                         continuation.resume(throwing: error)
                     }
                 })
-            let startWriter = state.withLock { state -> Bool in
-                state.queue.append(pending)
-                if state.writing { return false }
-                state.writing = true
-                return true
-            }
-            if startWriter { queue.async { self.drain() } }
+            if case .startWriter = machine.withLock({ $0.enqueue(pending) }) { queue.async { self.drain() } }
         }
     }
 
     /// Commits batches until the queue is empty.
     private func drain() {
         while true {
-            let batch = state.withLock { state -> [Pending] in
-                let batch = state.queue
-                state.queue.removeAll()
-                if batch.isEmpty { state.writing = false }
-                return batch
-            }
-            if batch.isEmpty { return }
+            guard case .commit(let batch) = machine.withLock({ $0.nextBatch() }) else { return }
             var outcomes = [Result<Void, any Error>](repeating: .success(()), count: batch.count)
             do {
                 try database.write { db in

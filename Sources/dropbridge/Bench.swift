@@ -145,7 +145,7 @@ struct Bench {
         encoder.outputFormatting = [.sortedKeys]
         print(String(decoding: try encoder.encode(report), as: UTF8.self))
         fflush(nil)
-        await stopSwitch.flip()
+        stopSwitch.flip()
         _ = try? await bridge.value
     }
 

@@ -80,7 +80,7 @@ final class BridgeHarness: @unchecked Sendable {
 
     /// Graceful stop, waiting for the bridge to finish.
     func stop() async throws {
-        await stopSwitch?.flip()
+        stopSwitch?.flip()
         try await runTask?.value
         runTask = nil
         // Lets go of the instance lock, as a process exit would.

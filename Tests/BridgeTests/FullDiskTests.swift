@@ -35,7 +35,10 @@ final class FullDiskTests: XCTestCase {
             let problems = DaemonFixture.inboxProblems(id: id, document: document, inbox: inbox)
             if !problems.isEmpty { markedTooEarly.update { $0.append("\(id): \(problems.joined(separator: ", "))") } }
         }
-        let drops = try fixture.dropMsgHeads(120, prefix: "full")
+        // Enough that sending is still going when the first message is through (the inbound
+        // side needs a stream and three calls per message first): 120 were all sent by then on
+        // a loaded machine.
+        let drops = try fixture.dropMsgHeads(200, prefix: "full")
 
         try fixture.start(logLevel: "info")
         try await fixture.waitUntil("the first drops and messages are through", timeout: .seconds(30)) {

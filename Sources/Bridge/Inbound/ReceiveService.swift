@@ -60,20 +60,16 @@ public final class ReceiveService: Service {
             logger.info("receiving is off (nhn.receive: off, or no nhn.herIds)")
             return
         }
-        await withTaskCancellationHandler {
-            await withGracefulShutdownHandler {
-                guard await register() else { return }
-                await finishDownloadMarks()
-                await withTaskGroup(of: Void.self) { group in
-                    group.addTask { await self.worker.run() }
-                    for batch in batches {
-                        group.addTask { await self.receive(batch) }
-                    }
+        await withTaskCancellationOrGracefulShutdownHandler {
+            guard await register() else { return }
+            await finishDownloadMarks()
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.worker.run() }
+                for batch in batches {
+                    group.addTask { await self.receive(batch) }
                 }
-            } onGracefulShutdown: {
-                self.stop()
             }
-        } onCancel: {
+        } onCancelOrGracefulShutdown: {
             self.stop()
         }
         for batch in batches where batchStates.withLock({ $0[Ledger.offsetKey(batch)] != nil }) {
@@ -236,9 +232,11 @@ public final class ReceiveService: Service {
             let shutdown = shutdown
             group.addTask {
                 while true {
-                    let quiet = lastEvent.quietFor
-                    if quiet >= idle { return nil }
-                    guard await shutdown.sleep(for: idle - quiet), !Task.isCancelled else { return .healthy }
+                    switch lastEvent.watch(idle: idle) {
+                    case .reconnect: return nil
+                    case .checkAgain(let after):
+                        guard await shutdown.sleep(for: after), !Task.isCancelled else { return .healthy }
+                    }
                 }
             }
             // Whichever ends first decides; the other is stopped and waited for.
@@ -308,29 +306,5 @@ public final class ReceiveService: Service {
             logger.warning("notifications could not be recorded: \(error)")
             return .failed
         }
-    }
-}
-
-/// How long the notification stream has been silent while the bridge was waiting for it.
-final class LastEvent: Sendable {
-    private struct State {
-        var at = ContinuousClock.now
-        var busy = false
-    }
-
-    private let state = Mutex(State())
-
-    /// Runs `work` (handling an event) as time that does not count as silence.
-    func busy<T>(_ work: () async throws -> T) async rethrows -> T {
-        state.withLock { $0.busy = true }
-        defer { state.withLock { $0 = State() } }
-        return try await work()
-    }
-
-    /// An event that needed no work (a heartbeat): the connection is alive.
-    func touch() { state.withLock { $0 = State() } }
-
-    var quietFor: Duration {
-        state.withLock { $0.busy ? .zero : ContinuousClock.now - $0.at }
     }
 }

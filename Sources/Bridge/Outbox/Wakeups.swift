@@ -9,75 +9,46 @@ public struct Wakeup: Sendable, Equatable {
     public var timedOut = false
 }
 
+/// Wakes one waiting loop (the outbox's, the notification worker's) on a signal, or after a
+/// timeout. The bookkeeping is `WakeupsStateMachine`; this shell parks and resumes the task.
+/// A cancelled wait returns at once, as timed out.
 public final class Wakeups: Sendable {
-    private struct State {
-        var pending: Wakeup?
-        var waiter: CheckedContinuation<Wakeup, Never>?
-        var waiterToken = 0
-    }
-
-    private let state = Mutex(State())
+    private let machine = Mutex(WakeupsStateMachine<CheckedContinuation<Wakeup, Never>>())
 
     public init() {}
 
     public func signal(renamedIn names: [[UInt8]] = [], overflow: Bool = false) {
-        let (waiter, wakeup) = state.withLock { state -> (CheckedContinuation<Wakeup, Never>?, Wakeup) in
-            var wakeup = state.pending ?? Wakeup()
-            wakeup.renamedIn += names
-            wakeup.overflow = wakeup.overflow || overflow
-            if let waiter = state.waiter {
-                state.waiter = nil
-                state.pending = nil
-                return (waiter, wakeup)
-            }
-            state.pending = wakeup
-            return (nil, wakeup)
+        if case .resume(let waiter, let wakeup) = machine.withLock({ $0.signal(renamedIn: names, overflow: overflow) }) {
+            waiter.resume(returning: wakeup)
         }
-        waiter?.resume(returning: wakeup)
     }
 
     /// Waits for a signal, or at most `timeout`.
     public func wait(timeout: Duration) async -> Wakeup {
-        let token: Int? = state.withLock { state in
-            if state.pending != nil { return nil }
-            state.waiterToken += 1
-            return state.waiterToken
-        }
-        guard let token else {
-            return state.withLock { state in
-                defer { state.pending = nil }
-                return state.pending ?? Wakeup()
-            }
+        let ticket: Int
+        switch machine.withLock({ $0.startWait() }) {
+        case .returnNow(let wakeup): return wakeup
+        case .wait(let started): ticket = started
         }
         let timer = Task {
-            try? await Task.sleep(for: timeout)
-            self.expire(token)
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }
+            self.expire(ticket)
         }
         defer { timer.cancel() }
-        return await withCheckedContinuation { continuation in
-            let ready: Wakeup? = state.withLock { state in
-                if let pending = state.pending {
-                    state.pending = nil
-                    return pending
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if case .resumeNow(let wakeup) = machine.withLock({ $0.park(ticket, continuation) }) {
+                    continuation.resume(returning: wakeup)
                 }
-                if state.waiterToken != token {
-                    // Expired before we got here.
-                    return Wakeup(timedOut: true)
-                }
-                state.waiter = continuation
-                return nil
             }
-            if let ready { continuation.resume(returning: ready) }
+        } onCancel: {
+            self.expire(ticket)
         }
     }
 
-    private func expire(_ token: Int) {
-        let waiter = state.withLock { state -> CheckedContinuation<Wakeup, Never>? in
-            guard state.waiterToken == token else { return nil }
-            state.waiterToken += 1
-            defer { state.waiter = nil }
-            return state.waiter
+    private func expire(_ ticket: Int) {
+        if case .resume(let waiter, let wakeup) = machine.withLock({ $0.timeout(ticket) }) {
+            waiter.resume(returning: wakeup)
         }
-        waiter?.resume(returning: Wakeup(timedOut: true))
     }
 }

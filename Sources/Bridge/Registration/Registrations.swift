@@ -77,7 +77,7 @@ public final class Registrations: Service, SenderRegistration {
     }
 
     public func run() async throws {
-        await withGracefulShutdownHandler {
+        await withTaskCancellationOrGracefulShutdownHandler {
             // One loop per HER-id: a refusal of one (403) must not hold the others back.
             await withDiscardingTaskGroup { group in
                 for herId in herIds {
@@ -90,7 +90,7 @@ public final class Registrations: Service, SenderRegistration {
             }
             // Stays up for registrations on demand until shutdown.
             while await stopping.sleep(for: .seconds(3600)) {}
-        } onGracefulShutdown: {
+        } onCancelOrGracefulShutdown: {
             self.stopping.trigger()
         }
     }

@@ -1,27 +1,29 @@
 import ServiceLifecycle
+import Synchronization
 
 /// A companion service that ends its group (gracefully, as SIGTERM would) when flipped:
-/// for the demo's timer, the benchmark and tests.
-public actor StopSwitch: Service {
-    private var flipped = false
-    private var waiter: CheckedContinuation<Void, Never>?
+/// for the demo's timer, the benchmark and tests. Its `run` also returns on graceful shutdown
+/// and when its task is cancelled, so a group whose other service failed never waits on it.
+///
+/// The bookkeeping is `StopSwitchStateMachine`; this shell parks and resumes `run`.
+public final class StopSwitch: Service, Sendable {
+    private let machine = Mutex(StopSwitchStateMachine<CheckedContinuation<Void, Never>>())
 
     public init() {}
 
+    public var isFlipped: Bool { machine.withLock { $0.isFlipped } }
+
     public func run() async throws {
-        if flipped { return }
-        await withGracefulShutdownHandler {
+        await withTaskCancellationOrGracefulShutdownHandler {
             await withCheckedContinuation { continuation in
-                if flipped { continuation.resume() } else { waiter = continuation }
+                if case .resumeNow = machine.withLock({ $0.wait(continuation) }) { continuation.resume() }
             }
-        } onGracefulShutdown: {
-            Task { await self.flip() }
+        } onCancelOrGracefulShutdown: {
+            self.flip()
         }
     }
 
     public func flip() {
-        flipped = true
-        waiter?.resume()
-        waiter = nil
+        if case .resume(let waiter) = machine.withLock({ $0.flip() }) { waiter.resume() }
     }
 }
