@@ -83,7 +83,9 @@ final class WakeupsStateMachineTests: XCTestCase {
     func testASignalResumesTheParkedWaiter() {
         var machine = Machine()
         XCTAssertEqual(machine.startWait(), .wait(1))
+        XCTAssertFalse(machine.isParked)
         guard case .wait = machine.park(1, "loop") else { return XCTFail() }
+        XCTAssertTrue(machine.isParked)
         guard case .resume("loop", let wakeup) = machine.signal(renamedIn: [[7]], overflow: false) else { return XCTFail() }
         XCTAssertEqual(wakeup, Wakeup(renamedIn: [[7]]))
         guard case .none = machine.timeout(1) else { return XCTFail("the timer after the signal does nothing") }
@@ -122,7 +124,7 @@ final class WakeupsTests: XCTestCase {
     func testACancelledWaitReturnsAtOnce() async throws {
         let wakeups = Wakeups()
         let waiter = Task { await wakeups.wait(timeout: .seconds(3600)) }
-        try await Task.sleep(for: .milliseconds(20))
+        try await waitUntil("parked") { wakeups.isWaiting }
         waiter.cancel()
         let wakeup = await waiter.value
         XCTAssertTrue(wakeup.timedOut)
@@ -216,7 +218,9 @@ final class StopSwitchStateMachineTests: XCTestCase {
     func testAFlipResumesTheWaiterAndAnEarlyFlipEndsTheWaitAtOnce() {
         var machine = StopSwitchStateMachine<String>()
         guard case .wait = machine.wait("run") else { return XCTFail() }
+        XCTAssertTrue(machine.isWaiting)
         guard case .resume("run") = machine.flip() else { return XCTFail() }
+        XCTAssertFalse(machine.isWaiting)
         XCTAssertTrue(machine.isFlipped)
         guard case .none = machine.flip() else { return XCTFail("flipped once") }
         guard case .resumeNow = machine.wait("again") else { return XCTFail() }
@@ -238,7 +242,7 @@ final class StopSwitchTests: XCTestCase {
     func testCancellationEndsRun() async throws {
         let stopSwitch = StopSwitch()
         let run = Task { try await stopSwitch.run() }
-        try await Task.sleep(for: .milliseconds(20))
+        try await waitUntil("parked") { stopSwitch.isWaiting }
         run.cancel()
         try await run.value
         XCTAssertTrue(stopSwitch.isFlipped)
@@ -258,7 +262,7 @@ final class StopSwitchTests: XCTestCase {
         let second = ServiceGroup(
             configuration: .init(services: [.init(service: other)], gracefulShutdownSignals: [], logger: Logger(label: "test.stop-switch")))
         let runningSecond = Task { try await second.run() }
-        try await Task.sleep(for: .milliseconds(20))
+        try await waitUntil("parked") { other.isWaiting }
         await second.triggerGracefulShutdown()
         try await runningSecond.value
         XCTAssertTrue(other.isFlipped, "graceful shutdown ended its wait")

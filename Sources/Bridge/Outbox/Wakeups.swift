@@ -17,6 +17,9 @@ public final class Wakeups: Sendable {
 
     public init() {}
 
+    /// A loop is parked in `wait` (for tests).
+    var isWaiting: Bool { machine.withLock { $0.isParked } }
+
     public func signal(renamedIn names: [[UInt8]] = [], overflow: Bool = false) {
         if case .resume(let waiter, let wakeup) = machine.withLock({ $0.signal(renamedIn: names, overflow: overflow) }) {
             waiter.resume(returning: wakeup)

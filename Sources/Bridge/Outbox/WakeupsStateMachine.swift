@@ -18,6 +18,12 @@ struct WakeupsStateMachine<Waiter> {
     private(set) var state: State = .idle
     private var lastTicket: Ticket = 0
 
+    /// A waiter is parked.
+    var isParked: Bool {
+        if case .waiting(_, _?) = state { return true }
+        return false
+    }
+
     enum SignalAction {
         case resume(Waiter, Wakeup)
         case none

@@ -12,6 +12,8 @@ public final class StopSwitch: Service, Sendable {
     public init() {}
 
     public var isFlipped: Bool { machine.withLock { $0.isFlipped } }
+    /// `run` is parked, waiting for the flip (for tests).
+    var isWaiting: Bool { machine.withLock { $0.isWaiting } }
 
     public func run() async throws {
         await withTaskCancellationOrGracefulShutdownHandler {

@@ -12,6 +12,11 @@ struct StopSwitchStateMachine<Waiter> {
 
     private(set) var state: State = .armed
 
+    var isWaiting: Bool {
+        if case .waiting = state { return true }
+        return false
+    }
+
     var isFlipped: Bool {
         if case .flipped = state { return true }
         return false
