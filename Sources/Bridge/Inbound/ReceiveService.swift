@@ -90,13 +90,16 @@ public final class ReceiveService: Service {
     }
 
     /// One batch's connection state into the ledger, and the overall state summed up from all
-    /// batches: `streaming` only when every batch streams.
+    /// batches: `streaming` only when every batch streams. Written when it changes, so its
+    /// time says since when.
     private func report(batch herIds: [Int], _ state: String, _ detail: String?) async {
         let key = Ledger.offsetKey(herIds)
-        let (overall, overallDetail) = batchStates.withLock { states -> (String, String?) in
+        let summed = batchStates.withLock { states -> (String, String?)? in
+            if let known = states[key], known == (state, detail) { return nil }
             states[key] = (state, detail)
             return Self.summary(states, batches: batches.count)
         }
+        guard let (overall, overallDetail) = summed else { return }
         try? await ledger.setReceiveBatchState(herIds: herIds, state: state, detail: detail, now: Timestamp.now())
         await report(overall, overallDetail)
     }
@@ -132,10 +135,15 @@ public final class ReceiveService: Service {
         await report("registering", nil)
         for herId in herIds {
             var outcome = await registrations.waitUntilRegistered(herId, shutdown: shutdown)
+            var refusals = 0
             while case .refused(let failure) = outcome {
-                logger.error(
-                    "receiving waits: NHN refused to register a HER-id; it is tried again with backoff: \(failure.reason)",
-                    metadata: ["herId": "\(herId)"])
+                // Each refusal is logged at error by `Registrations`; this says once what it stops.
+                refusals += 1
+                if refusals == 1 {
+                    logger.error(
+                        "receiving waits: NHN refused to register a HER-id; it is tried again with backoff: \(failure.reason)",
+                        metadata: ["herId": "\(herId)"])
+                }
                 await report(
                     "refused",
                     "PUT /mshconfigurations for HER-id \(herId): \(failure.reason) (tried again with backoff; receiving starts once NHN accepts it)")
