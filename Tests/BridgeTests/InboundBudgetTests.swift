@@ -25,6 +25,10 @@ final class InboundBudgetTests: XCTestCase {
         private let state = Mutex(State())
         let budget: ByteBudget
         private let reservedWhileReading = Mutex<[Int]>([])
+        private let refusedAdmissions = Mutex(0)
+        /// Answers given up at admission because the memory was not there (the handling then
+        /// waits for it without holding the connection, and asks again).
+        var givenUp: Int { refusedAdmissions.withLock { $0 } }
 
         init(budget: ByteBudget) { self.budget = budget }
 
@@ -42,6 +46,7 @@ final class InboundBudgetTests: XCTestCase {
             do {
                 try await beforeBody?(Self.announcedBytes)
             } catch {
+                refusedAdmissions.withLock { $0 += 1 }
                 return .failure(.transient(reason: "given up", retryAfter: nil, requestMayHaveArrived: true))
             }
             reservedWhileReading.withLock { $0.append(budget.inUse) }
@@ -113,6 +118,7 @@ final class InboundBudgetTests: XCTestCase {
             try await group.waitForAll()
         }
         XCTAssertLessThanOrEqual(transport.mostAtOnce, 2)
+        XCTAssertGreaterThan(transport.givenUp, 0, "no handling waited for memory while holding its answer's connection")
         XCTAssertLessThanOrEqual(budget.highWater, budget.capacity)
         XCTAssertGreaterThanOrEqual(budget.highWater, perDownload, "a download held its reservation while its body was read")
         XCTAssertTrue(transport.reserved.allSatisfy { $0 >= perDownload }, "\(transport.reserved)")
@@ -121,6 +127,22 @@ final class InboundBudgetTests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: root + "/inbox/\(id).xml"), id)
             XCTAssertNotNil(try ledger.inbound(messageId: id)?.downloadedAt)
         }
+    }
+
+    func testAResizeWithoutWaitingShrinksAlwaysAndGrowsOnlyIntoFreeRoom() {
+        var state = ByteBudgetState(capacity: 100)
+        XCTAssertEqual(state.reserve(1, bytes: 40), .proceed(charged: 40))
+        XCTAssertEqual(state.reserve(2, bytes: 40), .proceed(charged: 40))
+        XCTAssertEqual(state.resizeNow(from: 40, to: 60)?.charged, 60, "fits: grown in place")
+        XCTAssertNil(state.resizeNow(from: 40, to: 70), "would exceed the capacity: refused, nothing changes")
+        XCTAssertEqual(state.inUse, 100)
+        XCTAssertEqual(state.reserve(3, bytes: 30), .wait)
+        let shrunk = state.resizeNow(from: 60, to: 20)
+        XCTAssertEqual(shrunk?.charged, 20)
+        XCTAssertEqual(shrunk?.admitted.map(\.ticket), [3], "the shrink lets the waiter in")
+        XCTAssertEqual(state.reserve(4, bytes: 50), .wait)
+        XCTAssertNil(state.resizeNow(from: 20, to: 21), "no growth past a waiter")
+        XCTAssertEqual(state.highWater, 100)
     }
 
     func testAReservationShrinksAtOnceAndGrowsInTurn() async throws {

@@ -3,6 +3,7 @@ import Foundation
 import Ledger
 import Logging
 import NHNClient
+import Synchronization
 import XMLCheck
 
 /// Why handling a notification did not succeed: NHN or the disk is in trouble (tried again
@@ -115,10 +116,25 @@ public struct NotificationHandler: Sendable {
         // so an estimate first, then the answer's announced length before its body is read.
         let reservation = try await budget.reservation(bytes: Self.downloadEstimate)
         defer { reservation.release() }
-        let document = try value(
-            await transport.businessDocument(id: messageId) { announced in
-                try await reservation.resize(to: Self.memoryNeeded(answerBytes: announced ?? NHNClient.maxBusinessDocumentAnswerBytes))
-            }, call)
+        var document: [UInt8]?
+        while document == nil {
+            let shortOf = Mutex<Int?>(nil)
+            let answer = await transport.businessDocument(id: messageId) { announced in
+                let needed = Self.memoryNeeded(answerBytes: announced ?? NHNClient.maxBusinessDocumentAnswerBytes)
+                // Never wait while holding the connection: the sends that hold the memory may
+                // need one to finish. Give the answer up, wait for the room, ask again.
+                guard reservation.resizeNow(to: needed) else {
+                    shortOf.withLock { $0 = needed }
+                    throw InboundTrouble(description: "\(call): waiting for \(needed) bytes of memory.inFlightBytes")
+                }
+            }
+            if let needed = shortOf.withLock({ $0 }) {
+                try await reservation.resize(to: needed)
+                continue
+            }
+            document = try value(answer, call)
+        }
+        guard let document else { return }
         // Held from here: the document, the validator's tree and the written copy (about three
         // times its size); the decoded bytes are checked and written from this one buffer.
         try await reservation.resize(to: Self.memoryNeeded(documentBytes: document.count))

@@ -54,6 +54,13 @@ public final class ByteBudget: Sendable {
 
         public var bytes: Int { held.withLock { $0 } }
 
+        /// Holds `bytes` from now on if that needs no wait: a shrink always, a growth only when
+        /// it fits now. False (holding what it held) when it would have to wait: the caller lets
+        /// go of what it is holding up (an HTTP connection) and then waits with `resize`.
+        public func resizeNow(to bytes: Int) -> Bool {
+            held.withLock { held in budget.resizeNow(from: &held, to: bytes) }
+        }
+
         /// Holds `bytes` from now on. Less gives the difference back at once. More waits its
         /// turn like any new request, holding nothing meanwhile: call it only before the memory
         /// is taken (an answer's body not read yet), so that waiting cannot deadlock with other
@@ -86,6 +93,17 @@ public final class ByteBudget: Sendable {
     }
 
     private func charge(for bytes: Int) -> Int { shell.withLock { $0.state.charge(for: bytes) } }
+
+    private func resizeNow(from held: inout Int, to bytes: Int) -> Bool {
+        let outcome = shell.withLock { shell -> (charged: Int, admitted: [(CheckedContinuation<Int, any Error>, Int)])? in
+            guard let resized = shell.state.resizeNow(from: held, to: bytes) else { return nil }
+            return (resized.charged, Self.take(resized.admitted, from: &shell))
+        }
+        guard let outcome else { return false }
+        held = outcome.charged
+        Self.resume(outcome.admitted)
+        return true
+    }
 
     private func reserve(_ bytes: Int) async throws -> Int {
         let ticket = shell.withLock { shell -> ByteBudgetState.Ticket in

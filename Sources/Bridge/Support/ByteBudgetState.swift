@@ -47,6 +47,21 @@ struct ByteBudgetState {
         return admitWaiters()
     }
 
+    /// Changes a holding of `charged` bytes to what `bytes` costs, in place, without waiting: a
+    /// shrink always (the waiters it lets in are returned), a growth only when it fits now and
+    /// nobody waits ahead (nil otherwise; nothing changes then).
+    mutating func resizeNow(from charged: Int, to bytes: Int) -> (charged: Int, admitted: [(ticket: Ticket, charged: Int)])? {
+        let wanted = charge(for: bytes)
+        if wanted <= charged {
+            inUse -= charged - wanted
+            return (wanted, admitWaiters())
+        }
+        guard waiting.isEmpty, inUse - charged + wanted <= capacity else { return nil }
+        inUse += wanted - charged
+        highWater = max(highWater, inUse)
+        return (wanted, [])
+    }
+
     /// A waiter gave up (its task was cancelled). True if it was still waiting; then the
     /// waiters behind it may fit now and are returned too.
     mutating func cancel(_ ticket: Ticket) -> (wasWaiting: Bool, admitted: [(ticket: Ticket, charged: Int)]) {
