@@ -1,4 +1,5 @@
 import Foundation
+import Ledger
 import XCTest
 
 /// The built `dropbridge` as an operator runs it: output and exit codes (sysexits).
@@ -108,6 +109,36 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(run.status, 78)
         XCTAssertTrue(run.error.contains(file), run.error)
         XCTAssertTrue(run.error.contains("outbox.inotify"), run.error)
+    }
+
+    /// Issue #8: `status` shows each batch of HER-ids on its own: state, offset, last event and
+    /// the oversized events it dropped.
+    func testStatusShowsEachBatchOfHerIds() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("status-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/.dropbridge", withIntermediateDirectories: true)
+        let config = root + "/dropbridge.yaml"
+        try "root: \(root)\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let big = Array(1_000_001...1_001_500)
+        do {
+            let ledger = try Ledger(path: root + "/.dropbridge/ledger.sqlite")
+            let now = Date().timeIntervalSince1970
+            try await ledger.setReceiveState("polling", detail: "1 of 2 batches of HER-ids polling", now: now)
+            try await ledger.setReceiveBatchState(herIds: big, state: "streaming", detail: nil, now: now)
+            try await ledger.noteReceiveEvent(herIds: big, at: now)
+            try await ledger.countOversizedEvent(herIds: big, now: now)
+            _ = try await ledger.enqueueNotifications([], offset: 100, herIds: big, now: now)
+            try await ledger.setReceiveBatchState(herIds: [1_001_501], state: "polling", detail: "the stream is refused", now: now)
+        }
+        let text = try Self.dropbridge(["status", "--config", config])
+        XCTAssertEqual(text.status, 0, text.error)
+        XCTAssertTrue(text.output.contains("batch 1500 HER-ids from 1000001: streaming, offset 100, last event 0 s ago, 1 oversized event(s) dropped"), text.output)
+        XCTAssertTrue(text.output.contains("batch 1001501: polling (the stream is refused), offset none yet, no event yet"), text.output)
+        let json = try Self.dropbridge(["status", "--config", config, "--json"])
+        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
+        let batches = try XCTUnwrap((report["receiving"] as? [String: Any])?["batches"] as? [[String: Any]])
+        XCTAssertEqual(batches.count, 2)
+        XCTAssertEqual(batches.compactMap { $0["oversizedEvents"] as? Int }.sorted(), [0, 1])
     }
 
     func testUsageErrorsExit64() throws {
