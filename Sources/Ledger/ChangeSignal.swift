@@ -4,7 +4,7 @@ import Synchronization
 /// that NHN proved) at the moment it changes, instead of letting them poll. A waiter reads
 /// `generation`, checks its condition, and waits for a change after what it read, so a change
 /// between the check and the wait is never missed. Waiting honours cancellation; a deadline or
-/// shutdown is the caller's to race against it (e.g. in a task group).
+/// shutdown is the caller's to race against it (`ShutdownSignal.sleep(for:orUntil:changesAfter:)`).
 public final class ChangeSignal: Sendable {
     private struct Shell {
         var state = ChangeSignalState()
@@ -54,23 +54,6 @@ public final class ChangeSignal: Sendable {
                 shell.state.cancel(ticket) ? shell.continuations.removeValue(forKey: ticket) : nil
             }
             cancelled?.resume()
-        }
-    }
-
-    /// Waits for a change past `seen`, at most `timeout`. True when a change came.
-    public func wait(after seen: UInt64, timeout: Duration) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                await self.wait(after: seen)
-                return !Task.isCancelled
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first || self.generation != seen
         }
     }
 }

@@ -1,4 +1,5 @@
 @testable import Bridge
+import Ledger
 import ServiceLifecycle
 import Logging
 import XCTest
@@ -66,6 +67,31 @@ final class ShutdownSignalTests: XCTestCase {
         let short = await signal.sleep(for: .milliseconds(5))
         XCTAssertTrue(short, "slept its time")
         XCTAssertEqual(signal.sleeping, 0)
+    }
+}
+
+/// A waiter woken by the event it waits for, with a deadline and shutdown.
+final class ShutdownSignalChangeTests: XCTestCase {
+    func testAChangeWakesTheSleepAndShutdownEndsIt() async throws {
+        let (signal, shutdown) = (ChangeSignal(), ShutdownSignal())
+        let seen = signal.generation
+        let woken = Task { await shutdown.sleep(for: .seconds(3600), orUntil: signal, changesAfter: seen) }
+        try await waitUntil("parked on the signal") { signal.waiting == 1 }
+        signal.changed()
+        let changed = await woken.value
+        XCTAssertTrue(changed, "woken by the change, not by the hour")
+
+        let timedOut = await shutdown.sleep(for: .milliseconds(5), orUntil: signal, changesAfter: signal.generation)
+        XCTAssertTrue(timedOut, "the deadline ends it too")
+        let missed = await shutdown.sleep(for: .seconds(3600), orUntil: signal, changesAfter: seen)
+        XCTAssertTrue(missed, "a change since `seen` ends it at once")
+
+        let stopped = Task { await shutdown.sleep(for: .seconds(3600), orUntil: signal, changesAfter: signal.generation) }
+        try await waitUntil("parked on both") { signal.waiting == 1 && shutdown.sleeping == 1 }
+        shutdown.trigger()
+        let afterShutdown = await stopped.value
+        XCTAssertFalse(afterShutdown)
+        XCTAssertEqual(signal.waiting, 0, "the wait on the signal was cancelled with it")
     }
 }
 

@@ -60,16 +60,4 @@ final class ChangeSignalTests: XCTestCase {
         await waiter.value
         XCTAssertEqual(signal.waiting, 0)
     }
-
-    func testATimedWaitSaysWhetherAChangeCame() async throws {
-        let signal = ChangeSignal()
-        let quiet = await signal.wait(after: signal.generation, timeout: .milliseconds(20))
-        XCTAssertFalse(quiet)
-        let seen = signal.generation
-        let woken = Task { await signal.wait(after: seen, timeout: .seconds(3600)) }
-        try await waitUntil("parked") { signal.waiting == 1 }
-        signal.changed()
-        let changed = await woken.value
-        XCTAssertTrue(changed)
-    }
 }
