@@ -11,7 +11,7 @@ public struct NameCheck: Sendable, Equatable {
         self.suffixes = suffixes
     }
 
-    /// The places an earlier drop leaves its NAME (contract §1): `sent/`, `failed/`, `receipts/`.
+    /// The places an earlier drop leaves its NAME (docs/contract.md §1): `sent/`, `failed/`, `receipts/`.
     public static func contract(_ folders: BridgeConfig.Folders) -> [NameCheck] {
         [
             NameCheck(directory: folders.sent, suffixes: [".xml", ".xml.gz", ".json", ".apprec.json"]),

@@ -1,6 +1,6 @@
 import DropbridgeCore
 
-/// The timing and sidecar rules the tracker applies (contract §3, `outbox.*`).
+/// The timing and sidecar rules the tracker applies (docs/contract.md §3, `outbox.*`).
 public struct PairingPolicy: Sendable, Equatable {
     public var sidecar: BridgeConfig.SidecarPolicy
     /// How long a file's size, mtime and inode must stay the same to count as complete.

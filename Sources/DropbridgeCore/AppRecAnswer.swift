@@ -1,4 +1,4 @@
-/// `NAME.apprec.json` (contract §2): answer a received NHN message with an application receipt.
+/// `NAME.apprec.json` (docs/contract.md §2): answer a received NHN message with an application receipt.
 public struct AppRecAnswer: Sendable, Equatable {
     public enum Status: String, Sendable, Equatable, CaseIterable {
         case ok = "Ok"
@@ -24,7 +24,7 @@ public struct AppRecAnswer: Sendable, Equatable {
     public var status: Status
     public var errors: [Failure]
 
-    /// FinnKode 8221 "Feil i applikasjonskvittering" (reference/kith-messages.md §4).
+    /// FinnKode 8221 "Feil i applikasjonskvittering" (docs/docs/kith-messages.md §4).
     public static let errorCodes: [String: String] = [
         "E10": "Ugyldig meldingsidentifikator", "E20": "Lege finnes ikke", "E21": "Mottaker finnes ikke",
         "E30": "Pasientens fødselsnummer mangler", "E31": "Pasientens fødselsnummer er feil",

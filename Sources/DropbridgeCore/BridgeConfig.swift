@@ -1,4 +1,4 @@
-/// The whole configuration (contract §3) with its defaults. Loading and checking it is the
+/// The whole configuration (docs/contract.md §3) with its defaults. Loading and checking it is the
 /// `Bridge` module's job (`ConfigLoader`); this is only the shape.
 public struct BridgeConfig: Sendable, Equatable {
     public var root: String

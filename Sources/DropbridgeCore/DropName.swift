@@ -1,4 +1,4 @@
-/// File names in the outbox (contract §1): which entries are ours, which kind of drop file each
+/// File names in the outbox (docs/contract.md §1): which entries are ours, which kind of drop file each
 /// is, and the NAME every produced file is known by. Pure: names are raw bytes as `readdir`
 /// returns them, because a Linux file name need not be UTF-8.
 

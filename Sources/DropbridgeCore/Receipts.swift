@@ -1,4 +1,4 @@
-/// `failed/NAME.error.json` (contract §1). Only keys that apply are present.
+/// `failed/NAME.error.json` (docs/contract.md §1). Only keys that apply are present.
 public struct ErrorReport: Codable, Sendable, Equatable {
     public var name: String
     public var stage: FailureStage

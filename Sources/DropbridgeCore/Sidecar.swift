@@ -1,4 +1,4 @@
-/// The sidecar `NAME.json`: metadata for sending one drop (contract §2).
+/// The sidecar `NAME.json`: metadata for sending one drop (docs/contract.md §2).
 public enum Sidecar: Sendable, Equatable {
     case nhn(NHNSidecar)
     case altinn(AltinnSidecar)
@@ -28,7 +28,7 @@ public struct NHNSidecar: Sendable, Equatable, Codable {
     }
 }
 
-/// ebXML overrides passed through to `POST /messages` (reference/nhn-edi2.md §3.2).
+/// ebXML overrides passed through to `POST /messages` (docs/nhn-edi.md §3.2).
 public struct TransportMetadataOverrides: Sendable, Equatable, Codable {
     public var cpaId: String?
     public var conversationId: String?

@@ -16,7 +16,7 @@ extension Ledger {
     /// Records `notifications` and moves the offset of `herIds` to `offset`, in one durable
     /// transaction: after it the reader may go on, whatever happens to the handling. A
     /// notification already queued (same offset: a stream read again) is skipped, and so is a
-    /// `NewMessage` for a message already queued or received (NHN repeats them, §13.1).
+    /// `NewMessage` for a message already queued or received (NHN repeats them; docs/nhn-edi.md §3.3).
     /// Returns how many were newly queued.
     @discardableResult
     public func enqueueNotifications(

@@ -1,10 +1,10 @@
-/// The body of `POST /messages/{id}/apprec` (reference/nhn-edi2.md §3.8): NHN builds and sends
+/// The body of `POST /messages/{id}/apprec` (docs/nhn-edi.md §3.8): NHN builds and sends
 /// the AppRec. `applicationName`/`applicationVersion` are filled in from the endpoint on sending.
 public struct AppRecRequest: Sendable, Equatable, Encodable {
     public enum Status: String, Sendable, Equatable, Encodable {
         case ok = "Ok"
         case rejected = "Rejected"
-        /// Accepted on input by NHN; avoid sending unless needed (§11 #15).
+        /// Accepted on input by NHN; avoid sending unless needed (docs/nhn-edi.md §6).
         case okErrorInMessagePart = "OkErrorInMessagePart"
     }
 

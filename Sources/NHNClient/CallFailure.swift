@@ -2,7 +2,7 @@ import DropbridgeCore
 import Foundation
 import NIOHTTP1
 
-/// Why a call did not succeed, in the terms the bridge acts on (reference/nhn-edi2.md §6).
+/// Why a call did not succeed, in the terms the bridge acts on (docs/nhn-edi.md §5).
 public enum CallFailure: Error, Sendable, Equatable {
     /// 400/403/404/413/415 and other 4xx: permanent for this request.
     case refused(httpStatus: Int, problem: JSONValue?, reason: String)

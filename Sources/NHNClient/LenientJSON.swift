@@ -1,4 +1,4 @@
-/// Lenient field readers for NHN's answers (reference/nhn-edi2.md §11: the v3 schema is not
+/// Lenient field readers for NHN's answers (docs/nhn-edi.md §6: the v3 schema is not
 /// verified, so unknown fields are ignored and a field of an unexpected type reads as absent
 /// instead of failing the whole answer).
 extension KeyedDecodingContainer {

@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import Auth
 import Logging
 
-/// Client for NHN's Meldingstjener REST API, version 3 (reference/nhn-edi2.md §3).
+/// Client for NHN's Meldingstjener REST API, version 3 (docs/nhn-edi.md §3).
 ///
 /// Every call answers with an outcome value instead of throwing: transport trouble, refusals and
 /// authorization failures are all classified (see `CallFailure`). One file per endpoint group

@@ -1,4 +1,4 @@
-/// `GET /messages/{id}` (reference/nhn-edi2.md §3.5). Everything but `id` may be missing.
+/// `GET /messages/{id}` (docs/nhn-edi.md §3.5). Everything but `id` may be missing.
 public struct NHNMessageMetadata: Sendable, Equatable, Decodable {
     public var id: String
     public var senderHerId: Int?

@@ -1,9 +1,9 @@
-/// One notification from `GET /notifications` or the stream (reference/nhn-edi2.md §3.3).
+/// One notification from `GET /notifications` or the stream (docs/nhn-edi.md §3.3).
 ///
 /// Decoded leniently: unknown fields are ignored, the id may be `id` or `notificationId`, and
 /// unknown `type`s are kept as they are. Only `type` and `offset` are required.
 public struct NHNNotification: Sendable, Equatable, Decodable {
-    /// From `id` or `notificationId` (sources disagree, §11).
+    /// From `id` or `notificationId` (sources disagree; docs/nhn-edi.md §3.3).
     public var id: String?
     /// The message to fetch with `/messages/{id}/…`; missing for some types.
     public var relatedMessageId: String?

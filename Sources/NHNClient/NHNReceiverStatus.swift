@@ -1,4 +1,4 @@
-/// One entry of `GET /messages/{id}/status` → `statusList` (reference/nhn-edi2.md §3.7, §5).
+/// One entry of `GET /messages/{id}/status` → `statusList` (docs/nhn-edi.md §3.7, §4).
 public struct NHNReceiverStatus: Sendable, Equatable, Decodable {
     public var receiverHerId: Int?
     /// `Unconfirmed`, `Acknowledged`, `Rejected`, `Abandoned`, or a state this version does not know.

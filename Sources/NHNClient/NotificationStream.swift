@@ -3,7 +3,7 @@ import Foundation
 import NIOCore
 import OpenAPIRuntime
 
-/// What the notification stream delivers (reference/nhn-edi2.md §3.4).
+/// What the notification stream delivers (docs/nhn-edi.md §3.4).
 public enum NotificationStreamEvent: Sendable, Equatable {
     /// `event: connected`, first on every connection.
     case connected

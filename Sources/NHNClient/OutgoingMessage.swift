@@ -1,6 +1,6 @@
 import DropbridgeCore
 
-/// A business document to send with `POST /messages` (reference/nhn-edi2.md §3.2).
+/// A business document to send with `POST /messages` (docs/nhn-edi.md §3.2).
 public struct OutgoingMessage: Sendable {
     /// Innermost HER-Id of the MsgHead sender.
     public var senderHerId: Int

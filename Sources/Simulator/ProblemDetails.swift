@@ -5,7 +5,7 @@ import Foundation
 #endif
 import Hummingbird
 
-/// NHN's own integer error codes (reference nhn-edi2.md §6).
+/// NHN's own integer error codes (docs/nhn-edi.md §5).
 enum NHNErrorCode: Int, Sendable {
     case unspecified = 0
     case validation = 1001

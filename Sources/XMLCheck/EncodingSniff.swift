@@ -30,7 +30,7 @@ enum EncodingSniff {
         var declared: String?
     }
 
-    /// The encodings the contract re-encodes (DESIGN §2: UTF-16 and ISO-8859-1) besides UTF-8.
+    /// The encodings the contract re-encodes (docs/contract.md §1: UTF-16 and ISO-8859-1) besides UTF-8.
     static let utf8Names: Set<String> = ["UTF-8", "UTF8", "US-ASCII", "ASCII"]
     static let latin1Names: Set<String> = ["ISO-8859-1", "ISO8859-1", "ISO_8859-1", "LATIN1", "LATIN-1", "L1"]
 

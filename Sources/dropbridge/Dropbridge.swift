@@ -12,7 +12,7 @@ struct Dropbridge: AsyncParsableCommand {
     )
 }
 
-/// sysexits(3) codes the contract promises (§4).
+/// sysexits(3) codes the contract promises (docs/contract.md §4).
 enum ExitStatus {
     static let validationFailed: Int32 = 1
     static let usage: Int32 = 64

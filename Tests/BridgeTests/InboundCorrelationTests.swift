@@ -68,7 +68,7 @@ final class InboundCorrelationTests: XCTestCase {
         XCTAssertTrue(names.contains("to-two.refused.json"), "the first keeps the contract's name: \(names)")
     }
 
-    /// §13: `Abandoned` is final for that receiver: said in the status file and counted.
+    /// docs/nhn-edi.md §4: `Abandoned` is final for that receiver: said in the status file and counted.
     func testAnAbandonedDeliveryIsFinalAndCounted() async throws {
         let harness = try await harness { await $0.simulator.setAbandoningCounterparties([8143025]) }
         let receipts = harness.config.folders.receipts
@@ -144,7 +144,7 @@ final class ArrivalProofTests: XCTestCase {
     }
 }
 
-/// §13: more than 1,500 HER-ids are read in batches of 1,500, each with its own offset.
+/// docs/nhn-edi.md §3.3: more than 1,500 HER-ids are read in batches of 1,500, each with its own offset.
 final class HerIdBatchTests: XCTestCase {
     final class PagingTransport: InboundTransport, @unchecked Sendable {
         /// Guarded by `lock`.

@@ -310,7 +310,7 @@ final class NHNInboundWireTests: XCTestCase {
         let server = ScriptedResponder(replies: [
             .init(status: 503, headers: [("Retry-After", "7")]),
             .init(status: 400, headers: [("Content-Type", "application/problem+json")], chunks: [#"{"title":"Bad HerIds"}"#]),
-            // §13: a ProblemDetails before any event, classified like the same status elsewhere.
+            // docs/nhn-edi.md §3.4: a ProblemDetails before any event, classified like the same status elsewhere.
             .init(status: 423, headers: [("Content-Type", "application/problem+json")], chunks: [#"{"status":423,"errorCode":1210,"detail":"locked"}"#]),
         ])
         let base = try await server.start()
@@ -404,7 +404,7 @@ final class NHNInboundWireTests: XCTestCase {
         XCTAssertEqual(server.received.map(\.uri), ["/messages/m-1", "/messages/m-1/status"])
     }
 
-    /// §13: `statusList` null or missing, `apprecInfo` without `appRecId`: empty, not an error.
+    /// docs/nhn-edi.md §3.7: `statusList` null or missing, `apprecInfo` without `appRecId`: empty, not an error.
     func testAMissingOrNullStatusListAndAMissingAppRecIdAreEmpty() async throws {
         let server = ScriptedResponder(replies: [
             .init(status: 200, chunks: [#"{"statusList":null}"#]),

@@ -31,7 +31,7 @@ final class NotificationQueueTests: XCTestCase {
             XCTAssertEqual(added, 2)
             XCTAssertEqual(try ledger.receiveOffset(herIds: [1]), 12)
             // The stream read again from an older offset, and NHN repeating a NewMessage under a
-            // new offset (§13.1): neither is queued twice.
+            // new offset (docs/nhn-edi.md §3.3): neither is queued twice.
             let again = try await ledger.enqueueNotifications([item(12, "MessageDeliveryStateUpdated"), item(15, message: repeated)], offset: 15, herIds: [1], now: 2)
             XCTAssertEqual(again, 0)
             XCTAssertEqual(try ledger.receiveOffset(herIds: [1]), 15, "the offset moves past skipped ones too")

@@ -4,7 +4,7 @@ import NIOCore
 import Synchronization
 
 /// Gets DPoP-bound access tokens from HelseID with client credentials and a `private_key_jwt`
-/// assertion (reference/nhn-edi2.md §2.2), including the `use_dpop_nonce` exchange.
+/// assertion (docs/nhn-edi.md §2.2), including the `use_dpop_nonce` exchange.
 final class HelseIDTokenSource: Sendable {
     private let settings: HelseIDSettings
     private let assertions: ClientAssertionSigner

@@ -1,7 +1,7 @@
 import Foundation
 import Yams
 
-/// The contract's configuration keys (DESIGN.md §3, plus our extensions). swift-configuration
+/// The contract's configuration keys (docs/contract.md §3, plus our extensions). swift-configuration
 /// only answers for keys it is asked about, so a misspelt key would silently fall back to its
 /// default; the file's keys are listed here and anything unknown is refused.
 enum ConfigKeys {

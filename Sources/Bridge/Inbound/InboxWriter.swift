@@ -2,7 +2,7 @@ import DropFolder
 import DropbridgeCore
 import Foundation
 
-/// `inbox/<messageId>.json` (contract §1): what a consumer reads beside the document.
+/// `inbox/<messageId>.json` (docs/contract.md §1): what a consumer reads beside the document.
 public struct InboxMetadata: Codable, Sendable, Equatable {
     public var messageId: String
     public var senderHerId: Int?

@@ -370,7 +370,7 @@ public struct NotificationHandler: Sendable {
         }
     }
 
-    /// The message will never reach that receiver (nhn-edi2.md §13).
+    /// The message will never reach that receiver (docs/nhn-edi.md §4: `Abandoned` is final).
     static let finalDeliveryStates: Set<String> = ["Abandoned", "Rejected"]
 
     /// `Abandoned` / `Rejected`: a warning once per message and receiver, counted for `status`.

@@ -3,7 +3,7 @@ import DropbridgeCore
 import Foundation
 import NHNClient
 
-/// `receipts/NAME.refused.json` (contract §1).
+/// `receipts/NAME.refused.json` (docs/contract.md §1).
 public struct RefusedReceipt: Codable, Sendable, Equatable {
     public var name: String
     public var messageId: String?

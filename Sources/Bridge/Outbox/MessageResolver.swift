@@ -10,7 +10,7 @@ public struct ResolvedMessage: Sendable, Equatable {
     public var overrides: TransportMetadataOverrides?
 }
 
-/// The contract's fallback rules (§2): every field but `receiverHerIds` may come from config or
+/// The contract's fallback rules (docs/contract.md §2): every field but `receiverHerIds` may come from config or
 /// the MsgHead; sidecar and MsgHead naming different senders is a refusal.
 public enum MessageResolver {
     public static func resolve(

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 
 /// `POST /connect/token`: HelseID client credentials with `private_key_jwt` and DPoP
-/// (reference/nhn-edi2.md §2.2). The issuer (the assertion's `aud`) is the origin itself.
+/// (docs/nhn-edi.md §2.2). The issuer (the assertion's `aud`) is the origin itself.
 struct HelseIDTokenRoute: Sendable {
     let authority: AuthorityState
     static let path = "/connect/token"

@@ -27,7 +27,7 @@ struct XMLCheckInspector: DocumentInspecting {
             let failure = result.failure
             return .refused(reason: failure?.reason ?? "the XML is not well-formed", errors: failure?.errors ?? [])
         }
-        // NHN wants UTF-8 that says so (reference nhn-edi2.md §3.2); XMLCheck would re-encode.
+        // NHN wants UTF-8 that says so (docs/nhn-edi.md §3.2); XMLCheck would re-encode.
         if let encoding = document.originalEncoding {
             return .refused(reason: "the XML is declared as \(encoding); NHN requires UTF-8", errors: [])
         }

@@ -12,7 +12,7 @@ enum StreamEvent: Sendable, Equatable {
     case cut
 }
 
-/// What `PUT /mshconfigurations` recorded for one HER-id (reference nhn-edi2.md §3.1).
+/// What `PUT /mshconfigurations` recorded for one HER-id (docs/nhn-edi.md §3.1).
 struct MshConfiguration: Sendable, Equatable {
     var herId: Int
     var receiveNotificationChannel: String

@@ -38,7 +38,7 @@ extension NHNSimulator {
     }
 
     /// Messages to these counterparties are never delivered: the status says `Abandoned` (final,
-    /// nhn-edi2.md §13) and no AppRec comes.
+    /// docs/nhn-edi.md §4) and no AppRec comes.
     public func setAbandoningCounterparties(_ herIds: Set<Int>) async {
         await state.setAbandoningCounterparties(herIds)
     }

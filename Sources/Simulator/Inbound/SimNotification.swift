@@ -4,7 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The notification kinds NHN publishes (reference nhn-edi2.md §3.3).
+/// The notification kinds NHN publishes (docs/nhn-edi.md §3.3).
 public enum NotificationType: String, Sendable, Codable, CaseIterable {
     case newMessage = "NewMessage"
     case refusedMessage = "RefusedMessage"

@@ -4,7 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// Transport state per receiver (reference nhn-edi2.md §5).
+/// Transport state per receiver (docs/nhn-edi.md §4).
 enum TransportDeliveryState: String, Sendable, Codable {
     case unconfirmed = "Unconfirmed"
     case acknowledged = "Acknowledged"
@@ -72,7 +72,7 @@ struct StoredMessage: Sendable {
         }
     }
 
-    /// `GET /messages/{id}` (reference nhn-edi2.md §3.5).
+    /// `GET /messages/{id}` (docs/nhn-edi.md §3.5).
     struct Metadata: Codable, Sendable {
         var id: String
         var senderHerId: Int

@@ -1,6 +1,6 @@
 import DropbridgeCore
 
-/// The JSON body of `POST /messages/{id}/apprec` (reference nhn-edi2.md §3.8).
+/// The JSON body of `POST /messages/{id}/apprec` (docs/nhn-edi.md §3.8).
 struct AppRecRequest: Sendable, Equatable {
     static let statuses: Set<String> = ["Ok", "Rejected", "OkErrorInMessagePart"]
     static let keys: Set<String> = [

@@ -13,7 +13,7 @@ struct DocumentFacts: Sendable, Equatable {
     var isAppRec: Bool
 }
 
-/// `POST /messages` (reference nhn-edi2.md §3.2). Reading messages by id is in
+/// `POST /messages` (docs/nhn-edi.md §3.2). Reading messages by id is in
 /// `ReceivedMessagesRoutes`.
 struct MessagesRoutes: Sendable {
     let state: SimulatorState

@@ -1,7 +1,7 @@
 import DropbridgeCore
 import Hummingbird
 
-/// `PUT /mshconfigurations` (reference nhn-edi2.md §3.1).
+/// `PUT /mshconfigurations` (docs/nhn-edi.md §3.1).
 struct MshConfigurationRoutes: Sendable {
     let state: SimulatorState
 
@@ -36,7 +36,7 @@ struct MshConfigurationRoutes: Sendable {
     }
 
     /// In v3 every HER-id a call acts for must have an MSH configuration: NHN answers 400 with
-    /// errorCode 1001 otherwise (nhn-edi2.md "What matters most" 1).
+    /// errorCode 1001 otherwise (docs/nhn-edi.md "What matters most" 1).
     static func requireConfigured(_ herId: Int, as field: String, in state: SimulatorState) async throws(NHNProblem) {
         guard await state.isConfigured(herId) else {
             throw .validation(

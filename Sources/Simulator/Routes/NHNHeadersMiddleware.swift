@@ -1,7 +1,7 @@
 import HTTPTypes
 import Hummingbird
 
-/// The headers NHN requires on every API call (reference nhn-edi2.md §1). Authentication
+/// The headers NHN requires on every API call (docs/nhn-edi.md §1). Authentication
 /// (HelseID/DPoP) will be its own middleware next to this one.
 struct NHNHeadersMiddleware: RouterMiddleware {
     typealias Context = SimulatorRequestContext

@@ -1,6 +1,6 @@
 import Hummingbird
 
-/// The query of `GET /notifications` and `/notifications/stream` (reference nhn-edi2.md §3.3,
+/// The query of `GET /notifications` and `/notifications/stream` (docs/nhn-edi.md §3.3,
 /// §3.4). ASP.NET binds query names case-insensitively, so we do too.
 struct NotificationQuery: Sendable, Equatable {
     static let maxHerIds = 1500

@@ -5,7 +5,7 @@ import Foundation
 #endif
 import Hummingbird
 
-/// `GET /notifications` and `GET /notifications/stream` (reference nhn-edi2.md §3.3, §3.4).
+/// `GET /notifications` and `GET /notifications/stream` (docs/nhn-edi.md §3.3, §3.4).
 struct NotificationsRoutes: Sendable {
     let state: SimulatorState
 

@@ -5,7 +5,7 @@ import Foundation
 #endif
 import Hummingbird
 
-/// `GET /ping` (reference nhn-edi2.md §3.10).
+/// `GET /ping` (docs/nhn-edi.md §3.10).
 enum PingRoute {
     static func register(on group: RouterGroup<SimulatorRequestContext>) {
         group.get("ping") { _, _ in

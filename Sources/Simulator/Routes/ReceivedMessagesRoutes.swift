@@ -6,7 +6,7 @@ import Foundation
 import DropbridgeCore
 import Hummingbird
 
-/// Reading and answering messages by id (reference nhn-edi2.md §3.5–3.9).
+/// Reading and answering messages by id (docs/nhn-edi.md §3.5–3.9).
 struct ReceivedMessagesRoutes: Sendable {
     let state: SimulatorState
 

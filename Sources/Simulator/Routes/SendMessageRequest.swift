@@ -1,6 +1,6 @@
 import DropbridgeCore
 
-/// The JSON body of `POST /messages` (reference nhn-edi2.md §3.2), read field by field so every
+/// The JSON body of `POST /messages` (docs/nhn-edi.md §3.2), read field by field so every
 /// missing or wrongly typed field is reported by name, as NHN's `validationErrors` do.
 struct SendMessageRequest: Sendable, Equatable {
     var senderHerId: Int
