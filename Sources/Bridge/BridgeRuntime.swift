@@ -49,7 +49,7 @@ public struct BridgeRuntime: Sendable {
             throw StartupError.folders("\(error)")
         }
         do {
-            lock = try InstanceLock(path: config.stateDirectory + "/lock")
+            lock = try InstanceLock(path: config.state.lock)
         } catch {
             throw StartupError.locked("\(error)")
         }
@@ -64,9 +64,9 @@ public struct BridgeRuntime: Sendable {
             schemaSet = nil
         }
         do {
-            ledger = try Ledger(path: config.stateDirectory + "/ledger.sqlite")
+            ledger = try Ledger(path: config.state.ledger)
         } catch {
-            throw StartupError.ledger("\(config.stateDirectory)/ledger.sqlite: \(error)")
+            throw StartupError.ledger("\(config.state.ledger): \(error)")
         }
         if credentials.helseID == nil {
             logger.warning("helseid.enabled is false: requests are sent without authentication (only for a loopback simulator)")

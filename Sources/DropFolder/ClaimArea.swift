@@ -36,8 +36,8 @@ public struct ClaimArea: Sendable {
         self.durable = durable
     }
 
-    public init(config: BridgeConfig) {
-        self.init(workDirectory: config.stateDirectory + "/work", durable: DurableFiles(config: config))
+    public init(settings: FolderSettings) {
+        self.init(workDirectory: settings.state.work, durable: DurableFiles(settings: settings))
     }
 
     public func directory(of claimId: String) -> String { workDirectory + "/" + claimId }

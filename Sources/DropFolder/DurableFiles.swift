@@ -21,8 +21,8 @@ public struct DurableFiles: Sendable {
     }
 
     /// `<state>/tmp` with the configured file and folder modes.
-    public init(config: BridgeConfig) {
-        self.init(tempDirectory: config.stateDirectory + "/tmp", fileMode: config.fileMode, folderMode: config.folderMode)
+    public init(settings: FolderSettings) {
+        self.init(tempDirectory: settings.state.temporary, fileMode: settings.fileMode, folderMode: settings.folderMode)
     }
 
     /// Creates a folder made after start-up (e.g. `receipts/unmatched/`) the way `FolderLayout`

@@ -43,19 +43,19 @@ public enum FolderLayout {
     }
 
     /// Every folder dropbridge needs.
-    public static func folders(of config: BridgeConfig) -> [Folder] {
-        config.folders.all.map {
-            Folder(key: "folders.\($0.key)", path: $0.path, mode: mode_t($0.key == "outbox" ? config.outboxFolderMode : config.folderMode))
+    public static func folders(of settings: FolderSettings) -> [Folder] {
+        settings.folders.all.map {
+            Folder(key: "folders.\($0.key)", path: $0.path, mode: mode_t($0.key == "outbox" ? settings.outboxFolderMode : settings.folderMode))
         } + [
-            Folder(key: "state", path: config.stateDirectory, mode: stateMode),
-            Folder(key: "state/tmp", path: config.stateDirectory + "/tmp", mode: stateMode),
-            Folder(key: "state/work", path: config.stateDirectory + "/work", mode: stateMode),
+            Folder(key: "state", path: settings.state.directory, mode: stateMode),
+            Folder(key: "state/tmp", path: settings.state.temporary, mode: stateMode),
+            Folder(key: "state/work", path: settings.state.work, mode: stateMode),
         ]
     }
 
     /// Creates what is missing and checks that everything is on one filesystem.
-    public static func prepare(_ config: BridgeConfig) throws {
-        try prepare(folders(of: config), parentMode: mode_t(config.folderMode))
+    public static func prepare(_ settings: FolderSettings) throws {
+        try prepare(folders(of: settings), parentMode: mode_t(settings.folderMode))
     }
 
     /// `parentMode`: for missing parents (e.g. the root itself).

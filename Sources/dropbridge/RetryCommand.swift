@@ -47,7 +47,7 @@ struct RetryCommand: AsyncParsableCommand {
         let failed = settings.folders.failed
         let files = (try? FileManager.default.contentsOfDirectory(atPath: failed)) ?? []
         let wanted = all ? Set(files.filter { $0.hasSuffix(".error.json") }.map { String($0.dropLast(".error.json".count)) }) : Set(names)
-        let ledger = try Ledger(path: settings.stateDirectory + "/ledger.sqlite")
+        let ledger = try Ledger(path: settings.state.ledger)
         let durable = DurableFiles(config: settings)
         var problems = 0
         for name in wanted.sorted() {
@@ -82,11 +82,11 @@ struct RetryCommand: AsyncParsableCommand {
     /// Pending again through the ledger; the problem file goes (a new one is written if it is
     /// quarantined again).
     private func retryMessages(_ settings: BridgeConfig) throws {
-        guard FileManager.default.fileExists(atPath: settings.stateDirectory + "/ledger.sqlite") else {
+        guard FileManager.default.fileExists(atPath: settings.state.ledger) else {
             printError("no ledger in \(settings.stateDirectory): dropbridge has not run with root \(settings.root) yet")
             throw ExitCode(ExitStatus.unavailable)
         }
-        let ledger = try Ledger(path: settings.stateDirectory + "/ledger.sqlite")
+        let ledger = try Ledger(path: settings.state.ledger)
         let retried = try ledger.retryQuarantined(keys: allMessages ? nil : messageKeys, now: Date().timeIntervalSince1970)
         let unmatched = settings.folders.receipts + "/unmatched/"
         for item in retried {

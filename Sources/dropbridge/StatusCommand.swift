@@ -44,19 +44,19 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = try await loadConfig(config)
         let ledger: Ledger
-        guard FileManager.default.fileExists(atPath: settings.stateDirectory + "/ledger.sqlite") else {
+        guard FileManager.default.fileExists(atPath: settings.state.ledger) else {
             printError("no ledger in \(settings.stateDirectory): dropbridge has not run with root \(settings.root) yet")
             throw ExitCode(ExitStatus.unavailable)
         }
         do {
-            ledger = try Ledger(path: settings.stateDirectory + "/ledger.sqlite")
+            ledger = try Ledger(path: settings.state.ledger)
         } catch {
             printError("cannot open the ledger in \(settings.stateDirectory): \(error)")
             throw ExitCode(ExitStatus.unavailable)
         }
         let now = Date().timeIntervalSince1970
         var folders: [String: FolderStatus] = [:]
-        for (key, path) in settings.folders.all + [("work", settings.stateDirectory + "/work")] {
+        for (key, path) in settings.folders.all + [("work", settings.state.work)] {
             folders[key] = Self.folderStatus(path, now: now)
         }
         let summary = try ledger.summary()

@@ -73,7 +73,7 @@ final class AuthenticationTests: XCTestCase {
         XCTAssertTrue(reason.contains("invalid_client"), reason)
         XCTAssertTrue(reason.contains("not registered"), reason)
         // Still in the work area, nowhere else, and nothing reached NHN.
-        let work = harness.config.stateDirectory + "/work"
+        let work = harness.config.state.work
         let claimed = harness.files(in: work).flatMap { harness.files(in: work + "/" + $0) }
         XCTAssertEqual(claimed.sorted(), ["document.xml", "sidecar.json"])
         XCTAssertEqual(harness.files(in: harness.config.folders.failed), [])

@@ -95,7 +95,7 @@ final class BridgeHarness: @unchecked Sendable {
 
     /// The ledger, opened anew (the bridge may be stopped).
     var ledger: Ledger {
-        get throws { try Ledger(path: config.stateDirectory + "/ledger.sqlite") }
+        get throws { try Ledger(path: config.state.ledger) }
     }
 
     // MARK: Dropping

@@ -15,7 +15,7 @@ final class ClaimDeskRecoveryTests: XCTestCase {
         config.nhn.senderHerId = 8143060
         configure(&config)
         try FolderLayout.prepare(config)
-        let ledger = try Ledger(path: config.stateDirectory + "/ledger.sqlite")
+        let ledger = try Ledger(path: config.state.ledger)
         let area = ClaimArea(config: config)
         for (file, text) in [("killed.xml", "<doc/>"), ("killed.json", "{}")] {
             try Data(text.utf8).write(to: URL(fileURLWithPath: config.folders.outbox + "/" + file))
@@ -103,7 +103,7 @@ final class ClaimWindowTests: XCTestCase {
         addTeardownBlock { try? FileManager.default.removeItem(atPath: root) }
         let config = BridgeConfig(root: root)
         try FolderLayout.prepare(config)
-        let ledger = try Ledger(path: config.stateDirectory + "/ledger.sqlite")
+        let ledger = try Ledger(path: config.state.ledger)
         try Data("{}".utf8).write(to: URL(fileURLWithPath: config.folders.outbox + "/lonely.json"))
         // Killed after the refusal's row, before its claim.
         _ = try await ledger.reserve(

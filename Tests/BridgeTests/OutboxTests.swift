@@ -61,7 +61,7 @@ final class OutboxTests: XCTestCase {
         XCTAssertNotNil(latin)
         XCTAssertTrue(latin?.document.contains("Tromsø") ?? false)
         XCTAssertFalse(harness.files(in: harness.config.folders.outbox).contains { !$0.hasPrefix(".") })
-        XCTAssertEqual(harness.files(in: harness.config.stateDirectory + "/work"), [])
+        XCTAssertEqual(harness.files(in: harness.config.state.work), [])
     }
 
     func testBothArrivalOrdersAndNameReuse() async throws {
@@ -318,7 +318,7 @@ final class OutboxTests: XCTestCase {
         try await harness.waitUntil("a send was tried") { (try harness.ledger.drop(named: "outage")?.attempts ?? 0) >= 2 }
         try await harness.stop()
         XCTAssertEqual(harness.files(in: harness.config.folders.failed), [], "a transient cause never fails a drop")
-        XCTAssertEqual(harness.files(in: harness.config.stateDirectory + "/work").count, 1)
+        XCTAssertEqual(harness.files(in: harness.config.state.work).count, 1)
         await harness.simulator.setFaults(FaultSettings())
         try await harness.start()
         try await harness.waitUntilFiled("outage", in: harness.config.folders.sent)

@@ -16,8 +16,8 @@ final class ClaimAreaTests: XCTestCase {
     func makeSetup() throws -> Setup {
         let root = try TempDirectory()
         let config = BridgeConfig(root: root.path)
-        try FolderLayout.prepare(config)
-        return Setup(root: root, outbox: config.folders.outbox, sent: config.folders.sent, failed: config.folders.failed, area: ClaimArea(config: config))
+        try FolderLayout.prepare(config.folderSettings)
+        return Setup(root: root, outbox: config.folders.outbox, sent: config.folders.sent, failed: config.folders.failed, area: ClaimArea(settings: config.folderSettings))
     }
 
     func dropPair(_ s: Setup, _ name: String) throws -> [OutboxEntry] {
@@ -112,8 +112,8 @@ final class FolderLayoutTests: XCTestCase {
         let old = umask(0o077)
         defer { umask(old) }
         let config = BridgeConfig(root: root.path + "/nested")
-        try FolderLayout.prepare(config)
-        for folder in FolderLayout.folders(of: config) {
+        try FolderLayout.prepare(config.folderSettings)
+        for folder in FolderLayout.folders(of: config.folderSettings) {
             var info = stat()
             XCTAssertEqual(stat(folder.path, &info), 0, folder.path)
             let expected: mode_t =
@@ -133,7 +133,7 @@ final class FolderLayoutTests: XCTestCase {
         let root = try TempDirectory()
         var config = BridgeConfig(root: root.path)
         config.folderMode = 0o750
-        try FolderLayout.prepare(config)
+        try FolderLayout.prepare(config.folderSettings)
         var info = stat()
         XCTAssertEqual(stat(config.folders.sent, &info), 0)
         XCTAssertEqual(info.st_mode & 0o7777, 0o750)
@@ -148,7 +148,7 @@ final class FolderLayoutTests: XCTestCase {
         let outbox = try root.sub("outbox")
         XCTAssertEqual(chown(outbox, uid_t.max, 100), 0)
         XCTAssertEqual(chmod(outbox, 0o3775), 0)
-        try FolderLayout.prepare(config)
+        try FolderLayout.prepare(config.folderSettings)
         var info = stat()
         XCTAssertEqual(stat(outbox, &info), 0)
         XCTAssertEqual(info.st_mode & 0o7777, 0o3775)
@@ -161,7 +161,7 @@ final class FolderLayoutTests: XCTestCase {
         XCTAssertEqual(chown(root.path, uid_t.max, 65534), 0)
         XCTAssertEqual(chmod(root.path, 0o2770), 0)
         let config = BridgeConfig(root: root.path)
-        try FolderLayout.prepare(config)
+        try FolderLayout.prepare(config.folderSettings)
         var info = stat()
         XCTAssertEqual(stat(config.folders.receipts, &info), 0)
         XCTAssertEqual(info.st_gid, 65534)
@@ -179,7 +179,7 @@ final class FolderLayoutTests: XCTestCase {
         }
         defer { rmdir(shm) }
         config.folders.failed = shm
-        XCTAssertThrowsError(try FolderLayout.prepare(config)) { error in
+        XCTAssertThrowsError(try FolderLayout.prepare(config.folderSettings)) { error in
             guard case let .differentFilesystems(first, _, second, _)? = error as? FolderLayoutError else {
                 return XCTFail("\(error)")
             }
@@ -191,7 +191,7 @@ final class FolderLayoutTests: XCTestCase {
     func testAFileWhereAFolderShouldBeIsRefused() throws {
         let root = try TempDirectory()
         root.write("x", to: root.path, name: "outbox")
-        XCTAssertThrowsError(try FolderLayout.prepare(BridgeConfig(root: root.path))) { error in
+        XCTAssertThrowsError(try FolderLayout.prepare(BridgeConfig(root: root.path).folderSettings)) { error in
             XCTAssertEqual(error as? FolderLayoutError, .notADirectory(key: "folders.outbox", path: root.path + "/outbox"))
         }
     }
@@ -201,16 +201,16 @@ final class ClaimManifestFailureTests: XCTestCase {
     func testAManifestThatCannotBeWrittenLeavesNoEmptyClaimBehind() throws {
         let root = try TempDirectory()
         let config = BridgeConfig(root: root.path)
-        try FolderLayout.prepare(config)
+        try FolderLayout.prepare(config.folderSettings)
         root.write("<doc/>", to: config.folders.outbox, name: "full.xml")
         let files = try OutboxScanner(directory: config.folders.outbox).scan()
         // The temp directory is gone, as good as a full disk for the manifest's temp file.
         let area = ClaimArea(
-            workDirectory: config.stateDirectory + "/work", durable: DurableFiles(tempDirectory: root.path + "/no-such-tmp"))
+            workDirectory: config.state.work, durable: DurableFiles(tempDirectory: root.path + "/no-such-tmp"))
 
         XCTAssertThrowsError(try area.claim(name: DropName("full"), files: files, from: config.folders.outbox, claimId: "d9"))
 
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: config.stateDirectory + "/work"), [])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: config.state.work), [])
         XCTAssertTrue(FileManager.default.fileExists(atPath: config.folders.outbox + "/full.xml"))
     }
 }

@@ -47,9 +47,7 @@ public struct InboxWriter: Sendable {
     @discardableResult
     public func write(document: [UInt8], metadata: InboxMetadata) throws -> String {
         let name = Self.fileName(forMessageId: metadata.messageId)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let json = Array(try encoder.encode(metadata)) + [0x0A]
+        let json = try ContractJSON.encode(metadata)
         try createOrFind(document, named: name + ".xml")
         try createOrFind(json, named: name + ".json", sameIf: { existing in
             // The metadata holds the time it was written: the same message is what matters.

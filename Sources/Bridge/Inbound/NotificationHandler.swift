@@ -100,7 +100,7 @@ public struct NotificationHandler: Sendable {
 
     private func newMessage(_ notification: NHNNotification, waitForOwnSends: Bool) async throws {
         guard let messageId = notification.relatedMessageId else { return }  // checked in handle
-        if let known = try ledger.inbound(messageId: messageId) {
+        if let known = try await read({ try $0.inbound(messageId: messageId) }) {
             // Seen before: its files are durable; only the downloaded mark or our AppRec may be missing.
             if known.downloadedAt == nil { try await markDownloaded(known) }
             try await answerIfDue(known, problem: nil)
@@ -168,7 +168,7 @@ public struct NotificationHandler: Sendable {
 
         if let appRec = checked.document?.appRec {
             // An AppRec goes to receipts/, never to inbox/: beside the drop it answers if we know it.
-            let drop = try answeredDrop(appRecId: messageId, originalMsgId: appRec.originalMsgId, waitForOwnSends: waitForOwnSends)
+            let drop = try await answeredDrop(appRecId: messageId, originalMsgId: appRec.originalMsgId, waitForOwnSends: waitForOwnSends)
             let (receipts, sender) = (self.receipts, metadata.senderHerId)
             record.fileName = try await io.run {
                 try receipts.writeAppRec(document, dropName: drop?.name, senderHerId: sender, messageId: messageId)
@@ -194,7 +194,7 @@ public struct NotificationHandler: Sendable {
         guard try await ledger.recordInbound(record) else {
             // Another handling of the same message recorded it first: go on from its row, so
             // that the downloaded mark and our AppRec happen once.
-            if let known = try ledger.inbound(messageId: messageId) {
+            if let known = try await read({ try $0.inbound(messageId: messageId) }) {
                 if known.downloadedAt == nil { try await markDownloaded(known) }
                 try await answerIfDue(known, problem: nil)
             }
@@ -202,7 +202,9 @@ public struct NotificationHandler: Sendable {
         }
         // The status naming this AppRec may have been handled meanwhile (another message's
         // key, so in parallel): it linked before this row existed, so the move is ours.
-        if record.kind == "apprec", record.fileName.hasPrefix("unmatched/"), let drop = try ledger.dropAnswered(byAppRec: messageId) {
+        if record.kind == "apprec", record.fileName.hasPrefix("unmatched/"),
+            let drop = try await read({ try $0.dropAnswered(byAppRec: messageId) })
+        {
             try await refile(record, beside: drop)
         }
         try await markDownloaded(record)
@@ -226,15 +228,15 @@ public struct NotificationHandler: Sendable {
     /// The drop an AppRec answers: by NHN's ids first (a status of our drop named this AppRec's
     /// id), by `OriginalMsgId` only when exactly one of our drops carries it. An ambiguous one
     /// goes to `unmatched/` until a status names it (`linkAppRecs` moves it then).
-    private func answeredDrop(appRecId: String, originalMsgId: String?, waitForOwnSends: Bool) throws -> DropRecord? {
-        if let linked = try ledger.dropAnswered(byAppRec: appRecId) { return linked }
+    private func answeredDrop(appRecId: String, originalMsgId: String?, waitForOwnSends: Bool) async throws -> DropRecord? {
+        if let linked = try await read({ try $0.dropAnswered(byAppRec: appRecId) }) { return linked }
         guard let original = originalMsgId else { return nil }
-        let found = try ledger.lookUpSent(msgId: original)
+        let found = try await read { try $0.lookUpSent(msgId: original) }
         if found.sendsInFlight, found.drop == nil, waitForOwnSends {
             throw InboundTrouble(description: "AppRec for MsgId \(original): a send is still in flight; trying again", retrySoon: true)
         }
         guard found.drop != nil else { return nil }
-        let candidates = try ledger.acceptedDrops(msgId: original)
+        let candidates = try await read { try $0.acceptedDrops(msgId: original) }
         guard candidates.count == 1 else {
             logger.warning(
                 "AppRec whose OriginalMsgId several drops carry: kept in receipts/unmatched/ until NHN's status names it",
@@ -300,8 +302,8 @@ public struct NotificationHandler: Sendable {
     /// message names its MsgId, which proves which drop arrived.
     private func sentDrop(messageId: String?, waitForOwnSends: Bool) async throws -> DropRecord? {
         guard let messageId else { return nil }
-        let found = try ledger.lookUpSent(messageId: messageId)
-        if found.drop == nil, try ledger.hasUncertainDrops(),
+        let found = try await read { try $0.lookUpSent(messageId: messageId) }
+        if found.drop == nil, try await read({ try $0.hasUncertainDrops() }),
             let proven = try await proveArrival(messageId: messageId)
         {
             return proven
@@ -394,11 +396,18 @@ public struct NotificationHandler: Sendable {
         for entry in list {
             guard let appRecId = entry.apprecInfo?.appRecId, !appRecId.isEmpty else { continue }
             try await ledger.linkAppRec(appRecId, toDrop: dropId, receiverHerId: entry.receiverHerId, now: Timestamp.now())
-            guard let received = try ledger.inbound(messageId: appRecId), received.kind == "apprec",
+            guard let received = try await read({ try $0.inbound(messageId: appRecId) }), received.kind == "apprec",
                 received.fileName.hasPrefix("unmatched/")
             else { continue }
             try await refile(received, beside: drop)
         }
+    }
+
+    /// A ledger read waits for SQLite like any file I/O: on `io`'s threads, never on the
+    /// cooperative pool's (the writes go through the ledger's group commit, off it already).
+    private func read<T: Sendable>(_ query: @escaping @Sendable (Ledger) throws -> T) async throws -> T {
+        let ledger = self.ledger
+        return try await io.run { try query(ledger) }
     }
 
     /// A refusal of the call (4xx other than 401/408/423/429, or an unreadable document) is

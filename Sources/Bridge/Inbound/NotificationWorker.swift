@@ -76,12 +76,15 @@ final class NotificationWorker: Sendable {
                     return flag
                 }
                 do {
+                    // Read on the blocking pool, as every ledger read: SQLite may wait for the disk.
+                    let ledger = self.ledger
                     if isDue(lastFullRead) {
                         lastFullRead = ContinuousClock.now
                         known = [:]
-                        for item in try ledger.pendingNotifications() { known[item.offset] = item }
+                        for item in try await handler.io.run({ try ledger.pendingNotifications() }) { known[item.offset] = item }
                     } else if added {
-                        for item in try ledger.pendingNotifications(after: newest) { known[item.offset] = item }
+                        let after = newest
+                        for item in try await handler.io.run({ try ledger.pendingNotifications(after: after) }) { known[item.offset] = item }
                     }
                 } catch {
                     logger.error("the notification queue cannot be read: \(error)")

@@ -78,12 +78,6 @@ public struct ReceiptWriter: Sendable {
 
     var unmatched: String { receipts + "/unmatched" }
 
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
-
     /// `receipts/NAME.apprec.<herId>.xml`, or `receipts/unmatched/<messageId>.apprec.xml`.
     /// Writes an AppRec beside its drop (or in `unmatched/`) and returns its name relative to
     /// `receipts/`. A second, different AppRec from the same sender for the same drop gets its
@@ -106,7 +100,7 @@ public struct ReceiptWriter: Sendable {
     /// the name relative to `receipts/`.
     @discardableResult
     public func writeRefused(_ receipt: RefusedReceipt, matched: Bool, key: String) throws -> String {
-        let bytes = Array(try Self.encoder.encode(receipt)) + [0x0A]
+        let bytes = try ContractJSON.encode(receipt)
         if matched {
             let first = receipt.name + ".refused.json"
             if try createOrFind(bytes, in: receipts, named: first) { return first }
@@ -127,7 +121,7 @@ public struct ReceiptWriter: Sendable {
     /// relative to `receipts/`.
     @discardableResult
     public func writeProblem(_ problem: InboundProblem) throws -> String {
-        let bytes = Array(try Self.encoder.encode(problem)) + [0x0A]
+        let bytes = try ContractJSON.encode(problem)
         let name = InboundProblem.fileName(key: problem.key)
         try durable.replace(bytes, in: try unmatchedFolder(), named: name)
         return "unmatched/" + name
@@ -153,7 +147,7 @@ public struct ReceiptWriter: Sendable {
     }
 
     public func writeStatus(_ status: StatusReceipt) throws {
-        let bytes = Array(try Self.encoder.encode(status)) + [0x0A]
+        let bytes = try ContractJSON.encode(status)
         try durable.replace(bytes, in: receipts, named: status.name + ".status.json")
     }
 

@@ -15,7 +15,7 @@ public struct FolderDropFileStore: DropFileStore {
     public init(config: BridgeConfig, io: BlockingIO) {
         self.config = config
         durable = DurableFiles(config: config)
-        area = ClaimArea(workDirectory: config.stateDirectory + "/work", durable: durable)
+        area = ClaimArea(workDirectory: config.state.work, durable: durable)
         self.io = io
     }
 
