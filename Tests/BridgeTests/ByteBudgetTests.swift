@@ -56,7 +56,7 @@ final class ByteBudgetTests: XCTestCase {
         for await _ in holding { break }
         XCTAssertEqual(budget.inUse, 80)
         let waiter = Task { try await budget.withReservation(bytes: 50) { budget.inUse } }
-        try await waitUntil { budget.waiting == 1 }
+        try await waitUntil("a reservation waits") { budget.waiting == 1 }
         releaseNow.yield()
         try await holder.value
         let seen = try await waiter.value
@@ -68,9 +68,9 @@ final class ByteBudgetTests: XCTestCase {
         let budget = ByteBudget(capacity: 10)
         let (release, releaseNow) = AsyncStream<Void>.makeStream()
         let holder = Task { try await budget.withReservation(bytes: 10) { for await _ in release { break } } }
-        try await waitUntil { budget.inUse == 10 }
+        try await waitUntil("10 bytes are in use") { budget.inUse == 10 }
         let waiter = Task { try await budget.withReservation(bytes: 5) { 1 } }
-        try await waitUntil { budget.waiting == 1 }
+        try await waitUntil("a reservation waits") { budget.waiting == 1 }
         waiter.cancel()
         do {
             _ = try await waiter.value
@@ -90,13 +90,5 @@ final class ByteBudgetTests: XCTestCase {
             XCTFail("a cancelled task must not reserve")
         } catch is CancellationError {}
         XCTAssertEqual(budget.inUse, 0)
-    }
-
-    private func waitUntil(_ condition: () -> Bool, timeout: Duration = .seconds(10)) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while !condition() {
-            guard ContinuousClock.now < deadline else { return XCTFail("condition not met in time") }
-            try await Task.sleep(for: .milliseconds(5))
-        }
     }
 }

@@ -160,13 +160,7 @@ final class DaemonFixture: @unchecked Sendable {
         _ what: String, timeout: Duration, file: StaticString = #filePath, line: UInt = #line,
         _ condition: () async throws -> Bool
     ) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        XCTFail("timed out waiting until \(what)", file: file, line: line)
-        throw CancellationError()
+        try await BridgeTests.waitUntil(what, timeout: timeout, poll: .milliseconds(20), file: file, line: line, condition)
     }
 
     /// True once every one of `ids` is marked downloaded.

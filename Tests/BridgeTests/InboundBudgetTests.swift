@@ -181,14 +181,4 @@ final class InboundBudgetTests: XCTestCase {
         XCTAssertEqual(budget.inUse, 0)
     }
 
-    private func waitUntil(_ what: String, _ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while !condition() {
-            guard ContinuousClock.now < deadline else {
-                XCTFail("timed out: \(what)")
-                throw CancellationError()
-            }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-    }
 }

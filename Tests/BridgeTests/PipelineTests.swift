@@ -244,18 +244,4 @@ final class PipelineTests: XCTestCase {
         // A trailer that lies is capped: inflating stops at outbox.maxBytes anyway.
         XCTAssertEqual(AttemptMemory.estimate(fileBytes: 1_000, inflatedBytes: Int(UInt32.max), maxBytes: 3_000), 1_000 + 3_000 + 3_000 + 4_000 + 65_536)
     }
-
-    /// Waits for `condition` with a deadline (no sleeping and hoping).
-    func waitUntil(
-        _ what: String, timeout: Duration = .seconds(10), file: StaticString = #filePath, line: UInt = #line,
-        _ condition: () throws -> Bool
-    ) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try condition() { return }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        XCTFail("timed out waiting until \(what)", file: file, line: line)
-        throw CancellationError()
-    }
 }

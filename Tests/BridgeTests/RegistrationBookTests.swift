@@ -87,14 +87,6 @@ final class RegistrationsWakeTests: XCTestCase {
         return try Ledger(path: root + "/ledger.sqlite")
     }
 
-    private func waitUntil(_ what: String, _ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while !condition() {
-            guard ContinuousClock.now < deadline else { return XCTFail("timed out: \(what)") }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-    }
-
     func testAWaiterIsWokenByTheAnswerAndARefusalIsTriedAgainWithBackoff() async throws {
         let registrar = GatedRegistrar()
         // A re-check of an hour: only a wake-up can end the waits below in time.

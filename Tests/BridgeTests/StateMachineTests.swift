@@ -320,14 +320,3 @@ final class LastEventStateMachineTests: XCTestCase {
         XCTAssertEqual(machine.quietFor(at: start + .seconds(610)), .seconds(10), "the silence starts when the work ends")
     }
 }
-
-private func waitUntil(_ what: String, _ condition: () -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(10)
-    while !condition() {
-        guard ContinuousClock.now < deadline else {
-            XCTFail("timed out: \(what)")
-            throw CancellationError()
-        }
-        try await Task.sleep(for: .milliseconds(5))
-    }
-}
