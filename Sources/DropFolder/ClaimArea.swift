@@ -49,7 +49,7 @@ public struct ClaimArea: Sendable {
     public func claim(name: DropName, files: [OutboxEntry], from outbox: String, claimId: String) throws -> ClaimedDrop {
         try Self.checkClaimId(claimId)
         let ordered = files.compactMap { entry in entry.kind.map { (entry.rawName, $0) } }
-            .sorted { Self.claimRank($0.1) < Self.claimRank($1.1) }
+            .sorted { $0.1.claimRank < $1.1.claimRank }
         let claimDirectory = directory(of: claimId)
         let manifest = ClaimManifest(
             name: ClaimManifest.hex(name.bytes),
@@ -209,15 +209,6 @@ public struct ClaimArea: Sendable {
     }
 
     // MARK: - Helpers
-
-    static func claimRank(_ kind: DropFileKind) -> Int {
-        switch kind {
-        case .document: 0
-        case .gzDocument: 1
-        case .appRec: 2
-        case .sidecar: 3
-        }
-    }
 
     private static func checkClaimId(_ claimId: String) throws {
         if claimId.isEmpty || claimId.hasPrefix(".") || claimId.contains("/") || claimId.utf8.contains(0) {

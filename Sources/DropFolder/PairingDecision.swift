@@ -34,8 +34,10 @@ public struct DropPair: Sendable, Equatable {
     public let sidecar: OutboxEntry?
     public let appRec: OutboxEntry?
 
-    /// In claim order: the document first, the sidecar (the commit marker) last.
-    public var files: [OutboxEntry] { [document, appRec, sidecar].compactMap { $0 } }
+    /// In claim order (`DropFileKind.claimRank`): the document first, the sidecar last.
+    public var files: [OutboxEntry] {
+        [document, appRec, sidecar].compactMap { $0 }.sorted { ($0.kind?.claimRank ?? .max) < ($1.kind?.claimRank ?? .max) }
+    }
 }
 
 /// What the tracker decided about one NAME. Every case but `ready` is a refusal that moves

@@ -215,16 +215,8 @@ public struct PairingTracker: Sendable {
         return .ready(pair)
     }
 
+    /// `DropFileKind.claimRank`; entries of no kind last.
     private func claimOrder(_ a: OutboxEntry, _ b: OutboxEntry) -> Bool {
-        func rank(_ entry: OutboxEntry) -> Int {
-            switch entry.kind {
-            case .document?: 0
-            case .gzDocument?: 1
-            case .appRec?: 2
-            case .sidecar?: 3
-            case nil: 4
-            }
-        }
-        return rank(a) < rank(b)
+        (a.kind?.claimRank ?? .max) < (b.kind?.claimRank ?? .max)
     }
 }

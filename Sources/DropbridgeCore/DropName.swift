@@ -26,6 +26,18 @@ public enum DropFileKind: String, Sendable, Equatable, Hashable, CaseIterable {
     /// `.document` or `.gzDocument`.
     public var isDocument: Bool { self == .document || self == .gzDocument }
 
+    /// The one claim ranking: a drop's files are claimed (and listed) document first and the
+    /// sidecar, the commit marker, last, so that a claim cut short never holds a sidecar without
+    /// the document it commits.
+    public var claimRank: Int {
+        switch self {
+        case .document: 0
+        case .gzDocument: 1
+        case .appRec: 2
+        case .sidecar: 3
+        }
+    }
+
     /// Longest suffix first, so `NAME.apprec.json` is never read as the sidecar of `NAME.apprec`.
     static let matchOrder: [DropFileKind] = [.appRec, .gzDocument, .document, .sidecar]
 }
