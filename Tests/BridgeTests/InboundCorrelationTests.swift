@@ -188,10 +188,8 @@ final class HerIdBatchTests: XCTestCase {
             logger: Logger(label: "test.batches"), registrations: AlreadyRegistered())
         let running = Task { try await service.run() }
         defer { running.cancel() }
-        let deadline = ContinuousClock.now + .seconds(20)
-        while try ledger.receiveOffset(herIds: Array(herIds.prefix(1500))) != 100 || ledger.receiveOffset(herIds: [1_001_501]) != 200 {
-            guard ContinuousClock.now < deadline else { return XCTFail("offsets: \(try ledger.receiveState()?.offsets ?? [:])") }
-            try await Task.sleep(for: .milliseconds(50))
+        try await waitUntil("each batch has its own offset", timeout: .seconds(20)) {
+            try ledger.receiveOffset(herIds: Array(herIds.prefix(1500))) == 100 && ledger.receiveOffset(herIds: [1_001_501]) == 200
         }
         XCTAssertTrue(transport.batchesAsked.allSatisfy { $0.count <= 1500 })
         XCTAssertEqual(Set(transport.batchesAsked.map(\.count)), [1500, 1])
@@ -201,11 +199,7 @@ final class HerIdBatchTests: XCTestCase {
     }
 
     private func waitForQueueToDrain(_ ledger: Ledger) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while try !ledger.pendingNotifications().isEmpty {
-            guard ContinuousClock.now < deadline else { return XCTFail("the unknown types were never skipped") }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        try await waitUntil("the unknown types are skipped") { try ledger.pendingNotifications().isEmpty }
         XCTAssertEqual(try ledger.queuedNotification(offset: 100)?.state, .done)
         XCTAssertEqual(try ledger.queuedNotification(offset: 200)?.state, .done)
     }
