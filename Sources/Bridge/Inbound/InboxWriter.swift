@@ -2,34 +2,6 @@ import DropFolder
 import DropbridgeCore
 import Foundation
 
-/// `inbox/<messageId>.json` (docs/contract.md §1): what a consumer reads beside the document.
-public struct InboxMetadata: Codable, Sendable, Equatable {
-    public var messageId: String
-    public var senderHerId: Int?
-    public var receiverHerId: Int
-    public var msgId: String?
-    public var messageType: String?
-    public var genDate: String?
-    public var receivedAt: String
-    public var valid: Bool
-    public var errors: [LineError]?
-
-    public init(
-        messageId: String, senderHerId: Int?, receiverHerId: Int, msgId: String?, messageType: String?,
-        genDate: String?, receivedAt: String, valid: Bool, errors: [LineError]?
-    ) {
-        self.messageId = messageId
-        self.senderHerId = senderHerId
-        self.receiverHerId = receiverHerId
-        self.msgId = msgId
-        self.messageType = messageType
-        self.genDate = genDate
-        self.receivedAt = receivedAt
-        self.valid = valid
-        self.errors = errors
-    }
-}
-
 /// Writes a received message into `inbox/` the Maildir way: the document first, then its
 /// `.json` (the commit marker for consumers), each durable and never clobbering. Writing the same
 /// message again (a repeated notification, or a crash between the two files) finds its own

@@ -361,7 +361,11 @@ public struct NotificationHandler: Sendable {
                 StatusReceipt.Receiver(
                     receiverHerId: $0.receiverHerId, sent: $0.sent, transportDeliveryState: $0.transportDeliveryState,
                     apprecStatus: $0.apprecInfo?.appRecStatus,
-                    apprecErrors: $0.apprecInfo.map(\.appRecErrorList).flatMap { $0.isEmpty ? nil : $0 },
+                    apprecErrors: $0.apprecInfo.map(\.appRecErrorList).flatMap { list in
+                        list.isEmpty
+                            ? nil
+                            : list.map { AppRecError(errorCode: $0.errorCode, details: $0.details, description: $0.description, oid: $0.oid) }
+                    },
                     appRecId: $0.apprecInfo?.appRecId,
                     final: Self.finalDeliveryStates.contains($0.transportDeliveryState ?? "") ? true : nil)
             }

@@ -1,66 +1,8 @@
 import DropFolder
 import DropbridgeCore
 import Foundation
-import NHNClient
 
-/// `receipts/NAME.refused.json` (docs/contract.md §1).
-public struct RefusedReceipt: Codable, Sendable, Equatable {
-    public var name: String
-    public var messageId: String?
-    public var receiverHerId: Int?
-    public var description: String?
-    public var at: String
-}
-
-/// `receipts/NAME.status.json`: the latest state per receiver plus the history of events.
-public struct StatusReceipt: Codable, Sendable, Equatable {
-    public struct Receiver: Codable, Sendable, Equatable {
-        public var receiverHerId: Int?
-        public var sent: Bool?
-        public var transportDeliveryState: String?
-        public var apprecStatus: String?
-        public var apprecErrors: [NHNAppRecError]?
-        public var appRecId: String?
-        /// `true` when NHN will not deliver to this receiver any more (`Abandoned`, `Rejected`).
-        public var final: Bool?
-    }
-
-    public struct Event: Codable, Sendable, Equatable {
-        public var type: String
-        public var at: String
-        public var offset: Int64?
-    }
-
-    public var name: String
-    public var messageId: String
-    public var receivers: [Receiver]
-    public var events: [Event]
-}
-
-/// `receipts/unmatched/<messageId>.problem.json`: a notification that cannot be handled without
-/// an operator (quarantined). `dropbridge retry --message KEY` tries it again.
-public struct InboundProblem: Codable, Sendable, Equatable {
-    /// The message id, or `offset-N` for a notification without a usable one.
-    public var key: String
-    public var messageId: String?
-    public var offset: Int64
-    public var type: String
-    public var reason: String
-    public var attempts: Int
-    public var quarantinedAt: String
-    public var retry: String
-
-    public init(key: String, messageId: String?, offset: Int64, type: String, reason: String, attempts: Int, quarantinedAt: String) {
-        self.key = key
-        self.messageId = messageId
-        self.offset = offset
-        self.type = type
-        self.reason = reason
-        self.attempts = attempts
-        self.quarantinedAt = quarantinedAt
-        retry = "dropbridge retry --config FILE --message \(key)"
-    }
-
+extension InboundProblem {
     /// The file's name in `receipts/unmatched/`.
     public static func fileName(key: String) -> String { InboxWriter.fileName(forMessageId: key) + ".problem.json" }
 }
