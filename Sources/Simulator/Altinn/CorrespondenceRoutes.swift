@@ -59,7 +59,7 @@ struct CorrespondenceRoutes: Sendable {
                 fields.append((part.name, part.text))
             }
         }
-        let parsed = try CorrespondenceRequest.bind(FormTree.form(fields))
+        let parsed = try CorrespondenceRequest.bind(FormTree.form(fields), fromForm: true)
         return try await create(parsed, files: files, caller: caller, context: context)
     }
 
@@ -76,7 +76,7 @@ struct CorrespondenceRoutes: Sendable {
         } catch {
             throw AltinnProblem.validation("$", error.reason)
         }
-        let parsed = try CorrespondenceRequest.bind(tree)
+        let parsed = try CorrespondenceRequest.bind(tree, fromForm: false)
         return try await create(parsed, files: nil, caller: caller, context: context)
     }
 
