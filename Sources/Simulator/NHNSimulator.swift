@@ -256,7 +256,8 @@ public final class NHNSimulator: Sendable {
         CorrespondenceRoutes(state: correspondence, authentication: AltinnAuthentication(authority: authority))
             .register(on: altinn)
 
-        InspectionRoutes(state: state, inspector: inspector).register(on: router.group("_sim"))
+        let correspondence = correspondence
+        InspectionRoutes(state: state, inspector: inspector) { await correspondence.reset() }.register(on: router.group("_sim"))
         CorrespondenceInspectionRoutes(state: correspondence).register(on: router.group("_sim"))
         AuthInspectionRoutes(authority: authority).register(on: router.group("_sim"))
         return router
