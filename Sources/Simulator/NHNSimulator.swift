@@ -135,6 +135,15 @@ public final class NHNSimulator: Sendable {
         await correspondence.received()
     }
 
+    /// Changes resources, recipients and timing for requests from now on.
+    public func setAltinnSettings(_ settings: CorrespondenceSettings) async {
+        await correspondence.setSettings(settings)
+    }
+
+    public func altinnSettings() async -> CorrespondenceSettings {
+        await correspondence.settings
+    }
+
     public func setAltinnFaults(_ faults: FaultSettings) async {
         await correspondence.setFaults(faults)
     }

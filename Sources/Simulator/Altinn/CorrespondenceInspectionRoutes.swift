@@ -46,6 +46,24 @@ struct CorrespondenceInspectionRoutes: Sendable {
             await state.setFaults(faults)
             return JSONResponse.make(status: .ok, faults)
         }
+        group.get("altinn/settings") { _, _ in
+            JSONResponse.make(status: .ok, await state.settings)
+        }
+        group.put("altinn/settings") { request, _ in
+            try RequestBodyReader.requireJSON(request)
+            let body = try await RequestBodyReader.collect(request, limit: 1_000_000)
+            let change: CorrespondenceSettingsChange
+            do {
+                change = try JSONDecoder().decode(CorrespondenceSettingsChange.self, from: Data(body))
+            } catch {
+                throw NHNProblem.validation("The Altinn settings are not valid JSON.", errors: ["$: \(error)"])
+            }
+            let settings = change.applied(to: await state.settings)
+            let problems = settings.problems
+            guard problems.isEmpty else { throw NHNProblem.validation("Invalid Altinn settings.", errors: problems) }
+            await state.setSettings(settings)
+            return JSONResponse.make(status: .ok, settings)
+        }
         group.post("altinn/correspondences/:id/read") { _, context in
             try await act(context) { try await state.markRead($0) }
         }

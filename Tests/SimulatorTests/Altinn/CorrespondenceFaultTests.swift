@@ -117,4 +117,23 @@ final class CorrespondenceFaultTests: XCTestCase {
         let received = await harness.simulator.receivedCorrespondences()
         XCTAssertTrue(received.isEmpty)
     }
+
+    func testSettingsChangeThroughSimForLaterRequests() async throws {
+        let put = try await harness.request(
+            .PUT, "/_sim/altinn/settings", token: .none, headers: [("Content-Type", "application/json")],
+            body: Array(#"{"failingRecipients": {"991825827": "Dialog not created"}, "readSeconds": null, "resourceIds": ["other"]}"#.utf8))
+        XCTAssertEqual(put.status, 200, put.text)
+        XCTAssertTrue(put.json["readSeconds"] is NSNull)
+        XCTAssertEqual(put.json["scanSeconds"] as? Double, 0.1, "keys not named keep their values")
+        let old = try await harness.upload(.valid())
+        XCTAssertEqual(old.errorCode, 1036, "the harness's resource is gone")
+        let settings = await harness.simulator.altinnSettings()
+        XCTAssertEqual(settings.resourceIds, ["other"])
+        XCTAssertEqual(settings.failingRecipients, ["991825827": "Dialog not created"])
+
+        let invalid = try await harness.request(
+            .PUT, "/_sim/altinn/settings", token: .none, headers: [("Content-Type", "application/json")],
+            body: Array(#"{"scanSeconds": -1}"#.utf8))
+        XCTAssertEqual(invalid.status, 400)
+    }
 }

@@ -122,4 +122,17 @@ final class CorrespondenceUnitTests: XCTestCase {
         XCTAssertEqual(failed.current(at: created + 60).statusText, "No party")
         XCTAssertNil(failed.read(at: created + 60))
     }
+
+    func testDatesParseWithOffsetsFractionsOrNoneAndFormatWithAnOffset() throws {
+        let expected = Date(timeIntervalSince1970: 1_790_848_800)  // 2026-10-01T10:00:00Z
+        XCTAssertEqual(AltinnDate.parse("2026-10-01T12:00:00+02:00"), expected)
+        XCTAssertEqual(AltinnDate.parse("2026-10-01T10:00:00Z"), expected)
+        XCTAssertEqual(AltinnDate.parse("2026-10-01T10:00:00"), expected, "no offset is UTC")
+        let fractional = try XCTUnwrap(AltinnDate.parse("2026-10-01T10:00:00.250Z"))
+        XCTAssertEqual(fractional.timeIntervalSince(expected), 0.25, accuracy: 0.001)
+        XCTAssertNil(AltinnDate.parse("1. oktober"))
+        let formatted = AltinnDate.format(fractional)
+        XCTAssertTrue(formatted.hasSuffix("+00:00"), formatted)
+        XCTAssertEqual(AltinnDate.parse(formatted), fractional)
+    }
 }
