@@ -266,8 +266,7 @@ struct FormBinder {
     mutating func list(_ tree: FormTree, _ path: String) -> [FormTree] {
         switch tree {
         case .list(let items): return items
-        case .text: return [tree]
-        case .object(let members) where members.isEmpty: return []
+        case .text where fromForm: return [tree]
         default:
             fail(path, "a list", tree)
             return []

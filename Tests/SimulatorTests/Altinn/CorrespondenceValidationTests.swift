@@ -226,4 +226,42 @@ final class CorrespondenceValidationTests: XCTestCase {
         ]))
         XCTAssertEqual(reply.status, 200, reply.text)
     }
+
+    func testBodiesThatAreNotTheRightFormAreRefusedBeforeAnyRule() async throws {
+        let token = try await harness.token()
+        let notMultipart = try await harness.request(
+            .POST, AltinnHarness.base + "/upload", token: .value(token),
+            headers: [("Accept", "application/json"), ("Content-Type", "application/json")], body: Array("{}".utf8))
+        XCTAssertEqual(notMultipart.status, 415)
+
+        let noBoundary = try await harness.request(
+            .POST, AltinnHarness.base + "/upload", token: .value(token),
+            headers: [("Accept", "application/json"), ("Content-Type", "multipart/form-data")], body: Array("x".utf8))
+        XCTAssertEqual(noBoundary.status, 400)
+        XCTAssertNil(noBoundary.errorCode)
+
+        let truncated = MultipartBody.valid().bytes.dropLast(30)
+        let broken = try await harness.request(
+            .POST, AltinnHarness.base + "/upload", token: .value(token),
+            headers: [("Accept", "application/json"), ("Content-Type", "multipart/form-data; boundary=\(MultipartBody.valid().boundary)")],
+            body: Array(truncated))
+        XCTAssertEqual(broken.status, 400, broken.text)
+        XCTAssertTrue(broken.text.contains("Failed to read the request form"), broken.text)
+
+        // maxRequestBytes is 2,000,000 in the harness.
+        let huge = try await harness.upload(.valid(attachment: Array(repeating: 0x41, count: 2_000_001)), token: .value(token))
+        XCTAssertEqual(huge.status, 413)
+
+        let notJSON = try await harness.request(
+            .POST, AltinnHarness.base, token: .value(token),
+            headers: [("Accept", "application/json"), ("Content-Type", "application/json")], body: Array("{not json".utf8))
+        XCTAssertEqual(notJSON.status, 400)
+        XCTAssertNotNil(notJSON.validationErrors["$"], notJSON.text)
+        let wrongType = try await harness.initialize(["correspondence": ["isConfirmationNeeded": "true"], "recipients": "x"])
+        XCTAssertEqual(wrongType.status, 400)
+        XCTAssertNotNil(wrongType.validationErrors["$.correspondence.isConfirmationNeeded"], wrongType.text)
+        XCTAssertNotNil(wrongType.validationErrors["$.recipients"], "a JSON string is not a list: \(wrongType.text)")
+        let received = await harness.simulator.receivedCorrespondences()
+        XCTAssertTrue(received.isEmpty)
+    }
 }
