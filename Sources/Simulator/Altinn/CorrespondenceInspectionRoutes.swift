@@ -15,6 +15,8 @@ struct CorrespondenceInspectionRoutes: Sendable {
         var total: Int
         var byIdempotentKey: [String: Int]
         var byRecipient: [String: Int]
+        /// Business refusals of create requests by errorCode (as a string key, for JSON).
+        var refusals: [String: Int] = [:]
     }
 
     func register(on group: RouterGroup<SimulatorRequestContext>) {
@@ -27,7 +29,9 @@ struct CorrespondenceInspectionRoutes: Sendable {
             return JSONResponse.make(status: .ok, received)
         }
         group.get("altinn/counts") { _, _ in
-            JSONResponse.make(status: .ok, Self.counts(await state.received()))
+            var counts = Self.counts(await state.received())
+            counts.refusals = Dictionary(uniqueKeysWithValues: await state.refusals.map { (String($0.key), $0.value) })
+            return JSONResponse.make(status: .ok, counts)
         }
         group.get("altinn/faults") { _, _ in
             JSONResponse.make(status: .ok, await state.faults)

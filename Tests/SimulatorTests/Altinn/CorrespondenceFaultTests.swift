@@ -79,6 +79,7 @@ final class CorrespondenceFaultTests: XCTestCase {
         let counts = try await harness.request(.GET, "/_sim/altinn/counts", token: .none)
         let byKey = counts.json["byIdempotentKey"] as? [String: Int]
         XCTAssertEqual(byKey, [key.uuidString.lowercased(): 1])
+        XCTAssertEqual(counts.json["refusals"] as? [String: Int], ["1034": 1])
     }
 
     func testLatencyDelaysTheAnswerAndFaultsAreSetThroughSim() async throws {
