@@ -52,6 +52,9 @@ final class CorrespondenceUnitTests: XCTestCase {
         XCTAssertEqual(request.correspondence?.content?.attachments.map(\.fileName), ["a.xml", "b.xml"])
         XCTAssertEqual(request.recipients, ["r1", "r2"])
         XCTAssertEqual(request.correspondence?.propertyList.first?.key, "SaksNr", "dictionary keys keep their case")
+
+        let deep = FormTree.form([(String(repeating: "a.", count: 5_000) + "b", "v"), ("recipients[0]", "r")])
+        XCTAssertEqual(deep, .object([(key: "recipients", value: .list([.text("r")]))]), "too deep a name is not bound")
     }
 
     func testJSONKeepsTypesApart() throws {
