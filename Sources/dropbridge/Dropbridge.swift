@@ -19,5 +19,6 @@ enum ExitStatus {
     static let unavailable: Int32 = 69
     static let software: Int32 = 70
     static let cannotCreate: Int32 = 73
+    static let noPermission: Int32 = 77
     static let config: Int32 = 78
 }

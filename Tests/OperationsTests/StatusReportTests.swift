@@ -1,0 +1,120 @@
+@testable import Bridge
+import DropbridgeCore
+import Foundation
+import Ledger
+import Operations
+import XCTest
+
+/// `StatusReport` from a root's config, ledger (read-only) and folders.
+final class StatusReportTests: XCTestCase {
+    private var root: String!
+    private var config: BridgeConfig!
+    private var ledgerPath: String { root + "/.dropbridge/ledger.sqlite" }
+
+    override func setUpWithError() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("status-\(UUID().uuidString)").path
+        for folder in ["outbox", "inbox", "receipts", "sent", "failed", ".dropbridge/work"] {
+            try FileManager.default.createDirectory(atPath: root + "/" + folder, withIntermediateDirectories: true)
+        }
+        config = BridgeConfig(root: root)
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    private func stateFiles() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: root + "/.dropbridge").sorted()
+    }
+
+    /// A ledger with one held and one accepted drop, closed again (as after the daemon stopped).
+    private func writeLedger() async throws {
+        let ledger = try Ledger(path: ledgerPath)
+        let held = try await ledger.reserve(originalName: "held one", files: ["d.xml"], channel: "nhn", now: 100) { _ in "held one" }
+        try await ledger.update(id: held.id!, now: 110) { row in
+            row.state = .held
+            row.lastError = "NHN refused our credentials (401)"
+        }
+        let sent = try await ledger.reserve(originalName: "sent", files: ["d.xml"], channel: "nhn", now: 100) { _ in "sent" }
+        try await ledger.update(id: sent.id!, now: 120) { row in
+            row.state = .accepted
+            row.filedAt = 120
+        }
+        try ledger.close()
+    }
+
+    func testAStoppedDaemonsLedgerIsReadWithoutCreatingAnyFile() async throws {
+        try await writeLedger()
+        let before = try stateFiles()
+        XCTAssertEqual(before, ["ledger.sqlite", "work"], "the pool closed: no WAL left")
+        _ = FileManager.default.createFile(atPath: root + "/outbox/waiting.xml", contents: Data("x".utf8))
+
+        let report = try StatusReporter.report(config: config, now: 200)
+        XCTAssertEqual(try stateFiles(), before, "status creates nothing (no -wal, -shm, lock)")
+        XCTAssertEqual(report.daemon.lock, .stopped)
+        XCTAssertEqual(report.daemon.lastProgressAt, 120)
+        XCTAssertEqual(report.daemon.lastProgressAgeSeconds, 80)
+        XCTAssertEqual(report.folders["outbox"]?.files, 1)
+        XCTAssertEqual(report.folders["failed"]?.files, 0)
+        XCTAssertEqual(report.ledger.byState, ["held": 1, "accepted": 1])
+        XCTAssertFalse(report.healthy)
+        XCTAssertEqual(report.needsOperator.map(\.kind), [.held])
+        XCTAssertEqual(report.needsOperator.first?.subject, "held one")
+        XCTAssertEqual(report.needsOperator.first?.reason, "NHN refused our credentials (401)")
+        XCTAssertTrue(report.stuck.isEmpty, "a held drop is reported as held, not as stuck")
+    }
+
+    func testARunningDaemonIsSeenAndItsLatestCommitIsRead() async throws {
+        let lock = try InstanceLock(path: root + "/.dropbridge/lock")
+        let ledger = try Ledger(path: ledgerPath)
+        let drop = try await ledger.reserve(originalName: "slow", files: ["d.xml"], channel: "nhn", now: 100) { _ in "slow" }
+        try await ledger.update(id: drop.id!, now: 150) { row in
+            row.state = .validated
+            row.lastError = "NHN answered 503"
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: ledgerPath + "-wal"), "the writer is open: its WAL holds the commits")
+
+        let report = try StatusReporter.report(config: config, thresholds: .init(stuckDropSeconds: 600), now: 1000)
+        XCTAssertEqual(report.daemon.lock, .running)
+        XCTAssertEqual(report.ledger.byState, ["validated": 1], "read through the WAL")
+        XCTAssertEqual(report.stuck.map(\.name), ["slow"])
+        XCTAssertEqual(report.needsOperator.map(\.kind), [.stuck])
+        XCTAssertEqual(report.stuck.first?.ageSeconds, 900)
+
+        let younger = try StatusReporter.report(config: config, thresholds: .init(stuckDropSeconds: 600), now: 650)
+        XCTAssertTrue(younger.healthy, "claimed 550 s ago, under the threshold")
+        withExtendedLifetime((lock, ledger)) {}
+    }
+
+    func testTheReadOnlyLedgerRefusesWrites() async throws {
+        try await writeLedger()
+        let readOnly = try Ledger.openReadOnly(path: ledgerPath)
+        XCTAssertEqual(try readOnly.drop(named: "sent")?.state, .accepted)
+        XCTAssertThrowsError(try readOnly.releaseName("sent"))
+        XCTAssertEqual(try Ledger.openReadOnly(path: ledgerPath).drop(named: "sent")?.name, "sent")
+    }
+
+    func testNoLedgerIsToldAsSuchAndCreatesNothing() throws {
+        XCTAssertThrowsError(try StatusReporter.report(config: config)) { error in
+            XCTAssertTrue("\(error)".contains("has not run with this root"), "\(error)")
+        }
+        XCTAssertEqual(try stateFiles(), ["work"])
+    }
+
+    func testTheJSONShapeKeepsItsKeys() async throws {
+        try await writeLedger()
+        let report = try StatusReporter.report(config: config, now: 200)
+        let object = try JSONSerialization.jsonObject(with: Data(StatusText.json(report).utf8)) as? [String: Any]
+        let keys = Set(object?.keys.map { $0 } ?? [])
+        for key in [
+            "formatVersion", "generatedAt", "root", "daemon", "sendingPaused", "needsOperator", "folders", "ledger",
+            "receiving", "quarantined", "finalDeliveries", "appRecPossibleDuplicates", "stuck",
+        ] where key != "receiving" {
+            XCTAssertTrue(keys.contains(key), key)
+        }
+        XCTAssertEqual(try JSONDecoder().decode(StatusReport.self, from: Data(StatusText.json(report).utf8)), report)
+        let text = StatusText.render(report)
+        XCTAssertTrue(text.contains("HELD held one: NHN refused our credentials (401)"), text)
+        XCTAssertTrue(text.contains("daemon: not running"), text)
+    }
+}
