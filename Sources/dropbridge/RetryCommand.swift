@@ -7,12 +7,15 @@ import Operations
 /// notifications pending again (the running daemon picks them up within seconds).
 struct RetryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "retry", abstract: "Move failed drops back to the outbox, or try quarantined received messages again.")
+        commandName: "retry", abstract: "Move failed drops back to the outbox, try drops in backoff at once (--now), or try quarantined received messages again.")
 
     @OptionGroup var options: ConfigOption
 
-    @Flag(help: "Retry every drop in failed/.")
+    @Flag(help: "Retry every drop in failed/ (with --now: every drop waiting in backoff).")
     var all = false
+
+    @Flag(help: "Drops waiting in backoff in the running daemon are tried at once (instead of failed/ drops).")
+    var now = false
 
     @Option(name: .customLong("message"), help: "A quarantined notification's key (its message id, or offset-N), as in receipts/unmatched/KEY.problem.json; repeatable.")
     var messageKeys: [String] = []
@@ -26,6 +29,7 @@ struct RetryCommand: AsyncParsableCommand {
     var retriesMessages: Bool { allMessages || !messageKeys.isEmpty }
 
     func validate() throws {
+        if now && retriesMessages { throw ValidationError("--now is for drops waiting in backoff, not for messages") }
         if retriesMessages {
             // Messages or drops, not both in one call.
             if all || !names.isEmpty { throw ValidationError("retry drops (NAME… / --all) or messages (--message KEY… / --messages), not both") }
@@ -37,6 +41,7 @@ struct RetryCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if now { return try await submitOperatorRequest(.retryNow, names: all ? nil : names, config: options.config) }
         let settings = try await loadConfig(options.config)
         let ledger = try openOperatorLedger(settings)
         if retriesMessages {

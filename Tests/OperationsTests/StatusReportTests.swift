@@ -118,3 +118,43 @@ final class StatusReportTests: XCTestCase {
         XCTAssertTrue(text.contains("daemon: not running"), text)
     }
 }
+
+/// Drop history kept by the ledger's triggers, and operator requests.
+final class DropHistoryTests: XCTestCase {
+    func testEveryChangeOfADropIsInItsHistoryAndARequestKeepsItsOutcome() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("history-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let ledger = try Ledger(path: folder + "/ledger.sqlite")
+        let drop = try await ledger.reserve(originalName: "a", files: ["d.xml"], channel: "nhn", now: 1) { _ in "a" }
+        try await ledger.update(id: drop.id!, now: 2) { $0.state = .validated; $0.msgId = "m-1" }
+        try await ledger.update(id: drop.id!, now: 3) { $0.state = .sending; $0.attempts = 1 }
+        try await ledger.update(id: drop.id!, now: 4) { $0.state = .validated; $0.lastError = "503"; $0.nextAttemptAt = 10 }
+        try await ledger.update(id: drop.id!, now: 5) { $0.contentHash = "no event for this" }
+        try await ledger.update(id: drop.id!, now: 11) { $0.state = .accepted; $0.messageId = "nhn-1"; $0.lastError = nil }
+        try await ledger.update(id: drop.id!, now: 12) { $0.filedAt = 12; $0.releasedAs = "a" }
+
+        let history = try ledger.history(dropId: drop.id!)
+        XCTAssertEqual(history.map(\.at), [1, 2, 3, 4, 11, 12])
+        XCTAssertEqual(history.map(\.state), [.claimed, .validated, .sending, .validated, .accepted, .accepted])
+        XCTAssertEqual(history[3].lastError, "503")
+        XCTAssertEqual(history[3].nextAttemptAt, 10)
+        XCTAssertEqual(history[4].messageId, "nhn-1")
+        XCTAssertEqual(history[5].filedAt, 12)
+        XCTAssertEqual(try ledger.drops(matching: "m-1").map(\.name), ["a"])
+        XCTAssertEqual(try ledger.drops(matching: "nhn-1").map(\.name), ["a"])
+
+        try ledger.releaseName("a")
+        XCTAssertEqual(try ledger.drops(matching: "a").count, 1, "a retried drop's earlier row is still found by its name")
+
+        let request = try ledger.addOperatorRequest(.init(action: .release, names: ["a"], requestedAt: 20, requestedBy: "op"))
+        XCTAssertEqual(try ledger.pendingOperatorRequests().map(\.id), [request.id])
+        try await ledger.finishOperatorRequest(id: request.id!, outcome: "a: released", now: 21)
+        XCTAssertTrue(try ledger.pendingOperatorRequests().isEmpty)
+        XCTAssertEqual(try ledger.operatorRequest(id: request.id!)?.outcome, "a: released")
+
+        XCTAssertFalse(try ledger.operatorSwitch(Ledger.sendingPausedSwitch))
+        try await ledger.setOperatorSwitch(Ledger.sendingPausedSwitch, on: true, now: 22)
+        XCTAssertTrue(try ledger.operatorSwitch(Ledger.sendingPausedSwitch))
+    }
+}
