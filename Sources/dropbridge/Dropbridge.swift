@@ -7,7 +7,7 @@ struct Dropbridge: AsyncParsableCommand {
         abstract: "A file-drop bridge to NHN EDI 2.0 (API v3): XML + JSON sidecar in outbox/, answers as files.",
         subcommands: [
             RunCommand.self, DemoCommand.self, SimulateCommand.self, ValidateCommand.self,
-            StatusCommand.self, RetryCommand.self, ReleaseCommand.self, PauseCommand.self, ResumeCommand.self, BenchCommand.self, KeygenCommand.self,
+            StatusCommand.self, ShowCommand.self, RetryCommand.self, ReleaseCommand.self, PauseCommand.self, ResumeCommand.self, BenchCommand.self, KeygenCommand.self,
         ]
     )
 }

@@ -61,6 +61,20 @@ final class OperatorCommandTests: XCTestCase {
         try await fixture.waitUntil("the released and the waiting drop are sent", timeout: .seconds(20)) {
             sent(fixture, "held-one") && sent(fixture, "waiting")
         }
+        // Its whole history, by name and by MsgId, while the daemon runs.
+        let show = try cli(fixture, ["show", "held-one"])
+        XCTAssertEqual(show.status, 0, show.error)
+        for expected in [
+            "drop held-one", "MsgId        op-held-one", "  held; attempts 1", "released by", "accepted; attempts 2; messageId",
+            "receipts/held-one.sent.json", "sent/held-one.xml", "sent/held-one.json",
+        ] {
+            XCTAssertTrue(show.output.contains(expected), "\(expected) in\n\(show.output)")
+        }
+        XCTAssertEqual(try cli(fixture, ["show", "op-held-one"]).output, show.output, "found by its MsgId too")
+        let unknown = try cli(fixture, ["show", "no-such-drop"])
+        XCTAssertEqual(unknown.status, 1)
+        XCTAssertTrue(unknown.output.contains("no drop or received message"), unknown.output)
+
         let again = try cli(fixture, ["retry", "--now", "waiting"])
         XCTAssertEqual(again.status, 1, "no longer in backoff")
         XCTAssertTrue(again.output.contains("waiting: already answered (accepted)"), again.output)

@@ -158,3 +158,42 @@ final class DropHistoryTests: XCTestCase {
         XCTAssertTrue(try ledger.operatorSwitch(Ledger.sendingPausedSwitch))
     }
 }
+
+final class ShowReportTests: XCTestCase {
+    func testAReceivedMessageIsShownWithItsFilesAndNotifications() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("show-\(UUID().uuidString)").path
+        for folder in ["inbox", "receipts", "sent", "failed", ".dropbridge"] {
+            try FileManager.default.createDirectory(atPath: root + "/" + folder, withIntermediateDirectories: true)
+        }
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let config = BridgeConfig(root: root)
+        let ledger = try Ledger(path: root + "/.dropbridge/ledger.sqlite")
+        let id = "0b7d4a52-6f7e-4b8e-9a55-3a8f2f1d0c11"
+        try await ledger.enqueueNotifications(
+            [QueuedNotification(
+                offset: 7, herIds: "8143060", notificationId: nil, type: "NewMessage", relatedMessageId: id,
+                notificationReceiverHerId: 8143060, notificationTriggeredByHerId: nil, description: nil, createdAt: nil, queuedAt: 50)],
+            offset: 7, herIds: [8143060], now: 50)
+        _ = try await ledger.recordInbound(InboundRecord(
+            messageId: id, receiverHerId: 8143060, senderHerId: 8094866, msgId: "their-msg", messageType: "DIALOG_HELSEFAGLIG",
+            kind: "business", fileName: id + ".xml", valid: true, receivedAt: 60))
+        for file in [id + ".xml", id + ".json"] { _ = FileManager.default.createFile(atPath: root + "/inbox/" + file, contents: Data("x".utf8)) }
+        // A drop whose name is a prefix of another's: neither claims the other's files.
+        let drop = try await ledger.reserve(originalName: "a", files: ["d.xml"], channel: "nhn", now: 1) { _ in "a" }
+        for file in ["a.xml", "a.json", "a.b.xml", "a.b.json"] { _ = FileManager.default.createFile(atPath: root + "/sent/" + file, contents: Data()) }
+        _ = FileManager.default.createFile(atPath: root + "/receipts/a.apprec.8094866.xml", contents: Data())
+
+        let byMsgId = try ShowReporter.report(key: "their-msg", config: config, ledger: ledger)
+        XCTAssertEqual(byMsgId.received.map(\.record.messageId), [id])
+        XCTAssertEqual(byMsgId.received.first?.files, ["inbox/\(id).json", "inbox/\(id).xml"])
+        XCTAssertEqual(byMsgId.received.first?.notifications.map(\.offset), [7])
+        let text = ShowText.render(try ShowReporter.report(key: id, config: config, ledger: ledger))
+        XCTAssertTrue(text.contains("received message \(id)"), text)
+        XCTAssertTrue(text.contains("not yet marked downloaded"), text)
+        XCTAssertTrue(text.contains("offset 7  NewMessage  pending"), text)
+
+        let files = try ShowReporter.report(key: "a", config: config, ledger: ledger).drops.first?.files
+        XCTAssertEqual(files, ["receipts/a.apprec.8094866.xml", "sent/a.json", "sent/a.xml"])
+        XCTAssertEqual(try ShowReporter.report(key: "a", config: config, ledger: ledger).drops.first?.record.id, drop.id)
+    }
+}
