@@ -1,6 +1,7 @@
 import ArgumentParser
 import Bridge
 import DropbridgeCore
+import Foundation
 import Ledger
 import Logging
 import Operations
@@ -19,6 +20,8 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var log: LogOptions
 
     func run() async throws {
+        // Until the SIGHUP service traps it: a hangup never kills the daemon.
+        signal(SIGHUP, SIG_IGN)
         LogSetup.bootstrap(level: logLevel, format: log.logFormat)
         let logger = Logger(label: "dropbridge")
         let settings = try await loadConfig(config)

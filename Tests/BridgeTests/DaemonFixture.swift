@@ -78,6 +78,8 @@ final class DaemonFixture: @unchecked Sendable {
 
     var isRunning: Bool { daemon?.process.isRunning ?? false }
 
+    var daemonPID: Int32? { daemon?.process.processIdentifier }
+
     /// Every run's log, in order.
     func logs() -> String {
         (1...max(runs, 1)).map { (try? String(contentsOfFile: base + "/run\($0).log", encoding: .utf8)) ?? "" }.joined()
