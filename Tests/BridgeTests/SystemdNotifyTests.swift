@@ -97,3 +97,40 @@ final class SystemdNotifyTests: XCTestCase {
         try await DaemonFixture.waitUntil("STOPPING=1", timeout: .seconds(5)) { listener.messages.contains { $0.hasPrefix("STOPPING=1") } }
     }
 }
+
+/// `config/dropbridge.service`: the directives the README's install recipe relies on, and
+/// `systemd-analyze verify` without a complaint where it exists.
+final class SystemdUnitTests: XCTestCase {
+    func testTheUnitFileHasItsHardeningAndVerifies() throws {
+        let unit = try String(contentsOfFile: BridgeHarness.projectDirectory + "/config/dropbridge.service", encoding: .utf8)
+        let lines = Set(unit.split(separator: "\n").map(String.init))
+        for directive in [
+            "Type=notify", "WatchdogSec=60", "User=dropbridge", "SupplementaryGroups=epj", "UMask=0027", "ProtectSystem=strict",
+            "ReadWritePaths=/var/lib/dropbridge", "NoNewPrivileges=yes", "PrivateTmp=yes", "RestartPreventExitStatus=64 78",
+            "KillSignal=SIGTERM",
+        ] {
+            XCTAssertTrue(lines.contains(directive), directive)
+        }
+        XCTAssertFalse(lines.contains("RestrictSUIDSGID=yes"), "the folders are setgid by design")
+
+        let analyze = "/usr/bin/systemd-analyze"
+        guard FileManager.default.isExecutableFile(atPath: analyze) else { throw XCTSkip("no systemd-analyze here") }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("unit-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // verify wants ExecStart's binary to exist: the one just built stands in for /usr/local/bin's.
+        try unit.replacingOccurrences(of: "/usr/local/bin/dropbridge", with: try DropbridgeBinary.path())
+            .write(toFile: folder + "/dropbridge.service", atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: analyze)
+        process.arguments = ["verify", folder + "/dropbridge.service"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = errors
+        try process.run()
+        let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, output)
+        XCTAssertFalse(output.contains("dropbridge.service"), "no warning about the unit: \(output)")
+    }
+}
