@@ -135,7 +135,11 @@ let package = Package(
         // read too), show, retry, release, pause/resume, check.
         .target(
             name: "Operations",
-            dependencies: ["DropbridgeCore", "DropFolder", "Ledger", "Bridge"],
+            dependencies: [
+                "DropbridgeCore", "DropFolder", "Ledger", "Bridge", "Auth", "NHNClient", "XMLCheck", "CLinuxSys",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The loopback simulator of NHN, HelseID, Maskinporten and the Altinn token exchange.

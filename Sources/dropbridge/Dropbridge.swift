@@ -24,7 +24,7 @@ struct Dropbridge: AsyncParsableCommand {
         version: DropbridgeVersion.current,
         subcommands: [
             RunCommand.self, DemoCommand.self, SimulateCommand.self, ValidateCommand.self,
-            StatusCommand.self, ShowCommand.self, RetryCommand.self, ReleaseCommand.self, PauseCommand.self, ResumeCommand.self, BenchCommand.self, KeygenCommand.self,
+            StatusCommand.self, ShowCommand.self, CheckCommand.self, RetryCommand.self, ReleaseCommand.self, PauseCommand.self, ResumeCommand.self, BenchCommand.self, KeygenCommand.self,
         ]
     )
 }
