@@ -30,15 +30,10 @@ public enum ShowText {
             }
             lines.append("  history:")
             if drop.history.isEmpty { lines.append("    (none recorded: the drop is older than the history)") }
+            var previous: DropEvent?
             for event in drop.history {
-                var parts = [event.state.rawValue, "attempts \(event.attempts)"]
-                if let id = event.messageId { parts.append("messageId \(id)") }
-                if let next = event.nextAttemptAt, event.filedAt == nil { parts.append("next attempt \(time(next))") }
-                if let released = event.releasedAs { parts.append("released as \(released)") }
-                if event.filedAt != nil { parts.append("filed") }
-                if let reason = event.failureReason { parts.append("refused: \(reason)") }
-                if let error = event.lastError { parts.append(error) }
-                lines.append("    \(time(event.at))  \(parts.joined(separator: "; "))")
+                lines.append("    \(time(event.at))  \(change(from: previous, to: event))")
+                previous = event
             }
             appendNotifications(drop.notifications, to: &lines)
             lines.append("  files:")
@@ -62,6 +57,24 @@ public enum ShowText {
         }
         if report.isEmpty { lines.append("\(report.key): no drop or received message has this name, MsgId or message id") }
         return lines.joined(separator: "\n")
+    }
+
+    /// The state, then only what changed since the previous event (each event is a full row).
+    static func change(from previous: DropEvent?, to event: DropEvent) -> String {
+        var parts = [event.state.rawValue]
+        if event.name != previous?.name, previous != nil { parts.append("renamed \(event.name)") }
+        if event.attempts != previous?.attempts, event.attempts > 0 { parts.append("attempt \(event.attempts)") }
+        if let id = event.messageId, id != previous?.messageId { parts.append("messageId \(id)") }
+        if let next = event.nextAttemptAt, next != previous?.nextAttemptAt, event.filedAt == nil {
+            parts.append("next attempt \(time(next))")
+        }
+        if let released = event.releasedAs, released != previous?.releasedAs { parts.append("releasing as \(released)") }
+        if event.filedAt != nil, previous?.filedAt == nil { parts.append("filed") }
+        if let reason = event.failureReason, reason != previous?.failureReason { parts.append("refused: \(reason)") }
+        if event.lastError != previous?.lastError {
+            parts.append(event.lastError ?? "problem cleared")
+        }
+        return parts.joined(separator: "; ")
     }
 
     static func appendNotifications(_ notifications: [QueuedNotification], to lines: inout [String]) {
