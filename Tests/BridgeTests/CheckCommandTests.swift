@@ -67,6 +67,32 @@ final class CheckCommandTests: XCTestCase {
         XCTAssertTrue(broken.output.contains("checks failed"), broken.output)
     }
 
+    /// With Altinn enabled: the Maskinporten grant and the Altinn exchange, against the simulator.
+    func testTheAltinnExchangeIsCheckedWhenEnabled() async throws {
+        let fixture = try await DaemonFixture(
+            "check-altinn", settings: SimulatorSettings(ownHerIds: [DaemonFixture.ownHerId], counterpartyHerIds: [DaemonFixture.counterpartyHerId]))
+        addTeardownBlock { await fixture.shutdown() }
+        let keyFile = fixture.base + "/keys/maskinporten.jwk"
+        let key = try await TestKeys.make(.rsa, at: keyFile)
+        let origin = "http://127.0.0.1:\(fixture.port)"
+        let altinn = """
+            altinn: { enabled: true, baseURL: "\(origin)", maskinporten: { tokenEndpoint: "\(origin)/maskinporten/token", \
+            audience: "\(origin)/maskinporten/", clientId: mp-check, privateKeyFile: \(keyFile) } }
+            """
+        try await fixture.writeConfig(nhn: #"senderHerId: 8143060, receive: "off""#, extra: altinn)
+
+        let unregistered = try check(fixture.configFile)
+        XCTAssertEqual(unregistered.status, 1, unregistered.output)
+        XCTAssertTrue(unregistered.output.contains("FAIL  altinn token: "), unregistered.output)
+        XCTAssertTrue(unregistered.output.contains("ok    nhn ping: "), unregistered.output)
+
+        await fixture.simulator.register(RegisteredClient(clientID: "mp-check", publicKey: key.publicJWK, keyID: key.keyID))
+        let registered = try check(fixture.configFile)
+        XCTAssertEqual(registered.status, 0, registered.output)
+        XCTAssertTrue(registered.output.contains("ok    altinn token: Maskinporten grant at \(origin)/maskinporten/token and Altinn exchange"), registered.output)
+        XCTAssertTrue(registered.output.contains("maskinporten \(keyFile)"), registered.output)
+    }
+
     func testEnvironmentNamesFollowTheProvidersEncoding() {
         XCTAssertEqual(ConfigEnvironment.name(of: "nhn.baseURL"), "NHN_BASE_URL")
         XCTAssertEqual(ConfigEnvironment.name(of: "outbox.maxBytes"), "OUTBOX_MAX_BYTES")
