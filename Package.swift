@@ -131,6 +131,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Operator commands as a library: status (the `StatusReport` the status page and metrics
+        // read too), show, retry, release, pause/resume, check.
+        .target(
+            name: "Operations",
+            dependencies: [
+                "DropbridgeCore", "DropFolder", "Ledger", "Bridge", "Auth", "NHNClient", "XMLCheck", "CLinuxSys",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The loopback simulator of NHN, HelseID, Maskinporten and the Altinn token exchange.
         .target(
             name: "Simulator",
@@ -150,7 +161,7 @@ let package = Package(
         .executableTarget(
             name: "dropbridge",
             dependencies: [
-                "Bridge", "Simulator", "XMLCheck", "DropbridgeCore", "DropFolder", "Ledger", "Auth",
+                "Bridge", "Operations", "Simulator", "XMLCheck", "DropbridgeCore", "DropFolder", "Ledger", "Auth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -162,6 +173,11 @@ let package = Package(
 
         .testTarget(name: "XMLCheckTests", dependencies: ["XMLCheck", "DropbridgeCore"], swiftSettings: swiftSettings),
         .testTarget(name: "DropFolderTests", dependencies: ["DropFolder", "DropbridgeCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "OperationsTests",
+            dependencies: ["Operations", "Bridge", "Ledger", "DropbridgeCore"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "DropbridgeCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AuthTests",
@@ -192,7 +208,7 @@ let package = Package(
         .testTarget(
             name: "BridgeTests",
             dependencies: [
-                "Bridge", "Simulator", "DropbridgeCore", "XMLCheck", "DropFolder", "Ledger", "NHNClient", "Auth",
+                "Bridge", "Operations", "Simulator", "DropbridgeCore", "XMLCheck", "DropFolder", "Ledger", "NHNClient", "Auth",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -26,8 +26,10 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Log level of the bridge's own log (on standard error).")
     var logLevel: Logger.Level = .warning
 
+    @OptionGroup var log: LogOptions
+
     func run() async throws {
-        LogSetup.bootstrap(level: logLevel)
+        LogSetup.bootstrap(level: logLevel, format: log.logFormat)
         let logger = Logger(label: "dropbridge")
         let root = URL(fileURLWithPath: dir).standardizedFileURL.path
         let samplesDirectory: String
