@@ -94,6 +94,7 @@ public final class Ledger: Sendable {
             try db.alter(table: "drops") { table in table.add(column: "releasedAs", .text) }
         }
         registerInboundMigrations(&migrator)
+        registerAltinnMigrations(&migrator)
         return migrator
     }
 
