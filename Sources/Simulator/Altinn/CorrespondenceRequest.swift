@@ -1,0 +1,343 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// `InitializeCorrespondencesExt` as the simulator reads it, from JSON or from the multipart
+/// form (reference §3.2–3.6). Values are kept as sent; validation happens afterwards.
+struct CorrespondenceRequest: Sendable {
+    var correspondence: Correspondence?
+    var recipients: [String]?
+    var existingAttachments: [UUID] = []
+    var idempotentKey: UUID?
+
+    struct Correspondence: Sendable {
+        var resourceId: String?
+        var sendersReference: String?
+        var messageSender: String?
+        var content: Content?
+        var requestedPublishTime: Date?
+        var dueDateTime: Date?
+        var externalReferences: [ExternalReference]?
+        var propertyList: [(key: String, value: String)] = []
+        var replyOptions: [ReplyOption] = []
+        var notification: Notification?
+        var ignoreReservation: Bool?
+        var isConfirmationNeeded = false
+        var isConfidential = false
+        var allowForwarding = false
+    }
+
+    struct Content: Sendable {
+        var language: String?
+        var messageTitle: String?
+        var messageSummary: String?
+        var messageBody: String?
+        var attachments: [AttachmentMetadata] = []
+    }
+
+    struct AttachmentMetadata: Sendable {
+        var fileName: String?
+        var displayName: String?
+        var isEncrypted = false
+        var checksum: String?
+        var sendersReference: String?
+        var expirationInDays: Int?
+        var dataLocationType: String = "NewCorrespondenceAttachment"
+    }
+
+    struct ExternalReference: Sendable {
+        var referenceValue: String?
+        var referenceType: String
+    }
+
+    struct ReplyOption: Sendable {
+        var linkURL: String?
+        var linkText: String?
+    }
+
+    struct Notification: Sendable {
+        var notificationTemplate = "CustomMessage"
+        var notificationChannel = "Email"
+        var emailSubject: String?
+        var emailBody: String?
+        var emailContentType = "Plain"
+        var smsBody: String?
+        var sendReminder = false
+        var reminderEmailSubject: String?
+        var reminderEmailBody: String?
+        var reminderEmailContentType: String?
+        var reminderSmsBody: String?
+        var reminderNotificationChannel: String?
+        var sendersReference: String?
+        var customRecipients: [CustomRecipient] = []
+        var overrideRegisteredContactInformation = false
+    }
+
+    struct CustomRecipient: Sendable {
+        var emailAddress: String?
+        var mobileNumber: String?
+        var organizationNumber: String?
+        var nationalIdentityNumber: String?
+        var isReserved: Bool?
+    }
+
+    static let referenceTypes = [
+        "Generic", "AltinnAppInstance", "AltinnBrokerFileTransfer", "DialogportenDialogId", "DialogportenProcessId",
+        "DialogportenTransmissionId", "DialogportenTransmissionType",
+    ]
+    static let templates = ["CustomMessage", "GenericAltinnMessage"]
+    static let channels = ["Email", "Sms", "EmailPreferred", "SmsPreferred", "EmailAndSms"]
+    static let contentTypes = ["Plain", "Html"]
+    static let dataLocationTypes = ["NewCorrespondenceAttachment", "ExistingCorrespondenceAttachment", "ExistingExternalStorage"]
+
+    /// Reads the tree; values of the wrong type are validation errors, as ASP.NET's binding
+    /// reports them.
+    static func bind(_ tree: FormTree) throws(AltinnProblem) -> CorrespondenceRequest {
+        var binder = FormBinder()
+        let request = binder.request(tree)
+        guard binder.errors.isEmpty else { throw .validation(binder.errors) }
+        return request
+    }
+}
+
+/// Reads a `FormTree` into `CorrespondenceRequest`, collecting binding errors by field path.
+struct FormBinder {
+    var errors: [AltinnProblem.ValidationError] = []
+
+    mutating func request(_ tree: FormTree) -> CorrespondenceRequest {
+        var request = CorrespondenceRequest()
+        guard case .object = tree else {
+            errors.append(.init(path: "$", message: "The request body must be a JSON object."))
+            return request
+        }
+        if let value = tree["correspondence"], value != .null { request.correspondence = correspondence(value, "correspondence") }
+        if let value = tree["recipients"], value != .null { request.recipients = strings(value, "recipients") }
+        if let value = tree["existingAttachments"], value != .null {
+            request.existingAttachments = list(value, "existingAttachments").enumerated().compactMap {
+                guid($0.element, "existingAttachments[\($0.offset)]")
+            }
+        }
+        if let value = tree["idempotentKey"], value != .null { request.idempotentKey = guid(value, "idempotentKey") }
+        return request
+    }
+
+    private mutating func correspondence(_ tree: FormTree, _ path: String) -> CorrespondenceRequest.Correspondence {
+        var result = CorrespondenceRequest.Correspondence()
+        result.resourceId = string(tree["resourceId"], "\(path).resourceId")
+        result.sendersReference = string(tree["sendersReference"], "\(path).sendersReference")
+        result.messageSender = string(tree["messageSender"], "\(path).messageSender")
+        if let content = tree["content"], content != .null { result.content = self.content(content, "\(path).content") }
+        result.requestedPublishTime = date(tree["requestedPublishTime"], "\(path).requestedPublishTime")
+        result.dueDateTime = date(tree["dueDateTime"], "\(path).dueDateTime")
+        if let references = tree["externalReferences"], references != .null {
+            result.externalReferences = list(references, "\(path).externalReferences").enumerated().map { item in
+                let itemPath = "\(path).externalReferences[\(item.offset)]"
+                return .init(
+                    referenceValue: string(item.element["referenceValue"], "\(itemPath).referenceValue"),
+                    referenceType: enumeration(
+                        item.element["referenceType"], "\(itemPath).referenceType", CorrespondenceRequest.referenceTypes) ?? "Generic")
+            }
+        }
+        if let properties = tree["propertyList"], properties != .null {
+            if case .object(let members) = properties {
+                for member in members {
+                    if let value = string(member.value, "\(path).propertyList.\(member.key)") {
+                        result.propertyList.append((member.key, value))
+                    }
+                }
+            } else {
+                errors.append(.init(path: "\(path).propertyList", message: "The value is not valid for propertyList."))
+            }
+        }
+        if let options = tree["replyOptions"], options != .null {
+            result.replyOptions = list(options, "\(path).replyOptions").enumerated().map { item in
+                let itemPath = "\(path).replyOptions[\(item.offset)]"
+                return .init(linkURL: string(item.element["linkURL"], "\(itemPath).linkURL"), linkText: string(item.element["linkText"], "\(itemPath).linkText"))
+            }
+        }
+        if let notification = tree["notification"], notification != .null {
+            result.notification = self.notification(notification, "\(path).notification")
+        }
+        result.ignoreReservation = bool(tree["ignoreReservation"], "\(path).ignoreReservation")
+        result.isConfirmationNeeded = bool(tree["isConfirmationNeeded"], "\(path).isConfirmationNeeded") ?? false
+        result.isConfidential = bool(tree["isConfidential"], "\(path).isConfidential") ?? false
+        result.allowForwarding = bool(tree["allowForwarding"], "\(path).allowForwarding") ?? false
+        return result
+    }
+
+    private mutating func content(_ tree: FormTree, _ path: String) -> CorrespondenceRequest.Content {
+        var result = CorrespondenceRequest.Content()
+        result.language = string(tree["language"], "\(path).language")
+        result.messageTitle = string(tree["messageTitle"], "\(path).messageTitle")
+        result.messageSummary = string(tree["messageSummary"], "\(path).messageSummary")
+        result.messageBody = string(tree["messageBody"], "\(path).messageBody")
+        if let attachments = tree["attachments"], attachments != .null {
+            result.attachments = list(attachments, "\(path).attachments").enumerated().map { item in
+                let itemPath = "\(path).attachments[\(item.offset)]"
+                let node = item.element
+                var metadata = CorrespondenceRequest.AttachmentMetadata()
+                metadata.fileName = string(node["fileName"], "\(itemPath).fileName")
+                metadata.displayName = string(node["displayName"], "\(itemPath).displayName")
+                metadata.isEncrypted = bool(node["isEncrypted"], "\(itemPath).isEncrypted") ?? false
+                metadata.checksum = string(node["checksum"], "\(itemPath).checksum")
+                metadata.sendersReference = string(node["sendersReference"], "\(itemPath).sendersReference")
+                metadata.expirationInDays = integer(node["expirationInDays"], "\(itemPath).expirationInDays")
+                metadata.dataLocationType = enumeration(
+                    node["dataLocationType"], "\(itemPath).dataLocationType", CorrespondenceRequest.dataLocationTypes)
+                    ?? "NewCorrespondenceAttachment"
+                return metadata
+            }
+        }
+        return result
+    }
+
+    private mutating func notification(_ tree: FormTree, _ path: String) -> CorrespondenceRequest.Notification {
+        var result = CorrespondenceRequest.Notification()
+        let templates = CorrespondenceRequest.templates, channels = CorrespondenceRequest.channels
+        let contentTypes = CorrespondenceRequest.contentTypes
+        result.notificationTemplate = enumeration(tree["notificationTemplate"], "\(path).notificationTemplate", templates) ?? "CustomMessage"
+        result.notificationChannel = enumeration(tree["notificationChannel"], "\(path).notificationChannel", channels) ?? "Email"
+        result.emailSubject = string(tree["emailSubject"], "\(path).emailSubject")
+        result.emailBody = string(tree["emailBody"], "\(path).emailBody")
+        result.emailContentType = enumeration(tree["emailContentType"], "\(path).emailContentType", contentTypes) ?? "Plain"
+        result.smsBody = string(tree["smsBody"], "\(path).smsBody")
+        result.sendReminder = bool(tree["sendReminder"], "\(path).sendReminder") ?? false
+        result.reminderEmailSubject = string(tree["reminderEmailSubject"], "\(path).reminderEmailSubject")
+        result.reminderEmailBody = string(tree["reminderEmailBody"], "\(path).reminderEmailBody")
+        result.reminderEmailContentType = enumeration(tree["reminderEmailContentType"], "\(path).reminderEmailContentType", contentTypes)
+        result.reminderSmsBody = string(tree["reminderSmsBody"], "\(path).reminderSmsBody")
+        result.reminderNotificationChannel = enumeration(tree["reminderNotificationChannel"], "\(path).reminderNotificationChannel", channels)
+        result.sendersReference = string(tree["sendersReference"], "\(path).sendersReference")
+        if let recipients = tree["customRecipients"], recipients != .null {
+            result.customRecipients = list(recipients, "\(path).customRecipients").enumerated().map { item in
+                let itemPath = "\(path).customRecipients[\(item.offset)]"
+                let node = item.element
+                return .init(
+                    emailAddress: string(node["emailAddress"], "\(itemPath).emailAddress"),
+                    mobileNumber: string(node["mobileNumber"], "\(itemPath).mobileNumber"),
+                    organizationNumber: string(node["organizationNumber"], "\(itemPath).organizationNumber"),
+                    nationalIdentityNumber: string(node["nationalIdentityNumber"], "\(itemPath).nationalIdentityNumber"),
+                    isReserved: bool(node["isReserved"], "\(itemPath).isReserved"))
+            }
+        }
+        result.overrideRegisteredContactInformation =
+            bool(tree["overrideRegisteredContactInformation"], "\(path).overrideRegisteredContactInformation") ?? false
+        return result
+    }
+
+    // MARK: Scalars
+
+    private mutating func fail(_ path: String, _ message: String) {
+        errors.append(.init(path: "$.\(path)", message: message))
+    }
+
+    mutating func string(_ tree: FormTree?, _ path: String) -> String? {
+        switch tree {
+        case nil, .null?: return nil
+        case .text(let text)?: return text
+        default:
+            fail(path, "The JSON value could not be converted to System.String. Path: $.\(path)")
+            return nil
+        }
+    }
+
+    mutating func strings(_ tree: FormTree, _ path: String) -> [String] {
+        list(tree, path).enumerated().compactMap { string($0.element, "\(path)[\($0.offset)]") }
+    }
+
+    /// A list, or a single form value standing for a one-item list (`recipients=…`).
+    mutating func list(_ tree: FormTree, _ path: String) -> [FormTree] {
+        switch tree {
+        case .list(let items): return items
+        case .text: return [tree]
+        case .object(let members) where members.isEmpty: return []
+        default:
+            fail(path, "The JSON value could not be converted to a list. Path: $.\(path)")
+            return []
+        }
+    }
+
+    mutating func bool(_ tree: FormTree?, _ path: String) -> Bool? {
+        switch tree {
+        case nil, .null?: return nil
+        case .bool(let value)?: return value
+        case .text(let text)? where ["true", "false"].contains(text.lowercased()): return text.lowercased() == "true"
+        default:
+            fail(path, "The JSON value could not be converted to System.Boolean. Path: $.\(path)")
+            return nil
+        }
+    }
+
+    mutating func integer(_ tree: FormTree?, _ path: String) -> Int? {
+        switch tree {
+        case nil, .null?: return nil
+        case .number(let value)? where value.rounded() == value && abs(value) < 2_147_483_648: return Int(value)
+        case .text(let text)? where Int32(text) != nil: return Int(text)
+        default:
+            fail(path, "The JSON value could not be converted to System.Int32. Path: $.\(path)")
+            return nil
+        }
+    }
+
+    mutating func guid(_ tree: FormTree?, _ path: String) -> UUID? {
+        guard let text = string(tree, path) else { return nil }
+        guard let uuid = UUID(uuidString: text) else {
+            fail(path, "The JSON value could not be converted to System.Guid. Path: $.\(path)")
+            return nil
+        }
+        return uuid
+    }
+
+    /// ISO 8601 with an offset or `Z` (fractional seconds optional); without an offset the
+    /// value is taken as UTC, as .NET's DateTimeOffset parsing does on a UTC server.
+    mutating func date(_ tree: FormTree?, _ path: String) -> Date? {
+        guard let text = string(tree, path) else { return nil }
+        guard let date = AltinnDate.parse(text) else {
+            fail(path, "The JSON value could not be converted to System.DateTimeOffset. Path: $.\(path)")
+            return nil
+        }
+        return date
+    }
+
+    /// An enum sent by name (case-insensitive) or by number.
+    mutating func enumeration(_ tree: FormTree?, _ path: String, _ names: [String]) -> String? {
+        switch tree {
+        case nil, .null?: return nil
+        case .number(let value)? where value.rounded() == value && value >= 0 && Int(value) < names.count:
+            return names[Int(value)]
+        case .text(let text)?:
+            if let name = names.first(where: { $0.lowercased() == text.lowercased() }) { return name }
+            if let number = Int(text), names.indices.contains(number) { return names[number] }
+            fallthrough
+        default:
+            fail(path, "The JSON value could not be converted to an enum of \(names.joined(separator: ", ")). Path: $.\(path)")
+            return nil
+        }
+    }
+}
+
+/// Dates as Altinn sends and reads them: ISO 8601, offset `+00:00` on output.
+enum AltinnDate {
+    static func parse(_ text: String) -> Date? {
+        let styles: [Date.ISO8601FormatStyle] = [
+            .iso8601, Date.ISO8601FormatStyle(includingFractionalSeconds: true),
+        ]
+        for style in styles {
+            if let date = try? style.parse(text) { return date }
+        }
+        // No offset: UTC.
+        if !text.hasSuffix("Z"), !text.dropFirst(19).contains("+"), !text.dropFirst(19).contains("-") {
+            for style in styles {
+                if let date = try? style.parse(text + "Z") { return date }
+            }
+        }
+        return nil
+    }
+
+    static func format(_ date: Date) -> String {
+        let text = date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        return text.hasSuffix("Z") ? String(text.dropLast()) + "+00:00" : text
+    }
+}
