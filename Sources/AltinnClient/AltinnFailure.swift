@@ -22,7 +22,8 @@ public enum AltinnFailure: Error, Sendable, Equatable {
     /// Classifies a finished non-2xx answer (after the one 401 retry).
     static func classify(_ response: AltinnResponse, call: String, now: Date = Date()) -> AltinnFailure {
         let problem = ProblemDetails.parse(response.body)
-        let said = ProblemDetails.summary(problem, body: response.body)
+        // Altinn's messages may name the recipient: a person's number never reaches a log line.
+        let said = ProblemDetails.summary(problem, body: response.body).map(PersonNumberMask.mask)
         let status = response.status
         switch status {
         case 408, 429, 500...599:

@@ -13,9 +13,13 @@ extension Ledger {
                 table.column("value", .text).notNull()
             }
             try db.create(table: "altinnSends") { table in
-                table.primaryKey("idempotentKey", .text)
-                table.column("dropId", .integer).notNull().indexed()
-                table.column("recipientIndex", .integer).notNull()
+                // A drop retried by an operator is a new drop with the same keys: the key is
+                // indexed, not unique; the row is the drop's recipient.
+                table.primaryKey {
+                    table.column("dropId", .integer).notNull()
+                    table.column("recipientIndex", .integer).notNull()
+                }
+                table.column("idempotentKey", .text).notNull().indexed()
                 table.column("recipient", .text).notNull()
                 table.column("state", .text).notNull()
                 table.column("correspondenceId", .text).indexed()
@@ -36,7 +40,6 @@ extension Ledger {
                 table.column("pollDone", .boolean).notNull().defaults(to: false)
                 table.column("nextPollAt", .double)
                 table.column("pollFailures", .integer).notNull().defaults(to: 0)
-                table.uniqueKey(["dropId", "recipientIndex"])
             }
         }
     }
@@ -67,7 +70,7 @@ extension Ledger {
     /// attempt on a row still `sending`. Returns the row as stored (an answered one unchanged).
     public func recordAltinnAttempt(_ intent: AltinnSendRecord, now: Double) async throws -> AltinnSendRecord {
         try await groupCommitWrite { db in
-            if var existing = try AltinnSendRecord.fetchOne(db, key: intent.idempotentKey) {
+            if var existing = try AltinnSendRecord.fetchOne(db, key: ["dropId": intent.dropId, "recipientIndex": intent.recipientIndex]) {
                 guard existing.state == .sending else { return existing }
                 existing.attempts += 1
                 existing.updatedAt = now
@@ -86,10 +89,12 @@ extension Ledger {
     /// Applies `change` to one correspondence row, durably.
     @discardableResult
     public func updateAltinnSend(
-        key: String, now: Double, _ change: @escaping @Sendable (inout AltinnSendRecord) -> Void
+        dropId: Int64, recipientIndex: Int, now: Double, _ change: @escaping @Sendable (inout AltinnSendRecord) -> Void
     ) async throws -> AltinnSendRecord {
         try await groupCommitWrite { db in
-            guard var row = try AltinnSendRecord.fetchOne(db, key: key) else { throw LedgerError.missingDrop(0) }
+            guard var row = try AltinnSendRecord.fetchOne(db, key: ["dropId": dropId, "recipientIndex": recipientIndex]) else {
+                throw LedgerError.missingDrop(dropId)
+            }
             change(&row)
             row.updatedAt = now
             try row.update(db)

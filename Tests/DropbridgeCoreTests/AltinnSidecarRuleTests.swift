@@ -173,3 +173,11 @@ final class AltinnSidecarRuleTests: XCTestCase {
         XCTAssertFalse(Mod11.isValidNationalIdentityNumber("31129987689"))
     }
 }
+
+final class PersonNumberMaskTests: XCTestCase {
+    func testElevenDigitRunsAreMaskedOthersKept() {
+        XCTAssertEqual(
+            PersonNumberMask.mask("recipients: urn:altinn:person:identifier-no:15038545660, org 910753614, 123456789012"),
+            "recipients: urn:altinn:person:identifier-no:[person], org 910753614, 123456789012")
+    }
+}

@@ -66,9 +66,10 @@ public struct AltinnChannel: DropChannel {
         metadata["recipient"] = "\(who)"
         let key = upload.idempotentKey
         do {
-            _ = try await ledger.recordAltinnAttempt(
+            let row = try await ledger.recordAltinnAttempt(
                 AltinnSendRecord(idempotentKey: key, dropId: dropId, recipientIndex: index, recipient: who, now: Timestamp.now()),
                 now: Timestamp.now())
+            if row.state != .sending { return .done }
         } catch {
             return .retry("the ledger could not record the upload before it: \(error)", nil)
         }
@@ -89,7 +90,7 @@ public struct AltinnChannel: DropChannel {
             switch outcome {
             case .created(let id, _):
                 let now = Timestamp.now()
-                try await ledger.updateAltinnSend(key: key, now: now) { row in
+                try await ledger.updateAltinnSend(dropId: dropId, recipientIndex: index, now: now) { row in
                     row.state = .accepted
                     row.correspondenceId = id
                     row.acceptedAt = now
@@ -100,7 +101,7 @@ public struct AltinnChannel: DropChannel {
                 logger.info("Altinn correspondence created", metadata: metadata)
                 return .done
             case .failed(.refused(let status, let problem, let reason)):
-                try await ledger.updateAltinnSend(key: key, now: Timestamp.now()) { row in
+                try await ledger.updateAltinnSend(dropId: dropId, recipientIndex: index, now: Timestamp.now()) { row in
                     row.state = .refused
                     row.httpStatus = status
                     row.problem = problem
@@ -112,7 +113,7 @@ public struct AltinnChannel: DropChannel {
             case .failed(.unauthorized(let reason)):
                 return .held(reason)
             case .failed(.transient(let reason, let after)):
-                try? await ledger.updateAltinnSend(key: key, now: Timestamp.now()) { row in row.reason = reason }
+                try? await ledger.updateAltinnSend(dropId: dropId, recipientIndex: index, now: Timestamp.now()) { row in row.reason = reason }
                 return .retry(reason, after.map { Double($0.components.seconds) })
             case .duplicateKey:
                 return .retry("Altinn said the key was used (409/1034)", 5)

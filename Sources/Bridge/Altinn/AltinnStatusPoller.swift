@@ -77,15 +77,22 @@ public final class AltinnStatusPoller: Service {
             logger.warning("Altinn status not read now: \(failure.reason)", metadata: metadata)
         }
         let updated = row
-        row = try await ledger.updateAltinnSend(key: row.idempotentKey, now: now) { stored in
-            let (state, key) = (stored.state, stored.idempotentKey)
-            stored = updated
-            stored.state = state
-            stored.idempotentKey = key
+        row = try await ledger.updateAltinnSend(dropId: row.dropId, recipientIndex: row.recipientIndex, now: now) { stored in
+            // Only the poller's fields: the send's own facts stay as recorded.
+            stored.altinnStatus = updated.altinnStatus
+            stored.statusText = updated.statusText
+            stored.publishedAt = updated.publishedAt
+            stored.readAt = updated.readAt
+            stored.confirmedAt = updated.confirmedAt
+            stored.failedAt = updated.failedAt
+            stored.events = updated.events
+            stored.pollDone = updated.pollDone
+            stored.nextPollAt = updated.nextPollAt
+            stored.pollFailures = updated.pollFailures
         }
         let stuck = AltinnStatusTracker.isStuck(row, now: now)
-        if stuck, !warnedStuck.contains(row.idempotentKey) {
-            warnedStuck.insert(row.idempotentKey)
+        if stuck, !warnedStuck.contains("\(row.dropId)/\(row.recipientIndex)") {
+            warnedStuck.insert("\(row.dropId)/\(row.recipientIndex)")
             logger.warning("Altinn correspondence still Initialized after \(Int(AltinnStatusTracker.stuckAfterSeconds / 60)) minutes (malware scan?)", metadata: metadata)
         }
         if changed || stuck {

@@ -110,3 +110,26 @@ public enum Mod11 {
 extension Character {
     var isASCIIDigit: Bool { isASCII && isNumber }
 }
+
+/// Hides national identity numbers in text that goes to a log line or a reason (an API's error
+/// message may repeat the recipient): every run of exactly 11 digits becomes `[person]`.
+public enum PersonNumberMask {
+    public static func mask(_ text: String) -> String {
+        var result = ""
+        var digits = ""
+        func flush() {
+            result += digits.count == 11 ? "[person]" : digits
+            digits = ""
+        }
+        for character in text {
+            if character.isASCIIDigit {
+                digits.append(character)
+            } else {
+                flush()
+                result.append(character)
+            }
+        }
+        flush()
+        return result
+    }
+}
