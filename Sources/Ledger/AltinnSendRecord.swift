@@ -1,4 +1,5 @@
 import DropbridgeCore
+import Foundation
 import GRDB
 
 /// One correspondence of an Altinn drop: one row per recipient, written *before* its upload
@@ -28,7 +29,9 @@ public struct AltinnSendRecord: Codable, Sendable, Equatable, FetchableRecord, P
     public var state: State
     public var correspondenceId: String?
     public var httpStatus: Int?
-    public var problem: JSONValue?
+    /// Altinn's ProblemDetails as JSON text (a bare JSON value would not survive the row's
+    /// single-value decoding).
+    public var problemJSON: String?
     public var reason: String?
     public var attempts: Int
     public var createdAt: Double
@@ -61,6 +64,13 @@ public struct AltinnSendRecord: Codable, Sendable, Equatable, FetchableRecord, P
         updatedAt = now
         pollDone = false
         pollFailures = 0
+    }
+}
+
+extension AltinnSendRecord {
+    public var problem: JSONValue? {
+        get { problemJSON.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) } }
+        set { problemJSON = newValue.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) } }
     }
 }
 

@@ -24,7 +24,7 @@ extension Ledger {
                 table.column("state", .text).notNull()
                 table.column("correspondenceId", .text).indexed()
                 table.column("httpStatus", .integer)
-                table.column("problem", .jsonText)
+                table.column("problemJSON", .text)
                 table.column("reason", .text)
                 table.column("attempts", .integer).notNull().defaults(to: 0)
                 table.column("createdAt", .double).notNull()

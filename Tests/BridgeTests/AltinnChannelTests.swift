@@ -130,4 +130,33 @@ final class AltinnChannelTests: XCTestCase {
         XCTAssertFalse(counters.refusals.contains { $0.contains("expired") }, "\(counters.refusals)")
         await harness.shutdown()
     }
+
+    func testARejectedTokenIsRenewedOnceAndTheDropStillGoes() async throws {
+        let harness = try await BridgeHarness.altinn()
+        try await harness.start()
+        try harness.dropAltinn("first", recipients: [BridgeHarness.org])
+        try await harness.waitUntilFiled("first", in: harness.config.folders.sent)
+        // Altinn forgets every token (as after a key rotation): the next call gets a 401.
+        await harness.simulator.expireAllTokens()
+        try harness.dropAltinn("second", recipients: [BridgeHarness.otherOrg])
+        try await harness.waitUntilFiled("second", in: harness.config.folders.sent)
+        let counters = await harness.simulator.authCounters()
+        XCTAssertGreaterThanOrEqual(counters.tokensIssued["altinn"] ?? 0, 2, "\(counters)")
+        await harness.shutdown()
+    }
+
+    func testAPersonReservedInKRRIsRefusedWithAltinnsProblem() async throws {
+        let harness = try await BridgeHarness.altinn(
+            correspondence: CorrespondenceSettings(reservedRecipients: ["15038545660"], scanSeconds: 0.2, readSeconds: 0.4))
+        try await harness.start()
+        try harness.dropAltinn("reserved", recipients: [BridgeHarness.person])
+        try await harness.waitUntilFiled("reserved", in: harness.config.folders.failed)
+        let report = try harness.errorReport("reserved")
+        XCTAssertEqual(report.stage, .sending)
+        XCTAssertEqual(report.httpStatus, 422)
+        XCTAssertEqual(report.problem?["errorCode"]?.intValue, 1030, "\(String(describing: report.problem)) \(String(describing: report.recipients))")
+        XCTAssertEqual(report.recipients?.first?.result, "refused")
+        XCTAssertFalse(report.reason.contains("15038545660"), report.reason)
+        await harness.shutdown()
+    }
 }
