@@ -135,6 +135,15 @@ public final class NHNSimulator: Sendable {
         await correspondence.received()
     }
 
+    /// Changes resources, recipients and timing for requests from now on.
+    public func setAltinnSettings(_ settings: CorrespondenceSettings) async {
+        await correspondence.setSettings(settings)
+    }
+
+    public func altinnSettings() async -> CorrespondenceSettings {
+        await correspondence.settings
+    }
+
     public func setAltinnFaults(_ faults: FaultSettings) async {
         await correspondence.setFaults(faults)
     }
@@ -256,7 +265,8 @@ public final class NHNSimulator: Sendable {
         CorrespondenceRoutes(state: correspondence, authentication: AltinnAuthentication(authority: authority))
             .register(on: altinn)
 
-        InspectionRoutes(state: state, inspector: inspector).register(on: router.group("_sim"))
+        let correspondence = correspondence
+        InspectionRoutes(state: state, inspector: inspector) { await correspondence.reset() }.register(on: router.group("_sim"))
         CorrespondenceInspectionRoutes(state: correspondence).register(on: router.group("_sim"))
         AuthInspectionRoutes(authority: authority).register(on: router.group("_sim"))
         return router

@@ -10,10 +10,20 @@ struct CorrespondenceBusinessRules: Sendable {
     let settings: CorrespondenceSettings
     let now: Date
 
-    /// A file part of the multipart upload.
+    /// A file part of the multipart upload, hashed as it is taken from the body (outside the
+    /// state actor, so large files do not hold up other requests).
     struct UploadedFile: Sendable {
-        var fileName: String?
-        var content: [UInt8]
+        let fileName: String?
+        let content: [UInt8]
+        let md5: String
+        let sha256: String
+
+        init(fileName: String?, content: [UInt8]) {
+            self.fileName = fileName
+            self.content = content
+            md5 = Checksums.md5Hex(content)
+            sha256 = Checksums.sha256Hex(content)
+        }
     }
 
     static let allowedExtensions: Set<String> = [
@@ -136,7 +146,7 @@ struct CorrespondenceBusinessRules: Sendable {
             guard !file.content.isEmpty, file.content.count <= settings.maxAttachmentBytes else {
                 throw .badRequest(2004, "File must have content and has a max file size of \(settings.maxAttachmentBytes)")
             }
-            if let checksum = attachment.checksum, !checksum.isEmpty, Checksums.md5Hex(file.content) != checksum {
+            if let checksum = attachment.checksum, !checksum.isEmpty, file.md5 != checksum {
                 throw .badRequest(2008, "Checksum mismatch")
             }
         }

@@ -15,6 +15,8 @@ struct CorrespondenceInspectionRoutes: Sendable {
         var total: Int
         var byIdempotentKey: [String: Int]
         var byRecipient: [String: Int]
+        /// Business refusals of create requests by errorCode (as a string key, for JSON).
+        var refusals: [String: Int] = [:]
     }
 
     func register(on group: RouterGroup<SimulatorRequestContext>) {
@@ -27,7 +29,9 @@ struct CorrespondenceInspectionRoutes: Sendable {
             return JSONResponse.make(status: .ok, received)
         }
         group.get("altinn/counts") { _, _ in
-            JSONResponse.make(status: .ok, Self.counts(await state.received()))
+            var counts = Self.counts(await state.received())
+            counts.refusals = Dictionary(uniqueKeysWithValues: await state.refusals.map { (String($0.key), $0.value) })
+            return JSONResponse.make(status: .ok, counts)
         }
         group.get("altinn/faults") { _, _ in
             JSONResponse.make(status: .ok, await state.faults)
@@ -45,6 +49,24 @@ struct CorrespondenceInspectionRoutes: Sendable {
             guard problems.isEmpty else { throw NHNProblem.validation("Invalid fault settings.", errors: problems) }
             await state.setFaults(faults)
             return JSONResponse.make(status: .ok, faults)
+        }
+        group.get("altinn/settings") { _, _ in
+            JSONResponse.make(status: .ok, await state.settings)
+        }
+        group.put("altinn/settings") { request, _ in
+            try RequestBodyReader.requireJSON(request)
+            let body = try await RequestBodyReader.collect(request, limit: 1_000_000)
+            let change: CorrespondenceSettingsChange
+            do {
+                change = try JSONDecoder().decode(CorrespondenceSettingsChange.self, from: Data(body))
+            } catch {
+                throw NHNProblem.validation("The Altinn settings are not valid JSON.", errors: ["$: \(error)"])
+            }
+            let settings = change.applied(to: await state.settings)
+            let problems = settings.problems
+            guard problems.isEmpty else { throw NHNProblem.validation("Invalid Altinn settings.", errors: problems) }
+            await state.setSettings(settings)
+            return JSONResponse.make(status: .ok, settings)
         }
         group.post("altinn/correspondences/:id/read") { _, context in
             try await act(context) { try await state.markRead($0) }

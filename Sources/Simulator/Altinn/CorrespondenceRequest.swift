@@ -94,8 +94,8 @@ struct CorrespondenceRequest: Sendable {
 
     /// Reads the tree; values of the wrong type are validation errors, as ASP.NET's binding
     /// reports them.
-    static func bind(_ tree: FormTree) throws(AltinnProblem) -> CorrespondenceRequest {
-        var binder = FormBinder()
+    static func bind(_ tree: FormTree, fromForm: Bool) throws(AltinnProblem) -> CorrespondenceRequest {
+        var binder = FormBinder(fromForm: fromForm)
         let request = binder.request(tree)
         guard binder.errors.isEmpty else { throw .validation(binder.errors) }
         return request
@@ -104,6 +104,9 @@ struct CorrespondenceRequest: Sendable {
 
 /// Reads a `FormTree` into `CorrespondenceRequest`, collecting binding errors by field path.
 struct FormBinder {
+    /// Form values are all text and a repeated field binds its first value to a scalar, as
+    /// ASP.NET's form binding does; JSON values must have the property's type.
+    let fromForm: Bool
     var errors: [AltinnProblem.ValidationError] = []
 
     mutating func request(_ tree: FormTree) -> CorrespondenceRequest {
@@ -148,7 +151,7 @@ struct FormBinder {
                     }
                 }
             } else {
-                errors.append(.init(path: "\(path).propertyList", message: "The value is not valid for propertyList."))
+                fail("\(path).propertyList", "System.Collections.Generic.Dictionary", properties)
             }
         }
         if let options = tree["replyOptions"], options != .null {
@@ -229,16 +232,28 @@ struct FormBinder {
 
     // MARK: Scalars
 
-    private mutating func fail(_ path: String, _ message: String) {
-        errors.append(.init(path: "$.\(path)", message: message))
+    /// A binding error: ASP.NET's form message (key = the field path) or System.Text.Json's
+    /// (key = the JSON path).
+    private mutating func fail(_ path: String, _ type: String, _ value: FormTree?) {
+        if fromForm {
+            let text: String
+            if case .text(let value)? = value { text = value } else { text = "" }
+            errors.append(.init(path: path, message: "The value '\(text)' is not valid for \(path.split(separator: ".").last ?? "").")) 
+        } else {
+            errors.append(.init(path: "$.\(path)", message: "The JSON value could not be converted to \(type). Path: $.\(path)"))
+        }
     }
 
     mutating func string(_ tree: FormTree?, _ path: String) -> String? {
         switch tree {
         case nil, .null?: return nil
         case .text(let text)?: return text
+        case .list(let items)? where fromForm:
+            if case .text(let first)? = items.first { return first }
+            fail(path, "System.String", tree)
+            return nil
         default:
-            fail(path, "The JSON value could not be converted to System.String. Path: $.\(path)")
+            fail(path, "System.String", tree)
             return nil
         }
     }
@@ -251,10 +266,9 @@ struct FormBinder {
     mutating func list(_ tree: FormTree, _ path: String) -> [FormTree] {
         switch tree {
         case .list(let items): return items
-        case .text: return [tree]
-        case .object(let members) where members.isEmpty: return []
+        case .text where fromForm: return [tree]
         default:
-            fail(path, "The JSON value could not be converted to a list. Path: $.\(path)")
+            fail(path, "a list", tree)
             return []
         }
     }
@@ -263,9 +277,9 @@ struct FormBinder {
         switch tree {
         case nil, .null?: return nil
         case .bool(let value)?: return value
-        case .text(let text)? where ["true", "false"].contains(text.lowercased()): return text.lowercased() == "true"
+        case .text(let text)? where fromForm && ["true", "false"].contains(text.lowercased()): return text.lowercased() == "true"
         default:
-            fail(path, "The JSON value could not be converted to System.Boolean. Path: $.\(path)")
+            fail(path, "System.Boolean", tree)
             return nil
         }
     }
@@ -274,9 +288,9 @@ struct FormBinder {
         switch tree {
         case nil, .null?: return nil
         case .number(let value)? where value.rounded() == value && abs(value) < 2_147_483_648: return Int(value)
-        case .text(let text)? where Int32(text) != nil: return Int(text)
+        case .text(let text)? where fromForm && Int32(text) != nil: return Int(text)
         default:
-            fail(path, "The JSON value could not be converted to System.Int32. Path: $.\(path)")
+            fail(path, "System.Int32", tree)
             return nil
         }
     }
@@ -284,7 +298,7 @@ struct FormBinder {
     mutating func guid(_ tree: FormTree?, _ path: String) -> UUID? {
         guard let text = string(tree, path) else { return nil }
         guard let uuid = UUID(uuidString: text) else {
-            fail(path, "The JSON value could not be converted to System.Guid. Path: $.\(path)")
+            fail(path, "System.Guid", tree)
             return nil
         }
         return uuid
@@ -295,7 +309,7 @@ struct FormBinder {
     mutating func date(_ tree: FormTree?, _ path: String) -> Date? {
         guard let text = string(tree, path) else { return nil }
         guard let date = AltinnDate.parse(text) else {
-            fail(path, "The JSON value could not be converted to System.DateTimeOffset. Path: $.\(path)")
+            fail(path, "System.DateTimeOffset", tree)
             return nil
         }
         return date
@@ -312,7 +326,7 @@ struct FormBinder {
             if let number = Int(text), names.indices.contains(number) { return names[number] }
             fallthrough
         default:
-            fail(path, "The JSON value could not be converted to an enum of \(names.joined(separator: ", ")). Path: $.\(path)")
+            fail(path, "an enum of \(names.joined(separator: ", "))", tree)
             return nil
         }
     }

@@ -59,7 +59,7 @@ struct CorrespondenceRoutes: Sendable {
                 fields.append((part.name, part.text))
             }
         }
-        let parsed = try CorrespondenceRequest.bind(FormTree.form(fields))
+        let parsed = try CorrespondenceRequest.bind(FormTree.form(fields), fromForm: true)
         return try await create(parsed, files: files, caller: caller, context: context)
     }
 
@@ -76,7 +76,7 @@ struct CorrespondenceRoutes: Sendable {
         } catch {
             throw AltinnProblem.validation("$", error.reason)
         }
-        let parsed = try CorrespondenceRequest.bind(tree)
+        let parsed = try CorrespondenceRequest.bind(tree, fromForm: false)
         return try await create(parsed, files: nil, caller: caller, context: context)
     }
 
@@ -101,7 +101,7 @@ struct CorrespondenceRoutes: Sendable {
     }
 
     private func collect(_ request: Request) async throws -> [UInt8] {
-        let limit = state.settings.maxRequestBytes
+        let limit = await state.settings.maxRequestBytes
         let tooLarge = AltinnProblem(status: .contentTooLarge, kind: .plain("Request body too large. The max request body size is \(limit) bytes."))
         if let declared = request.headers[.contentLength].flatMap({ Int(trimmed($0)) }), declared > limit { throw tooLarge }
         var bytes: [UInt8] = []
@@ -117,7 +117,7 @@ struct CorrespondenceRoutes: Sendable {
     func search(_ request: Request) async throws -> Response {
         let caller = try await authentication.caller(request, anyOf: [AltinnAuthentication.write, AltinnAuthentication.read])
         let query = try Self.searchQuery(request.uri.queryParameters)
-        if let resourceId = query.resourceId, !state.settings.resourceIds.contains(resourceId) {
+        if let resourceId = query.resourceId, !(await state.settings.resourceIds.contains(resourceId)) {
             throw AltinnProblem.business(.unauthorized, 4001, "You must use a bearer token that belongs to a user with access to the resource")
         }
         // A recipient's search finds nothing of a sender's correspondences (§13.1: role

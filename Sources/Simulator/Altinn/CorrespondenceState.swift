@@ -7,7 +7,11 @@ import Foundation
 /// Everything the simulated Correspondence service remembers. One actor, so the idempotency
 /// check and the creation it guards are one step: of concurrent duplicates exactly one wins.
 actor CorrespondenceState {
-    let settings: CorrespondenceSettings
+    /// What `reset()` returns to.
+    let initialSettings: CorrespondenceSettings
+    /// Changed at run time through `/_sim/altinn/settings`; each request uses the settings of
+    /// the moment it is checked.
+    private(set) var settings: CorrespondenceSettings
     private(set) var faults: FaultSettings
     private var dice: FaultDice
     private var correspondences: [UUID: StoredCorrespondence] = [:]
@@ -18,9 +22,14 @@ actor CorrespondenceState {
     private(set) var refusals: [Int: Int] = [:]
 
     init(settings: CorrespondenceSettings) {
+        initialSettings = settings
         self.settings = settings
         faults = settings.faults
         dice = FaultDice(seed: settings.faults.seed)
+    }
+
+    func setSettings(_ newSettings: CorrespondenceSettings) {
+        settings = newSettings
     }
 
     // MARK: Faults
@@ -76,8 +85,7 @@ actor CorrespondenceState {
         // The files are stored once and shared by every recipient's correspondence.
         let attachments = zip(matchedFiles, metadata).map { file, metadata in
             StoredAttachment(
-                id: UUID(), metadata: metadata, size: file.content.count, sha256: Checksums.sha256Hex(file.content),
-                md5: Checksums.md5Hex(file.content))
+                id: UUID(), metadata: metadata, size: file.content.count, sha256: file.sha256, md5: file.md5)
         }
         var created: [StoredCorrespondence] = []
         for recipient in recipients {
@@ -151,7 +159,8 @@ actor CorrespondenceState {
         order.removeAll()
         idempotentKeys.removeAll()
         refusals.removeAll()
-        setFaults(settings.faults)
+        settings = initialSettings
+        setFaults(initialSettings.faults)
     }
 }
 

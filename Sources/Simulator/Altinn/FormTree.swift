@@ -94,10 +94,15 @@ indirect enum FormTree: Sendable, Equatable {
     static func form(_ fields: [(name: String, value: String)]) -> FormTree {
         var root = Node()
         for field in fields {
-            root.insert(path: parse(field.name)[...], value: field.value)
+            let path = parse(field.name)
+            // ASP.NET's MaxModelBindingRecursionDepth; also keeps the recursion below shallow.
+            guard path.count <= maxDepth else { continue }
+            root.insert(path: path[...], value: field.value)
         }
         return root.tree()
     }
+
+    static let maxDepth = 32
 
     enum Segment: Equatable {
         case key(String)
