@@ -101,6 +101,28 @@ public struct AltinnClient: Sendable {
         }
     }
 
+    /// `GET …/correspondence/{id}/details`: the status history (heavy at Altinn: it asks
+    /// Notifications live). Only for a confirmation the overview's status may hide.
+    public func statusHistory(correspondenceId: String) async -> Result<[CorrespondenceOverview]?, AltinnFailure> {
+        let label = "GET /correspondence/{id}/details"
+        let id = correspondenceId.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(["-"])) ?? correspondenceId
+        switch await perform(method: .GET, path: Self.api + "/" + id + "/details", query: "", timeout: requestTimeout, label: label) {
+        case .failure(let failure): return .failure(failure)
+        case .success(let response):
+            if response.status == 404 { return .success(nil) }
+            guard response.isSuccess else { return .failure(AltinnFailure.classify(response, call: label)) }
+            guard case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: Data(response.body)),
+                case .array(let history)? = object.first(where: { $0.key.lowercased() == "statushistory" })?.value
+            else {
+                return .failure(.transient(reason: "Altinn answered \(label) without a status history.", retryAfter: nil))
+            }
+            // Each entry has the overview's status fields: decoded alike.
+            return .success(history.compactMap { entry in
+                (try? JSONEncoder().encode(entry)).flatMap { CorrespondenceOverview.decode(Array($0)) }
+            })
+        }
+    }
+
     /// `{"correspondences": [{"correspondenceId", "status", …}], …}`
     static func createdCorrespondence(_ body: [UInt8]) -> (id: String, status: String?)? {
         guard let json = try? JSONDecoder().decode(JSONValue.self, from: Data(body)),

@@ -159,4 +159,20 @@ final class AltinnChannelTests: XCTestCase {
         XCTAssertFalse(report.reason.contains("15038545660"), report.reason)
         await harness.shutdown()
     }
+
+    func testAConfirmationNeededIsFollowedToConfirmed() async throws {
+        let harness = try await BridgeHarness.altinn()
+        try await harness.start()
+        try harness.dropAltinn(
+            "confirm", recipients: [BridgeHarness.org],
+            extra: #", "isConfirmationNeeded": true, "dueDateTime": "2099-12-24T12:00:00+01:00""#)
+        try await harness.waitUntilFiled("confirm", in: harness.config.folders.sent)
+        try await harness.waitUntil("the status says confirmed") {
+            try harness.altinnStatus("confirm")?.recipients.first?.status == "confirmed"
+        }
+        let status = try XCTUnwrap(try harness.altinnStatus("confirm"))
+        XCTAssertEqual(status.events.map(\.type), ["published", "read", "confirmed"])
+        XCTAssertEqual(status.recipients.first?.final, true)
+        await harness.shutdown()
+    }
 }

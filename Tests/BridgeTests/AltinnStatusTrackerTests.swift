@@ -45,6 +45,24 @@ final class AltinnStatusTrackerTests: XCTestCase {
         XCTAssertTrue(row.pollDone)
     }
 
+    func testAConfirmationHiddenByALaterStatusIsTakenFromTheHistory() {
+        var row = row()
+        let hiding = CorrespondenceOverview(
+            status: "AttachmentsDownloaded", published: "2026-12-01T10:00:00Z", read: "2026-12-01T10:30:00Z", isConfirmationNeeded: true)
+        _ = tracker.apply(hiding, to: &row, now: 1)
+        XCTAssertEqual(AltinnStatusTracker.receiptStatus(row), "read")
+        XCTAssertTrue(AltinnStatusTracker.needsHistory(hiding, row))
+        XCTAssertTrue(tracker.applyHistory(
+            [CorrespondenceOverview(status: "Published", statusChanged: "2026-12-01T10:00:00Z"),
+             CorrespondenceOverview(status: "Confirmed", statusChanged: "2026-12-01T10:40:00Z"),
+             CorrespondenceOverview(status: "AttachmentsDownloaded", statusChanged: "2026-12-01T10:50:00Z")], to: &row))
+        XCTAssertEqual(AltinnStatusTracker.receiptStatus(row), "confirmed")
+        XCTAssertEqual(row.confirmedAt, "2026-12-01T10:40:00Z")
+        XCTAssertTrue(row.pollDone)
+        XCTAssertFalse(AltinnStatusTracker.needsHistory(hiding, row), "read once, not on every poll")
+        XCTAssertFalse(AltinnStatusTracker.needsHistory(CorrespondenceOverview(status: "Read", isConfirmationNeeded: true), row))
+    }
+
     func testReadIsNotFinalWhenConfirmationIsNeeded() {
         var row = row()
         _ = tracker.apply(CorrespondenceOverview(status: "Read", read: "2026-12-01T10:05:00Z", isConfirmationNeeded: true), to: &row, now: 1)

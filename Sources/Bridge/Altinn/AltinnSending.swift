@@ -8,6 +8,7 @@ public protocol CorrespondenceSender: Sendable {
     func upload(_ upload: CorrespondenceUpload) async -> AltinnClient.UploadOutcome
     func correspondenceIds(resourceId: String, idempotentKey: String) async -> Result<[String], AltinnFailure>
     func overview(correspondenceId: String) async -> Result<CorrespondenceOverview?, AltinnFailure>
+    func statusHistory(correspondenceId: String) async -> Result<[CorrespondenceOverview]?, AltinnFailure>
 }
 
 extension AltinnClient: CorrespondenceSender {}

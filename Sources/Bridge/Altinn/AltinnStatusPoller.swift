@@ -70,7 +70,13 @@ public final class AltinnStatusPoller: Service {
         let changed: Bool
         switch await client.overview(correspondenceId: id) {
         case .success(let overview):
-            changed = tracker.apply(overview, to: &row, now: now)
+            var moved = tracker.apply(overview, to: &row, now: now)
+            if AltinnStatusTracker.needsHistory(overview, row),
+                case .success(let history?) = await client.statusHistory(correspondenceId: id)
+            {
+                moved = tracker.applyHistory(history, to: &row) || moved
+            }
+            changed = moved
         case .failure(let failure):
             tracker.failed(&row, now: now)
             changed = false

@@ -82,6 +82,41 @@ public struct AltinnStatusTracker: Sendable, Equatable {
         return moved
     }
 
+    /// Statuses numbered above `Confirmed` that are not final: as Altinn's status is the highest
+    /// number reached, they hide a confirmation the overview has no timestamp for.
+    static let hidingConfirmed: Set<String> = ["Archived", "AttachmentsDownloaded", "Forwarded"]
+
+    /// Whether the status history (`/details`) must be read once to know if it was confirmed.
+    public static func needsHistory(_ overview: CorrespondenceOverview?, _ row: AltinnSendRecord) -> Bool {
+        guard let overview, overview.isConfirmationNeeded == true, row.confirmedAt == nil else { return false }
+        return hidingConfirmed.contains(overview.status)
+    }
+
+    /// Takes a confirmation (or failure) from the status history; true when one was found.
+    public func applyHistory(_ history: [CorrespondenceOverview], to row: inout AltinnSendRecord) -> Bool {
+        var events = row.events ?? []
+        var found = false
+        for entry in history {
+            let at = entry.statusChanged ?? Timestamp.iso8601(Timestamp.now())
+            if entry.status == "Confirmed", row.confirmedAt == nil {
+                row.confirmedAt = at
+                events.append(AltinnEvent(type: "confirmed", at: at))
+                found = true
+            } else if entry.status == "Failed", row.failedAt == nil {
+                row.failedAt = at
+                if let text = entry.statusText { row.statusText = text }
+                events.append(AltinnEvent(type: "failed", at: at))
+                found = true
+            }
+        }
+        row.events = events
+        if found {
+            row.pollDone = true
+            row.pollFailures = 0
+        }
+        return found
+    }
+
     /// After a failed poll (network, 5xx): back off, keep the row.
     public func failed(_ row: inout AltinnSendRecord, now: Double) {
         row.pollFailures += 1
