@@ -115,11 +115,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Altinn 3 Correspondence: multipart upload (streamed from the claimed file), overview, search.
+        .target(
+            name: "AltinnClient",
+            dependencies: [
+                "DropbridgeCore", "Auth",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The services that wire folders, validation, ledger and transport together.
         .target(
             name: "Bridge",
             dependencies: [
-                "DropbridgeCore", "XMLCheck", "DropFolder", "Ledger", "NHNClient", "Auth",
+                "DropbridgeCore", "XMLCheck", "DropFolder", "Ledger", "NHNClient", "AltinnClient", "Auth",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -171,6 +184,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .testTarget(name: "DropbridgeCoreTests", dependencies: ["DropbridgeCore"], swiftSettings: swiftSettings),
         .testTarget(name: "XMLCheckTests", dependencies: ["XMLCheck", "DropbridgeCore"], swiftSettings: swiftSettings),
         .testTarget(name: "DropFolderTests", dependencies: ["DropFolder", "DropbridgeCore"], swiftSettings: swiftSettings),
         .testTarget(
@@ -208,7 +222,7 @@ let package = Package(
         .testTarget(
             name: "BridgeTests",
             dependencies: [
-                "Bridge", "Operations", "Simulator", "DropbridgeCore", "XMLCheck", "DropFolder", "Ledger", "NHNClient", "Auth",
+                "Bridge", "Operations", "Simulator", "DropbridgeCore", "XMLCheck", "DropFolder", "Ledger", "NHNClient", "AltinnClient", "Auth",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

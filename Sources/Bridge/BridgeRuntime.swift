@@ -1,3 +1,4 @@
+import AltinnClient
 import AsyncHTTPClient
 import Auth
 import DropFolder
@@ -23,6 +24,8 @@ public struct BridgeRuntime: Sendable {
     public let memoryBudget: ByteBudget
     public let httpClient: HTTPClient
     public let progress: OutboxProgress
+    /// Follows accepted Altinn correspondences; nil with `altinn.enabled: false`.
+    public let altinnPoller: AltinnStatusPoller?
     private let lock: InstanceLock
 
     public enum StartupError: Error, CustomStringConvertible {
@@ -97,6 +100,23 @@ public struct BridgeRuntime: Sendable {
             // A refusal (403/423/401) waits for an operator: tried again every minute at first,
             // then less often, up to hourly.
             refusalRetry: RetryPolicy(initialSeconds: min(60, config.nhn.maxBackoffSeconds), maxSeconds: 3600))
+        let durable = DurableFiles(config: config)
+        let receipts = ReceiptWriter(receipts: config.folders.receipts, durable: durable)
+        var altinnChannel: AltinnChannel?
+        if config.altinn.enabled, let maskinporten = credentials.maskinporten {
+            let client = AltinnClient(
+                baseURL: config.altinn.baseURL, httpClient: httpClient,
+                authorizer: AltinnAuthorizer(
+                    settings: maskinporten.settings, key: maskinporten.key, httpClient: httpClient,
+                    logger: Logger(label: "dropbridge.maskinporten")),
+                requestTimeout: .seconds(config.nhn.requestTimeoutSeconds), logger: Logger(label: "dropbridge.altinn"))
+            altinnChannel = AltinnChannel(client: client, ledger: ledger, logger: Logger(label: "dropbridge.altinn"))
+            altinnPoller = AltinnStatusPoller(
+                client: client, ledger: ledger, receipts: receipts, maxInterval: config.altinn.maxPollSeconds,
+                logger: Logger(label: "dropbridge.altinn.status"))
+        } else {
+            altinnPoller = nil
+        }
         let validator = XMLValidator(schemas: schemaSet, requireSchema: config.schemas.require && schemaSet != nil, maxBytes: config.outbox.maxBytes)
         let pipeline = DropPipeline(
             ledger: ledger, preparer: DropPreparer(files: store, validator: validator, config: config, io: io),
@@ -104,13 +124,12 @@ public struct BridgeRuntime: Sendable {
             retry: RetryPolicy(initialSeconds: 1, maxSeconds: config.nhn.maxBackoffSeconds),
             logger: logger, gate: ConcurrencyGate(limit: 32), budget: memoryBudget, shutdown: ShutdownSignal(),
             registrations: registrations,
-            arrivalProof: ArrivalProof(config: config))
+            arrivalProof: ArrivalProof(config: config), altinn: altinnChannel)
         let claims = ClaimDesk(config: config, ledger: ledger, area: store.area, io: io, logger: logger)
-        let durable = DurableFiles(config: config)
         let handler = NotificationHandler(
             transport: client, ledger: ledger,
             inbox: InboxWriter(inbox: config.folders.inbox, durable: durable),
-            receipts: ReceiptWriter(receipts: config.folders.receipts, durable: durable),
+            receipts: receipts,
             validator: validator, io: io, logger: Logger(label: "dropbridge.receive"), autoAppRec: config.nhn.autoAppRec,
             budget: memoryBudget)
         receive = ReceiveService(
@@ -147,6 +166,7 @@ public struct BridgeRuntime: Sendable {
                 notifier: notifier, watchdog: SystemdNotifier.watchdogInterval(), ledger: ledger,
                 logger: Logger(label: "dropbridge.systemd")),
             successTerminationBehavior: .ignore))
+        if let altinnPoller { services.append(.init(service: altinnPoller)) }
         for companion in companions {
             services.append(.init(service: companion, successTerminationBehavior: .gracefullyShutdownGroup))
         }

@@ -148,6 +148,8 @@ public struct BridgeConfig: Sendable, Equatable {
         public var enabled: Bool = false
         public var baseURL: String = "https://platform.tt02.altinn.no"
         public var resourceId: String = ""
+        /// The longest wait between two status polls of one correspondence (extension).
+        public var maxPollSeconds: Double = 300
         public var maskinporten = Maskinporten()
         public init() {}
 

@@ -108,6 +108,7 @@ public final class Ledger: Sendable {
         registerReceiveBatchMigrations(&migrator)
         registerDropHistoryMigration(&migrator)
         registerOperatorMigration(&migrator)
+        registerAltinnMigrations(&migrator)
         return migrator
     }
 

@@ -48,6 +48,7 @@ struct DemoCommand: AsyncParsableCommand {
 
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         _ = try DemoSetup.helseIDKey(root: root)
+        _ = try DemoSetup.maskinportenKey(root: root)
         let configFile = root + "/dropbridge.yaml"
         try DemoSetup.configYAML(root: root, port: port).write(toFile: configFile, atomically: true, encoding: .utf8)
         try DemoSeeder.copySchemas(from: samplesDirectory + "/schemas", to: root + "/schemas")
@@ -57,6 +58,12 @@ struct DemoCommand: AsyncParsableCommand {
             // As an operator registers the public key in HelseID's portal.
             await simulator.register(
                 RegisteredClient(clientID: helseID.settings.clientID, publicKey: helseID.key.publicJWK, keyID: helseID.key.keyID))
+        }
+        if let maskinporten = credentials.maskinporten {
+            // As an operator uploads the public key for the Maskinporten client at Digdir.
+            await simulator.register(
+                RegisteredClient(
+                    clientID: maskinporten.settings.clientID, publicKey: maskinporten.key.publicJWK, keyID: maskinporten.key.keyID))
         }
         let runtime: BridgeRuntime
         do {
@@ -71,6 +78,7 @@ struct DemoCommand: AsyncParsableCommand {
         print("dropbridge demo in \(root)")
         print("  simulator (NHN EDI 2.0 v3 + HelseID) on http://127.0.0.1:\(port) — inspect it at /_sim/messages and /_sim/auth")
         print("  HelseID client \(DemoSetup.clientID) with key \(root)/keys/helseid.jwk (private_key_jwt + DPoP)")
+        print("  Altinn Correspondence (resource \(DemoSetup.altinnResource)) via Maskinporten client \(DemoSetup.maskinportenClientID) — inspect it at /_sim/altinn/correspondences")
         print("  config written to \(configFile)")
         let seeded = try DemoSeeder.seed(from: samplesDirectory + "/outbox", into: settings.folders.outbox)
         print("  seeded \(seeded.count) drops into \(settings.folders.outbox); drop more there while it runs")
@@ -168,7 +176,8 @@ actor DemoReporter: Service {
             if expected.contains(drop.originalName) { seenExpected.insert(drop.originalName) }
             if drop.state == .accepted {
                 sent += 1
-                print("  \(drop.name)  →  sent/  and receipts/\(drop.name).sent.json  (messageId \(drop.messageId ?? "?"))")
+                let id = drop.channel == "altinn" ? "altinn, correspondence" : "messageId"
+                print("  \(drop.name)  →  sent/  and receipts/\(drop.name).sent.json  (\(id) \(drop.messageId ?? "?"))")
             } else {
                 failed += 1
                 let failure = drop.failure
@@ -217,9 +226,12 @@ actor DemoReporter: Service {
     }
 
     private func statusLine(_ file: String) -> String {
-        guard let data = FileManager.default.contents(atPath: root + "/" + file),
-            let status = try? JSONDecoder().decode(StatusReceipt.self, from: data)
-        else { return "" }
+        guard let data = FileManager.default.contents(atPath: root + "/" + file) else { return "" }
+        if let altinn = try? JSONDecoder().decode(AltinnStatusReceipt.self, from: data), altinn.channel == "altinn" {
+            return altinn.recipients.map { "\($0.recipient): \($0.status)\($0.statusText.map { " (\($0))" } ?? "")" }
+                .joined(separator: "; ")
+        }
+        guard let status = try? JSONDecoder().decode(StatusReceipt.self, from: data) else { return "" }
         return status.receivers.map {
             "HER \($0.receiverHerId.map(String.init) ?? "?"): \($0.transportDeliveryState ?? "-"), AppRec \($0.apprecStatus ?? "-")"
         }.joined(separator: "; ")

@@ -39,6 +39,21 @@ enum DemoSetup {
         return file
     }
 
+    /// The demo's client at the simulated Maskinporten, and the Altinn resource it sends with.
+    static let maskinportenClientID = "dropbridge-demo-maskinporten"
+    static let altinnResource = "dropbridge-correspondence"
+
+    /// The demo's Maskinporten key (RSA: Maskinporten takes RS256 grants), made on first run.
+    static func maskinportenKey(root: String) throws -> String {
+        let keys = root + "/keys"
+        try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
+        let file = keys + "/maskinporten.jwk"
+        if !FileManager.default.fileExists(atPath: file) {
+            _ = try KeyPairFiles.generate(.rsa, privateKeyFile: file)
+        }
+        return file
+    }
+
     static func configYAML(root: String, port: Int) -> String {
         """
         # Written by `dropbridge demo`: the bridge against the in-process simulator.
@@ -69,6 +84,17 @@ enum DemoSetup {
           clientId: \(clientID)
           privateKeyFile: \(root)/keys/helseid.jwk
           scope: nhn:msh/api
+        altinn:
+          enabled: true
+          baseURL: http://127.0.0.1:\(port)
+          resourceId: \(altinnResource)
+          maxPollSeconds: 2
+          maskinporten:
+            tokenEndpoint: http://127.0.0.1:\(port)/maskinporten/token
+            audience: http://127.0.0.1:\(port)/maskinporten/
+            clientId: \(maskinportenClientID)
+            privateKeyFile: \(root)/keys/maskinporten.jwk
+            scope: "altinn:correspondence.write altinn:serviceowner"
         """ + "\n"
     }
 }

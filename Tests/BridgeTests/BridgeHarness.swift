@@ -38,13 +38,15 @@ final class BridgeHarness: @unchecked Sendable {
 
     init(
         faults: FaultSettings = FaultSettings(), authentication: AuthenticationSettings = AuthenticationSettings(),
+        correspondence: CorrespondenceSettings = CorrespondenceSettings(),
         configure: (inout BridgeConfig) -> Void = { _ in }
     ) async throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("dropbridge-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         simulator = NHNSimulator(
             settings: SimulatorSettings(
-                ownHerIds: [8143060], counterpartyHerIds: [8094866, 8143025], faults: faults, authentication: authentication),
+                ownHerIds: [8143060], counterpartyHerIds: [8094866, 8143025], faults: faults, authentication: authentication,
+                correspondence: correspondence),
             logger: Logger(label: "test.simulator"))
         port = try await simulator.start()
         // Authenticated as in production: the harness's key is registered with the simulated

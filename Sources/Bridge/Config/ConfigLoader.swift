@@ -128,6 +128,7 @@ struct ConfigValues {
         config.altinn.enabled = try bool("altinn.enabled") ?? config.altinn.enabled
         config.altinn.baseURL = try string("altinn.baseURL") ?? config.altinn.baseURL
         config.altinn.resourceId = try string("altinn.resourceId") ?? config.altinn.resourceId
+        config.altinn.maxPollSeconds = try double("altinn.maxPollSeconds", min: 1) ?? config.altinn.maxPollSeconds
         let maskinporten = "altinn.maskinporten."
         config.altinn.maskinporten.tokenEndpoint = try string(maskinporten + "tokenEndpoint") ?? config.altinn.maskinporten.tokenEndpoint
         config.altinn.maskinporten.audience = try string(maskinporten + "audience") ?? config.altinn.maskinporten.audience

@@ -64,6 +64,14 @@ public struct FolderDropFileStore: DropFileStore {
         }
     }
 
+    public func writeReceipt(_ bytes: [UInt8], named fileName: String) async throws {
+        try await io.run { try createIfMissing(bytes, in: config.folders.receipts, named: fileName) }
+    }
+
+    public func claimedPath(claimId: String, file: String) -> String? {
+        area.directory(of: claimId) + "/" + file
+    }
+
     /// Moves the claimed files out under the name chosen before. After a crash mid-filing the
     /// claim may already be gone: then there is nothing to move.
     private func releaseIfClaimed(_ drop: DropRecord, to directory: String, as name: String) throws {
