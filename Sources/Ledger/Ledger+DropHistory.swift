@@ -4,7 +4,7 @@ import GRDB
 /// Every drop's history (`dropbridge show NAME`): one row per change of state, attempts, error,
 /// message id, release name or filing, written by SQLite triggers in the same transaction as the
 /// change itself, so no code path that updates a drop can forget it and no crash can split them.
-public struct DropEvent: Codable, Sendable, Equatable, FetchableRecord {
+public struct DropHistoryEvent: Codable, Sendable, Equatable, FetchableRecord {
     public static let databaseTableName = "dropEvents"
 
     public var id: Int64
@@ -64,9 +64,9 @@ extension Ledger {
     }
 
     /// A drop's history, oldest first.
-    public func history(dropId: Int64) throws -> [DropEvent] {
+    public func history(dropId: Int64) throws -> [DropHistoryEvent] {
         try database.read { db in
-            try DropEvent.fetchAll(db, sql: "SELECT * FROM dropEvents WHERE dropId = ? ORDER BY id", arguments: [dropId])
+            try DropHistoryEvent.fetchAll(db, sql: "SELECT * FROM dropEvents WHERE dropId = ? ORDER BY id", arguments: [dropId])
         }
     }
 

@@ -16,7 +16,7 @@ public struct ShowReport: Codable, Sendable, Equatable {
         public var record: DropRecord
         /// The name the drop is known by now (a retried drop's earlier row shows its old name).
         public var name: String
-        public var history: [DropEvent]
+        public var history: [DropHistoryEvent]
         /// Notifications NHN sent about it (status changes, AppRecs), in order.
         public var notifications: [QueuedNotification]
         /// Files of this drop in receipts/, sent/ and failed/, as `folder/file`.

@@ -30,7 +30,7 @@ public enum ShowText {
             }
             lines.append("  history:")
             if drop.history.isEmpty { lines.append("    (none recorded: the drop is older than the history)") }
-            var previous: DropEvent?
+            var previous: DropHistoryEvent?
             for event in drop.history {
                 lines.append("    \(time(event.at))  \(change(from: previous, to: event))")
                 previous = event
@@ -60,7 +60,7 @@ public enum ShowText {
     }
 
     /// The state, then only what changed since the previous event (each event is a full row).
-    static func change(from previous: DropEvent?, to event: DropEvent) -> String {
+    static func change(from previous: DropHistoryEvent?, to event: DropHistoryEvent) -> String {
         var parts = [event.state.rawValue]
         if event.name != previous?.name, previous != nil { parts.append("renamed \(event.name)") }
         if event.attempts != previous?.attempts, event.attempts > 0 { parts.append("attempt \(event.attempts)") }
