@@ -41,7 +41,8 @@ public struct BridgeRuntime: Sendable {
         }
     }
 
-    public init(config: BridgeConfig, credentials: Credentials, logger: Logger) throws {
+    /// `metrics` hears of outcomes, requests, notifications and inbox writes as they happen.
+    public init(config: BridgeConfig, credentials: Credentials, logger: Logger, metrics: any BridgeMetrics = NoMetrics()) throws {
         self.config = config
         do {
             try FolderLayout.prepare(config)
@@ -85,7 +86,7 @@ public struct BridgeRuntime: Sendable {
         let client = NHNClient(
             endpoint: endpoint, httpClient: httpClient,
             authorizer: credentials.nhnAuthorizer(httpClient: httpClient, timeout: config.nhn.requestTimeoutSeconds),
-            logger: Logger(label: "dropbridge.nhn"))
+            logger: Logger(label: "dropbridge.nhn"), metrics: metrics)
         let store = FolderDropFileStore(config: config, io: io)
         memoryBudget = ByteBudget(capacity: config.memory.inFlightBytes)
         registrations = Registrations(
@@ -101,20 +102,21 @@ public struct BridgeRuntime: Sendable {
             retry: RetryPolicy(initialSeconds: 1, maxSeconds: config.nhn.maxBackoffSeconds),
             logger: logger, gate: ConcurrencyGate(limit: 32), budget: memoryBudget, shutdown: ShutdownSignal(),
             registrations: registrations,
-            arrivalProof: ArrivalProof(config: config))
+            arrivalProof: ArrivalProof(config: config), metrics: metrics)
         let claims = ClaimDesk(config: config, ledger: ledger, area: store.area, io: io, logger: logger)
         let durable = DurableFiles(config: config)
-        let handler = NotificationHandler(
+        var handler = NotificationHandler(
             transport: client, ledger: ledger,
             inbox: InboxWriter(inbox: config.folders.inbox, durable: durable),
             receipts: ReceiptWriter(receipts: config.folders.receipts, durable: durable),
             validator: validator, io: io, logger: Logger(label: "dropbridge.receive"), autoAppRec: config.nhn.autoAppRec,
             budget: memoryBudget)
+        handler.metrics = metrics
         receive = ReceiveService(
             herIds: config.nhn.herIds, mode: config.nhn.receive, pollInterval: .seconds(config.nhn.pollSeconds),
             transport: client, handler: handler, ledger: ledger, logger: Logger(label: "dropbridge.receive"),
             maxBackoffSeconds: config.nhn.maxBackoffSeconds, streamIdle: .milliseconds(Int64(config.nhn.streamIdleSeconds * 1000)),
-            registrations: registrations)
+            registrations: registrations, metrics: metrics)
         progress = OutboxProgress()
         outbox = OutboxService(
             config: config, ledger: ledger, claims: claims, pipeline: pipeline, io: io, logger: logger, progress: progress)

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Auth
+import DropbridgeCore
 import Foundation
 import Logging
 import NIOCore
@@ -21,7 +22,9 @@ extension NHNClient {
     /// answer is read (bounded, with a deadline) and classified as usual.
     func performStreaming(_ call: NHNRequest) async -> Result<HTTPClientResponse, CallFailure> {
         var head: HTTPClientResponse
+        var started = ContinuousClock.now
         let (request, first) = await sendHead(call)
+        observe(call, sent: request != nil, status: (try? first.get()).map { Int($0.status.code) }, failure: first.failureValue, since: started)
         switch first {
         case .failure(let failure): return .failure(failure)
         case .success(let response): head = response
@@ -29,7 +32,10 @@ extension NHNClient {
         if head.status.code == 401, let request {
             _ = await readBody(of: head, call: call)  // drained so the connection can be reused
             await renewCredentials(after: call, rejected: request, answer: head.headers)
-            switch await sendHead(call).result {
+            started = ContinuousClock.now
+            let (again, second) = await sendHead(call)
+            observe(call, sent: again != nil, status: (try? second.get()).map { Int($0.status.code) }, failure: second.failureValue, since: started)
+            switch second {
             case .failure(let failure): return .failure(failure)
             case .success(let second): head = second
             }
@@ -51,12 +57,31 @@ extension NHNClient {
     /// One exchange, and the request as sent (nil when it never was).
     private func attempt(_ call: NHNRequest) async -> (request: HTTPClientRequest?, result: Result<NHNResponse, CallFailure>) {
         // One deadline for the whole exchange, head and body.
-        let deadline = ContinuousClock.now + endpoint.requestTimeout
+        let started = ContinuousClock.now
+        let deadline = started + endpoint.requestTimeout
         let (request, head) = await sendHead(call)
+        let result: Result<NHNResponse, CallFailure>
         switch head {
-        case .failure(let failure): return (request, .failure(failure))
-        case .success(let head): return (request, await readBody(of: head, call: call, until: deadline))
+        case .failure(let failure): result = .failure(failure)
+        case .success(let head): result = await readBody(of: head, call: call, until: deadline)
         }
+        observe(call, sent: request != nil, status: (try? result.get())?.status, failure: result.failureValue, since: started)
+        return (request, result)
+    }
+
+    /// Tells the metrics how one exchange went (the 401 retry is a second exchange).
+    private func observe(_ call: NHNRequest, sent: Bool, status: Int?, failure: CallFailure?, since started: ContinuousClock.Instant) {
+        let statusClass: String
+        if let status {
+            statusClass = httpStatusClass(status)
+            metrics.credentials(api: "nhn", refusal: status == 401 ? "NHN answered \(call.label) with 401 Unauthorized." : nil)
+        } else if !sent, case .unauthorized(_, let reason) = failure {
+            statusClass = "credentials"
+            metrics.credentials(api: "nhn", refusal: reason)
+        } else {
+            statusClass = "transport"
+        }
+        metrics.requestFinished(api: "nhn", call: call.route, statusClass: statusClass, seconds: (ContinuousClock.now - started).seconds)
     }
 
     /// Builds, authorizes and sends the request; returns once the response head is in (or the
@@ -144,5 +169,19 @@ extension NHNClient {
             collected.append(contentsOf: chunk.readableBytesView)
         }
         return (collected, false)
+    }
+}
+
+extension Result {
+    var failureValue: Failure? {
+        if case .failure(let failure) = self { return failure }
+        return nil
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let parts = components
+        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
     }
 }

@@ -39,7 +39,7 @@ enum DemoSetup {
         return file
     }
 
-    static func configYAML(root: String, port: Int) -> String {
+    static func configYAML(root: String, port: Int, metricsListen: String = "127.0.0.1:9464") -> String {
         """
         # Written by `dropbridge demo`: the bridge against the in-process simulator.
         # `dropbridge status --config \(root)/dropbridge.yaml` works while the demo runs.
@@ -69,6 +69,10 @@ enum DemoSetup {
           clientId: \(clientID)
           privateKeyFile: \(root)/keys/helseid.jwk
           scope: nhn:msh/api
+        metrics:
+          listen: "\(metricsListen)"
+        alerts:
+          unreachableSeconds: 5
         """ + "\n"
     }
 }

@@ -27,13 +27,16 @@ public final class ReceiveService: Service {
     private let registrations: any SenderRegistration
     /// Streams dropped because one event grew past its cap (`NotificationStreamError.eventTooLarge`).
     private let oversizedEvents = Mutex(0)
+    /// Notifications read, by type (`Monitoring`).
+    private let metrics: any BridgeMetrics
 
     public init(
         herIds: [Int], mode: BridgeConfig.ReceiveMode, pollInterval: Duration,
         transport: any InboundTransport, handler: NotificationHandler, ledger: Ledger, logger: Logger,
         maxBackoffSeconds: Double = 30, streamIdle: Duration = .seconds(120),
-        registrations: any SenderRegistration
+        registrations: any SenderRegistration, metrics: any BridgeMetrics = NoMetrics()
     ) {
+        self.metrics = metrics
         self.registrations = registrations
         self.streamIdle = streamIdle
         backoff = RetryPolicy(initialSeconds: 1, maxSeconds: min(30, maxBackoffSeconds))
@@ -148,12 +151,20 @@ public final class ReceiveService: Service {
         try ledger.receiveOffset(herIds: herIds) ?? 0
     }
 
+    static let knownTypes: Set<String> = [
+        "NewMessage", "RefusedMessage", "MessageSentStateUpdated", "MessageDeliveryStateUpdated", "MessageApprecInfoUpdated",
+    ]
+
     /// Records notifications and the new offset in one commit, then wakes the worker.
     private func enqueue(_ notifications: [NHNNotification], herIds: [Int]) async throws {
         guard let last = notifications.map(\.offset).max() else { return }
         let now = Timestamp.now()
         let queued = notifications.map { QueuedNotification($0, herIds: herIds, now: now) }
         try await ledger.enqueueNotifications(queued, offset: last, herIds: herIds, now: now)
+        for notification in notifications {
+            // A type this version does not know is counted as `other`: the label set stays bounded.
+            metrics.notificationReceived(type: Self.knownTypes.contains(notification.type) ? notification.type : "other")
+        }
         worker.wake()
     }
 

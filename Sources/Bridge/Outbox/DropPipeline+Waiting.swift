@@ -36,6 +36,7 @@ extension DropPipeline {
         }
         if resend.state == .validated {
             logger.warning("no proof that the drop arrived; sending again (possible duplicate)", metadata: resend.logMetadata)
+            metrics.possibleDuplicate()
         }
         return resend
     }
@@ -62,6 +63,7 @@ extension DropPipeline {
                 row.lastError = reason
             }
             logger.critical("drop held for an operator: \(reason)", metadata: drop.logMetadata)
+            countHeld(drop)
             return .held
         }
     }

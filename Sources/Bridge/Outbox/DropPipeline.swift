@@ -27,12 +27,16 @@ public struct DropPipeline: Sendable {
     public var arrivalProof: ArrivalProof
     /// How often an uncertain drop looks at the ledger for the inbound side's proof.
     public var proofPollInterval: Duration = .milliseconds(200)
+    /// Outcomes and possible duplicates, counted (`Monitoring`).
+    public var metrics: any BridgeMetrics
 
     public init(
         ledger: any DropLedger, preparer: DropPreparer, sender: any MessageSender, files: any DropFileStore,
         io: BlockingIO, retry: RetryPolicy, logger: Logger, gate: ConcurrencyGate, budget: ByteBudget,
-        shutdown: ShutdownSignal, registrations: any SenderRegistration, arrivalProof: ArrivalProof
+        shutdown: ShutdownSignal, registrations: any SenderRegistration, arrivalProof: ArrivalProof,
+        metrics: any BridgeMetrics = NoMetrics()
     ) {
+        self.metrics = metrics
         self.budget = budget
         self.registrations = registrations
         self.arrivalProof = arrivalProof
