@@ -49,6 +49,8 @@ public struct HealthCheck: Sendable {
                                 reason: "no notification for \(Self.age(now - since)) although the stream says it is connected (alerts.silentStreamSeconds is \(Self.age(alerts.silentStreamSeconds)))"))
                     }
                 }
+            case "registering" where now - (receiving.since ?? now) < max(alerts.unreachableSeconds, 30):
+                break  // starting: NHN gets a moment to take the registration
             case let state:
                 let detail = receiving.detail.map { ": \($0)" } ?? ""
                 found.append(.init(code: "receiving_not_running", reason: "receiving is \(state ?? "not started")\(detail)"))

@@ -21,6 +21,23 @@ public struct MonitorSnapshot: Sendable, Codable, Equatable {
 
     public var ready: Bool { problems.isEmpty }
 
+    public init(
+        takenAt: Double, version: String, folders: [FolderReading], diskFreeBytes: Int64?, ledgerProblem: String?,
+        drops: DropReading, receiving: ReceivingReading, apis: [String: ReachabilityState], dropsPerMinute: [MinuteCount],
+        problems: [HealthProblem]
+    ) {
+        self.takenAt = takenAt
+        self.version = version
+        self.folders = folders
+        self.diskFreeBytes = diskFreeBytes
+        self.ledgerProblem = ledgerProblem
+        self.drops = drops
+        self.receiving = receiving
+        self.apis = apis
+        self.dropsPerMinute = dropsPerMinute
+        self.problems = problems
+    }
+
     public struct FolderReading: Sendable, Codable, Equatable {
         public var name: String
         public var files: Int

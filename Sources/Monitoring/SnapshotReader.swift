@@ -39,8 +39,34 @@ public struct SnapshotReader: Sendable {
         } catch {
             snapshot.ledgerProblem = snapshot.ledgerProblem ?? "cannot read it: \(error)"
         }
+        Self.redact(&snapshot)
         snapshot.problems = health.problems(in: snapshot)
         return snapshot
+    }
+
+    /// Names and reasons may quote a document (a validation error, NHN's problem details):
+    /// whatever looks like an identity number is hidden before anyone sees it.
+    static func redact(_ snapshot: inout MonitorSnapshot) {
+        let mask = Redaction.maskIdentityNumbers
+        func noted(_ drops: [Ledger.NotedDrop]) -> [Ledger.NotedDrop] {
+            drops.map { Ledger.NotedDrop(name: mask($0.name), reason: $0.reason.map(mask)) }
+        }
+        snapshot.drops.held = noted(snapshot.drops.held)
+        snapshot.drops.retrying = noted(snapshot.drops.retrying)
+        for index in snapshot.drops.stuck.indices {
+            snapshot.drops.stuck[index].name = mask(snapshot.drops.stuck[index].name)
+            snapshot.drops.stuck[index].reason = snapshot.drops.stuck[index].reason.map(mask)
+        }
+        for index in snapshot.drops.recentFailures.indices {
+            snapshot.drops.recentFailures[index].name = mask(snapshot.drops.recentFailures[index].name)
+            snapshot.drops.recentFailures[index].reason = mask(snapshot.drops.recentFailures[index].reason)
+        }
+        snapshot.receiving.detail = snapshot.receiving.detail.map(mask)
+        snapshot.apis = snapshot.apis.mapValues { state in
+            var state = state
+            state.credentialsRefused = state.credentialsRefused.map(mask)
+            return state
+        }
     }
 
     private func readLedger(into snapshot: inout MonitorSnapshot, now: Double) throws {
