@@ -42,7 +42,11 @@ public struct BridgeRuntime: Sendable {
     }
 
     /// `metrics` hears of outcomes, requests, notifications and inbox writes as they happen.
-    public init(config: BridgeConfig, credentials: Credentials, logger: Logger, metrics: any BridgeMetrics = NoMetrics()) throws {
+    /// `diskSpace` pauses receiving on a nearly full disk (default: `alerts.minFreeBytes` on the inbox's disk).
+    public init(
+        config: BridgeConfig, credentials: Credentials, logger: Logger, metrics: any BridgeMetrics = NoMetrics(),
+        diskSpace: DiskSpaceGuard? = nil
+    ) throws {
         self.config = config
         do {
             try FolderLayout.prepare(config)
@@ -116,7 +120,8 @@ public struct BridgeRuntime: Sendable {
             herIds: config.nhn.herIds, mode: config.nhn.receive, pollInterval: .seconds(config.nhn.pollSeconds),
             transport: client, handler: handler, ledger: ledger, logger: Logger(label: "dropbridge.receive"),
             maxBackoffSeconds: config.nhn.maxBackoffSeconds, streamIdle: .milliseconds(Int64(config.nhn.streamIdleSeconds * 1000)),
-            registrations: registrations, metrics: metrics)
+            registrations: registrations, metrics: metrics,
+            diskSpace: diskSpace ?? DiskSpaceGuard(path: config.folders.inbox, minFreeBytes: config.alerts.minFreeBytes))
         progress = OutboxProgress()
         outbox = OutboxService(
             config: config, ledger: ledger, claims: claims, pipeline: pipeline, io: io, logger: logger, progress: progress)

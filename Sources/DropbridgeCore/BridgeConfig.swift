@@ -49,6 +49,12 @@ public struct BridgeConfig: Sendable, Equatable {
         /// it is, received messages wait at NHN (nothing is marked downloaded).
         public var minFreeBytes: Int = 200_000_000
         public init() {}
+
+        /// The threshold that applies on a filesystem of `filesystemBytes`: `minFreeBytes`, but
+        /// never more than 5 % of a small filesystem (else it would count as full when empty).
+        public static func minFreeBytes(_ configured: Int, filesystemBytes: Int64) -> Int64 {
+            min(Int64(configured), max(0, filesystemBytes / 20))
+        }
     }
 
     /// How much memory documents may take (extension).

@@ -21,11 +21,14 @@ public struct HealthCheck: Sendable {
         for folder in snapshot.folders where folder.missing {
             found.append(.init(code: "folder_missing", reason: "folder \(folder.name)/ is missing"))
         }
-        if let free = snapshot.diskFreeBytes, alerts.minFreeBytes > 0, free < Int64(alerts.minFreeBytes) {
-            found.append(
-                .init(
-                    code: "disk_nearly_full",
-                    reason: "the disk is nearly full: \(Self.bytes(free)) free, less than alerts.minFreeBytes (\(Self.bytes(Int64(alerts.minFreeBytes)))); received messages wait at NHN until there is room"))
+        if let free = snapshot.diskFreeBytes, alerts.minFreeBytes > 0 {
+            let threshold = BridgeConfig.Alerts.minFreeBytes(alerts.minFreeBytes, filesystemBytes: snapshot.diskTotalBytes ?? .max)
+            if free < threshold {
+                found.append(
+                    .init(
+                        code: "disk_nearly_full",
+                        reason: "the disk is nearly full: \(Self.bytes(free)) free, less than \(Self.bytes(threshold)) (alerts.minFreeBytes, at most 5 % of the disk); received messages wait at NHN until there is room"))
+            }
         }
         for api in apis {
             let state = snapshot.apis[api] ?? ReachabilityState()

@@ -8,6 +8,8 @@ public struct MonitorSnapshot: Sendable, Codable, Equatable {
     public var folders: [FolderReading]
     /// Free bytes on the root's filesystem (nil: could not be read).
     public var diskFreeBytes: Int64?
+    /// The size of that filesystem.
+    public var diskTotalBytes: Int64?
     /// Why the ledger does not take a write now (nil: it does).
     public var ledgerProblem: String?
     public var drops: DropReading

@@ -1,4 +1,5 @@
 import DropbridgeCore
+import Bridge
 import Foundation
 import Glibc
 import Ledger
@@ -26,9 +27,10 @@ public struct SnapshotReader: Sendable {
         var snapshot = MonitorSnapshot(
             takenAt: now, version: version,
             folders: config.folders.all.map { Self.folder($0.key, path: $0.path, now: now) },
-            diskFreeBytes: Self.freeBytes(config.root), ledgerProblem: nil,
+            diskFreeBytes: Self.disk(config.folders.inbox)?.free, ledgerProblem: nil,
             drops: .init(), receiving: .init(configured: config.nhn.enabled && config.nhn.receive != .off && !config.nhn.herIds.isEmpty),
             apis: reachability.snapshot, dropsPerMinute: [], problems: [])
+        snapshot.diskTotalBytes = Self.disk(config.folders.inbox)?.total
         do {
             try ledger.probeWritable()
         } catch {
@@ -125,9 +127,7 @@ public struct SnapshotReader: Sendable {
         return .init(name: name, files: count, oldestAgeSeconds: oldest.map { max(0, ($0 * 10).rounded() / 10) }, missing: false)
     }
 
-    static func freeBytes(_ path: String) -> Int64? {
-        var info = statvfs()
-        guard statvfs(path, &info) == 0 else { return nil }
-        return Int64(info.f_bavail) * Int64(info.f_frsize)
-    }
+    /// Free and total bytes of the filesystem holding `path` (the inbox's: received messages
+    /// are what a full disk stops).
+    static func disk(_ path: String) -> (free: Int64, total: Int64)? { DiskSpaceGuard.statfs(path) }
 }

@@ -71,10 +71,12 @@ final class BridgeHarness: @unchecked Sendable {
 
     /// `companions` run beside the bridge (e.g. the monitoring listener over its ledger).
     func start(
-        metrics: any BridgeMetrics = NoMetrics(), companions: (BridgeRuntime) -> [any Service] = { _ in [] }
+        metrics: any BridgeMetrics = NoMetrics(), diskSpace: DiskSpaceGuard? = nil,
+        companions: (BridgeRuntime) -> [any Service] = { _ in [] }
     ) async throws {
         let credentials = try await Credentials.load(config, file: "test")
-        let runtime = try BridgeRuntime(config: config, credentials: credentials, logger: Logger(label: "test.bridge"), metrics: metrics)
+        let runtime = try BridgeRuntime(
+            config: config, credentials: credentials, logger: Logger(label: "test.bridge"), metrics: metrics, diskSpace: diskSpace)
         let stopSwitch = StopSwitch()
         self.runtime = runtime
         self.stopSwitch = stopSwitch

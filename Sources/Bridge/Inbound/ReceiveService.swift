@@ -34,7 +34,7 @@ public final class ReceiveService: Service {
         herIds: [Int], mode: BridgeConfig.ReceiveMode, pollInterval: Duration,
         transport: any InboundTransport, handler: NotificationHandler, ledger: Ledger, logger: Logger,
         maxBackoffSeconds: Double = 30, streamIdle: Duration = .seconds(120),
-        registrations: any SenderRegistration, metrics: any BridgeMetrics = NoMetrics()
+        registrations: any SenderRegistration, metrics: any BridgeMetrics = NoMetrics(), diskSpace: DiskSpaceGuard? = nil
     ) {
         self.metrics = metrics
         self.registrations = registrations
@@ -48,7 +48,7 @@ public final class ReceiveService: Service {
         self.logger = logger
         worker = NotificationWorker(
             ledger: ledger, handler: handler, shutdown: shutdown,
-            backoff: RetryPolicy(initialSeconds: 1, maxSeconds: maxBackoffSeconds), logger: logger)
+            backoff: RetryPolicy(initialSeconds: 1, maxSeconds: maxBackoffSeconds), logger: logger, diskSpace: diskSpace)
     }
 
     public func run() async throws {
