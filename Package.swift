@@ -136,12 +136,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Operator commands as a library: status (the `StatusReport` the status page and metrics
+        // read too), show, retry, release, pause/resume, check.
+        .target(
+            name: "Operations",
+            dependencies: ["DropbridgeCore", "DropFolder", "Ledger", "Bridge"],
+            swiftSettings: swiftSettings
+        ),
         // What operators watch: Prometheus metrics, /livez and /readyz, the status page, and the
         // stuck-work alerts, served on `metrics.listen`.
         .target(
             name: "Monitoring",
             dependencies: [
-                "DropbridgeCore", "Bridge", "Ledger", "DropFolder",
+                "DropbridgeCore", "Bridge", "Ledger", "DropFolder", "Operations",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -172,7 +179,7 @@ let package = Package(
         .executableTarget(
             name: "dropbridge",
             dependencies: [
-                "Bridge", "Monitoring", "Simulator", "XMLCheck", "DropbridgeCore", "DropFolder", "Ledger", "Auth",
+                "Bridge", "Operations", "Monitoring", "Simulator", "XMLCheck", "DropbridgeCore", "DropFolder", "Ledger", "Auth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -184,6 +191,11 @@ let package = Package(
 
         .testTarget(name: "XMLCheckTests", dependencies: ["XMLCheck", "DropbridgeCore"], swiftSettings: swiftSettings),
         .testTarget(name: "DropFolderTests", dependencies: ["DropFolder", "DropbridgeCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "OperationsTests",
+            dependencies: ["Operations", "Bridge", "Ledger", "DropbridgeCore"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "DropbridgeCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AuthTests",
@@ -214,7 +226,7 @@ let package = Package(
         .testTarget(
             name: "BridgeTests",
             dependencies: [
-                "Bridge", "Monitoring", "Simulator", "DropbridgeCore", "XMLCheck", "DropFolder", "Ledger", "NHNClient", "Auth",
+                "Bridge", "Operations", "Monitoring", "Simulator", "DropbridgeCore", "XMLCheck", "DropFolder", "Ledger", "NHNClient", "Auth",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

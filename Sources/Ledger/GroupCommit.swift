@@ -17,12 +17,12 @@ final class GroupCommit: Sendable {
         var writing = false
     }
 
-    private let database: DatabasePool
+    private let database: any DatabaseWriter
     private let state = Mutex(State())
     /// The committing thread: one, since SQLite has one writer anyway.
     private let queue = DispatchQueue(label: "dropbridge.ledger.commit")
 
-    init(database: DatabasePool) {
+    init(database: any DatabaseWriter) {
         self.database = database
     }
 

@@ -7,7 +7,7 @@ struct Dropbridge: AsyncParsableCommand {
         abstract: "A file-drop bridge to NHN EDI 2.0 (API v3): XML + JSON sidecar in outbox/, answers as files.",
         subcommands: [
             RunCommand.self, DemoCommand.self, SimulateCommand.self, ValidateCommand.self,
-            StatusCommand.self, RetryCommand.self, BenchCommand.self, KeygenCommand.self,
+            StatusCommand.self, ShowCommand.self, RetryCommand.self, ReleaseCommand.self, PauseCommand.self, ResumeCommand.self, BenchCommand.self, KeygenCommand.self,
         ]
     )
 }
@@ -19,5 +19,6 @@ enum ExitStatus {
     static let unavailable: Int32 = 69
     static let software: Int32 = 70
     static let cannotCreate: Int32 = 73
+    static let noPermission: Int32 = 77
     static let config: Int32 = 78
 }

@@ -1,8 +1,10 @@
 import ArgumentParser
 import Bridge
 import DropbridgeCore
+import Ledger
 import Logging
 import Monitoring
+import Operations
 import ServiceLifecycle
 
 /// `dropbridge run --config FILE`: the bridge, until SIGTERM/SIGINT.
@@ -53,5 +55,16 @@ func loadCredentials(_ config: BridgeConfig, file: String) async throws -> Crede
     } catch {
         printError("configuration error: \(error)")
         throw ExitCode(ExitStatus.config)
+    }
+}
+
+/// The ledger for a command that changes it, or exit 77 (another owner) / 69 (none, unusable).
+func openOperatorLedger(_ config: BridgeConfig) throws -> Ledger {
+    do {
+        return try OperatorLedger.open(config)
+    } catch let error as OperatorLedger.OpenError {
+        printError("\(error)")
+        if case .otherOwner = error { throw ExitCode(ExitStatus.noPermission) }
+        throw ExitCode(ExitStatus.unavailable)
     }
 }

@@ -29,6 +29,10 @@ public struct DropPipeline: Sendable {
     public var proofPollInterval: Duration = .milliseconds(200)
     /// Outcomes and possible duplicates, counted (`Monitoring`).
     public var metrics: any BridgeMetrics
+    /// `dropbridge pause` / `resume`: no attempt starts while paused.
+    public var sending = SendingSwitch()
+    /// `dropbridge retry --now`: ends a backoff sleep early.
+    public var nudges = DropNudges()
 
     public init(
         ledger: any DropLedger, preparer: DropPreparer, sender: any MessageSender, files: any DropFileStore,
@@ -76,6 +80,10 @@ public struct DropPipeline: Sendable {
                     if let ending = try await awaitRegistration(of: herId, for: &drop) { return ending }
                     continue
                 }
+                if sending.isPaused {
+                    logger.info("sending is paused by an operator; the drop waits", metadata: drop.logMetadata)
+                    guard await sending.waitWhilePaused(shutdown: shutdown) else { return .interrupted }
+                }
                 let retryAfter: Double?
                 switch try await attemptOnce(drop) {
                 case .interrupted:
@@ -117,7 +125,7 @@ public struct DropPipeline: Sendable {
                     "drop not sent yet, retrying in \(RetryPolicy.describe(delay)): \(drop.lastError ?? "")",
                     metadata: drop.logMetadata)
                 // Nothing of the document is held while waiting: the next attempt reads it again.
-                guard await shutdown.sleep(for: .seconds(delay)) else { return .interrupted }
+                guard await nudges.sleep(dropId: drop.id, for: .seconds(delay), shutdown: shutdown) else { return .interrupted }
             }
         } catch is CancellationError {
             return .interrupted
