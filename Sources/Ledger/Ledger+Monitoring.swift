@@ -16,17 +16,6 @@ extension Ledger {
         try database.read { db in try Double.fetchOne(db, sql: "SELECT MAX(queuedAt) FROM \(QueuedNotification.databaseTableName)") }
     }
 
-    /// Unfinished drops claimed before `before` (claimed, retrying, waiting for proof), oldest
-    /// first, at most `limit`: work that should have had an answer by now. Held drops wait for
-    /// an operator and are reported as held, not here.
-    public func unfinishedDrops(claimedBefore before: Double, limit: Int = 100) throws -> [DropRecord] {
-        try database.read { db in
-            try DropRecord
-                .filter(Column("filedAt") == nil && Column("claimedAt") < before && Column("state") != DropState.held.rawValue)
-                .order(Column("claimedAt")).limit(limit).fetchAll(db)
-        }
-    }
-
     /// Drops filed at or after `since`, counted per whole minute (`minute` is seconds since 1970 / 60).
     public func filedPerMinute(since: Double) throws -> [(minute: Int, sent: Int, failed: Int)] {
         try database.read { db in

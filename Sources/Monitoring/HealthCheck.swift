@@ -66,6 +66,9 @@ public struct HealthCheck: Sendable {
                     code: "drop_stuck",
                     reason: "\(count)\(count == 100 ? "+" : "") drop(s) without an answer for longer than alerts.stuckSeconds (\(Self.age(alerts.stuckSeconds))); the oldest, \(oldest.name), is \(oldest.state) for \(Self.age(oldest.ageSeconds))\(oldest.reason.map { ": \($0)" } ?? "")"))
         }
+        if snapshot.sendingPaused {
+            found.append(.init(code: "sending_paused", reason: "sending is paused by an operator (`dropbridge resume` starts it again); receiving goes on"))
+        }
         if !snapshot.drops.held.isEmpty {
             found.append(
                 .init(code: "drops_held", reason: "\(snapshot.drops.held.count) drop(s) held for an operator; the first, \(snapshot.drops.held[0].name): \(snapshot.drops.held[0].reason ?? "no reason recorded")"))

@@ -16,7 +16,7 @@ public final class Monitor: Sendable {
     /// Every alert code, so a cleared one reads 0 rather than vanishing.
     static let alertCodes = [
         "ledger_not_writable", "folder_missing", "disk_nearly_full", "credentials_refused", "nhn_unreachable",
-        "altinn_unreachable", "receiving_not_running", "stream_silent", "drop_stuck", "drops_held", "inbox_waiting",
+        "altinn_unreachable", "receiving_not_running", "stream_silent", "drop_stuck", "drops_held", "inbox_waiting", "sending_paused",
     ]
 
     public init(reader: SnapshotReader, metrics: PrometheusMetrics, logger: Logger) {

@@ -1,4 +1,5 @@
 import Ledger
+import Operations
 
 /// What the bridge looks like at one moment, for `/readyz`, the status page and the gauges.
 /// Names and reasons only: never document contents, identity numbers, tokens or keys.
@@ -20,6 +21,14 @@ public struct MonitorSnapshot: Sendable, Codable, Equatable {
     public var dropsPerMinute: [MinuteCount]
     /// Everything that stops the bridge from doing its work, or is stuck: empty when ready.
     public var problems: [HealthProblem]
+    /// `dropbridge pause`: sending stopped by an operator (receiving goes on).
+    public var sendingPaused = false
+    /// When the ledger last saw progress (a drop or a message moved).
+    public var lastProgressAt: Double?
+    /// Received notifications waiting for an operator (`retry --message KEY`), with why.
+    public var quarantinedNotifications: [Ledger.NotedDrop] = []
+    /// What `dropbridge status --json` prints, for the same moment (identity numbers hidden).
+    public var status: StatusReport?
 
     public var ready: Bool { problems.isEmpty }
 

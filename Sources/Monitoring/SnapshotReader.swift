@@ -3,6 +3,7 @@ import Bridge
 import Foundation
 import Glibc
 import Ledger
+import Operations
 
 /// Takes a `MonitorSnapshot`: reads the ledger, the folders and the disk (blocking: run it
 /// off the cooperative pool), then lets `HealthCheck` judge it.
@@ -26,7 +27,7 @@ public struct SnapshotReader: Sendable {
     public func read(now: Double = Date().timeIntervalSince1970) -> MonitorSnapshot {
         var snapshot = MonitorSnapshot(
             takenAt: now, version: version,
-            folders: config.folders.all.map { Self.folder($0.key, path: $0.path, now: now) },
+            folders: [],
             diskFreeBytes: Self.disk(config.folders.inbox)?.free, ledgerProblem: nil,
             drops: .init(), receiving: .init(configured: config.nhn.enabled && config.nhn.receive != .off && !config.nhn.herIds.isEmpty),
             apis: reachability.snapshot, dropsPerMinute: [], problems: [])
@@ -64,6 +65,32 @@ public struct SnapshotReader: Sendable {
             snapshot.drops.recentFailures[index].reason = mask(snapshot.drops.recentFailures[index].reason)
         }
         snapshot.receiving.detail = snapshot.receiving.detail.map(mask)
+        snapshot.quarantinedNotifications = noted(snapshot.quarantinedNotifications)
+        if var status = snapshot.status {
+            status.ledger.held = noted(status.ledger.held)
+            status.ledger.retrying = noted(status.ledger.retrying)
+            status.needsOperator = status.needsOperator.map { item in
+                var item = item
+                item.subject = mask(item.subject)
+                item.reason = mask(item.reason)
+                item.action = mask(item.action)
+                return item
+            }
+            status.quarantined = status.quarantined.map { item in
+                var item = item
+                item.reason = item.reason.map(mask)
+                return item
+            }
+            status.stuck = status.stuck.map { item in
+                var item = item
+                item.name = mask(item.name)
+                item.lastError = item.lastError.map(mask)
+                return item
+            }
+            let detail = status.receiving?.detail.map(mask)
+            status.receiving?.detail = detail
+            snapshot.status = status
+        }
         snapshot.apis = snapshot.apis.mapValues { state in
             var state = state
             state.credentialsRefused = state.credentialsRefused.map(mask)
@@ -72,31 +99,38 @@ public struct SnapshotReader: Sendable {
     }
 
     private func readLedger(into snapshot: inout MonitorSnapshot, now: Double) throws {
-        let summary = try ledger.summary()
-        let stuckBefore = now - (config.alerts.stuckSeconds > 0 ? config.alerts.stuckSeconds : .infinity)
+        // The same report `dropbridge status --json` prints, over the daemon's own ledger.
+        let status = try StatusReporter.report(
+            config: config, ledger: ledger,
+            thresholds: .init(config.alerts), now: now)
+        snapshot.folders = Self.folderOrder.compactMap { name in
+            status.folders[name].map {
+                .init(name: name, files: $0.files, oldestAgeSeconds: $0.oldestAgeSeconds, missing: $0.error != nil)
+            }
+        }
+        snapshot.sendingPaused = status.sendingPaused
+        snapshot.lastProgressAt = status.daemon.lastProgressAt
         snapshot.drops = .init(
-            byState: summary.byState, unfinished: summary.unfinished,
-            oldestUnfinishedAgeSeconds: summary.oldestUnfinishedClaimedAt.map { max(0, now - $0) },
-            possibleDuplicates: summary.possibleDuplicates, held: summary.held, retrying: summary.retrying,
-            stuck: stuckBefore.isFinite
-                ? try ledger.unfinishedDrops(claimedBefore: stuckBefore).map {
-                    .init(name: $0.name, state: $0.state.rawValue, ageSeconds: now - $0.claimedAt, reason: $0.lastError)
-                } : [],
+            byState: status.ledger.byState, unfinished: status.ledger.unfinished,
+            oldestUnfinishedAgeSeconds: status.oldestUnfinishedAgeSeconds.map { max(0, $0) },
+            possibleDuplicates: status.ledger.possibleDuplicates, held: status.ledger.held, retrying: status.ledger.retrying,
+            stuck: status.stuck.map { .init(name: $0.name, state: $0.state, ageSeconds: $0.ageSeconds, reason: $0.lastError) },
             recentFailures: try ledger.recentFailures().map {
                 .init(
                     name: $0.name, stage: $0.failure?.dropFailure.stage.rawValue ?? "reading",
                     reason: $0.failure?.dropFailure.reason ?? $0.lastError ?? "", filedAt: $0.filedAt ?? $0.updatedAt)
             })
-        if let state = try ledger.receiveState() {
+        snapshot.quarantinedNotifications = status.quarantined.map { .init(name: $0.key, reason: $0.reason) }
+        snapshot.receiving.quarantined = status.quarantined.count
+        if let state = status.receiving {
             snapshot.receiving.state = state.state
             snapshot.receiving.detail = state.detail
             snapshot.receiving.since = state.updatedAt > 0 ? state.updatedAt : nil
             snapshot.receiving.offsets = state.offsets
         }
         snapshot.receiving.pending = try ledger.pendingNotificationCount()
-        snapshot.receiving.quarantined = try ledger.quarantinedNotifications().count
         snapshot.receiving.lastNotificationAt = try ledger.lastNotificationQueuedAt()
-
+        snapshot.status = status
         let firstMinute = (now / 60).rounded(.down) - 59
         var minutes = (0..<60).map { MonitorSnapshot.MinuteCount(minute: (firstMinute + Double($0)) * 60, sent: 0, failed: 0) }
         for row in try ledger.filedPerMinute(since: firstMinute * 60) {
@@ -108,24 +142,8 @@ public struct SnapshotReader: Sendable {
         snapshot.dropsPerMinute = minutes
     }
 
-    /// Files (not dot files: temp names) in a folder and the oldest one's age.
-    static func folder(_ name: String, path: String, now: Double) -> MonitorSnapshot.FolderReading {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            return .init(name: name, files: 0, oldestAgeSeconds: nil, missing: true)
-        }
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        var count = 0
-        var oldest: Double?
-        for entry in names where !entry.hasPrefix(".") {
-            var info = stat()
-            guard lstat(path + "/" + entry, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
-            count += 1
-            let age = now - (Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
-            oldest = max(oldest ?? age, age)
-        }
-        return .init(name: name, files: count, oldestAgeSeconds: oldest.map { max(0, ($0 * 10).rounded() / 10) }, missing: false)
-    }
+    /// The folders in the order the page shows them (`work`: claimed drops in `.dropbridge/work`).
+    static let folderOrder = ["outbox", "inbox", "receipts", "sent", "failed", "work"]
 
     /// Free and total bytes of the filesystem holding `path` (the inbox's: received messages
     /// are what a full disk stops).

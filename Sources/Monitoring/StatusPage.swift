@@ -25,15 +25,20 @@ public struct StatusPage: Sendable {
             .muted{color:#777}code{word-break:break-all}
             </style></head><body>
             <h1>dropbridge \(HTMLText.escape(snapshot.version)) — <span class="\(snapshot.ready ? "ok" : "bad")">\(snapshot.ready ? "ready" : "NOT READY")</span></h1>
-            <p class="muted">as of \(Self.time(snapshot.takenAt)); this page reloads every \(refreshSeconds) s.</p>
+            <p class="muted">as of \(Self.time(snapshot.takenAt)); this page reloads every \(refreshSeconds) s.\(snapshot.lastProgressAt.map { " Last progress: \(Self.time($0))." } ?? "")</p>
 
             """
+        if snapshot.sendingPaused {
+            html += "<p id=\"paused\" class=\"bad\">Sending is paused (<code>dropbridge resume</code> starts it again); receiving goes on.</p>\n"
+        }
         html += problems(snapshot)
+        html += actions(snapshot)
         html += folders(snapshot)
         html += drops(snapshot)
         html += chart(snapshot.dropsPerMinute)
         html += noted("Held for an operator", snapshot.drops.held.map { ($0.name, $0.reason) }, id: "held")
         html += noted("Retrying", snapshot.drops.retrying.map { ($0.name, $0.reason) }, id: "retrying")
+        html += noted("Quarantined received messages", snapshot.quarantinedNotifications.map { ($0.name, $0.reason) }, id: "quarantined")
         html += stuck(snapshot)
         html += failures(snapshot)
         html += receiving(snapshot)
@@ -49,6 +54,17 @@ public struct StatusPage: Sendable {
             html += "<li class=\"bad\"><code>\(HTMLText.escape(problem.code))</code> \(HTMLText.escape(problem.reason))</li>\n"
         }
         return html + "</ul></section>\n"
+    }
+
+    /// What `dropbridge status` says needs an operator, each with the command that deals with it.
+    private func actions(_ snapshot: MonitorSnapshot) -> String {
+        guard let items = snapshot.status?.needsOperator, !items.isEmpty else { return "" }
+        var html = "<section id=\"actions\"><h2>Needs an operator</h2><table><tr><th>what</th><th></th><th>why</th><th>then</th></tr>\n"
+        for item in items.prefix(50) {
+            html += "<tr><td>\(HTMLText.escape(item.kind.rawValue))</td><td><code>\(HTMLText.escape(item.subject))</code></td><td>\(HTMLText.escape(item.reason))</td><td>\(HTMLText.escape(item.action))</td></tr>\n"
+        }
+        if items.count > 50 { html += "<tr><td colspan=\"4\" class=\"muted\">and \(items.count - 50) more: see <code>dropbridge status</code></td></tr>\n" }
+        return html + "</table></section>\n"
     }
 
     private func folders(_ snapshot: MonitorSnapshot) -> String {

@@ -3,6 +3,7 @@ import DropbridgeCore
 import Foundation
 import Ledger
 import Monitoring
+import Operations
 import XCTest
 
 /// `/metrics`, `/livez`, `/readyz` and the status page over real loopback HTTP, against a
@@ -109,6 +110,14 @@ final class MonitoringTests: XCTestCase {
         let page = try await MonitoringHTTP.get(port, "/")
         let json = try await MonitoringHTTP.get(port, "/status.json")
         await runner.stop()
+
+        // The same data as `dropbridge status --json`.
+        let served = try JSONDecoder().decode(MonitorSnapshot.self, from: Data(json.body.utf8))
+        let report = try StatusReporter.report(config: config, ledger: ledger, thresholds: .init(config.alerts), now: now)
+        XCTAssertEqual(served.status?.ledger.byState, report.ledger.byState)
+        XCTAssertEqual(served.status?.needsOperator.map(\.kind), report.needsOperator.map(\.kind))
+        XCTAssertEqual(served.status?.formatVersion, 1)
+        XCTAssertTrue(page.body.contains("id=\"actions\"") && page.body.contains("dropbridge release"), "the held drop's command")
 
         XCTAssertEqual(page.status, 200)
         XCTAssertEqual(page.contentType, "text/html; charset=utf-8")

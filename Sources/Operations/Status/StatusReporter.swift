@@ -13,6 +13,11 @@ public enum StatusReporter {
         public init(stuckDropSeconds: Double = 900) {
             self.stuckDropSeconds = stuckDropSeconds
         }
+
+        /// `alerts.stuckSeconds` (0: nothing counts as stuck).
+        public init(_ alerts: BridgeConfig.Alerts) {
+            stuckDropSeconds = alerts.stuckSeconds > 0 ? alerts.stuckSeconds : .infinity
+        }
     }
 
     public static func ledgerPath(_ config: BridgeConfig) -> String { config.stateDirectory + "/ledger.sqlite" }
