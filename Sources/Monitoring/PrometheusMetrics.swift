@@ -51,7 +51,10 @@ public final class PrometheusMetrics: BridgeMetrics {
         counter("dropbridge_requests_total", [("api", api), ("call", call), ("status_class", statusClass)])
         CoreMetrics.Timer(label: "dropbridge_request_duration_seconds", dimensions: [("api", api), ("call", call)], factory: factory)
             .recordNanoseconds(Int64(max(0, seconds) * 1e9))
-        reachability.record(api: api, answered: !(statusClass == "transport" || statusClass == "5xx"), now: Date().timeIntervalSince1970)
+        // A request never sent (no token) says nothing about whether the API answers.
+        if statusClass != "credentials" {
+            reachability.record(api: api, answered: !(statusClass == "transport" || statusClass == "5xx"), now: Date().timeIntervalSince1970)
+        }
     }
 
     public func credentials(api: String, refusal: String?) {

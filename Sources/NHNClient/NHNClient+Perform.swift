@@ -75,9 +75,10 @@ extension NHNClient {
         if let status {
             statusClass = httpStatusClass(status)
             metrics.credentials(api: "nhn", refusal: status == 401 ? "NHN answered \(call.label) with 401 Unauthorized." : nil)
-        } else if !sent, case .unauthorized(_, let reason) = failure {
+        } else if !sent {
+            // Not sent for want of a token: says nothing about NHN itself.
             statusClass = "credentials"
-            metrics.credentials(api: "nhn", refusal: reason)
+            if case .unauthorized(_, let reason) = failure { metrics.credentials(api: "nhn", refusal: reason) }
         } else {
             statusClass = "transport"
         }

@@ -76,6 +76,35 @@ final class MonitoringTests: XCTestCase {
         try await harness.stop()
     }
 
+    func testRefusedCredentialsMakeTheBridgeNotReady() async throws {
+        let harness = try await BridgeHarness { config in
+            config.helseID.privateKeyFile = config.root + "/keys/unregistered.jwk"
+            config.alerts.minFreeBytes = 0
+        }
+        try await TestKeys.make(.ec, at: harness.config.root + "/keys/unregistered.jwk")
+        let metrics = PrometheusMetrics()
+        var monitoring: MonitoringHTTP?
+        try await harness.start(metrics: metrics) { runtime in
+            let http = MonitoringHTTP(config: harness.config, ledger: runtime.ledger, metrics: metrics)
+            monitoring = http
+            return [http.server]
+        }
+        let port = await monitoring!.port()
+        defer { Task { await harness.shutdown() } }
+        try harness.dropSample("01-dialog-helsefaglig", as: "refused-key")
+        try await harness.waitUntil("/readyz names the refused credentials") {
+            let answer = try await MonitoringHTTP.get(port, "/readyz")
+            return answer.status == 503 && answer.body.contains("credentials_refused")
+        }
+        let ready = try JSONDecoder().decode(Readiness.self, from: Data(try await MonitoringHTTP.get(port, "/readyz").body.utf8))
+        let refused = try XCTUnwrap(ready.reasons.first { $0.code == "credentials_refused" })
+        XCTAssertTrue(refused.reason.contains("invalid_client"), refused.reason)
+        XCTAssertFalse(ready.reasons.contains { $0.code == "nhn_unreachable" }, "NHN was never asked: that is no outage")
+        let text = try await MonitoringHTTP.get(port, "/metrics").body
+        XCTAssertTrue(text.contains("status_class=\"credentials\""), text)
+        try await harness.stop()
+    }
+
     func testTheStatusPageEscapesHostileNamesAndHidesIdentityNumbers() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("monitoring-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
