@@ -139,6 +139,18 @@ public struct BridgeRuntime: Sendable {
             // Receiving ends by itself when it is off: that must not stop the bridge.
             .init(service: receive, successTerminationBehavior: .ignore),
         ]
+        let notifier: SystemdNotifier
+        do {
+            notifier = try SystemdNotifier()
+        } catch {
+            logger.warning("\(error); systemd is not notified")
+            notifier = try SystemdNotifier(environment: [:])
+        }
+        services.append(.init(
+            service: SystemdService(
+                notifier: notifier, watchdog: SystemdNotifier.watchdogInterval(), ledger: ledger,
+                logger: Logger(label: "dropbridge.systemd")),
+            successTerminationBehavior: .ignore))
         for companion in companions {
             services.append(.init(service: companion, successTerminationBehavior: .gracefullyShutdownGroup))
         }

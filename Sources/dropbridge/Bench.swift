@@ -18,6 +18,7 @@ import NIOCore
 ///   of this process while it was sent (VmHWM, reset before).
 struct Bench {
     var drops: Int
+    var logFormat: LogFormat = .text
 
     struct Report: Codable {
         struct Outbound: Codable {
@@ -48,7 +49,7 @@ struct Bench {
     }
 
     func run() async throws {
-        LogSetup.bootstrap(level: .error)
+        LogSetup.bootstrap(level: .error, format: logFormat)
         let logger = Logger(label: "dropbridge.bench")
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("dropbridge-bench-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }

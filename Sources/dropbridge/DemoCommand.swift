@@ -33,8 +33,10 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Stop the simulator after this many seconds (the bridge goes on: watch /readyz turn 503).")
     var stopSimulatorAfter: Double?
 
+    @OptionGroup var log: LogOptions
+
     func run() async throws {
-        LogSetup.bootstrap(level: logLevel)
+        LogSetup.bootstrap(level: logLevel, format: log.logFormat)
         let logger = Logger(label: "dropbridge")
         let root = URL(fileURLWithPath: dir).standardizedFileURL.path
         let samplesDirectory: String

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DropbridgeCore
 import Ledger
 import Operations
 
@@ -9,6 +10,7 @@ struct ReleaseCommand: AsyncParsableCommand {
         discussion: "Exit status: 0 done (or queued for the next start), 1 a named drop was not held, 69 no answer or no ledger, 77 run as another user than the ledger's owner.")
 
     @OptionGroup var options: ConfigOption
+    @OptionGroup var log: LogOptions
 
     @Flag(help: "Release every held drop.")
     var all = false
@@ -21,6 +23,7 @@ struct ReleaseCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        LogSetup.bootstrap(level: .info, format: log.logFormat)
         try await submitOperatorRequest(.release, names: all ? nil : names, config: options.config)
     }
 }
@@ -30,8 +33,10 @@ struct PauseCommand: AsyncParsableCommand {
         commandName: "pause", abstract: "Stop sending (receiving goes on); kept across restarts until `resume`.")
 
     @OptionGroup var options: ConfigOption
+    @OptionGroup var log: LogOptions
 
     func run() async throws {
+        LogSetup.bootstrap(level: .info, format: log.logFormat)
         try await submitOperatorRequest(.pause, names: nil, config: options.config)
     }
 }
@@ -40,8 +45,10 @@ struct ResumeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "resume", abstract: "Send again after `pause`.")
 
     @OptionGroup var options: ConfigOption
+    @OptionGroup var log: LogOptions
 
     func run() async throws {
+        LogSetup.bootstrap(level: .info, format: log.logFormat)
         try await submitOperatorRequest(.resume, names: nil, config: options.config)
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DropbridgeCore
 import Foundation
 import Operations
 
@@ -40,7 +41,10 @@ struct RetryCommand: AsyncParsableCommand {
         if all != names.isEmpty { throw ValidationError("name drops to retry, or pass --all (not both)") }
     }
 
+    @OptionGroup var log: LogOptions
+
     func run() async throws {
+        LogSetup.bootstrap(level: .info, format: log.logFormat)
         if now { return try await submitOperatorRequest(.retryNow, names: all ? nil : names, config: options.config) }
         let settings = try await loadConfig(options.config)
         let ledger = try openOperatorLedger(settings)

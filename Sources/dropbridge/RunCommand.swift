@@ -1,6 +1,7 @@
 import ArgumentParser
 import Bridge
 import DropbridgeCore
+import Foundation
 import Ledger
 import Logging
 import Monitoring
@@ -18,8 +19,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
+    @OptionGroup var log: LogOptions
+
     func run() async throws {
-        LogSetup.bootstrap(level: logLevel)
+        // Until the SIGHUP service traps it: a hangup never kills the daemon.
+        signal(SIGHUP, SIG_IGN)
+        LogSetup.bootstrap(level: logLevel, format: log.logFormat)
         let logger = Logger(label: "dropbridge")
         let settings = try await loadConfig(config)
         let credentials = try await loadCredentials(settings, file: config)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DropbridgeCore
 import Ledger
 import Operations
 
@@ -17,7 +18,10 @@ struct ShowCommand: AsyncParsableCommand {
     @Argument(help: "A drop name, a MsgId, or NHN's message id.")
     var key: String
 
+    @OptionGroup var log: LogOptions
+
     func run() async throws {
+        LogSetup.bootstrap(level: .info, format: log.logFormat)
         let settings = try await loadConfig(options.config)
         let report: ShowReport
         do {

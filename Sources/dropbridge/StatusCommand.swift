@@ -1,4 +1,5 @@
 import ArgumentParser
+import DropbridgeCore
 import Foundation
 import Operations
 
@@ -15,7 +16,10 @@ struct StatusCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object (the stable shape documented in the README).")
     var json = false
 
+    @OptionGroup var log: LogOptions
+
     func run() async throws {
+        LogSetup.bootstrap(level: .info, format: log.logFormat)
         let settings = try await loadConfig(options.config)
         let report: StatusReport
         do {

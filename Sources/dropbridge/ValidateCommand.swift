@@ -19,7 +19,10 @@ struct ValidateCommand: AsyncParsableCommand {
     @Option(help: "A schema folder to use instead of the configuration's.")
     var schemas: String?
 
+    @OptionGroup var log: LogOptions
+
     func run() async throws {
+        LogSetup.bootstrap(level: .info, format: log.logFormat)
         var settings = BridgeConfig(root: "/nonexistent")
         if let config {
             do {

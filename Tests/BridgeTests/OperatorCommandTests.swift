@@ -28,7 +28,7 @@ final class OperatorCommandTests: XCTestCase {
         addTeardownBlock { await fixture.shutdown() }
         // Backoff up to 10 minutes: only `retry --now` gets the waiting drop out within the test.
         try await fixture.writeConfig(nhn: #"senderHerId: 8143060, receive: "off", maxBackoffSeconds: 600"#)
-        try fixture.start(logLevel: "info")
+        try fixture.start(logLevel: "info", arguments: ["--log-format", "json"])
         try put(fixture, "first")
         try await fixture.waitUntil("the first drop is sent (the sender is registered)", timeout: .seconds(30)) { sent(fixture, "first") }
 
@@ -94,9 +94,20 @@ final class OperatorCommandTests: XCTestCase {
         try await fixture.waitUntil("the paused drop is sent after resume", timeout: .seconds(20)) { sent(fixture, "paused-one") }
         XCTAssertEqual(try statusJSON(fixture)["sendingPaused"] as? Bool, false)
 
+        // JSON lines: every line one object; the drop's facts are fields.
         let logs = fixture.logs()
-        XCTAssertTrue(logs.contains("held drop released by an operator"), logs)
-        XCTAssertTrue(logs.contains("operator request done"), logs)
+        let lines = logs.split(separator: "\n").map { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+        }
+        XCTAssertFalse(lines.contains { $0 == nil }, "every log line is a JSON object:\n\(logs)")
+        let objects = lines.compactMap { $0 }
+        XCTAssertTrue(objects.contains { $0["message"] as? String == "held drop released by an operator" && $0["drop"] as? String == "held-one" }, logs)
+        XCTAssertTrue(objects.contains { $0["message"] as? String == "operator request done" && $0["action"] as? String == "retryNow" }, logs)
+        let accepted = objects.first { $0["drop"] as? String == "waiting" && $0["outcome"] as? String == "sent" }
+        XCTAssertEqual(accepted?["msgId"] as? String, "op-waiting", logs)
+        XCTAssertNotNil(accepted?["messageId"] as? String, logs)
+        XCTAssertEqual(accepted?["state"] as? String, "accepted")
+        XCTAssertNotNil(accepted?["time"] as? String)
         let heldSends = await fixture.simulator.count(msgId: "op-held-one")
         XCTAssertEqual(heldSends, 1, "released once, sent once")
         let exit = try await fixture.terminate()

@@ -64,6 +64,12 @@ extension DropRecord {
         if let msgId { metadata["msgId"] = "\(msgId)" }
         if let messageId { metadata["messageId"] = "\(messageId)" }
         if attempts > 0 { metadata["attempts"] = "\(attempts)" }
+        switch state {
+        case .accepted: metadata["outcome"] = "sent"
+        case .failed: metadata["outcome"] = "failed"
+        case .held: metadata["outcome"] = "held"
+        default: break
+        }
         return metadata
     }
 }
