@@ -34,7 +34,7 @@ public final class Monitor: Sendable {
 
     /// The latest snapshot if it is younger than `maxAge` seconds, else a new one.
     public func snapshot(maxAge: Double = 1) async -> MonitorSnapshot {
-        if let latest = state.withLock({ $0.latest }), Date().timeIntervalSince1970 - latest.takenAt < maxAge {
+        if maxAge > 0, let latest = state.withLock({ $0.latest }), Date().timeIntervalSince1970 - latest.takenAt < maxAge {
             return latest
         }
         return await sample()

@@ -71,21 +71,22 @@ public struct MonitoringServer: Service {
         let router = Router()
         let monitor = self.monitor
         router.get("/metrics") { _, _ in
-            _ = await monitor.snapshot(maxAge: 2)  // gauges fresh for the scrape
+            _ = await monitor.snapshot(maxAge: 1)  // gauges fresh for the scrape
             return Self.response(.ok, monitor.metrics.render(), type: "text/plain; version=0.0.4; charset=utf-8")
         }
         router.get("/livez") { _, _ in
             Self.response(.ok, "{\"live\":true}\n", type: "application/json")
         }
         router.get("/readyz") { _, _ in
-            let snapshot = await monitor.snapshot()
+            let snapshot = await monitor.snapshot(maxAge: 0)
             return Self.response(snapshot.ready ? .ok : .serviceUnavailable, Self.json(Readiness(snapshot)), type: "application/json")
         }
         router.get("/status.json") { _, _ in
-            Self.response(.ok, Self.json(await monitor.snapshot()), type: "application/json")
+            Self.response(.ok, Self.json(await monitor.snapshot(maxAge: 0)), type: "application/json")
         }
         router.get("/") { _, _ in
-            Self.response(.ok, StatusPage().render(await monitor.snapshot()), type: "text/html; charset=utf-8")
+            // What an operator looks at is read now (a snapshot is a few indexed reads).
+            Self.response(.ok, StatusPage().render(await monitor.snapshot(maxAge: 0)), type: "text/html; charset=utf-8")
         }
         return router
     }
