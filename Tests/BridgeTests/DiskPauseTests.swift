@@ -1,6 +1,7 @@
 import Bridge
 import DropbridgeCore
 import Foundation
+import Monitoring
 import Simulator
 import Synchronization
 import XCTest
@@ -27,7 +28,8 @@ final class DiskPauseTests: XCTestCase {
         let disk = DiskSpaceGuard(path: harness.config.folders.inbox, minFreeBytes: 1000) { _ in
             full.withLock { $0 } ? (free: 100, total: 1 << 30) : (free: 1 << 29, total: 1 << 30)
         }
-        try await harness.start(diskSpace: disk)
+        let metrics = PrometheusMetrics()
+        try await harness.start(metrics: metrics, diskSpace: disk)
         let id = try await harness.simulator.inject(
             InjectRequest(
                 senderHerId: 8094866, receiverHerIds: [8143060],
@@ -44,5 +46,10 @@ final class DiskPauseTests: XCTestCase {
             return FileManager.default.fileExists(atPath: harness.config.folders.inbox + "/\(id).xml") && marks[id] != nil
         }
         XCTAssertEqual(try harness.ledger.pendingNotificationCount(), 0)
+        // Counted as it happened: one notification, one inbox write, the calls it took.
+        let text = metrics.render()
+        XCTAssertTrue(text.contains("dropbridge_notifications_total{type=\"NewMessage\"} 1"), text)
+        XCTAssertTrue(text.contains("dropbridge_inbox_writes_total 1"), text)
+        XCTAssertTrue(text.contains("call=\"PUT /messages/{id}/downloaded\",status_class=\"2xx\"} 1"), text)
     }
 }
