@@ -69,7 +69,7 @@ final class InboundQueueTests: XCTestCase {
         let config = harness.root + "/dropbridge.yaml"
         try "root: \(harness.root)\n".write(toFile: config, atomically: true, encoding: .utf8)
         let status = try CommandLineTests.dropbridge(["status", "--config", config])
-        XCTAssertEqual(status.status, 0, status.error)
+        XCTAssertEqual(status.status, 1, "a quarantined message needs an operator: exit 1 (\(status.error))")
         XCTAssertTrue(status.output.contains("QUARANTINED \(stuck)"), status.output)
         let json = try CommandLineTests.dropbridge(["status", "--config", config, "--json"])
         let report = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any]
