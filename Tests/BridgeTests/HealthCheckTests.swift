@@ -1,6 +1,8 @@
 import DropbridgeCore
 import Ledger
+import Foundation
 import Monitoring
+import Operations
 import XCTest
 
 /// Each rule of `/readyz` and the stuck-work alerts, on hand-made snapshots.
@@ -95,6 +97,28 @@ final class HealthCheckTests: XCTestCase {
         XCTAssertEqual(log.update([stuck]).map { if case .cleared(let problem) = $0 { problem.code } else { "raised" } }, ["disk_nearly_full"])
         XCTAssertEqual(log.update([]), [.cleared(stuck)])
         XCTAssertEqual(log.update([]), [])
+    }
+
+    func testStatusNamesAnInboxTheEPJStoppedReading() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("inbox-alert-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var config = BridgeConfig(root: root)
+        config.alerts.inboxSeconds = 3600
+        config.alerts.minFreeBytes = 0
+        for (_, path) in config.folders.all { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
+        try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
+        let ledger = try Ledger(path: config.stateDirectory + "/ledger.sqlite")
+        let file = config.folders.inbox + "/old.xml"
+        try Data("<x/>".utf8).write(to: URL(fileURLWithPath: file))
+        let now = Date().timeIntervalSince1970
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: now - 7200)], ofItemAtPath: file)
+
+        let report = try StatusReporter.report(config: config, ledger: ledger, thresholds: .init(config.alerts), now: now)
+        XCTAssertEqual(report.needsOperator.map(\.kind), [.inboxWaiting])
+        XCTAssertFalse(report.healthy)
+        var patient = config.alerts
+        patient.inboxSeconds = 10_000
+        XCTAssertTrue(try StatusReporter.report(config: config, ledger: ledger, thresholds: .init(patient), now: now).healthy)
     }
 
     func testIdentityNumbersAreHidden() {
