@@ -44,7 +44,12 @@ public struct BridgeRuntime: Sendable {
         }
     }
 
-    public init(config: BridgeConfig, credentials: Credentials, logger: Logger) throws {
+    /// `metrics` hears of outcomes, requests, notifications and inbox writes as they happen.
+    /// `diskSpace` pauses receiving on a nearly full disk (default: `alerts.minFreeBytes` on the inbox's disk).
+    public init(
+        config: BridgeConfig, credentials: Credentials, logger: Logger, metrics: any BridgeMetrics = NoMetrics(),
+        diskSpace: DiskSpaceGuard? = nil
+    ) throws {
         self.config = config
         do {
             try FolderLayout.prepare(config)
@@ -88,7 +93,7 @@ public struct BridgeRuntime: Sendable {
         let client = NHNClient(
             endpoint: endpoint, httpClient: httpClient,
             authorizer: credentials.nhnAuthorizer(httpClient: httpClient, timeout: config.nhn.requestTimeoutSeconds),
-            logger: Logger(label: "dropbridge.nhn"))
+            logger: Logger(label: "dropbridge.nhn"), metrics: metrics)
         let store = FolderDropFileStore(config: config, io: io)
         memoryBudget = ByteBudget(capacity: config.memory.inFlightBytes)
         registrations = Registrations(
@@ -124,19 +129,21 @@ public struct BridgeRuntime: Sendable {
             retry: RetryPolicy(initialSeconds: 1, maxSeconds: config.nhn.maxBackoffSeconds),
             logger: logger, gate: ConcurrencyGate(limit: 32), budget: memoryBudget, shutdown: ShutdownSignal(),
             registrations: registrations,
-            arrivalProof: ArrivalProof(config: config), altinn: altinnChannel)
+            arrivalProof: ArrivalProof(config: config), altinn: altinnChannel, metrics: metrics)
         let claims = ClaimDesk(config: config, ledger: ledger, area: store.area, io: io, logger: logger)
-        let handler = NotificationHandler(
+        var handler = NotificationHandler(
             transport: client, ledger: ledger,
             inbox: InboxWriter(inbox: config.folders.inbox, durable: durable),
             receipts: receipts,
             validator: validator, io: io, logger: Logger(label: "dropbridge.receive"), autoAppRec: config.nhn.autoAppRec,
             budget: memoryBudget)
+        handler.metrics = metrics
         receive = ReceiveService(
             herIds: config.nhn.herIds, mode: config.nhn.receive, pollInterval: .seconds(config.nhn.pollSeconds),
             transport: client, handler: handler, ledger: ledger, logger: Logger(label: "dropbridge.receive"),
             maxBackoffSeconds: config.nhn.maxBackoffSeconds, streamIdle: .milliseconds(Int64(config.nhn.streamIdleSeconds * 1000)),
-            registrations: registrations)
+            registrations: registrations, metrics: metrics,
+            diskSpace: diskSpace ?? DiskSpaceGuard(path: config.folders.inbox, minFreeBytes: config.alerts.minFreeBytes))
         progress = OutboxProgress()
         outbox = OutboxService(
             config: config, ledger: ledger, claims: claims, pipeline: pipeline, io: io, logger: logger, progress: progress)

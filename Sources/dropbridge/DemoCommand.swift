@@ -4,6 +4,7 @@ import DropbridgeCore
 import Foundation
 import Ledger
 import Logging
+import Monitoring
 import ServiceLifecycle
 import Simulator
 
@@ -25,6 +26,12 @@ struct DemoCommand: AsyncParsableCommand {
 
     @Option(help: "Log level of the bridge's own log (on standard error).")
     var logLevel: Logger.Level = .warning
+
+    @Option(help: "HOST:PORT for /metrics, /livez, /readyz and the status page (empty: off).")
+    var metricsListen: String = "127.0.0.1:9464"
+
+    @Option(help: "Stop the simulator after this many seconds (the bridge goes on: watch /readyz turn 503).")
+    var stopSimulatorAfter: Double?
 
     @OptionGroup var log: LogOptions
 
@@ -50,7 +57,7 @@ struct DemoCommand: AsyncParsableCommand {
         _ = try DemoSetup.helseIDKey(root: root)
         _ = try DemoSetup.maskinportenKey(root: root)
         let configFile = root + "/dropbridge.yaml"
-        try DemoSetup.configYAML(root: root, port: port).write(toFile: configFile, atomically: true, encoding: .utf8)
+        try DemoSetup.configYAML(root: root, port: port, metricsListen: metricsListen).write(toFile: configFile, atomically: true, encoding: .utf8)
         try DemoSeeder.copySchemas(from: samplesDirectory + "/schemas", to: root + "/schemas")
         let settings = try await loadConfig(configFile)
         let credentials = try await loadCredentials(settings, file: configFile)
@@ -66,8 +73,9 @@ struct DemoCommand: AsyncParsableCommand {
                     clientID: maskinporten.settings.clientID, publicKey: maskinporten.key.publicJWK, keyID: maskinporten.key.keyID))
         }
         let runtime: BridgeRuntime
+        let metrics = PrometheusMetrics()
         do {
-            runtime = try BridgeRuntime(config: settings, credentials: credentials, logger: logger)
+            runtime = try BridgeRuntime(config: settings, credentials: credentials, logger: logger, metrics: metrics)
         } catch let exit as ExitCode {
             throw exit
         } catch {
@@ -80,12 +88,24 @@ struct DemoCommand: AsyncParsableCommand {
         print("  HelseID client \(DemoSetup.clientID) with key \(root)/keys/helseid.jwk (private_key_jwt + DPoP)")
         print("  Altinn Correspondence (resource \(DemoSetup.altinnResource)) via Maskinporten client \(DemoSetup.maskinportenClientID) — inspect it at /_sim/altinn/correspondences")
         print("  config written to \(configFile)")
+        var companions: [any Service] = []
+        if let monitoring = MonitoringServer.forBridge(
+            config: settings, ledger: runtime.ledger, metrics: metrics, logger: Logger(label: "dropbridge.monitoring"))
+        {
+            let base = "http://\(settings.metricsListen)"
+            print("  status page \(base)/  metrics \(base)/metrics  health \(base)/livez and \(base)/readyz")
+            companions.append(monitoring)
+        }
+        if let stopSimulatorAfter {
+            print("  the simulator stops after \(Int(stopSimulatorAfter)) s: /readyz answers 503 once NHN has not answered for alerts.unreachableSeconds (5 s here)")
+            companions.append(SimulatorStopper(simulator: simulator, after: stopSimulatorAfter))
+        }
         let seeded = try DemoSeeder.seed(from: samplesDirectory + "/outbox", into: settings.folders.outbox)
         print("  seeded \(seeded.count) drops into \(settings.folders.outbox); drop more there while it runs")
         print("")
 
         let reporter = DemoReporter(ledger: runtime.ledger, root: root, expected: Set(seeded), seconds: seconds)
-        try await runtime.run(logger: logger, companions: [reporter])
+        try await runtime.run(logger: logger, companions: [reporter] + companions)
         await simulator.stop()
 
         let outcome = await reporter.summary()
@@ -95,6 +115,22 @@ struct DemoCommand: AsyncParsableCommand {
             printError("\(outcome.missing) seeded drop(s) did not reach sent/ or failed/ in time")
             throw ExitCode(ExitStatus.software)
         }
+    }
+}
+
+/// Stops the demo's simulator mid-run, so an operator sees the bridge notice (`/readyz`).
+struct SimulatorStopper: Service {
+    let simulator: NHNSimulator
+    let after: Double
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(after)) }
+        if !Task.isShuttingDownGracefully {
+            await simulator.stop()
+            print("  simulator stopped")
+        }
+        // Returning would end the demo: wait for its end instead.
+        try? await gracefulShutdown()
     }
 }
 

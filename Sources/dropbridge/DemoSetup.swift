@@ -54,7 +54,7 @@ enum DemoSetup {
         return file
     }
 
-    static func configYAML(root: String, port: Int) -> String {
+    static func configYAML(root: String, port: Int, metricsListen: String = "127.0.0.1:9464") -> String {
         """
         # Written by `dropbridge demo`: the bridge against the in-process simulator.
         # `dropbridge status --config \(root)/dropbridge.yaml` works while the demo runs.
@@ -95,6 +95,10 @@ enum DemoSetup {
             clientId: \(maskinportenClientID)
             privateKeyFile: \(root)/keys/maskinporten.jwk
             scope: "altinn:correspondence.write altinn:serviceowner"
+        metrics:
+          listen: "\(metricsListen)"
+        alerts:
+          unreachableSeconds: 5
         """ + "\n"
     }
 }

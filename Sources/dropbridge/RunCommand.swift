@@ -4,7 +4,9 @@ import DropbridgeCore
 import Foundation
 import Ledger
 import Logging
+import Monitoring
 import Operations
+import ServiceLifecycle
 
 /// `dropbridge run --config FILE`: the bridge, until SIGTERM/SIGINT.
 struct RunCommand: AsyncParsableCommand {
@@ -27,14 +29,17 @@ struct RunCommand: AsyncParsableCommand {
         let settings = try await loadConfig(config)
         let credentials = try await loadCredentials(settings, file: config)
         let runtime: BridgeRuntime
+        let metrics = PrometheusMetrics()
         do {
-            runtime = try BridgeRuntime(config: settings, credentials: credentials, logger: logger)
+            runtime = try BridgeRuntime(config: settings, credentials: credentials, logger: logger, metrics: metrics)
         } catch {
             printError("dropbridge cannot start: \(error)")
             throw ExitCode(ExitStatus.unavailable)
         }
         logger.info("dropbridge started", metadata: ["root": "\(settings.root)", "nhn": "\(settings.nhn.baseURL)"])
-        try await runtime.run(logger: logger)
+        let monitoring = MonitoringServer.forBridge(
+            config: settings, ledger: runtime.ledger, metrics: metrics, logger: Logger(label: "dropbridge.monitoring"))
+        try await runtime.run(logger: logger, companions: monitoring.map { [$0] } ?? [])
     }
 }
 

@@ -23,7 +23,7 @@ struct StatusCommand: AsyncParsableCommand {
         let settings = try await loadConfig(options.config)
         let report: StatusReport
         do {
-            report = try StatusReporter.report(config: settings)
+            report = try StatusReporter.report(config: settings, thresholds: .init(settings.alerts))
         } catch {
             printError("\(error)")
             throw ExitCode(ExitStatus.unavailable)

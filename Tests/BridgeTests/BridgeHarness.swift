@@ -71,13 +71,19 @@ final class BridgeHarness: @unchecked Sendable {
 
     static let clientID = "bridge-tests"
 
-    func start() async throws {
+    /// `companions` run beside the bridge (e.g. the monitoring listener over its ledger).
+    func start(
+        metrics: any BridgeMetrics = NoMetrics(), diskSpace: DiskSpaceGuard? = nil,
+        companions: (BridgeRuntime) -> [any Service] = { _ in [] }
+    ) async throws {
         let credentials = try await Credentials.load(config, file: "test")
-        let runtime = try BridgeRuntime(config: config, credentials: credentials, logger: Logger(label: "test.bridge"))
+        let runtime = try BridgeRuntime(
+            config: config, credentials: credentials, logger: Logger(label: "test.bridge"), metrics: metrics, diskSpace: diskSpace)
         let stopSwitch = StopSwitch()
         self.runtime = runtime
         self.stopSwitch = stopSwitch
-        runTask = Task { try await runtime.run(logger: Logger(label: "test.group"), companions: [stopSwitch], signals: []) }
+        let others = companions(runtime)
+        runTask = Task { try await runtime.run(logger: Logger(label: "test.group"), companions: [stopSwitch] + others, signals: []) }
     }
 
     /// Graceful stop, waiting for the bridge to finish.

@@ -143,6 +143,16 @@ struct ConfigValues {
         }
 
         config.metricsListen = try string("metrics.listen") ?? config.metricsListen
+        if !config.metricsListen.isEmpty, ListenAddress(config.metricsListen) == nil {
+            throw ConfigurationError(
+                file: file, key: "metrics.listen",
+                message: "must be HOST:PORT (e.g. 127.0.0.1:9464), or empty for off, not \"\(config.metricsListen)\"")
+        }
+        config.alerts.stuckSeconds = try double("alerts.stuckSeconds", min: 0) ?? config.alerts.stuckSeconds
+        config.alerts.inboxSeconds = try double("alerts.inboxSeconds", min: 0) ?? config.alerts.inboxSeconds
+        config.alerts.silentStreamSeconds = try double("alerts.silentStreamSeconds", min: 0) ?? config.alerts.silentStreamSeconds
+        config.alerts.unreachableSeconds = try double("alerts.unreachableSeconds", min: 0) ?? config.alerts.unreachableSeconds
+        config.alerts.minFreeBytes = try int("alerts.minFreeBytes", min: 0) ?? config.alerts.minFreeBytes
         config.memory.inFlightBytes = try int("memory.inFlightBytes", min: 1_000_000) ?? config.memory.inFlightBytes
         return config
     }

@@ -56,6 +56,7 @@ extension DropPipeline {
                 row.lastError = reason
             }
             logger.critical("drop held for an operator: \(reason)", metadata: drop.logMetadata)
+            countHeld(drop)
             return .held
         case .retry(let reason, _, true) where arrivalProof.canProve(sending):
             let (proof, now) = (arrivalProof, Timestamp.now())
@@ -73,6 +74,7 @@ extension DropPipeline {
                 // The message may have reached NHN: the next send may duplicate it.
                 if mayHaveArrived { row.possibleDuplicates += 1 }
             }
+            if mayHaveArrived { metrics.possibleDuplicate() }
             return .retry(drop, retryAfter: retryAfter)
         }
     }

@@ -46,7 +46,15 @@ extension DropPipeline {
         let now = Timestamp.now()
         let filed = try await record(drop) { row in row.filedAt = now }
         logger.info(accepted ? "drop filed in sent/" : "drop filed in failed/", metadata: filed.logMetadata)
+        metrics.dropFinished(
+            channel: filed.channel, outcome: accepted ? "sent" : "failed",
+            stage: accepted ? "none" : (filed.failure?.dropFailure.stage.rawValue ?? "reading"),
+            claimToAcceptedSeconds: accepted ? filed.acceptedAt.map { max(0, $0 - filed.claimedAt) } : nil)
         return accepted ? .sent : .failed
+    }
+
+    func countHeld(_ drop: DropRecord) {
+        metrics.dropFinished(channel: drop.channel, outcome: "held", stage: "sending", claimToAcceptedSeconds: nil)
     }
 }
 

@@ -40,6 +40,7 @@ extension DropPipeline {
         }
         if resend.state == .validated {
             logger.warning("no proof that the drop arrived; sending again (possible duplicate)", metadata: resend.logMetadata)
+            metrics.possibleDuplicate()
         }
         return resend
     }
@@ -66,6 +67,7 @@ extension DropPipeline {
                 row.lastError = reason
             }
             logger.critical("drop held for an operator: \(reason)", metadata: drop.logMetadata)
+            countHeld(drop)
             return .held
         }
     }

@@ -30,6 +30,8 @@ public struct DropPipeline: Sendable {
     /// proof itself wakes it at once (`Ledger.arrivalsProven`); this only catches a change made
     /// by another process.
     public var proofRecheck: Duration = .seconds(5)
+    /// Outcomes and possible duplicates, counted (`Monitoring`).
+    public var metrics: any BridgeMetrics
     /// `dropbridge pause` / `resume`: no attempt starts while paused.
     public var sending = SendingSwitch()
     /// `dropbridge retry --now`: ends a backoff sleep early.
@@ -39,8 +41,9 @@ public struct DropPipeline: Sendable {
         ledger: any DropLedger, preparer: DropPreparer, sender: any MessageSender, files: any DropFileStore,
         io: BlockingIO, retry: RetryPolicy, logger: Logger, gate: ConcurrencyGate, budget: ByteBudget,
         shutdown: ShutdownSignal, registrations: any SenderRegistration, arrivalProof: ArrivalProof,
-        altinn: (any DropChannel)? = nil
+        altinn: (any DropChannel)? = nil, metrics: any BridgeMetrics = NoMetrics()
     ) {
+        self.metrics = metrics
         self.budget = budget
         self.registrations = registrations
         self.arrivalProof = arrivalProof

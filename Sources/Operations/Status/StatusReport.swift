@@ -73,6 +73,10 @@ public struct StatusReport: Codable, Sendable, Equatable {
             case quarantined
             /// A drop unfinished for longer than the stuck threshold.
             case stuck
+            /// Files waiting in `inbox/` longer than `alerts.inboxSeconds`: is the EPJ importing?
+            case inboxWaiting
+            /// Less free space than `alerts.minFreeBytes`: receiving pauses until there is room.
+            case diskNearlyFull
         }
 
         public var kind: Kind

@@ -1,3 +1,4 @@
+import Bridge
 import DropbridgeCore
 import Foundation
 import Ledger
@@ -12,6 +13,18 @@ public enum StatusReporter {
 
         public init(stuckDropSeconds: Double = 900) {
             self.stuckDropSeconds = stuckDropSeconds
+        }
+
+        /// A file in `inbox/` older than this needs an operator (nil: never).
+        public var inboxSeconds: Double?
+        /// Free bytes below which the disk is nearly full (nil: never; at most 5 % of the disk).
+        public var minFreeBytes: Int?
+
+        /// `alerts.*` (0 turns a check off).
+        public init(_ alerts: BridgeConfig.Alerts) {
+            stuckDropSeconds = alerts.stuckSeconds > 0 ? alerts.stuckSeconds : .infinity
+            inboxSeconds = alerts.inboxSeconds > 0 ? alerts.inboxSeconds : nil
+            minFreeBytes = alerts.minFreeBytes > 0 ? alerts.minFreeBytes : nil
         }
     }
 
@@ -53,6 +66,21 @@ public enum StatusReporter {
                 kind: .stuck, subject: drop.name,
                 reason: "\(drop.state) for \(Int(drop.ageSeconds)) s\(drop.lastError.map { ": \($0)" } ?? "")",
                 action: "`dropbridge show \(drop.name)`; `dropbridge retry --now \(drop.name)` tries it at once"))
+        }
+        if let limit = thresholds.inboxSeconds, let inbox = folders["inbox"], let age = inbox.oldestAgeSeconds, age > limit {
+            attention.append(.init(
+                kind: .inboxWaiting, subject: "inbox/",
+                reason: "\(inbox.files) file(s), the oldest for \(Int(age)) s (alerts.inboxSeconds is \(Int(limit)))",
+                action: "check that the EPJ still imports from \(config.folders.inbox)"))
+        }
+        if let configured = thresholds.minFreeBytes, let (free, total) = DiskSpaceGuard.statfs(config.folders.inbox) {
+            let threshold = BridgeConfig.Alerts.minFreeBytes(configured, filesystemBytes: total)
+            if free < threshold {
+                attention.append(.init(
+                    kind: .diskNearlyFull, subject: config.folders.inbox,
+                    reason: "\(free) bytes free, fewer than \(threshold); receiving waits (messages stay at NHN) until there is room",
+                    action: "free space on that disk; receiving resumes by itself"))
+            }
         }
         return StatusReport(
             generatedAt: now, root: config.root,
