@@ -18,6 +18,8 @@ public struct AltinnClient: Sendable {
     /// The upload's deadline: a large attachment takes longer than a look-up.
     public var uploadTimeout: Duration
     public var logger: Logger
+    /// Requests by call and status class, and whether Altinn took our token (`Monitoring`).
+    public var metrics: any BridgeMetrics = NoMetrics()
 
     public init(
         baseURL: String, httpClient: HTTPClient, authorizer: any RequestAuthorizer, requestTimeout: Duration = .seconds(30),
@@ -153,11 +155,16 @@ public struct AltinnClient: Sendable {
                 request.body = body()
                 if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
             }
+            let started = ContinuousClock.now
             do {
                 try await authorizer.authorize(&request, method: method.rawValue, url: url)
             } catch AuthorizationError.credentialsRefused(let reason) {
+                // Not sent for want of a token: says nothing about Altinn's reachability.
+                metrics.credentials(api: "altinn", refusal: reason)
+                metrics.requestFinished(api: "altinn", call: label, statusClass: "credentials", seconds: 0)
                 return .failure(.unauthorized(reason: "Credentials refused, \(label) not sent: \(reason)."))
             } catch {
+                metrics.requestFinished(api: "altinn", call: label, statusClass: "credentials", seconds: 0)
                 return .failure(.transient(reason: "Could not get an Altinn token for \(label): \(ProblemDetails.clip("\(error)", max: 300)).", retryAfter: nil))
             }
             let response: AltinnResponse
@@ -168,10 +175,14 @@ public struct AltinnClient: Sendable {
                     status: Int(head.status.code), retryAfterHeader: head.headers.first(name: "Retry-After"),
                     body: Array(bytes.readableBytesView))
             } catch {
+                metrics.requestFinished(api: "altinn", call: label, statusClass: "transport", seconds: Self.seconds(since: started))
                 let reason = "Altinn did not answer \(label) (\(ProblemDetails.clip("\(error)", max: 200))); trying again with the same key."
                 logger.warning("\(reason)", metadata: ["altinn.call": "\(label)"])
                 return .failure(.transient(reason: reason, retryAfter: nil))
             }
+            metrics.requestFinished(
+                api: "altinn", call: label, statusClass: httpStatusClass(response.status), seconds: Self.seconds(since: started))
+            metrics.credentials(api: "altinn", refusal: response.status == 401 ? "Altinn answered \(label) with 401 Unauthorized." : nil)
             logger.debug("Altinn answered", metadata: ["altinn.call": "\(label)", "altinn.status": "\(response.status)"])
             if response.status == 401, !renewed {
                 renewed = true
@@ -181,6 +192,13 @@ public struct AltinnClient: Sendable {
             }
             return .success(response)
         }
+    }
+}
+
+extension AltinnClient {
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let parts = (ContinuousClock.now - start).components
+        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
     }
 }
 

@@ -109,12 +109,13 @@ public struct BridgeRuntime: Sendable {
         let receipts = ReceiptWriter(receipts: config.folders.receipts, durable: durable)
         var altinnChannel: AltinnChannel?
         if config.altinn.enabled, let maskinporten = credentials.maskinporten {
-            let client = AltinnClient(
+            var client = AltinnClient(
                 baseURL: config.altinn.baseURL, httpClient: httpClient,
                 authorizer: AltinnAuthorizer(
                     settings: maskinporten.settings, key: maskinporten.key, httpClient: httpClient,
                     logger: Logger(label: "dropbridge.maskinporten")),
                 requestTimeout: .seconds(config.nhn.requestTimeoutSeconds), logger: Logger(label: "dropbridge.altinn"))
+            client.metrics = metrics
             altinnChannel = AltinnChannel(client: client, ledger: ledger, logger: Logger(label: "dropbridge.altinn"))
             altinnPoller = AltinnStatusPoller(
                 client: client, ledger: ledger, receipts: receipts, maxInterval: config.altinn.maxPollSeconds,

@@ -76,6 +76,27 @@ final class MonitoringTests: XCTestCase {
         try await harness.stop()
     }
 
+    func testAltinnRequestsAreCountedBesideNHNs() async throws {
+        let harness = try await BridgeHarness.altinn { config in config.alerts.minFreeBytes = 0 }
+        let metrics = PrometheusMetrics()
+        var monitoring: MonitoringHTTP?
+        try await harness.start(metrics: metrics) { runtime in
+            let http = MonitoringHTTP(config: harness.config, ledger: runtime.ledger, metrics: metrics)
+            monitoring = http
+            return [http.server]
+        }
+        let port = await monitoring!.port()
+        try harness.dropAltinn("letter", recipients: [BridgeHarness.org])
+        try await harness.waitUntilFiled("letter", in: harness.config.folders.sent)
+        try await harness.waitUntil("the Altinn calls are counted") {
+            let text = try await MonitoringHTTP.get(port, "/metrics").body
+            return text.contains("dropbridge_requests_total{api=\"altinn\",call=\"POST /correspondence/upload\",status_class=\"2xx\"} 1")
+                && text.contains("dropbridge_drops_total{channel=\"altinn\",outcome=\"sent\",stage=\"none\"} 1")
+                && text.contains("dropbridge_requests_total{api=\"altinn\",call=\"GET /correspondence/{id}\",status_class=\"2xx\"}")
+        }
+        await harness.shutdown()
+    }
+
     func testRefusedCredentialsMakeTheBridgeNotReady() async throws {
         let harness = try await BridgeHarness { config in
             config.helseID.privateKeyFile = config.root + "/keys/unregistered.jwk"
