@@ -45,6 +45,8 @@ final class AltinnChannelTests: XCTestCase {
         XCTAssertTrue(report.reason.contains("\"recipients[0]\""), report.reason)
         let created = await harness.simulator.receivedCorrespondences()
         XCTAssertTrue(created.isEmpty)
+        // Refused before it was recorded as sending, it is still Altinn's in the ledger (`show`, metrics).
+        XCTAssertEqual(try (try harness.ledger).drop(named: "bad-org")?.channel, "altinn")
         await harness.shutdown()
     }
 

@@ -79,10 +79,13 @@ extension DropPipeline {
         }
     }
 
-    func recordFailure(_ drop: DropRecord, _ failure: DropFailure) async throws -> DropRecord {
+    /// `channel`: set when the refusal came before the drop was recorded as sending (the claim
+    /// records every drop as NHN's until its sidecar has been read).
+    func recordFailure(_ drop: DropRecord, _ failure: DropFailure, channel: String? = nil) async throws -> DropRecord {
         let failed = try await persist(drop, "the refusal") { row in
             row.advance(.refused)
             row.failure = StoredFailure(failure)
+            if let channel { row.channel = channel }
         }
         logger.notice(
             "drop refused at \(failure.stage.rawValue): \(failure.reason)", metadata: failed.logMetadata)

@@ -96,7 +96,7 @@ public struct DropPipeline: Sendable {
                     if let ending = try await awaitRegistration(of: herId, for: &drop) { return ending }
                     continue
                 case .refused(let unsent, let failure):
-                    drop = try await recordFailure(unsent, failure)
+                    drop = try await recordFailure(unsent, failure, channel: unsent.channel)
                     continue
                 case .notReady(let unsent, let reason):
                     drop = unsent
@@ -183,7 +183,10 @@ public struct DropPipeline: Sendable {
                 prepared = try await preparer.prepare(start)
             } catch {
                 switch error {
-                case .refused(let failure): return .refused(start, failure)
+                case .refused(let failure, let channel):
+                    var refused = start
+                    if let channel { refused.channel = channel }
+                    return .refused(refused, failure)
                 case .transient(let reason): return .notReady(start, reason: reason)
                 }
             }

@@ -63,7 +63,14 @@ public struct DropPreparer: Sendable {
             throw .refused(DropFailure(stage: .pairing, reason: "the drop has no XML document"))
         }
         let sidecar = try await readSidecar(drop)
-        if case .altinn(let altinn)? = sidecar { return try await prepareCorrespondence(drop, altinn, documentFile: documentFile) }
+        if case .altinn(let altinn)? = sidecar {
+            do throws(PreparationError) {
+                return try await prepareCorrespondence(drop, altinn, documentFile: documentFile)
+            } catch {
+                guard case .refused(let failure, _) = error else { throw error }
+                throw .refused(failure, channel: "altinn")
+            }
+        }
         try checkEnabled()
 
         let shownAs = drop.originalName + (documentFile.hasSuffix(".gz") ? ".xml.gz" : ".xml")
@@ -82,7 +89,7 @@ public struct DropPreparer: Sendable {
             // The thread pool is gone (shutting down): nothing is wrong with the document.
             throw .transient(reason: "the document could not be checked now: \(error)")
         }
-        let (document, hash) = try checked.mapError(PreparationError.refused).get()
+        let (document, hash) = try checked.mapError { PreparationError.refused($0) }.get()
         var nhnSidecar: NHNSidecar?
         if case .nhn(let value)? = sidecar { nhnSidecar = value }
         let message: ResolvedMessage
@@ -127,7 +134,7 @@ public struct DropPreparer: Sendable {
         } catch {
             throw .transient(reason: "the document could not be checked now: \(error)")
         }
-        let (xml, hash, md5) = try checked.mapError(PreparationError.refused).get()
+        let (xml, hash, md5) = try checked.mapError { PreparationError.refused($0) }.get()
         // A plain file is streamed from the claim; the inflated bytes of a .gz are all there is.
         let source: MultipartForm.FileSource =
             if !gzipped, let path = files.claimedPath(claimId: drop.claimId, file: documentFile) {
