@@ -165,7 +165,7 @@ enum ClaimedFileReader {
         let size = Int(info.st_size)
         guard size <= limit else {
             return .failure(
-                Failure(reason: "\(name) is \(size) bytes, over outbox.maxBytes (\(limit)); NHN refuses requests over 35 MB"))
+                Failure(reason: Self.tooLarge(name, size: size, limit: limit)))
         }
         do {
             var bytes = [UInt8](repeating: 0, count: size)
@@ -186,5 +186,13 @@ enum ClaimedFileReader {
         } catch {
             return .failure(Failure(reason: "\(name) could not be read: \(error)"))
         }
+    }
+
+    /// Names the limit that applies: a sidecar or AppRec answer (JSON, 1 MB) is not a document.
+    static func tooLarge(_ name: String, size: Int, limit: Int) -> String {
+        if name.hasSuffix(".json") {
+            return "\(name) is \(size) bytes, over the \(limit) bytes a sidecar or answer file may have"
+        }
+        return "\(name) is \(size) bytes, over outbox.maxBytes (\(limit)); NHN refuses requests over 35 MB"
     }
 }
