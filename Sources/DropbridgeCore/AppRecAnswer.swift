@@ -24,7 +24,7 @@ public struct AppRecAnswer: Sendable, Equatable {
     public var status: Status
     public var errors: [Failure]
 
-    /// FinnKode 8221 "Feil i applikasjonskvittering" (docs/docs/kith-messages.md §4).
+    /// FinnKode 8221 "Feil i applikasjonskvittering" (docs/docs/docs/kith-messages.md §4).
     public static let errorCodes: [String: String] = [
         "E10": "Ugyldig meldingsidentifikator", "E20": "Lege finnes ikke", "E21": "Mottaker finnes ikke",
         "E30": "Pasientens fødselsnummer mangler", "E31": "Pasientens fødselsnummer er feil",

@@ -1,4 +1,4 @@
-/// What dropbridge reads from a MsgHead document (see docs/docs/kith-messages.md §5).
+/// What dropbridge reads from a MsgHead document (see docs/docs/docs/kith-messages.md §5).
 public struct MsgHeadInfo: Sendable, Equatable, Codable {
     public var msgId: String?
     /// `MsgInfo/Type/@V`, the NHN `messageTypeIdentificator`.

@@ -1,7 +1,7 @@
 import CLibXML2
 import DropbridgeCore
 
-/// Reads the routing and correlation fields of a MsgHead or AppRec (docs/docs/kith-messages.md §5).
+/// Reads the routing and correlation fields of a MsgHead or AppRec (docs/docs/docs/kith-messages.md §5).
 enum MessageExtraction {
     static func msgHead(root: xmlNodePtr) -> MsgHeadInfo? {
         let ns = KITHNamespace.msgHead

@@ -19,7 +19,7 @@ public struct SchemaSetError: Error, CustomStringConvertible, Sendable {
 }
 
 /// One compiled schema set covering every `*.xsd` in a folder, so a MsgHead's strict `Content`
-/// wildcard can resolve any payload namespace in the set (docs/docs/kith-messages.md §5).
+/// wildcard can resolve any payload namespace in the set (docs/docs/docs/kith-messages.md §5).
 ///
 /// `@unchecked Sendable`: the compiled schema is never changed after `compile`, and libxml2
 /// only reads it during validation, each validation having its own context.

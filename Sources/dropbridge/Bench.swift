@@ -18,6 +18,7 @@ import NIOCore
 ///   of this process while it was sent (VmHWM, reset before).
 struct Bench {
     var drops: Int
+    var logFormat: LogFormat = .text
 
     struct Report: Codable {
         struct Outbound: Codable {
@@ -42,21 +43,32 @@ struct Bench {
             var messages: Int
             var messagesPerSecond: Double
         }
+        /// A burst of Altinn drops to one organisation each: rename → `NAME.sent.json`.
+        struct Altinn: Codable {
+            var drops: Int
+            var dropsPerSecond: Double
+        }
         var outbound: Outbound
         var inbound: Inbound
+        var altinn: Altinn
         var machine: [String: String]
     }
 
     func run() async throws {
-        LogSetup.bootstrap(level: .error)
+        LogSetup.bootstrap(level: .error, format: logFormat)
         let logger = Logger(label: "dropbridge.bench")
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("dropbridge-bench-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
         let samples = try DemoSetup.samplesDirectory(given: nil)
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let keyFile = try DemoSetup.helseIDKey(root: root)
+        let maskinportenKey = try DemoSetup.maskinportenKey(root: root)
         let simulator = try SimulatorProcess.start(
-            maxRequestBytes: 64_000_000, client: (DemoSetup.clientID, KeyPairFiles.publicKeyFile(for: keyFile)))
+            maxRequestBytes: 64_000_000,
+            clients: [
+                (DemoSetup.clientID, KeyPairFiles.publicKeyFile(for: keyFile)),
+                (DemoSetup.maskinportenClientID, KeyPairFiles.publicKeyFile(for: maskinportenKey)),
+            ])
         defer { simulator.stop() }
 
         var config = BridgeConfig(root: root)
@@ -71,6 +83,15 @@ struct Bench {
         config.helseID.privateKeyFile = keyFile
         config.outbox.settleMilliseconds = 100
         config.outbox.rescanSeconds = 5
+        // Altinn as in production: a Maskinporten grant exchanged for an Altinn token.
+        let origin = "http://127.0.0.1:\(simulator.port)"
+        config.altinn.enabled = true
+        config.altinn.baseURL = origin
+        config.altinn.resourceId = DemoSetup.altinnResource
+        config.altinn.maskinporten.tokenEndpoint = origin + "/maskinporten/token"
+        config.altinn.maskinporten.audience = origin + "/maskinporten/"
+        config.altinn.maskinporten.clientId = DemoSetup.maskinportenClientID
+        config.altinn.maskinporten.privateKeyFile = maskinportenKey
         let runtime = try BridgeRuntime(config: config, credentials: try await Credentials.load(config, file: "bench"), logger: logger)
         let stopSwitch = StopSwitch()
         let bridge = Task { try await runtime.run(logger: logger, companions: [stopSwitch], signals: []) }
@@ -132,6 +153,15 @@ struct Bench {
         }
         let inboundSeconds = (ContinuousClock.now - inboundStart).seconds
 
+        // Altinn: one correspondence per drop (multipart upload, key recorded before each).
+        let altinnCount = max(1, drops / 4)
+        var altinnNames: [String] = []
+        for index in 0..<altinnCount { altinnNames.append(try producer.stageAltinn("altinn-\(index)")) }
+        let altinnStart = ContinuousClock.now
+        for name in altinnNames { try producer.release(name) }
+        try await waitForReceipts(runtime.progress, count: drops + steadyCount + 1 + altinnCount, timeout: .seconds(600))
+        let altinnSeconds = (ContinuousClock.now - altinnStart).seconds
+
         let report = Report(
             outbound: .init(
                 drops: drops, dropsPerSecond: (Double(drops) / burstSeconds).rounded(toPlaces: 1),
@@ -140,6 +170,7 @@ struct Bench {
                     drops: latencies.count, ratePerSecond: 50),
                 largeDocument: .init(bytes: largeBytes, seconds: largeSeconds.rounded(toPlaces: 2), peakRSSBytes: peak, baselineRSSBytes: baseline)),
             inbound: .init(messages: inboundCount, messagesPerSecond: (Double(inboundCount) / inboundSeconds).rounded(toPlaces: 1)),
+            altinn: .init(drops: altinnCount, dropsPerSecond: (Double(altinnCount) / altinnSeconds).rounded(toPlaces: 1)),
             machine: ["cores": "\(ProcessInfo.processInfo.activeProcessorCount)", "build": Self.buildKind])
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -188,6 +219,18 @@ struct BenchProducer {
         return name
     }
 
+    /// An Altinn drop: a small letter (its own content, so its own keys) to one organisation.
+    func stageAltinn(_ name: String) throws -> String {
+        let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Brev xmlns=\"urn:example:bench\"><Id>\(name)-\(UUID().uuidString)</Id></Brev>\n"
+        let sidecar = """
+            { "channel": "altinn", "recipients": ["urn:altinn:organization:identifier-no:910753614"], "sendersReference": "\(name)",
+              "content": { "messageTitle": "Bench \(name)", "messageBody": "Vedlagt." } }
+            """
+        try Data(xml.utf8).write(to: URL(fileURLWithPath: staging + "/" + name + ".xml"))
+        try Data(sidecar.utf8).write(to: URL(fileURLWithPath: staging + "/" + name + ".json"))
+        return name
+    }
+
     func release(_ name: String) throws {
         for suffix in [".xml", ".json"] {
             guard rename(staging + "/" + name + suffix, outbox + "/" + name + suffix) == 0 else {
@@ -228,15 +271,15 @@ struct SimulatorProcess {
     let process: Process
     let port: Int
 
-    static func start(maxRequestBytes: Int, client: (id: String, publicKeyFile: String)) throws -> SimulatorProcess {
+    static func start(maxRequestBytes: Int, clients: [(id: String, publicKeyFile: String)]) throws -> SimulatorProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         // The outbound drops' receiver (8094866) is an "own" HER-id of the simulator that the
         // bridge does not read for: its messages neither answer nor load the receiving side.
         process.arguments = [
             "simulate", "--listen", "127.0.0.1:0", "--max-request-bytes", "\(maxRequestBytes)", "--log-level", "error",
-            "--own-her-ids", "8143060", "8094866", "--client", "\(client.id)=\(client.publicKeyFile)",
-        ]
+            "--own-her-ids", "8143060", "8094866",
+        ] + clients.flatMap { ["--client", "\($0.id)=\($0.publicKeyFile)"] }
         let output = Pipe()
         process.standardOutput = output
         try process.run()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DropbridgeCore
 
 /// `dropbridge bench`: see Bench.swift.
 struct BenchCommand: AsyncParsableCommand {
@@ -8,7 +9,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Drops in the burst.")
     var drops: Int = 2000
 
+    @OptionGroup var log: LogOptions
+
     func run() async throws {
-        try await Bench(drops: drops).run()
+        try await Bench(drops: drops, logFormat: log.logFormat).run()
     }
 }

@@ -5,7 +5,7 @@ import Logging
 import NIOCore
 
 /// Authorizes Altinn calls with `Authorization: Bearer <Altinn token>`: a Maskinporten token
-/// from a signed JWT grant, exchanged at Altinn (docs/docs/altinn-correspondence.md §2). Both
+/// from a signed JWT grant, exchanged at Altinn (docs/docs/docs/altinn-correspondence.md §2). Both
 /// tokens are cached until shortly before they expire.
 public final class AltinnAuthorizer: RequestAuthorizer {
     private let maskinporten: TokenCache

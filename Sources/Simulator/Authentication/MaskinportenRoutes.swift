@@ -4,7 +4,7 @@ import Hummingbird
 import JWTKit
 
 /// `POST /maskinporten/token` (JWT grant) and Altinn's
-/// `GET /authentication/api/v1/exchange/maskinporten` (docs/docs/altinn-correspondence.md §2).
+/// `GET /authentication/api/v1/exchange/maskinporten` (docs/docs/docs/altinn-correspondence.md §2).
 /// Maskinporten's audience is `http://<origin>/maskinporten/`.
 struct MaskinportenRoutes: Sendable {
     let authority: AuthorityState
