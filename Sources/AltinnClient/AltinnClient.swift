@@ -10,18 +10,18 @@ import NIOHTTP1
 /// upload, the overview and the search by idempotent key. Every call carries the Altinn token
 /// (renewed before its `exp`: the server allows no clock skew) and `Accept: application/json`;
 /// a 401 renews the token and tries once more.
-public struct AltinnClient: Sendable {
-    public var baseURL: String
-    public var httpClient: HTTPClient
-    public var authorizer: any RequestAuthorizer
-    public var requestTimeout: Duration
+package struct AltinnClient: Sendable {
+    package var baseURL: String
+    package var httpClient: HTTPClient
+    package var authorizer: any RequestAuthorizer
+    package var requestTimeout: Duration
     /// The upload's deadline: a large attachment takes longer than a look-up.
-    public var uploadTimeout: Duration
-    public var logger: Logger
+    package var uploadTimeout: Duration
+    package var logger: Logger
     /// Requests by call and status class, and whether Altinn took our token (`Monitoring`).
-    public var metrics: any BridgeMetrics = NoMetrics()
+    package var metrics: any BridgeMetrics = NoMetrics()
 
-    public init(
+    package init(
         baseURL: String, httpClient: HTTPClient, authorizer: any RequestAuthorizer, requestTimeout: Duration = .seconds(30),
         uploadTimeout: Duration = .seconds(300), logger: Logger = Logger(label: "dropbridge.altinn")
     ) {
@@ -38,7 +38,7 @@ public struct AltinnClient: Sendable {
     static let api = "/correspondence/api/v1/correspondence"
 
     /// The answer to one upload.
-    public enum UploadOutcome: Sendable, Equatable {
+    package enum UploadOutcome: Sendable, Equatable {
         /// 200: the correspondence exists (queued, not yet published).
         case created(correspondenceId: String, status: String?)
         /// 409 with errorCode 1034: a correspondence with this key exists already.
@@ -46,7 +46,7 @@ public struct AltinnClient: Sendable {
         case failed(AltinnFailure)
     }
 
-    public func upload(_ upload: CorrespondenceUpload) async -> UploadOutcome {
+    package func upload(_ upload: CorrespondenceUpload) async -> UploadOutcome {
         let form = upload.form()
         let result = await perform(
             method: .POST, path: Self.api + "/upload", query: "", timeout: uploadTimeout, label: "POST /correspondence/upload",
@@ -67,7 +67,7 @@ public struct AltinnClient: Sendable {
     }
 
     /// `GET …/correspondence?resourceId=…&role=Sender&idempotentKey=…` → the ids (none or one).
-    public func correspondenceIds(resourceId: String, idempotentKey: String) async -> Result<[String], AltinnFailure> {
+    package func correspondenceIds(resourceId: String, idempotentKey: String) async -> Result<[String], AltinnFailure> {
         var query = URLComponents()
         query.queryItems = [
             URLQueryItem(name: "resourceId", value: resourceId), URLQueryItem(name: "role", value: "Sender"),
@@ -88,7 +88,7 @@ public struct AltinnClient: Sendable {
     }
 
     /// The overview of one correspondence; `nil` when it is gone (404/1001: purged).
-    public func overview(correspondenceId: String) async -> Result<CorrespondenceOverview?, AltinnFailure> {
+    package func overview(correspondenceId: String) async -> Result<CorrespondenceOverview?, AltinnFailure> {
         let label = "GET /correspondence/{id}"
         let id = correspondenceId.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(["-"])) ?? correspondenceId
         switch await perform(method: .GET, path: Self.api + "/" + id, query: "", timeout: requestTimeout, label: label) {
@@ -105,7 +105,7 @@ public struct AltinnClient: Sendable {
 
     /// `GET …/correspondence/{id}/details`: the status history (heavy at Altinn: it asks
     /// Notifications live). Only for a confirmation the overview's status may hide.
-    public func statusHistory(correspondenceId: String) async -> Result<[CorrespondenceOverview]?, AltinnFailure> {
+    package func statusHistory(correspondenceId: String) async -> Result<[CorrespondenceOverview]?, AltinnFailure> {
         let label = "GET /correspondence/{id}/details"
         let id = correspondenceId.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(["-"])) ?? correspondenceId
         switch await perform(method: .GET, path: Self.api + "/" + id + "/details", query: "", timeout: requestTimeout, label: label) {

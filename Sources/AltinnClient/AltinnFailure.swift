@@ -3,7 +3,7 @@ import Foundation
 
 /// Why an Altinn call did not give what was asked, classified for the bridge
 /// (docs/altinn-correspondence.md §8).
-public enum AltinnFailure: Error, Sendable, Equatable {
+package enum AltinnFailure: Error, Sendable, Equatable {
     /// 400/404/422 and other permanent 4xx: this correspondence will never be created as asked.
     case refused(httpStatus: Int, problem: JSONValue?, reason: String)
     /// 401 again after renewing the token, 403, or the token service refused our credentials:
@@ -13,7 +13,7 @@ public enum AltinnFailure: Error, Sendable, Equatable {
     /// the same idempotent key.
     case transient(reason: String, retryAfter: Duration?)
 
-    public var reason: String {
+    package var reason: String {
         switch self {
         case .refused(_, _, let reason), .unauthorized(let reason), .transient(let reason, _): reason
         }
@@ -43,7 +43,7 @@ public enum AltinnFailure: Error, Sendable, Equatable {
 
 /// Altinn's error bodies: ProblemDetails with an `errorCode` (an integer, or a string such as
 /// "CORR-00001"), or the model-validation shape with `validationErrors` (and legacy `errors`).
-public enum ProblemDetails {
+package enum ProblemDetails {
     /// The body as JSON, when it is JSON (kept verbatim for `error.json`); a bare JSON string
     /// (error 3023) is kept as it is.
     static func parse(_ body: [UInt8]) -> JSONValue? {
@@ -52,7 +52,7 @@ public enum ProblemDetails {
     }
 
     /// `errorCode` as an integer when it is one (or a string holding one).
-    public static func errorCode(_ problem: JSONValue?) -> Int? {
+    package static func errorCode(_ problem: JSONValue?) -> Int? {
         guard let value = problem?["errorCode"] else { return nil }
         if let code = value.intValue { return code }
         if let text = value.stringValue { return Int(text.filter(\.isNumber)) }

@@ -3,17 +3,17 @@ import Foundation
 
 /// What the overview `GET …/correspondence/{id}` says of one correspondence (the fields the
 /// receipts need; the rest is ignored, as Altinn's own clients do).
-public struct CorrespondenceOverview: Sendable, Equatable {
-    public var correspondenceId: String?
+package struct CorrespondenceOverview: Sendable, Equatable {
+    package var correspondenceId: String?
     /// As Altinn names it: `Initialized`, `ReadyForPublish`, `Published`, `Read`, `Confirmed`, `Failed`, …
-    public var status: String
-    public var statusText: String?
-    public var statusChanged: String?
-    public var published: String?
-    public var read: String?
-    public var isConfirmationNeeded: Bool?
+    package var status: String
+    package var statusText: String?
+    package var statusChanged: String?
+    package var published: String?
+    package var read: String?
+    package var isConfirmationNeeded: Bool?
 
-    public init(
+    package init(
         correspondenceId: String? = nil, status: String, statusText: String? = nil, statusChanged: String? = nil,
         published: String? = nil, read: String? = nil, isConfirmationNeeded: Bool? = nil
     ) {
@@ -48,8 +48,8 @@ public struct CorrespondenceOverview: Sendable, Equatable {
 }
 
 /// The correspondence status enum (docs/altinn-correspondence.md §6).
-public enum AltinnStatus {
-    public static let names = [
+package enum AltinnStatus {
+    package static let names = [
         "Initialized", "ReadyForPublish", "Published", "Fetched", "Read", "Replied", "Confirmed", "PurgedByRecipient",
         "PurgedByAltinn", "Archived", "Reserved", "Failed", "AttachmentsDownloaded", "Forwarded",
     ]
@@ -59,8 +59,8 @@ public enum AltinnStatus {
 }
 
 /// Some Altinn timestamps come without an offset; they are UTC (Digdir's client appends `Z`).
-public enum AltinnTime {
-    public static func normalize(_ text: String) -> String {
+package enum AltinnTime {
+    package static func normalize(_ text: String) -> String {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard trimmed.count >= 19, trimmed.contains("T") else { return trimmed }
         let time = trimmed.split(separator: "T", maxSplits: 1).last ?? ""

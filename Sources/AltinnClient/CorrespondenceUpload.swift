@@ -2,15 +2,15 @@ import DropbridgeCore
 
 /// One `POST /correspondence/api/v1/correspondence/upload`: the correspondence for one
 /// recipient with its idempotent key, and the drop's XML as its one attachment.
-public struct CorrespondenceUpload: Sendable {
-    public var correspondence: AltinnCorrespondence
-    public var recipient: AltinnRecipient
-    public var idempotentKey: String
+package struct CorrespondenceUpload: Sendable {
+    package var correspondence: AltinnCorrespondence
+    package var recipient: AltinnRecipient
+    package var idempotentKey: String
     /// Lower-case hex MD5 of the attachment; Altinn marks the attachment failed on a mismatch.
-    public var checksum: String?
-    public var document: MultipartForm.FileSource
+    package var checksum: String?
+    package var document: MultipartForm.FileSource
 
-    public init(
+    package init(
         correspondence: AltinnCorrespondence, recipient: AltinnRecipient, idempotentKey: String, checksum: String?,
         document: MultipartForm.FileSource
     ) {
@@ -22,7 +22,7 @@ public struct CorrespondenceUpload: Sendable {
     }
 
     /// The JSON model flattened into form fields (`.` and `[i]`, docs/altinn-correspondence.md §4).
-    public var fields: [(name: String, value: String)] {
+    package var fields: [(name: String, value: String)] {
         let c = correspondence
         var fields: [(name: String, value: String)] = [
             ("correspondence.resourceId", c.resourceId),
@@ -45,7 +45,7 @@ public struct CorrespondenceUpload: Sendable {
         return fields
     }
 
-    public func form(boundary: String? = nil) -> MultipartForm {
+    package func form(boundary: String? = nil) -> MultipartForm {
         let type = Self.mediaType(of: correspondence.attachmentName)
         if let boundary {
             return MultipartForm(fields: fields, fileField: "attachments", fileName: correspondence.attachmentName, fileType: type, file: document, boundary: boundary)

@@ -5,8 +5,8 @@ import NIOPosix
 /// A `multipart/form-data` body of text fields and one file part, streamed: the fields and the
 /// part headers are built in memory (small), the file is read from disk in chunks while the
 /// request is written, so a large document is never held whole for the upload.
-public struct MultipartForm: Sendable {
-    public enum FileSource: Sendable {
+package struct MultipartForm: Sendable {
+    package enum FileSource: Sendable {
         /// A file on disk (the claimed document as dropped), of `size` bytes.
         case file(path: String, size: Int)
         /// Bytes already in memory (an inflated `.xml.gz`, bounded by `outbox.maxBytes`).
@@ -20,15 +20,15 @@ public struct MultipartForm: Sendable {
         }
     }
 
-    public let boundary: String
+    package let boundary: String
     let head: [UInt8]
     let file: FileSource
     let tail: [UInt8]
 
-    public var contentType: String { "multipart/form-data; boundary=\(boundary)" }
-    public var length: Int { head.count + file.size + tail.count }
+    package var contentType: String { "multipart/form-data; boundary=\(boundary)" }
+    package var length: Int { head.count + file.size + tail.count }
 
-    public init(
+    package init(
         fields: [(name: String, value: String)], fileField: String, fileName: String, fileType: String, file: FileSource,
         boundary: String = "dropbridge-" + UUID().uuidString.lowercased()
     ) {
@@ -55,23 +55,23 @@ public struct MultipartForm: Sendable {
     }
 
     /// A fresh pass over the body (a retried request reads the file again).
-    public func chunks(chunkSize: Int = 256 * 1024) -> Chunks { Chunks(form: self, chunkSize: chunkSize) }
+    package func chunks(chunkSize: Int = 256 * 1024) -> Chunks { Chunks(form: self, chunkSize: chunkSize) }
 
-    public struct Chunks: AsyncSequence, Sendable {
-        public typealias Element = ByteBuffer
+    package struct Chunks: AsyncSequence, Sendable {
+        package typealias Element = ByteBuffer
         let form: MultipartForm
         let chunkSize: Int
 
-        public func makeAsyncIterator() -> Iterator { Iterator(form: form, chunkSize: chunkSize) }
+        package func makeAsyncIterator() -> Iterator { Iterator(form: form, chunkSize: chunkSize) }
 
-        public struct Iterator: AsyncIteratorProtocol {
+        package struct Iterator: AsyncIteratorProtocol {
             let form: MultipartForm
             let chunkSize: Int
             var step = 0
             var offset = 0
             var reader: FileChunkReader?
 
-            public mutating func next() async throws -> ByteBuffer? {
+            package mutating func next() async throws -> ByteBuffer? {
                 while true {
                     switch step {
                     case 0:
@@ -114,11 +114,11 @@ public struct MultipartForm: Sendable {
     }
 }
 
-public enum MultipartError: Error, CustomStringConvertible {
+package enum MultipartError: Error, CustomStringConvertible {
     case fileChanged(path: String)
     case unreadable(path: String, errno: Int32)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .fileChanged: "the claimed document became shorter while it was being sent"
         case .unreadable(_, let errno): "the claimed document could not be read (\(String(cString: strerror(errno))))"

@@ -3,7 +3,7 @@ import NIOHTTP1
 
 /// Authorizes each outgoing request: HelseID + DPoP for NHN, Maskinporten/Altinn tokens for
 /// Altinn. `url` is the request URL without its query (a DPoP proof's `htu`).
-public protocol RequestAuthorizer: Sendable {
+package protocol RequestAuthorizer: Sendable {
     /// Adds whatever credentials the request needs (e.g. `Authorization` and `DPoP` headers).
     /// Throws `AuthorizationError.credentialsRefused` when the token service refused our
     /// credentials (an operator must act) and `.unavailable` when it could not answer now;

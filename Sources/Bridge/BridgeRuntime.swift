@@ -14,27 +14,27 @@ import XMLCheck
 /// Everything `dropbridge run` (and `demo`) needs, built from one configuration.
 /// Start-up checks happen here, before any service starts, so a bad set-up fails at once
 /// with a clear message instead of half-running.
-public struct BridgeRuntime: Sendable {
-    public let config: BridgeConfig
-    public let ledger: Ledger
-    public let outbox: OutboxService
-    public let receive: ReceiveService
-    public let registrations: Registrations
+package struct BridgeRuntime: Sendable {
+    package let config: BridgeConfig
+    package let ledger: Ledger
+    package let outbox: OutboxService
+    package let receive: ReceiveService
+    package let registrations: Registrations
     /// Documents in memory, outbound and inbound together (`memory.inFlightBytes`).
-    public let memoryBudget: ByteBudget
-    public let httpClient: HTTPClient
-    public let progress: OutboxProgress
+    package let memoryBudget: ByteBudget
+    package let httpClient: HTTPClient
+    package let progress: OutboxProgress
     /// Follows accepted Altinn correspondences; nil with `altinn.enabled: false`.
-    public let altinnPoller: AltinnStatusPoller?
+    package let altinnPoller: AltinnStatusPoller?
     private let lock: InstanceLock
 
-    public enum StartupError: Error, CustomStringConvertible {
+    package enum StartupError: Error, CustomStringConvertible {
         case folders(String)
         case schemas(String)
         case ledger(String)
         case locked(String)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .locked(let message): message
             case .folders(let message): "folders: \(message)"
@@ -46,7 +46,7 @@ public struct BridgeRuntime: Sendable {
 
     /// `metrics` hears of outcomes, requests, notifications and inbox writes as they happen.
     /// `diskSpace` pauses receiving on a nearly full disk (default: `alerts.minFreeBytes` on the inbox's disk).
-    public init(
+    package init(
         config: BridgeConfig, credentials: Credentials, logger: Logger, metrics: any BridgeMetrics = NoMetrics(),
         diskSpace: DiskSpaceGuard? = nil
     ) throws {
@@ -152,7 +152,7 @@ public struct BridgeRuntime: Sendable {
 
     /// Runs until SIGTERM/SIGINT, then shuts down gracefully. `companions` run beside the
     /// bridge (the demo's simulator and timer); when one of them returns, everything stops.
-    public func run(
+    package func run(
         logger: Logger, companions: [any Service] = [], signals: [UnixSignal] = [.sigterm, .sigint]
     ) async throws {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [

@@ -3,50 +3,50 @@ import Glibc
 import SystemPackage
 
 /// A drop taken out of the outbox into `<state>/work/<claimId>/`.
-public struct ClaimedDrop: Sendable, Equatable {
-    public let claimId: String
-    public let name: DropName
+package struct ClaimedDrop: Sendable, Equatable {
+    package let claimId: String
+    package let name: DropName
     /// `<state>/work/<claimId>`.
-    public let directory: String
+    package let directory: String
     /// The files now in the claim, in claim order, by kind (one file per kind).
-    public let kinds: [DropFileKind]
+    package let kinds: [DropFileKind]
     /// The final name chosen by a release that did not finish (a crash mid-release).
-    public let pendingReleaseName: String?
+    package let pendingReleaseName: String?
 
     /// Path of the claimed file of `kind` (ASCII, see `DropFileKind.claimedFileName`), if present.
-    public func path(of kind: DropFileKind) -> String? {
+    package func path(of kind: DropFileKind) -> String? {
         kinds.contains(kind) ? directory + "/" + kind.claimedFileName : nil
     }
 
     /// The claimed document (`.xml` or `.xml.gz`), if any.
-    public var documentKind: DropFileKind? { kinds.first { $0.isDocument } }
+    package var documentKind: DropFileKind? { kinds.first { $0.isDocument } }
 }
 
 /// Claims drops before anything reads them: each file is moved (durably, never overwriting)
 /// into its own claim directory on the same filesystem. The document moves first and the
 /// sidecar, the commit marker, last; a manifest written before the first move lets `recover`
 /// finish a claim interrupted by a crash.
-public struct ClaimArea: Sendable {
+package struct ClaimArea: Sendable {
     /// `<state>/work`.
-    public let workDirectory: String
+    package let workDirectory: String
     let durable: DurableFiles
 
-    public init(workDirectory: String, durable: DurableFiles) {
+    package init(workDirectory: String, durable: DurableFiles) {
         self.workDirectory = workDirectory
         self.durable = durable
     }
 
-    public init(settings: FolderSettings) {
+    package init(settings: FolderSettings) {
         self.init(workDirectory: settings.state.work, durable: DurableFiles(settings: settings))
     }
 
-    public func directory(of claimId: String) -> String { workDirectory + "/" + claimId }
+    package func directory(of claimId: String) -> String { workDirectory + "/" + claimId }
 
     /// Moves `files` (entries of one NAME in `outbox`) into the claim `claimId`. If a file has
     /// vanished meanwhile, the files already moved go back and `DurableFileError.notFound` is
     /// thrown. A claim id already in use throws `DurableFileError.exists`.
     @discardableResult
-    public func claim(name: DropName, files: [OutboxEntry], from outbox: String, claimId: String) throws -> ClaimedDrop {
+    package func claim(name: DropName, files: [OutboxEntry], from outbox: String, claimId: String) throws -> ClaimedDrop {
         try Self.checkClaimId(claimId)
         let ordered = files.compactMap { entry in entry.kind.map { (entry.rawName, $0) } }
             .sorted { $0.1.claimRank < $1.1.claimRank }
@@ -94,7 +94,7 @@ public struct ClaimArea: Sendable {
     /// directories that hold nothing, and lists every claim present, sorted by claim id.
     /// A claim that cannot be recovered (unreadable manifest, a move refused) is left in place
     /// and reported to `onProblem`; it does not stop the others.
-    public func recover(
+    package func recover(
         outbox: String, onProblem: (_ claimId: String, _ error: any Error) -> Void = { _, _ in }
     ) throws -> [ClaimedDrop] {
         var claims: [ClaimedDrop] = []
@@ -142,7 +142,7 @@ public struct ClaimArea: Sendable {
     }
 
     /// The claim `claimId` as it is now, or nil when there is none.
-    public func claimed(_ claimId: String) throws -> ClaimedDrop? {
+    package func claimed(_ claimId: String) throws -> ClaimedDrop? {
         let claimDirectory = directory(of: claimId)
         guard let manifest = try readManifest(claimDirectory) else { return nil }
         let present = try presentKinds(claimDirectory)
@@ -156,7 +156,7 @@ public struct ClaimArea: Sendable {
     /// (then `~3`, …) if any of `finalName` + their suffixes is taken there, and records it in
     /// the manifest before anything moves. Chosen once: called again, it returns the same name.
     /// The caller records it too (the ledger), as the manifest goes with the claim.
-    public func chooseReleaseName(_ claimId: String, to directory: String, as finalName: String) throws -> String {
+    package func chooseReleaseName(_ claimId: String, to directory: String, as finalName: String) throws -> String {
         let claimDirectory = self.directory(of: claimId)
         guard var manifest = try readManifest(claimDirectory) else {
             throw DurableFileError.notFound(path: claimDirectory)
@@ -174,7 +174,7 @@ public struct ClaimArea: Sendable {
     /// `NAME.json`, …), never overwriting. Removes the claim. Returns the name used.
     /// Called again after a crash mid-release, it keeps the name chosen the first time.
     @discardableResult
-    public func release(_ claimId: String, to directory: String, as finalName: String) throws -> String {
+    package func release(_ claimId: String, to directory: String, as finalName: String) throws -> String {
         let claimDirectory = self.directory(of: claimId)
         let name = try chooseReleaseName(claimId, to: directory, as: finalName)
         guard let manifest = try readManifest(claimDirectory) else {
@@ -193,7 +193,7 @@ public struct ClaimArea: Sendable {
 
     /// Puts the claimed files back into the outbox under their original names (never
     /// overwriting a newer drop of the same name) and removes the claim.
-    public func returnToOutbox(_ claimId: String, outbox: String) throws {
+    package func returnToOutbox(_ claimId: String, outbox: String) throws {
         let claimDirectory = directory(of: claimId)
         guard let manifest = try readManifest(claimDirectory) else {
             throw DurableFileError.notFound(path: claimDirectory)

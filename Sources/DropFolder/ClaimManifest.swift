@@ -71,7 +71,7 @@ struct ClaimManifest: Codable, Sendable, Equatable {
 extension DropFileKind {
     /// The file's name inside a claim directory: plain ASCII whatever NAME is, so readers need no
     /// byte-path handling.
-    public var claimedFileName: String {
+    package var claimedFileName: String {
         switch self {
         case .document: "document.xml"
         case .gzDocument: "document.xml.gz"

@@ -2,7 +2,7 @@ import SystemPackage
 
 /// Why a durable write or move did not happen. `exists` is separate from every other failure
 /// because it is not trouble: the caller picks another name (`NAME~2`) and tries again.
-public enum DurableFileError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum DurableFileError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The target name is taken; nothing was overwritten and the existing file is intact.
     case exists(path: String)
     /// The file to move is not there (already moved, or removed by someone else).
@@ -12,7 +12,7 @@ public enum DurableFileError: Error, Sendable, Equatable, CustomStringConvertibl
     /// Any other system call failure.
     case io(operation: String, path: String, errno: Errno)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .exists(path): "\(path) already exists"
         case let .notFound(path): "\(path) does not exist"

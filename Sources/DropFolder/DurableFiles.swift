@@ -6,38 +6,38 @@ import SystemPackage
 /// overwritten by accident, and a power loss right after a call returns loses nothing:
 /// temp file in `<state>/tmp/` (same filesystem) → write → fsync → checked close →
 /// no-clobber rename → fsync of the directory.
-public struct DurableFiles: Sendable {
+package struct DurableFiles: Sendable {
     /// Where temp files are built; must be on the same filesystem as every target.
-    public let tempDirectory: String
+    package let tempDirectory: String
     /// Mode of every file written (set with fchmod, so the umask does not matter).
-    public let fileMode: UInt32
+    package let fileMode: UInt32
     /// Mode of folders made on the way (`ensureFolder`), like `FolderLayout`'s.
-    public let folderMode: UInt32
+    package let folderMode: UInt32
 
-    public init(tempDirectory: String, fileMode: UInt32 = 0o640, folderMode: UInt32 = 0o2750) {
+    package init(tempDirectory: String, fileMode: UInt32 = 0o640, folderMode: UInt32 = 0o2750) {
         self.tempDirectory = tempDirectory
         self.fileMode = fileMode
         self.folderMode = folderMode
     }
 
     /// `<state>/tmp` with the configured file and folder modes.
-    public init(settings: FolderSettings) {
+    package init(settings: FolderSettings) {
         self.init(tempDirectory: settings.state.temporary, fileMode: settings.fileMode, folderMode: settings.folderMode)
     }
 
     /// Creates a folder made after start-up (e.g. `receipts/unmatched/`) the way `FolderLayout`
     /// creates the others: `folderMode`, the parent's group under setgid, the parent fsynced.
-    public func ensureFolder(_ path: String, key: String) throws {
+    package func ensureFolder(_ path: String, key: String) throws {
         try FolderLayout.ensureDirectory(FolderLayout.Folder(key: key, path: path, mode: mode_t(folderMode)))
     }
 
     /// Creates `directory/name` with `bytes`. Throws `DurableFileError.exists` (and leaves the
     /// existing file intact) when the name is taken.
-    public func create(_ bytes: some Sequence<UInt8>, in directory: String, named name: String) throws {
+    package func create(_ bytes: some Sequence<UInt8>, in directory: String, named name: String) throws {
         try create(bytes, in: directory, rawName: Array(name.utf8))
     }
 
-    public func create(_ bytes: some Sequence<UInt8>, in directory: String, rawName name: [UInt8]) throws {
+    package func create(_ bytes: some Sequence<UInt8>, in directory: String, rawName name: [UInt8]) throws {
         try RawPath.withDirectory(directory) { targetFD in
             let temp = try writeTemp(bytes, group: RawPath.group(of: targetFD))
             do {
@@ -58,7 +58,7 @@ public struct DurableFiles: Sendable {
     /// For the `DurableFileError.exists` branch of a retry: after SIGKILL between a rename and
     /// its directory fsync, the name is there but its entry (or, from another writer, its
     /// data) may not survive a power loss, so "exists" must not be taken for "durable".
-    public func syncExisting(_ name: String, in directory: String) throws {
+    package func syncExisting(_ name: String, in directory: String) throws {
         try RawPath.withDirectory(directory) { directoryFD in
             let path = RawPath.join(directory, Array(name.utf8))
             let raw = RawPath.withCString(Array(name.utf8)) { cName in
@@ -78,7 +78,7 @@ public struct DurableFiles: Sendable {
 
     /// Writes `directory/name`, atomically replacing any earlier version (for files that are
     /// rewritten on purpose, like `NAME.status.json`). Readers see the old or the new file whole.
-    public func replace(_ bytes: some Sequence<UInt8>, in directory: String, named name: String) throws {
+    package func replace(_ bytes: some Sequence<UInt8>, in directory: String, named name: String) throws {
         let rawName = Array(name.utf8)
         try RawPath.withDirectory(directory) { targetFD in
             let temp = try writeTemp(bytes, group: RawPath.group(of: targetFD))
@@ -108,11 +108,11 @@ public struct DurableFiles: Sendable {
 
     /// Moves `from/name` to `to/newName` on the same filesystem, never replacing an existing
     /// file (`DurableFileError.exists`), then fsyncs both directories.
-    public func move(_ name: [UInt8], from source: String, to target: String, as newName: [UInt8]) throws {
+    package func move(_ name: [UInt8], from source: String, to target: String, as newName: [UInt8]) throws {
         try Self.move(name, from: source, to: target, as: newName)
     }
 
-    public func move(_ name: String, from source: String, to target: String, as newName: String) throws {
+    package func move(_ name: String, from source: String, to target: String, as newName: String) throws {
         try Self.move(Array(name.utf8), from: source, to: target, as: Array(newName.utf8))
     }
 
@@ -147,7 +147,7 @@ public struct DurableFiles: Sendable {
     /// Removes temp files left by a crash, older than `seconds` (a long grace period: another
     /// process could be mid-write). Returns how many were removed.
     @discardableResult
-    public func removeStaleTemps(olderThan seconds: Double, now: Double) -> Int {
+    package func removeStaleTemps(olderThan seconds: Double, now: Double) -> Int {
         var removed = 0
         guard let entries = try? DirectoryListing.names(in: tempDirectory) else { return 0 }
         guard let dirFD = try? RawPath.openDirectory(tempDirectory) else { return 0 }

@@ -2,13 +2,13 @@ import DropbridgeCore
 import Glibc
 import SystemPackage
 
-public enum FolderLayoutError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum FolderLayoutError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Two folders are on different filesystems, so moves between them cannot be atomic.
     case differentFilesystems(first: String, firstPath: String, second: String, secondPath: String)
     case notADirectory(key: String, path: String)
     case cannotCreate(key: String, path: String, errno: Errno)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .differentFilesystems(first, firstPath, second, secondPath):
             "the folders \(first) (\(firstPath)) and \(second) (\(secondPath)) are on different filesystems; "
@@ -23,19 +23,19 @@ public enum FolderLayoutError: Error, Sendable, Equatable, CustomStringConvertib
 /// exist and share one filesystem. Missing folders are created with `folderMode` (`outbox/`
 /// with group write added, so the producers' group can drop files), the state folders 0700;
 /// an existing folder keeps its mode and group.
-public enum FolderLayout {
+package enum FolderLayout {
     /// `.dropbridge/` holds the ledger (patient metadata), claimed documents and temp files:
     /// nothing in it is for anyone but dropbridge, and `dropbridge status` runs as its user.
-    public static let stateMode: mode_t = 0o700
+    package static let stateMode: mode_t = 0o700
 
-    public struct Folder: Sendable, Equatable {
+    package struct Folder: Sendable, Equatable {
         /// The name an operator knows it by, e.g. `folders.outbox`.
-        public var key: String
-        public var path: String
+        package var key: String
+        package var path: String
         /// The mode it is created with when missing.
-        public var mode: mode_t
+        package var mode: mode_t
 
-        public init(key: String, path: String, mode: mode_t) {
+        package init(key: String, path: String, mode: mode_t) {
             self.key = key
             self.path = path
             self.mode = mode
@@ -43,7 +43,7 @@ public enum FolderLayout {
     }
 
     /// Every folder dropbridge needs.
-    public static func folders(of settings: FolderSettings) -> [Folder] {
+    package static func folders(of settings: FolderSettings) -> [Folder] {
         settings.folders.all.map {
             Folder(key: "folders.\($0.key)", path: $0.path, mode: mode_t($0.key == "outbox" ? settings.outboxFolderMode : settings.folderMode))
         } + [
@@ -54,12 +54,12 @@ public enum FolderLayout {
     }
 
     /// Creates what is missing and checks that everything is on one filesystem.
-    public static func prepare(_ settings: FolderSettings) throws {
+    package static func prepare(_ settings: FolderSettings) throws {
         try prepare(folders(of: settings), parentMode: mode_t(settings.folderMode))
     }
 
     /// `parentMode`: for missing parents (e.g. the root itself).
-    public static func prepare(_ folders: [Folder], parentMode: mode_t = 0o2750) throws {
+    package static func prepare(_ folders: [Folder], parentMode: mode_t = 0o2750) throws {
         var first: (key: String, path: String, device: UInt64)?
         for folder in folders {
             let device = try ensureDirectory(folder, parentMode: parentMode)
@@ -77,7 +77,7 @@ public enum FolderLayout {
     /// `st_dev` of the folder, creating it (and missing parents) first. Also for folders made
     /// later, like `receipts/unmatched/`.
     @discardableResult
-    public static func ensureDirectory(_ folder: Folder, parentMode: mode_t? = nil) throws -> UInt64 {
+    package static func ensureDirectory(_ folder: Folder, parentMode: mode_t? = nil) throws -> UInt64 {
         if let stat = try? Stat(FilePath(folder.path)) {
             guard stat.type == .directory else { throw FolderLayoutError.notADirectory(key: folder.key, path: folder.path) }
             // "Exists" is not "durable": a crash right after an earlier mkdir may have left the

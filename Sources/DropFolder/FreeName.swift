@@ -1,18 +1,18 @@
 import DropbridgeCore
 
 /// One folder and the file endings that make a NAME taken there.
-public struct NameCheck: Sendable, Equatable {
-    public var directory: String
+package struct NameCheck: Sendable, Equatable {
+    package var directory: String
     /// E.g. `[".xml", ".xml.gz", ".json"]` for `sent/`.
-    public var suffixes: [String]
+    package var suffixes: [String]
 
-    public init(directory: String, suffixes: [String]) {
+    package init(directory: String, suffixes: [String]) {
         self.directory = directory
         self.suffixes = suffixes
     }
 
     /// The places an earlier drop leaves its NAME (docs/contract.md §1): `sent/`, `failed/`, `receipts/`.
-    public static func contract(_ folders: BridgeConfig.Folders) -> [NameCheck] {
+    package static func contract(_ folders: BridgeConfig.Folders) -> [NameCheck] {
         [
             NameCheck(directory: folders.sent, suffixes: [".xml", ".xml.gz", ".json", ".apprec.json"]),
             NameCheck(
@@ -27,8 +27,8 @@ public struct NameCheck: Sendable, Equatable {
 
 /// Picks `NAME`, `NAME~2`, `NAME~3`, … : the first that no earlier drop used in any of the
 /// checked folders (and that `isTaken`, e.g. a ledger lookup, does not claim).
-public enum FreeName {
-    public static func pick(
+package enum FreeName {
+    package static func pick(
         for base: String, checking checks: [NameCheck], maxTries: Int = 10_000,
         isTaken: (String) throws -> Bool = { _ in false }
     ) throws -> String {

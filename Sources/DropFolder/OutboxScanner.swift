@@ -3,7 +3,7 @@ import Glibc
 import SystemPackage
 
 /// What an outbox entry is on disk, from `fstatat` without following symlinks.
-public enum EntryFileType: String, Sendable, Equatable, Hashable {
+package enum EntryFileType: String, Sendable, Equatable, Hashable {
     case regular, directory, symlink, fifo, socket, characterDevice, blockDevice, unknown
 
     init(_ type: FileType) {
@@ -20,7 +20,7 @@ public enum EntryFileType: String, Sendable, Equatable, Hashable {
     }
 
     /// Words for a `NAME.error.json` reason.
-    public var description: String {
+    package var description: String {
         switch self {
         case .regular: "a regular file"
         case .directory: "a folder"
@@ -35,20 +35,20 @@ public enum EntryFileType: String, Sendable, Equatable, Hashable {
 }
 
 /// One outbox entry as seen by one scan.
-public struct OutboxEntry: Sendable, Equatable, Hashable {
+package struct OutboxEntry: Sendable, Equatable, Hashable {
     /// The entry name as `readdir` returned it.
-    public let rawName: [UInt8]
+    package let rawName: [UInt8]
     /// What the name says (drop file of some kind, ignored, not ours).
-    public let classification: DropEntryClass
-    public let type: EntryFileType
-    public let size: Int64
+    package let classification: DropEntryClass
+    package let type: EntryFileType
+    package let size: Int64
     /// Modification time in nanoseconds since the epoch.
-    public let mtimeNanoseconds: Int64
-    public let inode: UInt64
+    package let mtimeNanoseconds: Int64
+    package let inode: UInt64
     /// Whether dropbridge may read it (`faccessat(R_OK)`; the file is not opened).
-    public let readable: Bool
+    package let readable: Bool
 
-    public init(
+    package init(
         rawName: [UInt8], type: EntryFileType, size: Int64 = 0, mtimeNanoseconds: Int64 = 0,
         inode: UInt64 = 0, readable: Bool = true
     ) {
@@ -61,25 +61,25 @@ public struct OutboxEntry: Sendable, Equatable, Hashable {
         self.readable = readable
     }
 
-    public var kind: DropFileKind? { classification.kind }
-    public var dropName: DropName? { classification.dropName }
+    package var kind: DropFileKind? { classification.kind }
+    package var dropName: DropName? { classification.dropName }
     /// The name for messages (invalid bytes shown as U+FFFD).
-    public var displayName: String { String(decoding: rawName, as: UTF8.self) }
+    package var displayName: String { String(decoding: rawName, as: UTF8.self) }
 }
 
 /// Lists `outbox/` and stats every drop file in it. Never opens an entry, so a FIFO cannot
 /// block a scan and a device is never touched.
-public struct OutboxScanner: Sendable {
-    public let directory: String
+package struct OutboxScanner: Sendable {
+    package let directory: String
 
-    public init(directory: String) {
+    package init(directory: String) {
         self.directory = directory
     }
 
     /// Entries whose name is a drop file (`.xml`, `.xml.gz`, `.json`, `.apprec.json`), sorted
     /// by name; with `includeAll`, ignored and foreign names too. An entry that vanishes
     /// between the listing and its stat is left out.
-    public func scan(includeAll: Bool = false) throws -> [OutboxEntry] {
+    package func scan(includeAll: Bool = false) throws -> [OutboxEntry] {
         try RawPath.withDirectory(directory) { fd in
             var entries: [OutboxEntry] = []
             for name in try DirectoryListing.names(of: fd, path: directory) {

@@ -6,7 +6,7 @@ import Logging
 import Synchronization
 
 /// A reason to rescan the outbox. Events are only wake-ups: the listing is the truth.
-public enum OutboxWakeUp: Sendable, Equatable {
+package enum OutboxWakeUp: Sendable, Equatable {
     /// Entries changed. `renamedIn` are names that arrived by rename (complete at once).
     case changed(names: [[UInt8]], renamedIn: [[UInt8]])
     /// The kernel dropped events: rescan everything.
@@ -17,11 +17,11 @@ public enum OutboxWakeUp: Sendable, Equatable {
     case tick
 }
 
-public enum OutboxWatcherError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum OutboxWatcherError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `outbox.inotify: on` and inotify cannot watch the folder.
     case inotifyUnavailable(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .inotifyUnavailable(reason): "inotify cannot watch the outbox: \(reason)"
         }
@@ -33,20 +33,20 @@ public enum OutboxWatcherError: Error, Sendable, Equatable, CustomStringConverti
 /// wake-up after a short quiet period. Without inotify (mode `off`, a network filesystem, or a
 /// failed `inotify_init1`/`inotify_add_watch` in mode `auto`) it delivers `.tick` every
 /// `pollInterval` instead.
-public final class OutboxWatcher: Sendable {
-    public enum Method: Sendable, Equatable {
+package final class OutboxWatcher: Sendable {
+    package enum Method: Sendable, Equatable {
         case inotify
         case polling(reason: String)
     }
 
-    public let method: Method
-    public let wakeUps: AsyncStream<OutboxWakeUp>
+    package let method: Method
+    package let wakeUps: AsyncStream<OutboxWakeUp>
     private let control: WatcherControl
 
     /// - Parameters:
     ///   - quiet: a burst ends after this long without events.
     ///   - maxDelay: a wake-up is delivered at most this long after the first event of a burst.
-    public init(
+    package init(
         directory: String, mode: BridgeConfig.InotifyMode, pollInterval: Duration = .seconds(1),
         quiet: Duration = .milliseconds(50), maxDelay: Duration = .milliseconds(500),
         logger: Logger = Logger(label: "dropbridge.outbox.watcher")
@@ -99,7 +99,7 @@ public final class OutboxWatcher: Sendable {
     }
 
     /// Stops the thread, closes the descriptors and finishes `wakeUps`. Safe to call twice.
-    public func cancel() { control.stop() }
+    package func cancel() { control.stop() }
 
     deinit { control.stop() }
 }

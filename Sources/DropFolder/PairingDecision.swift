@@ -1,48 +1,48 @@
 import DropbridgeCore
 
 /// The timing and sidecar rules the tracker applies (docs/contract.md §3, `outbox.*`).
-public struct PairingPolicy: Sendable, Equatable {
-    public var sidecar: BridgeConfig.SidecarPolicy
+package struct PairingPolicy: Sendable, Equatable {
+    package var sidecar: BridgeConfig.SidecarPolicy
     /// How long a file's size, mtime and inode must stay the same to count as complete.
-    public var settle: Duration
+    package var settle: Duration
     /// How long one half of a pair waits for the other before it goes to `failed/`.
-    public var orphanAfter: Duration
+    package var orphanAfter: Duration
 
-    public init(sidecar: BridgeConfig.SidecarPolicy = .required, settleMilliseconds: Int = 500, orphanSeconds: Double = 300) {
+    package init(sidecar: BridgeConfig.SidecarPolicy = .required, settleMilliseconds: Int = 500, orphanSeconds: Double = 300) {
         self.sidecar = sidecar
         self.settle = .milliseconds(settleMilliseconds)
         self.orphanAfter = .milliseconds(Int64((orphanSeconds * 1000).rounded()))
     }
 
-    public init(_ outbox: BridgeConfig.Outbox) {
+    package init(_ outbox: BridgeConfig.Outbox) {
         self.init(sidecar: outbox.sidecar, settleMilliseconds: outbox.settleMilliseconds, orphanSeconds: outbox.orphanSeconds)
     }
 }
 
 /// A complete drop, ready to be claimed.
-public struct DropPair: Sendable, Equatable {
-    public enum Kind: Sendable, Equatable {
+package struct DropPair: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         /// `NAME.xml` or `NAME.xml.gz`, with `NAME.json` (absent only with `sidecar: optional`).
         case message
         /// `NAME.apprec.json` alone.
         case appRec
     }
 
-    public let name: DropName
-    public let kind: Kind
-    public let document: OutboxEntry?
-    public let sidecar: OutboxEntry?
-    public let appRec: OutboxEntry?
+    package let name: DropName
+    package let kind: Kind
+    package let document: OutboxEntry?
+    package let sidecar: OutboxEntry?
+    package let appRec: OutboxEntry?
 
     /// In claim order (`DropFileKind.claimRank`): the document first, the sidecar last.
-    public var files: [OutboxEntry] {
+    package var files: [OutboxEntry] {
         [document, appRec, sidecar].compactMap { $0 }.sorted { ($0.kind?.claimRank ?? .max) < ($1.kind?.claimRank ?? .max) }
     }
 }
 
 /// What the tracker decided about one NAME. Every case but `ready` is a refusal that moves
 /// `files` (never opened) to `failed/` with `failure`.
-public enum PairingDecision: Sendable, Equatable {
+package enum PairingDecision: Sendable, Equatable {
     case ready(DropPair)
     /// One half of a pair never got its other half within `orphanAfter`.
     case orphan(name: DropName, files: [OutboxEntry], reason: String)
@@ -54,7 +54,7 @@ public enum PairingDecision: Sendable, Equatable {
     /// NAME is not valid UTF-8 or too long; the files get `name.safe` in `failed/`.
     case invalidName(name: DropName, files: [OutboxEntry], reason: String)
 
-    public var name: DropName {
+    package var name: DropName {
         switch self {
         case let .ready(pair): pair.name
         case let .orphan(name, _, _), let .conflict(name, _, _), let .invalidName(name, _, _): name
@@ -63,7 +63,7 @@ public enum PairingDecision: Sendable, Equatable {
     }
 
     /// The files to claim or move, document first and sidecar last.
-    public var files: [OutboxEntry] {
+    package var files: [OutboxEntry] {
         switch self {
         case let .ready(pair): pair.files
         case let .orphan(_, files, _), let .conflict(_, files, _), let .invalidName(_, files, _): files
@@ -72,7 +72,7 @@ public enum PairingDecision: Sendable, Equatable {
     }
 
     /// The refusal to report in `NAME.error.json`; nil for `ready`.
-    public var failure: DropFailure? {
+    package var failure: DropFailure? {
         switch self {
         case .ready: nil
         case let .orphan(_, _, reason), let .conflict(_, _, reason), let .invalidName(_, _, reason):

@@ -7,8 +7,8 @@ import DropbridgeCore
 /// `settle` apart, or when the watcher saw it arrive by rename (writers rename finished files in).
 /// Each NAME is decided once per appearance: after a decision, the NAME is quiet until the files
 /// decided on are gone (claimed away) or `forget` is called.
-public struct PairingTracker: Sendable {
-    public let policy: PairingPolicy
+package struct PairingTracker: Sendable {
+    package let policy: PairingPolicy
 
     private struct Fingerprint: Equatable, Sendable {
         var type: EntryFileType
@@ -45,17 +45,17 @@ public struct PairingTracker: Sendable {
     /// Decided groups: entry name → inode of each file decided on.
     private var decided: [GroupKey: [[UInt8]: UInt64]] = [:]
 
-    public init(policy: PairingPolicy) {
+    package init(policy: PairingPolicy) {
         self.policy = policy
     }
 
     /// Names from `IN_MOVED_TO`: such a file is complete as soon as it is seen.
-    public mutating func noteArrivedByRename(_ entryNames: some Sequence<[UInt8]>, now: ContinuousClock.Instant) {
+    package mutating func noteArrivedByRename(_ entryNames: some Sequence<[UInt8]>, now: ContinuousClock.Instant) {
         for name in entryNames { renamedIn[name] = now }
     }
 
     /// Lets a decided NAME be decided again (e.g. its claim failed and it is still there).
-    public mutating func forget(_ name: DropName) {
+    package mutating func forget(_ name: DropName) {
         decided[GroupKey(name: name.bytes, appRec: false)] = nil
         decided[GroupKey(name: name.bytes, appRec: true)] = nil
     }
@@ -65,14 +65,14 @@ public struct PairingTracker: Sendable {
     private var waiting: [GroupKey: ContinuousClock.Instant] = [:]
 
     /// NAMEs seen in the last observation and not yet decided (folders alone do not count).
-    public var waitingCount: Int { waiting.count }
+    package var waitingCount: Int { waiting.count }
 
     /// When the next observation could decide something even if nothing changes on disk (a
     /// settle window or an orphan timeout ends); nil when nothing is waiting.
-    public var nextDecisionTime: ContinuousClock.Instant? { waiting.values.min() }
+    package var nextDecisionTime: ContinuousClock.Instant? { waiting.values.min() }
 
     /// Feeds one complete scan of the outbox; returns the new decisions, sorted by NAME.
-    public mutating func observe(_ entries: [OutboxEntry], now: ContinuousClock.Instant) -> [PairingDecision] {
+    package mutating func observe(_ entries: [OutboxEntry], now: ContinuousClock.Instant) -> [PairingDecision] {
         updateTracks(entries, now: now)
         var groups: [GroupKey: [OutboxEntry]] = [:]
         for entry in entries {

@@ -4,21 +4,21 @@ import Synchronization
 /// existing files made durable) and directories. Two relaxed atomic adds per fsync, so it is
 /// always on; a test or the bench reads `counts` before and after and takes the difference
 /// ("fsync calls per drop").
-public final class SyncCounter: Sendable {
-    public static let shared = SyncCounter()
+package final class SyncCounter: Sendable {
+    package static let shared = SyncCounter()
 
-    public struct Counts: Sendable, Equatable {
-        public var files: Int
-        public var directories: Int
+    package struct Counts: Sendable, Equatable {
+        package var files: Int
+        package var directories: Int
 
-        public init(files: Int = 0, directories: Int = 0) {
+        package init(files: Int = 0, directories: Int = 0) {
             self.files = files
             self.directories = directories
         }
 
-        public var total: Int { files + directories }
+        package var total: Int { files + directories }
 
-        public static func - (later: Counts, earlier: Counts) -> Counts {
+        package static func - (later: Counts, earlier: Counts) -> Counts {
             Counts(files: later.files - earlier.files, directories: later.directories - earlier.directories)
         }
     }
@@ -26,9 +26,9 @@ public final class SyncCounter: Sendable {
     private let files = Atomic<Int>(0)
     private let directories = Atomic<Int>(0)
 
-    public init() {}
+    package init() {}
 
-    public var counts: Counts {
+    package var counts: Counts {
         Counts(files: files.load(ordering: .relaxed), directories: directories.load(ordering: .relaxed))
     }
 

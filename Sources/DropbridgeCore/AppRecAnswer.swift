@@ -1,31 +1,31 @@
 /// `NAME.apprec.json` (docs/contract.md §2): answer a received NHN message with an application receipt.
-public struct AppRecAnswer: Sendable, Equatable {
-    public enum Status: String, Sendable, Equatable, CaseIterable {
+package struct AppRecAnswer: Sendable, Equatable {
+    package enum Status: String, Sendable, Equatable, CaseIterable {
         case ok = "Ok"
         case rejected = "Rejected"
         case okErrorInMessagePart = "OkErrorInMessagePart"
     }
 
-    public struct Failure: Sendable, Equatable {
+    package struct Failure: Sendable, Equatable {
         /// A code of FinnKode 8221 (e.g. `T02`).
-        public var code: String
-        public var details: String?
+        package var code: String
+        package var details: String?
 
-        public init(code: String, details: String? = nil) {
+        package init(code: String, details: String? = nil) {
             self.code = code
             self.details = details
         }
     }
 
     /// The received message being answered (its NHN message id, as in `inbox/<messageId>.json`).
-    public var messageId: String
+    package var messageId: String
     /// Our HER-id that received it: the AppRec's sender.
-    public var receiverHerId: Int
-    public var status: Status
-    public var errors: [Failure]
+    package var receiverHerId: Int
+    package var status: Status
+    package var errors: [Failure]
 
     /// FinnKode 8221 "Feil i applikasjonskvittering" (docs/docs/docs/kith-messages.md §4).
-    public static let errorCodes: [String: String] = [
+    package static let errorCodes: [String: String] = [
         "E10": "Ugyldig meldingsidentifikator", "E20": "Lege finnes ikke", "E21": "Mottaker finnes ikke",
         "E30": "Pasientens fødselsnummer mangler", "E31": "Pasientens fødselsnummer er feil",
         "E32": "Pasientens navn mangler", "E35": "Pasienten finnes ikke i mottakersystemet",
@@ -36,11 +36,11 @@ public struct AppRecAnswer: Sendable, Equatable {
         "T10": "Støtter ikke meldingsformatet", "T99": "Annen feil på format", "X99": "Annen feil",
     ]
 
-    public static let errorCodeSystem = "2.16.578.1.12.4.1.1.8221"
+    package static let errorCodeSystem = "2.16.578.1.12.4.1.1.8221"
 
     /// Strict decoding and the rules NHN applies: `Ok` carries no errors, `Rejected` and
     /// `OkErrorInMessagePart` at least one, every code from list 8221.
-    public static func decode(_ bytes: [UInt8]) throws(SidecarError) -> AppRecAnswer {
+    package static func decode(_ bytes: [UInt8]) throws(SidecarError) -> AppRecAnswer {
         let root: JSONValue
         do {
             root = try StrictJSON.parse(bytes)

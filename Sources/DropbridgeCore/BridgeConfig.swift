@@ -1,26 +1,26 @@
 /// The whole configuration (docs/contract.md §3) with its defaults. Loading and checking it is the
 /// `Bridge` module's job (`ConfigLoader`); this is only the shape.
-public struct BridgeConfig: Sendable, Equatable {
-    public var root: String
-    public var folders: Folders
+package struct BridgeConfig: Sendable, Equatable {
+    package var root: String
+    package var folders: Folders
     /// Mode of every file dropbridge writes.
-    public var fileMode: UInt32
+    package var fileMode: UInt32
     /// Mode of the folders dropbridge creates (existing ones are left as they are); `outbox/`
     /// gets group write on top (`outboxFolderMode`). Setgid by default, so files made in them
     /// get the folder's group.
-    public var folderMode: UInt32
-    public var outbox: Outbox
-    public var schemas: Schemas
-    public var nhn: NHN
-    public var helseID: HelseID
-    public var altinn: Altinn
+    package var folderMode: UInt32
+    package var outbox: Outbox
+    package var schemas: Schemas
+    package var nhn: NHN
+    package var helseID: HelseID
+    package var altinn: Altinn
     /// `HOST:PORT` of the listener for `/metrics`, `/livez`, `/readyz` and the status page
     /// `/`; empty = off.
-    public var metricsListen: String
-    public var memory: Memory
-    public var alerts: Alerts
+    package var metricsListen: String
+    package var memory: Memory
+    package var alerts: Alerts
 
-    public init(root: String) {
+    package init(root: String) {
         self.root = root
         folders = Folders(root: root)
         fileMode = 0o640
@@ -36,49 +36,49 @@ public struct BridgeConfig: Sendable, Equatable {
     }
 
     /// When work counts as stuck or the bridge as not ready (extension; 0 turns a check off).
-    public struct Alerts: Sendable, Equatable {
+    package struct Alerts: Sendable, Equatable {
         /// A drop claimed (or retrying) longer than this without an answer.
-        public var stuckSeconds: Double = 900
+        package var stuckSeconds: Double = 900
         /// A file waiting in `inbox/` longer than this: the EPJ may have stopped importing.
-        public var inboxSeconds: Double = 3600
+        package var inboxSeconds: Double = 3600
         /// No notification for this long while the stream says it is connected.
-        public var silentStreamSeconds: Double = 21600
+        package var silentStreamSeconds: Double = 21600
         /// NHN (or Altinn) without any answer for longer than this.
-        public var unreachableSeconds: Double = 300
+        package var unreachableSeconds: Double = 300
         /// Free bytes on the root's filesystem below which the disk counts as nearly full; while
         /// it is, received messages wait at NHN (nothing is marked downloaded).
-        public var minFreeBytes: Int = 200_000_000
-        public init() {}
+        package var minFreeBytes: Int = 200_000_000
+        package init() {}
 
         /// The threshold that applies on a filesystem of `filesystemBytes`: `minFreeBytes`, but
         /// never more than 5 % of a small filesystem (else it would count as full when empty).
-        public static func minFreeBytes(_ configured: Int, filesystemBytes: Int64) -> Int64 {
+        package static func minFreeBytes(_ configured: Int, filesystemBytes: Int64) -> Int64 {
             min(Int64(configured), max(0, filesystemBytes / 20))
         }
     }
 
     /// How much memory documents may take (extension).
-    public struct Memory: Sendable, Equatable {
+    package struct Memory: Sendable, Equatable {
         /// Bytes of documents (with their encoded copies) held in memory at once, outbound and
         /// inbound together; a document larger than this is handled alone.
-        public var inFlightBytes: Int = 256 * 1024 * 1024
-        public init() {}
+        package var inFlightBytes: Int = 256 * 1024 * 1024
+        package init() {}
     }
 
     /// `folderMode` plus group write: the producers' group drops files into `outbox/`.
-    public var outboxFolderMode: UInt32 { folderMode | 0o020 }
+    package var outboxFolderMode: UInt32 { folderMode | 0o020 }
 
     /// Private working state: claimed work, temp files, the ledger.
-    public var stateDirectory: String { root + "/.dropbridge" }
+    package var stateDirectory: String { root + "/.dropbridge" }
 
-    public struct Folders: Sendable, Equatable {
-        public var outbox: String
-        public var inbox: String
-        public var receipts: String
-        public var sent: String
-        public var failed: String
+    package struct Folders: Sendable, Equatable {
+        package var outbox: String
+        package var inbox: String
+        package var receipts: String
+        package var sent: String
+        package var failed: String
 
-        public init(root: String) {
+        package init(root: String) {
             outbox = root + "/outbox"
             inbox = root + "/inbox"
             receipts = root + "/receipts"
@@ -86,81 +86,81 @@ public struct BridgeConfig: Sendable, Equatable {
             failed = root + "/failed"
         }
 
-        public var all: [(key: String, path: String)] {
+        package var all: [(key: String, path: String)] {
             [("outbox", outbox), ("inbox", inbox), ("receipts", receipts), ("sent", sent), ("failed", failed)]
         }
     }
 
-    public enum SidecarPolicy: String, Sendable, Equatable, CaseIterable {
+    package enum SidecarPolicy: String, Sendable, Equatable, CaseIterable {
         case required
         case optional
     }
 
-    public enum InotifyMode: String, Sendable, Equatable, CaseIterable {
+    package enum InotifyMode: String, Sendable, Equatable, CaseIterable {
         case auto
         case on
         case off
     }
 
-    public struct Outbox: Sendable, Equatable {
-        public var sidecar: SidecarPolicy = .required
-        public var settleMilliseconds: Int = 500
-        public var orphanSeconds: Double = 300
-        public var rescanSeconds: Double = 30
-        public var inotify: InotifyMode = .auto
-        public var maxBytes: Int = 35_000_000
-        public init() {}
+    package struct Outbox: Sendable, Equatable {
+        package var sidecar: SidecarPolicy = .required
+        package var settleMilliseconds: Int = 500
+        package var orphanSeconds: Double = 300
+        package var rescanSeconds: Double = 30
+        package var inotify: InotifyMode = .auto
+        package var maxBytes: Int = 35_000_000
+        package init() {}
     }
 
-    public struct Schemas: Sendable, Equatable {
-        public var directory: String = "/etc/dropbridge/schemas"
-        public var require: Bool = true
-        public init() {}
+    package struct Schemas: Sendable, Equatable {
+        package var directory: String = "/etc/dropbridge/schemas"
+        package var require: Bool = true
+        package init() {}
     }
 
-    public enum ReceiveMode: String, Sendable, Equatable, CaseIterable {
+    package enum ReceiveMode: String, Sendable, Equatable, CaseIterable {
         case stream
         case poll
         case off
     }
 
-    public struct NHN: Sendable, Equatable {
-        public var enabled: Bool = true
-        public var baseURL: String = "https://api.tjener.test.melding.nhn.no"
-        public var sourceSystem: String = "dropbridge 1.0"
-        public var applicationName: String = "dropbridge"
-        public var applicationVersion: String = "1.0"
-        public var senderHerId: Int?
-        public var herIds: [Int] = []
-        public var receive: ReceiveMode = .stream
-        public var pollSeconds: Double = 30
-        public var autoAppRec: Bool = false
+    package struct NHN: Sendable, Equatable {
+        package var enabled: Bool = true
+        package var baseURL: String = "https://api.tjener.test.melding.nhn.no"
+        package var sourceSystem: String = "dropbridge 1.0"
+        package var applicationName: String = "dropbridge"
+        package var applicationVersion: String = "1.0"
+        package var senderHerId: Int?
+        package var herIds: [Int] = []
+        package var receive: ReceiveMode = .stream
+        package var pollSeconds: Double = 30
+        package var autoAppRec: Bool = false
         /// Seconds before a request without an answer is abandoned (and retried).
-        public var requestTimeoutSeconds: Double = 60
+        package var requestTimeoutSeconds: Double = 60
         /// Cap of the exponential backoff between attempts of one drop.
-        public var maxBackoffSeconds: Double = 300
+        package var maxBackoffSeconds: Double = 300
         /// The notification stream is given up and reopened after this long without any event
         /// or heartbeat (extension).
-        public var streamIdleSeconds: Double = 120
+        package var streamIdleSeconds: Double = 120
         /// How long a drop whose `POST /messages` may have arrived (a crash or a lost answer)
         /// waits for a notification proving it before it is sent again (extension).
-        public var uncertainSeconds: Double = 60
-        public init() {}
+        package var uncertainSeconds: Double = 60
+        package init() {}
     }
 
-    public struct HelseID: Sendable, Equatable {
-        public var enabled: Bool = true
-        public var tokenEndpoint: String = "https://helseid-sts.test.nhn.no/connect/token"
-        public var issuer: String?
-        public var clientId: String = ""
-        public var privateKeyFile: String = "/etc/dropbridge/helseid.jwk"
+    package struct HelseID: Sendable, Equatable {
+        package var enabled: Bool = true
+        package var tokenEndpoint: String = "https://helseid-sts.test.nhn.no/connect/token"
+        package var issuer: String?
+        package var clientId: String = ""
+        package var privateKeyFile: String = "/etc/dropbridge/helseid.jwk"
         /// Replaces the key file's `kid` (extension; for PEM keys registered under another id).
-        public var keyId: String?
-        public var scope: String = "nhn:msh/api"
-        public init() {}
+        package var keyId: String?
+        package var scope: String = "nhn:msh/api"
+        package init() {}
 
         /// The client assertion's `aud`: `issuer`, or the token endpoint without its path.
-        public var effectiveIssuer: String {
+        package var effectiveIssuer: String {
             if let issuer, !issuer.isEmpty { return issuer }
             let parts = tokenEndpoint.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
             // "https:", "", "host:port", "path…"
@@ -170,24 +170,24 @@ public struct BridgeConfig: Sendable, Equatable {
         }
     }
 
-    public struct Altinn: Sendable, Equatable {
-        public var enabled: Bool = false
-        public var baseURL: String = "https://platform.tt02.altinn.no"
-        public var resourceId: String = ""
+    package struct Altinn: Sendable, Equatable {
+        package var enabled: Bool = false
+        package var baseURL: String = "https://platform.tt02.altinn.no"
+        package var resourceId: String = ""
         /// The longest wait between two status polls of one correspondence (extension).
-        public var maxPollSeconds: Double = 300
-        public var maskinporten = Maskinporten()
-        public init() {}
+        package var maxPollSeconds: Double = 300
+        package var maskinporten = Maskinporten()
+        package init() {}
 
-        public struct Maskinporten: Sendable, Equatable {
-            public var tokenEndpoint: String = "https://test.maskinporten.no/token"
-            public var audience: String = "https://test.maskinporten.no/"
-            public var clientId: String = ""
-            public var privateKeyFile: String = "/etc/dropbridge/maskinporten.jwk"
+        package struct Maskinporten: Sendable, Equatable {
+            package var tokenEndpoint: String = "https://test.maskinporten.no/token"
+            package var audience: String = "https://test.maskinporten.no/"
+            package var clientId: String = ""
+            package var privateKeyFile: String = "/etc/dropbridge/maskinporten.jwk"
             /// Replaces the key file's `kid` (extension; Maskinporten finds keys by `kid`).
-            public var keyId: String?
-            public var scope: String = "altinn:correspondence.write altinn:serviceowner"
-            public init() {}
+            package var keyId: String?
+            package var scope: String = "altinn:correspondence.write altinn:serviceowner"
+            package init() {}
         }
     }
 }

@@ -1,7 +1,7 @@
 /// What the bridge tells its metrics as things happen (the Prometheus side lives in the
 /// `Monitoring` module). Every call is cheap and never fails; the default does nothing, so
 /// code and tests that do not care about metrics pass nothing.
-public protocol BridgeMetrics: Sendable {
+package protocol BridgeMetrics: Sendable {
     /// A drop ended in `sent/` or `failed/`, or was held for an operator. `outcome` is `sent`,
     /// `failed` or `held`; `stage` is the failure's stage (`reading`, `validation`, `sending`,
     /// …) or `none`. `claimToAcceptedSeconds` is set for a drop NHN accepted.
@@ -26,22 +26,22 @@ public protocol BridgeMetrics: Sendable {
 }
 
 extension BridgeMetrics {
-    public func dropFinished(channel: String, outcome: String, stage: String, claimToAcceptedSeconds: Double?) {}
-    public func requestFinished(api: String, call: String, statusClass: String, seconds: Double) {}
-    public func credentials(api: String, refusal: String?) {}
-    public func notificationReceived(type: String) {}
-    public func inboxWritten() {}
-    public func appRec(direction: String, status: String) {}
-    public func possibleDuplicate() {}
+    package func dropFinished(channel: String, outcome: String, stage: String, claimToAcceptedSeconds: Double?) {}
+    package func requestFinished(api: String, call: String, statusClass: String, seconds: Double) {}
+    package func credentials(api: String, refusal: String?) {}
+    package func notificationReceived(type: String) {}
+    package func inboxWritten() {}
+    package func appRec(direction: String, status: String) {}
+    package func possibleDuplicate() {}
 }
 
 /// No metrics: the default wherever nothing was injected.
-public struct NoMetrics: BridgeMetrics {
-    public init() {}
+package struct NoMetrics: BridgeMetrics {
+    package init() {}
 }
 
 /// The status class of an HTTP status code, as `BridgeMetrics.requestFinished` labels it.
-public func httpStatusClass(_ status: Int) -> String {
+package func httpStatusClass(_ status: Int) -> String {
     switch status {
     case 200..<300: "2xx"
     case 300..<400: "3xx"

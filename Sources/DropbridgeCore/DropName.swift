@@ -3,7 +3,7 @@
 /// returns them, because a Linux file name need not be UTF-8.
 
 /// What one file of a drop is, from its suffix.
-public enum DropFileKind: String, Sendable, Equatable, Hashable, CaseIterable {
+package enum DropFileKind: String, Sendable, Equatable, Hashable, CaseIterable {
     /// `NAME.xml`
     case document
     /// `NAME.xml.gz`
@@ -14,7 +14,7 @@ public enum DropFileKind: String, Sendable, Equatable, Hashable, CaseIterable {
     case appRec
 
     /// The suffix after NAME, including the dot.
-    public var suffix: String {
+    package var suffix: String {
         switch self {
         case .document: ".xml"
         case .gzDocument: ".xml.gz"
@@ -24,12 +24,12 @@ public enum DropFileKind: String, Sendable, Equatable, Hashable, CaseIterable {
     }
 
     /// `.document` or `.gzDocument`.
-    public var isDocument: Bool { self == .document || self == .gzDocument }
+    package var isDocument: Bool { self == .document || self == .gzDocument }
 
     /// The one claim ranking: a drop's files are claimed (and listed) document first and the
     /// sidecar, the commit marker, last, so that a claim cut short never holds a sidecar without
     /// the document it commits.
-    public var claimRank: Int {
+    package var claimRank: Int {
         switch self {
         case .document: 0
         case .gzDocument: 1
@@ -43,24 +43,24 @@ public enum DropFileKind: String, Sendable, Equatable, Hashable, CaseIterable {
 }
 
 /// The NAME part of a drop's file names, with the safe form used in every file dropbridge writes.
-public struct DropName: Hashable, Sendable, CustomStringConvertible {
+package struct DropName: Hashable, Sendable, CustomStringConvertible {
     /// NAME exactly as on disk (without the kind suffix).
-    public let bytes: [UInt8]
+    package let bytes: [UInt8]
     /// NAME as it appears in produced files: the name itself when valid, otherwise its safe form
     /// (invalid bytes as `%XX`, over-long names cut to 180 bytes + `~` + 8 hex digits of a hash).
-    public let safe: String
+    package let safe: String
     /// Why NAME cannot be used as it is (nil when valid). One sentence for `NAME.error.json`.
-    public let invalidReason: String?
+    package let invalidReason: String?
 
     /// NAMEs longer than this (in bytes) are invalid.
-    public static let maxBytes = 200
+    package static let maxBytes = 200
     /// Length an invalid NAME is cut to before the hash is appended.
-    public static let cutBytes = 180
+    package static let cutBytes = 180
 
-    public var isValid: Bool { invalidReason == nil }
-    public var description: String { safe }
+    package var isValid: Bool { invalidReason == nil }
+    package var description: String { safe }
 
-    public init(bytes: [UInt8]) {
+    package init(bytes: [UInt8]) {
         self.bytes = bytes
         let decoded = String(validating: bytes, as: UTF8.self)
         var reason: String?
@@ -73,13 +73,13 @@ public struct DropName: Hashable, Sendable, CustomStringConvertible {
         safe = reason == nil ? (decoded ?? "") : Self.safeForm(of: bytes)
     }
 
-    public init(_ string: String) { self.init(bytes: Array(string.utf8)) }
+    package init(_ string: String) { self.init(bytes: Array(string.utf8)) }
 
     /// The file name of this NAME's file of the given kind, as raw bytes.
-    public func entryName(_ kind: DropFileKind) -> [UInt8] { bytes + Array(kind.suffix.utf8) }
+    package func entryName(_ kind: DropFileKind) -> [UInt8] { bytes + Array(kind.suffix.utf8) }
 
     /// `NAME~n` (n ≥ 2); `suffixed(name, 1)` is the name itself.
-    public static func suffixed(_ name: String, _ n: Int) -> String {
+    package static func suffixed(_ name: String, _ n: Int) -> String {
         n <= 1 ? name : "\(name)~\(n)"
     }
 
@@ -128,7 +128,7 @@ public struct DropName: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// FNV-1a, 32 bits: stable across runs and platforms, no crypto needed for a name tag.
-    public static func fnv1a32(_ bytes: [UInt8]) -> UInt32 {
+    package static func fnv1a32(_ bytes: [UInt8]) -> UInt32 {
         var hash: UInt32 = 0x811C_9DC5
         for byte in bytes {
             hash ^= UInt32(byte)
@@ -149,7 +149,7 @@ public struct DropName: Hashable, Sendable, CustomStringConvertible {
 
 
 /// What a raw directory entry name in the outbox is.
-public enum DropEntryClass: Sendable, Equatable, Hashable {
+package enum DropEntryClass: Sendable, Equatable, Hashable {
     /// One file of a drop.
     case drop(DropName, DropFileKind)
     /// A producer's temporary or hidden file: never looked at.
@@ -158,9 +158,9 @@ public enum DropEntryClass: Sendable, Equatable, Hashable {
     case notOurs
 
     /// Ignored names: a leading dot, or one of the temp-file endings writers use.
-    public static let ignoredSuffixes = [".tmp", ".part", ".partial", ".crdownload", ".swp"]
+    package static let ignoredSuffixes = [".tmp", ".part", ".partial", ".crdownload", ".swp"]
 
-    public init(entryName name: [UInt8]) {
+    package init(entryName name: [UInt8]) {
         if name.first == UInt8(ascii: ".") || name.isEmpty {
             self = .ignored
             return
@@ -180,14 +180,14 @@ public enum DropEntryClass: Sendable, Equatable, Hashable {
         self = .notOurs
     }
 
-    public init(entryName name: String) { self.init(entryName: Array(name.utf8)) }
+    package init(entryName name: String) { self.init(entryName: Array(name.utf8)) }
 
-    public var dropName: DropName? {
+    package var dropName: DropName? {
         if case let .drop(name, _) = self { return name }
         return nil
     }
 
-    public var kind: DropFileKind? {
+    package var kind: DropFileKind? {
         if case let .drop(_, kind) = self { return kind }
         return nil
     }

@@ -1,6 +1,6 @@
 /// Where in the pipeline a drop was refused. The raw values are part of the file contract
 /// (`failed/NAME.error.json`, key `stage`).
-public enum FailureStage: String, Codable, Sendable, CaseIterable {
+package enum FailureStage: String, Codable, Sendable, CaseIterable {
     case pairing
     case reading
     case validation
@@ -8,19 +8,19 @@ public enum FailureStage: String, Codable, Sendable, CaseIterable {
 }
 
 /// One located problem, e.g. a libxml2 diagnostic. Line and column are 1-based when known.
-public struct LineError: Codable, Sendable, Equatable, CustomStringConvertible {
-    public var line: Int?
-    public var column: Int?
-    public var message: String
+package struct LineError: Codable, Sendable, Equatable, CustomStringConvertible {
+    package var line: Int?
+    package var column: Int?
+    package var message: String
 
-    public init(line: Int? = nil, column: Int? = nil, message: String) {
+    package init(line: Int? = nil, column: Int? = nil, message: String) {
         self.line = line
         self.column = column
         self.message = message
     }
 
     /// `LINE:COL: message`, the form `dropbridge validate` prints after the file name.
-    public var description: String {
+    package var description: String {
         switch (line, column) {
         case let (l?, c?): "\(l):\(c): \(message)"
         case let (l?, nil): "\(l): \(message)"
@@ -31,15 +31,15 @@ public struct LineError: Codable, Sendable, Equatable, CustomStringConvertible {
 
 /// A permanent refusal of a drop: it goes to `failed/` with this explanation.
 /// Transient trouble is never a `DropFailure`.
-public struct DropFailure: Error, Sendable, Equatable {
-    public var stage: FailureStage
+package struct DropFailure: Error, Sendable, Equatable {
+    package var stage: FailureStage
     /// One sentence an operator understands.
-    public var reason: String
-    public var errors: [LineError]
-    public var httpStatus: Int?
-    public var problem: JSONValue?
+    package var reason: String
+    package var errors: [LineError]
+    package var httpStatus: Int?
+    package var problem: JSONValue?
 
-    public init(
+    package init(
         stage: FailureStage, reason: String, errors: [LineError] = [],
         httpStatus: Int? = nil, problem: JSONValue? = nil
     ) {

@@ -1,15 +1,15 @@
 /// The part of the configuration the folder code needs: where the five folders and the private
 /// state are, and the modes of what dropbridge creates there. `DropFolder` takes this, never the
 /// whole `BridgeConfig`.
-public struct FolderSettings: Sendable, Equatable {
-    public var folders: BridgeConfig.Folders
-    public var state: StateLayout
+package struct FolderSettings: Sendable, Equatable {
+    package var folders: BridgeConfig.Folders
+    package var state: StateLayout
     /// `fileMode`: every file dropbridge writes.
-    public var fileMode: UInt32
+    package var fileMode: UInt32
     /// `folderMode`: the folders dropbridge creates.
-    public var folderMode: UInt32
+    package var folderMode: UInt32
 
-    public init(folders: BridgeConfig.Folders, state: StateLayout, fileMode: UInt32 = 0o640, folderMode: UInt32 = 0o2750) {
+    package init(folders: BridgeConfig.Folders, state: StateLayout, fileMode: UInt32 = 0o640, folderMode: UInt32 = 0o2750) {
         self.folders = folders
         self.state = state
         self.fileMode = fileMode
@@ -17,11 +17,11 @@ public struct FolderSettings: Sendable, Equatable {
     }
 
     /// `folderMode` plus group write: the producers' group drops files into `outbox/`.
-    public var outboxFolderMode: UInt32 { folderMode | 0o020 }
+    package var outboxFolderMode: UInt32 { folderMode | 0o020 }
 }
 
 extension BridgeConfig {
-    public var folderSettings: FolderSettings {
+    package var folderSettings: FolderSettings {
         FolderSettings(folders: folders, state: state, fileMode: fileMode, folderMode: folderMode)
     }
 }

@@ -2,18 +2,18 @@
 /// `Receipts.swift`: what a consumer of `inbox/` and `receipts/` reads.
 
 /// `inbox/<messageId>.json` (docs/contract.md §1): what a consumer reads beside the document.
-public struct InboxMetadata: Codable, Sendable, Equatable {
-    public var messageId: String
-    public var senderHerId: Int?
-    public var receiverHerId: Int
-    public var msgId: String?
-    public var messageType: String?
-    public var genDate: String?
-    public var receivedAt: String
-    public var valid: Bool
-    public var errors: [LineError]?
+package struct InboxMetadata: Codable, Sendable, Equatable {
+    package var messageId: String
+    package var senderHerId: Int?
+    package var receiverHerId: Int
+    package var msgId: String?
+    package var messageType: String?
+    package var genDate: String?
+    package var receivedAt: String
+    package var valid: Bool
+    package var errors: [LineError]?
 
-    public init(
+    package init(
         messageId: String, senderHerId: Int?, receiverHerId: Int, msgId: String?, messageType: String?,
         genDate: String?, receivedAt: String, valid: Bool, errors: [LineError]?
     ) {
@@ -30,14 +30,14 @@ public struct InboxMetadata: Codable, Sendable, Equatable {
 }
 
 /// `receipts/NAME.refused.json` (docs/contract.md §1).
-public struct RefusedReceipt: Codable, Sendable, Equatable {
-    public var name: String
-    public var messageId: String?
-    public var receiverHerId: Int?
-    public var description: String?
-    public var at: String
+package struct RefusedReceipt: Codable, Sendable, Equatable {
+    package var name: String
+    package var messageId: String?
+    package var receiverHerId: Int?
+    package var description: String?
+    package var at: String
 
-    public init(name: String, messageId: String?, receiverHerId: Int?, description: String?, at: String) {
+    package init(name: String, messageId: String?, receiverHerId: Int?, description: String?, at: String) {
         self.name = name
         self.messageId = messageId
         self.receiverHerId = receiverHerId
@@ -47,18 +47,18 @@ public struct RefusedReceipt: Codable, Sendable, Equatable {
 }
 
 /// `receipts/NAME.status.json`: the latest state per receiver plus the history of events.
-public struct StatusReceipt: Codable, Sendable, Equatable {
-    public struct Receiver: Codable, Sendable, Equatable {
-        public var receiverHerId: Int?
-        public var sent: Bool?
-        public var transportDeliveryState: String?
-        public var apprecStatus: String?
-        public var apprecErrors: [AppRecError]?
-        public var appRecId: String?
+package struct StatusReceipt: Codable, Sendable, Equatable {
+    package struct Receiver: Codable, Sendable, Equatable {
+        package var receiverHerId: Int?
+        package var sent: Bool?
+        package var transportDeliveryState: String?
+        package var apprecStatus: String?
+        package var apprecErrors: [AppRecError]?
+        package var appRecId: String?
         /// `true` when NHN will not deliver to this receiver any more (`Abandoned`, `Rejected`).
-        public var final: Bool?
+        package var final: Bool?
 
-        public init(
+        package init(
             receiverHerId: Int?, sent: Bool?, transportDeliveryState: String?, apprecStatus: String?,
             apprecErrors: [AppRecError]?, appRecId: String?, final: Bool?
         ) {
@@ -72,24 +72,24 @@ public struct StatusReceipt: Codable, Sendable, Equatable {
         }
     }
 
-    public struct Event: Codable, Sendable, Equatable {
-        public var type: String
-        public var at: String
-        public var offset: Int64?
+    package struct Event: Codable, Sendable, Equatable {
+        package var type: String
+        package var at: String
+        package var offset: Int64?
 
-        public init(type: String, at: String, offset: Int64?) {
+        package init(type: String, at: String, offset: Int64?) {
             self.type = type
             self.at = at
             self.offset = offset
         }
     }
 
-    public var name: String
-    public var messageId: String
-    public var receivers: [Receiver]
-    public var events: [Event]
+    package var name: String
+    package var messageId: String
+    package var receivers: [Receiver]
+    package var events: [Event]
 
-    public init(name: String, messageId: String, receivers: [Receiver], events: [Event]) {
+    package init(name: String, messageId: String, receivers: [Receiver], events: [Event]) {
         self.name = name
         self.messageId = messageId
         self.receivers = receivers
@@ -99,13 +99,13 @@ public struct StatusReceipt: Codable, Sendable, Equatable {
 
 /// One error of an AppRec as the status file shows it: a code from KITH list 8221 (or 8222),
 /// its text, free-text details and the code list's OID.
-public struct AppRecError: Codable, Sendable, Equatable {
-    public var errorCode: String
-    public var details: String?
-    public var description: String?
-    public var oid: String?
+package struct AppRecError: Codable, Sendable, Equatable {
+    package var errorCode: String
+    package var details: String?
+    package var description: String?
+    package var oid: String?
 
-    public init(errorCode: String, details: String? = nil, description: String? = nil, oid: String? = nil) {
+    package init(errorCode: String, details: String? = nil, description: String? = nil, oid: String? = nil) {
         self.errorCode = errorCode
         self.details = details
         self.description = description
@@ -115,18 +115,18 @@ public struct AppRecError: Codable, Sendable, Equatable {
 
 /// `receipts/unmatched/<messageId>.problem.json`: a notification that cannot be handled without
 /// an operator (quarantined). `dropbridge retry --message KEY` tries it again.
-public struct InboundProblem: Codable, Sendable, Equatable {
+package struct InboundProblem: Codable, Sendable, Equatable {
     /// The message id, or `offset-N` for a notification without a usable one.
-    public var key: String
-    public var messageId: String?
-    public var offset: Int64
-    public var type: String
-    public var reason: String
-    public var attempts: Int
-    public var quarantinedAt: String
-    public var retry: String
+    package var key: String
+    package var messageId: String?
+    package var offset: Int64
+    package var type: String
+    package var reason: String
+    package var attempts: Int
+    package var quarantinedAt: String
+    package var retry: String
 
-    public init(key: String, messageId: String?, offset: Int64, type: String, reason: String, attempts: Int, quarantinedAt: String) {
+    package init(key: String, messageId: String?, offset: Int64, type: String, reason: String, attempts: Int, quarantinedAt: String) {
         self.key = key
         self.messageId = messageId
         self.offset = offset

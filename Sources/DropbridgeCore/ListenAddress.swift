@@ -1,14 +1,14 @@
 /// `HOST:PORT` as `metrics.listen` takes it (`127.0.0.1:9464`, `[::1]:9464`, `localhost:0`).
-public struct ListenAddress: Sendable, Equatable {
-    public var host: String
-    public var port: Int
+package struct ListenAddress: Sendable, Equatable {
+    package var host: String
+    package var port: Int
 
-    public init(host: String, port: Int) {
+    package init(host: String, port: Int) {
         self.host = host
         self.port = port
     }
 
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         guard let colon = text.lastIndex(of: ":") else { return nil }
         var host = String(text[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }

@@ -1,20 +1,20 @@
 /// `failed/NAME.error.json` (docs/contract.md §1). Only keys that apply are present.
-public struct ErrorReport: Codable, Sendable, Equatable {
-    public var name: String
-    public var stage: FailureStage
-    public var reason: String
-    public var errors: [LineError]?
-    public var httpStatus: Int?
-    public var problem: JSONValue?
-    public var failedAt: String
+package struct ErrorReport: Codable, Sendable, Equatable {
+    package var name: String
+    package var stage: FailureStage
+    package var reason: String
+    package var errors: [LineError]?
+    package var httpStatus: Int?
+    package var problem: JSONValue?
+    package var failedAt: String
     /// The NAME as dropped, when the drop is known by another (`NAME~2`: the name was taken).
-    public var droppedAs: String?
+    package var droppedAs: String?
     /// The MsgHead's MsgId, when it was read.
-    public var msgId: String?
+    package var msgId: String?
     /// Altinn: what each recipient's correspondence came to (a partial refusal says which).
-    public var recipients: [RecipientResult]?
+    package var recipients: [RecipientResult]?
 
-    public init(name: String, failure: DropFailure, failedAt: String, droppedAs: String? = nil, msgId: String? = nil) {
+    package init(name: String, failure: DropFailure, failedAt: String, droppedAs: String? = nil, msgId: String? = nil) {
         self.name = name
         stage = failure.stage
         reason = failure.reason
@@ -28,23 +28,23 @@ public struct ErrorReport: Codable, Sendable, Equatable {
 }
 
 /// `receipts/NAME.sent.json`: the API accepted the message.
-public struct SentReceipt: Codable, Sendable, Equatable {
-    public var name: String
-    public var channel: String
-    public var messageId: String
-    public var acceptedAt: String
+package struct SentReceipt: Codable, Sendable, Equatable {
+    package var name: String
+    package var channel: String
+    package var messageId: String
+    package var acceptedAt: String
     /// NHN only.
-    public var senderHerId: Int?
-    public var receiverHerIds: [Int]?
-    public var msgId: String?
+    package var senderHerId: Int?
+    package var receiverHerIds: [Int]?
+    package var msgId: String?
     /// The NAME as dropped, when the drop is known by another (`NAME~2`: the name was taken).
-    public var droppedAs: String?
+    package var droppedAs: String?
     /// Altinn: the correspondence id per recipient that has one (a person as `person:<hash>`).
-    public var correspondenceIds: [String: String]?
+    package var correspondenceIds: [String: String]?
     /// Altinn: every recipient's result, refused ones included when the drop was partly refused.
-    public var recipients: [RecipientResult]?
+    package var recipients: [RecipientResult]?
 
-    public init(
+    package init(
         name: String, channel: String, messageId: String, acceptedAt: String, senderHerId: Int?,
         receiverHerIds: [Int]?, msgId: String?, droppedAs: String? = nil
     ) {
@@ -60,17 +60,17 @@ public struct SentReceipt: Codable, Sendable, Equatable {
 }
 
 /// `receipts/NAME.apprec-sent.json`: NHN accepted the AppRec of an `NAME.apprec.json` drop.
-public struct AppRecSentReceipt: Codable, Sendable, Equatable {
-    public var name: String
+package struct AppRecSentReceipt: Codable, Sendable, Equatable {
+    package var name: String
     /// The received message that was answered.
-    public var messageId: String
+    package var messageId: String
     /// NHN's id of the AppRec message.
-    public var appRecId: String
-    public var senderHerId: Int
-    public var acceptedAt: String
-    public var droppedAs: String?
+    package var appRecId: String
+    package var senderHerId: Int
+    package var acceptedAt: String
+    package var droppedAs: String?
 
-    public init(name: String, messageId: String, appRecId: String, senderHerId: Int, acceptedAt: String, droppedAs: String?) {
+    package init(name: String, messageId: String, appRecId: String, senderHerId: Int, acceptedAt: String, droppedAs: String?) {
         self.name = name
         self.messageId = messageId
         self.appRecId = appRecId
@@ -81,17 +81,17 @@ public struct AppRecSentReceipt: Codable, Sendable, Equatable {
 }
 
 /// What one recipient's correspondence came to (Altinn), for the receipts.
-public struct RecipientResult: Codable, Sendable, Equatable {
+package struct RecipientResult: Codable, Sendable, Equatable {
     /// The recipient as a file may show it: an organisation URN, a person as `person:<hash>`.
-    public var recipient: String
-    public var correspondenceId: String?
+    package var recipient: String
+    package var correspondenceId: String?
     /// `accepted` or `refused`.
-    public var result: String
-    public var httpStatus: Int?
-    public var problem: JSONValue?
-    public var reason: String?
+    package var result: String
+    package var httpStatus: Int?
+    package var problem: JSONValue?
+    package var reason: String?
 
-    public init(recipient: String, correspondenceId: String?, result: String, httpStatus: Int? = nil, problem: JSONValue? = nil, reason: String? = nil) {
+    package init(recipient: String, correspondenceId: String?, result: String, httpStatus: Int? = nil, problem: JSONValue? = nil, reason: String? = nil) {
         self.recipient = recipient
         self.correspondenceId = correspondenceId
         self.result = result

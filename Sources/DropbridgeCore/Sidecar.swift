@@ -1,9 +1,9 @@
 /// The sidecar `NAME.json`: metadata for sending one drop (docs/contract.md §2).
-public enum Sidecar: Sendable, Equatable {
+package enum Sidecar: Sendable, Equatable {
     case nhn(NHNSidecar)
     case altinn(AltinnSidecar)
 
-    public var channel: String {
+    package var channel: String {
         switch self {
         case .nhn: "nhn"
         case .altinn: "altinn"
@@ -11,13 +11,13 @@ public enum Sidecar: Sendable, Equatable {
     }
 }
 
-public struct NHNSidecar: Sendable, Equatable, Codable {
-    public var senderHerId: Int?
-    public var receiverHerIds: [Int]
-    public var messageTypeIdentificator: String?
-    public var transportMetadataOverrides: TransportMetadataOverrides?
+package struct NHNSidecar: Sendable, Equatable, Codable {
+    package var senderHerId: Int?
+    package var receiverHerIds: [Int]
+    package var messageTypeIdentificator: String?
+    package var transportMetadataOverrides: TransportMetadataOverrides?
 
-    public init(
+    package init(
         senderHerId: Int? = nil, receiverHerIds: [Int], messageTypeIdentificator: String? = nil,
         transportMetadataOverrides: TransportMetadataOverrides? = nil
     ) {
@@ -29,19 +29,19 @@ public struct NHNSidecar: Sendable, Equatable, Codable {
 }
 
 /// ebXML overrides passed through to `POST /messages` (docs/nhn-edi.md §3.2).
-public struct TransportMetadataOverrides: Sendable, Equatable, Codable {
-    public var cpaId: String?
-    public var conversationId: String?
-    public var service: String?
-    public var serviceType: String?
-    public var senderRole: String?
-    public var receiverRole: String?
-    public var action: String?
-    public var middlewareName: String?
-    public var middlewareVersion: String?
-    public var compressPayload: Bool?
+package struct TransportMetadataOverrides: Sendable, Equatable, Codable {
+    package var cpaId: String?
+    package var conversationId: String?
+    package var service: String?
+    package var serviceType: String?
+    package var senderRole: String?
+    package var receiverRole: String?
+    package var action: String?
+    package var middlewareName: String?
+    package var middlewareVersion: String?
+    package var compressPayload: Bool?
 
-    public init() {}
+    package init() {}
 
     static let stringKeys = [
         "cpaId", "conversationId", "service", "serviceType", "senderRole", "receiverRole", "action",
@@ -51,29 +51,29 @@ public struct TransportMetadataOverrides: Sendable, Equatable, Codable {
 
 /// The Altinn sidecar as decoded (types checked); `AltinnCorrespondence.validate` applies the
 /// server's rules to it.
-public struct AltinnSidecar: Sendable, Equatable {
-    public var resourceId: String?
-    public var recipients: [String]
-    public var sendersReference: String?
-    public var content: AltinnContent?
-    public var attachmentName: String?
-    public var isConfirmationNeeded: Bool?
-    public var dueDateTime: String?
-    public var notification: AltinnNotification?
+package struct AltinnSidecar: Sendable, Equatable {
+    package var resourceId: String?
+    package var recipients: [String]
+    package var sendersReference: String?
+    package var content: AltinnContent?
+    package var attachmentName: String?
+    package var isConfirmationNeeded: Bool?
+    package var dueDateTime: String?
+    package var notification: AltinnNotification?
     /// `correspondence.propertyList` (extension of the contract's sidecar): string values only.
-    public var propertyList: [String: String]?
+    package var propertyList: [String: String]?
 
-    public init(recipients: [String]) { self.recipients = recipients }
+    package init(recipients: [String]) { self.recipients = recipients }
 }
 
 /// `correspondence.content`, without attachments (the drop's XML is the one attachment).
-public struct AltinnContent: Sendable, Equatable {
-    public var language: String?
-    public var messageTitle: String?
-    public var messageSummary: String?
-    public var messageBody: String?
+package struct AltinnContent: Sendable, Equatable {
+    package var language: String?
+    package var messageTitle: String?
+    package var messageSummary: String?
+    package var messageBody: String?
 
-    public init(language: String? = nil, messageTitle: String? = nil, messageSummary: String? = nil, messageBody: String? = nil) {
+    package init(language: String? = nil, messageTitle: String? = nil, messageSummary: String? = nil, messageBody: String? = nil) {
         self.language = language
         self.messageTitle = messageTitle
         self.messageSummary = messageSummary
@@ -83,22 +83,22 @@ public struct AltinnContent: Sendable, Equatable {
 
 /// `correspondence.notification` as the API defines it (docs/altinn-correspondence.md §3.6), without the custom
 /// recipients (they would need a person's number in the sidecar per correspondence).
-public struct AltinnNotification: Sendable, Equatable {
-    public var notificationTemplate: String?
-    public var notificationChannel: String?
-    public var emailSubject: String?
-    public var emailBody: String?
-    public var emailContentType: String?
-    public var smsBody: String?
-    public var sendReminder: Bool?
-    public var reminderEmailSubject: String?
-    public var reminderEmailBody: String?
-    public var reminderEmailContentType: String?
-    public var reminderSmsBody: String?
-    public var reminderNotificationChannel: String?
-    public var sendersReference: String?
+package struct AltinnNotification: Sendable, Equatable {
+    package var notificationTemplate: String?
+    package var notificationChannel: String?
+    package var emailSubject: String?
+    package var emailBody: String?
+    package var emailContentType: String?
+    package var smsBody: String?
+    package var sendReminder: Bool?
+    package var reminderEmailSubject: String?
+    package var reminderEmailBody: String?
+    package var reminderEmailContentType: String?
+    package var reminderSmsBody: String?
+    package var reminderNotificationChannel: String?
+    package var sendersReference: String?
 
-    public init() {}
+    package init() {}
 
     static let stringKeys: [String] = [
         "notificationTemplate", "notificationChannel", "emailSubject", "emailBody", "emailContentType", "smsBody",
@@ -107,7 +107,7 @@ public struct AltinnNotification: Sendable, Equatable {
     ]
 
     /// The fields that are set, by their API name, in a fixed order (for the request).
-    public var fields: [(key: String, value: String)] {
+    package var fields: [(key: String, value: String)] {
         var result: [(key: String, value: String)] = []
         let strings: [(String, String?)] = [
             ("notificationTemplate", notificationTemplate), ("notificationChannel", notificationChannel),
@@ -125,7 +125,7 @@ public struct AltinnNotification: Sendable, Equatable {
 extension Sidecar {
     /// Decodes a sidecar strictly: not JSON, duplicate keys, unknown keys, wrong types and an
     /// empty `receiverHerIds` are refusals whose message names the key.
-    public static func decode(_ bytes: [UInt8]) throws(SidecarError) -> Sidecar {
+    package static func decode(_ bytes: [UInt8]) throws(SidecarError) -> Sidecar {
         let root: JSONValue
         do {
             root = try StrictJSON.parse(bytes)
@@ -215,10 +215,10 @@ extension Sidecar {
     }
 }
 
-public struct SidecarError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct SidecarError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 }
 
 /// Reads the keys of one JSON object, remembering which were used so the rest can be refused.
@@ -333,7 +333,7 @@ extension JSONValue {
     }
 }
 
-public enum HerId {
+package enum HerId {
     /// A HER-id is a positive integer; JSON numbers like `8143060.0` are accepted, `8.5` is not.
     static func from(_ value: JSONValue) -> Int? {
         guard case .number(let number) = value, number.rounded() == number, number > 0, number < 1e12 else {

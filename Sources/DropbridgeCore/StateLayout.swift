@@ -1,24 +1,24 @@
 /// Where dropbridge keeps its private state under `<root>/.dropbridge/` (docs/contract.md §1):
 /// the one place that names its parts, so the daemon and the commands agree on them.
-public struct StateLayout: Sendable, Equatable {
+package struct StateLayout: Sendable, Equatable {
     /// `<root>/.dropbridge`, on the same filesystem as the five folders.
-    public var directory: String
+    package var directory: String
 
-    public init(directory: String) {
+    package init(directory: String) {
         self.directory = directory
     }
 
     /// Temporary files, fsynced here and then renamed into the folders.
-    public var temporary: String { directory + "/tmp" }
+    package var temporary: String { directory + "/tmp" }
     /// Claimed drops, one folder per claim, until they are filed.
-    public var work: String { directory + "/work" }
+    package var work: String { directory + "/work" }
     /// The SQLite ledger (with its `-wal` and `-shm` beside it).
-    public var ledger: String { directory + "/ledger.sqlite" }
+    package var ledger: String { directory + "/ledger.sqlite" }
     /// The lock that lets one dropbridge at a time use a root.
-    public var lock: String { directory + "/lock" }
+    package var lock: String { directory + "/lock" }
 }
 
 extension BridgeConfig {
     /// The layout of `stateDirectory`.
-    public var state: StateLayout { StateLayout(directory: stateDirectory) }
+    package var state: StateLayout { StateLayout(directory: stateDirectory) }
 }

@@ -3,14 +3,14 @@
 /// Foundation's decoders silently keep the last of two duplicate keys; a sidecar with
 /// `"receiverHerIds"` twice is ambiguous and must be refused, so sidecars are read here.
 /// A UTF-8 BOM before the JSON is allowed (the contract says so). Depth is bounded.
-public enum StrictJSON {
-    public struct Error: Swift.Error, Sendable, Equatable, CustomStringConvertible {
-        public var message: String
-        public var offset: Int
-        public var description: String { "\(message) (at byte \(offset))" }
+package enum StrictJSON {
+    package struct Error: Swift.Error, Sendable, Equatable, CustomStringConvertible {
+        package var message: String
+        package var offset: Int
+        package var description: String { "\(message) (at byte \(offset))" }
     }
 
-    public static func parse(_ bytes: [UInt8], maxDepth: Int = 32) throws(Error) -> JSONValue {
+    package static func parse(_ bytes: [UInt8], maxDepth: Int = 32) throws(Error) -> JSONValue {
         var reader = Reader(bytes: bytes, maxDepth: maxDepth)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { reader.index = 3 }
         reader.skipWhitespace()

@@ -6,10 +6,10 @@ import GRDB
 /// (state `sending`, with the idempotent key) and after Altinn's answer. After a crash the key
 /// makes the upload safe to repeat (409/1034 → the correspondence is looked up by key); a
 /// recipient answered for good is never sent to again.
-public struct AltinnSendRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "altinnSends"
+package struct AltinnSendRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    package static let databaseTableName = "altinnSends"
 
-    public enum State: String, Codable, Sendable {
+    package enum State: String, Codable, Sendable {
         /// The upload has (perhaps) started; its answer is not recorded.
         case sending
         /// Altinn created the correspondence (`correspondenceId`).
@@ -20,40 +20,40 @@ public struct AltinnSendRecord: Codable, Sendable, Equatable, FetchableRecord, P
 
     /// The GUID sent as `idempotentKey`: UUIDv5 of the installation's namespace, the content
     /// hash, the resource and the recipient.
-    public var idempotentKey: String
-    public var dropId: Int64
+    package var idempotentKey: String
+    package var dropId: Int64
     /// The recipient's position in the sidecar's `recipients`.
-    public var recipientIndex: Int
+    package var recipientIndex: Int
     /// The recipient as a log line may show it (a person only as a hash: never the number).
-    public var recipient: String
-    public var state: State
-    public var correspondenceId: String?
-    public var httpStatus: Int?
+    package var recipient: String
+    package var state: State
+    package var correspondenceId: String?
+    package var httpStatus: Int?
     /// Altinn's ProblemDetails as JSON text (a bare JSON value would not survive the row's
     /// single-value decoding).
-    public var problemJSON: String?
-    public var reason: String?
-    public var attempts: Int
-    public var createdAt: Double
-    public var updatedAt: Double
-    public var acceptedAt: Double?
+    package var problemJSON: String?
+    package var reason: String?
+    package var attempts: Int
+    package var createdAt: Double
+    package var updatedAt: Double
+    package var acceptedAt: Double?
 
     // The status poller's view of the correspondence (receipts/NAME.status.json).
     /// The overview's `status` (the highest reached, as Altinn computes it).
-    public var altinnStatus: String?
-    public var statusText: String?
-    public var publishedAt: String?
-    public var readAt: String?
-    public var confirmedAt: String?
-    public var failedAt: String?
+    package var altinnStatus: String?
+    package var statusText: String?
+    package var publishedAt: String?
+    package var readAt: String?
+    package var confirmedAt: String?
+    package var failedAt: String?
     /// `[{type, at}]` in the order first seen.
-    public var events: [AltinnEvent]?
+    package var events: [AltinnEvent]?
     /// No more polling: confirmed (or read without confirmation needed), failed, reserved or gone.
-    public var pollDone: Bool
-    public var nextPollAt: Double?
-    public var pollFailures: Int
+    package var pollDone: Bool
+    package var nextPollAt: Double?
+    package var pollFailures: Int
 
-    public init(idempotentKey: String, dropId: Int64, recipientIndex: Int, recipient: String, now: Double) {
+    package init(idempotentKey: String, dropId: Int64, recipientIndex: Int, recipient: String, now: Double) {
         self.idempotentKey = idempotentKey
         self.dropId = dropId
         self.recipientIndex = recipientIndex
@@ -68,17 +68,17 @@ public struct AltinnSendRecord: Codable, Sendable, Equatable, FetchableRecord, P
 }
 
 extension AltinnSendRecord {
-    public var problem: JSONValue? {
+    package var problem: JSONValue? {
         get { problemJSON.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) } }
         set { problemJSON = newValue.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) } }
     }
 }
 
 /// One entry of a correspondence's history in `NAME.status.json`.
-public struct AltinnEvent: Codable, Sendable, Equatable {
-    public var type: String
-    public var at: String
-    public init(type: String, at: String) {
+package struct AltinnEvent: Codable, Sendable, Equatable {
+    package var type: String
+    package var at: String
+    package init(type: String, at: String) {
         self.type = type
         self.at = at
     }

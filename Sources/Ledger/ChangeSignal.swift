@@ -5,7 +5,7 @@ import Synchronization
 /// `generation`, checks its condition, and waits for a change after what it read, so a change
 /// between the check and the wait is never missed. Waiting honours cancellation; a deadline or
 /// shutdown is the caller's to race against it (`ShutdownSignal.sleep(for:orUntil:changesAfter:)`).
-public final class ChangeSignal: Sendable {
+package final class ChangeSignal: Sendable {
     private struct Shell {
         var state = ChangeSignalState()
         var nextTicket: ChangeSignalState.Ticket = 0
@@ -14,14 +14,14 @@ public final class ChangeSignal: Sendable {
 
     private let shell = Mutex(Shell())
 
-    public init() {}
+    package init() {}
 
-    public var generation: UInt64 { shell.withLock { $0.state.generation } }
+    package var generation: UInt64 { shell.withLock { $0.state.generation } }
     /// Waiters parked now (for tests).
-    public var waiting: Int { shell.withLock { $0.state.parkedCount } }
+    package var waiting: Int { shell.withLock { $0.state.parkedCount } }
 
     /// Wakes every waiter.
-    public func changed() {
+    package func changed() {
         let woken = shell.withLock { shell in
             shell.state.changed().compactMap { shell.continuations.removeValue(forKey: $0) }
         }
@@ -30,7 +30,7 @@ public final class ChangeSignal: Sendable {
 
     /// Returns after the first change past `seen`, at once if there was one, or when the task is
     /// cancelled.
-    public func wait(after seen: UInt64) async {
+    package func wait(after seen: UInt64) async {
         let ticket = shell.withLock { shell in
             shell.nextTicket += 1
             return shell.nextTicket

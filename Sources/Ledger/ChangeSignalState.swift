@@ -1,10 +1,10 @@
 /// The bookkeeping of a `ChangeSignal` as a plain value: a generation counter that every change
 /// moves on, and the waiters parked until it moves past what they saw. No locks, no tasks: the
 /// shell drives it and resumes whom it names.
-public struct ChangeSignalState: Sendable, Equatable {
-    public typealias Ticket = UInt64
+package struct ChangeSignalState: Sendable, Equatable {
+    package typealias Ticket = UInt64
 
-    public enum WaitAction: Sendable, Equatable {
+    package enum WaitAction: Sendable, Equatable {
         /// A change came after the generation the waiter saw: go on at once.
         case resume
         /// Park until `changed` or `cancel` names this ticket.
@@ -12,22 +12,22 @@ public struct ChangeSignalState: Sendable, Equatable {
     }
 
     /// How many changes there have been.
-    public private(set) var generation: UInt64 = 0
+    package private(set) var generation: UInt64 = 0
     private var parked: Set<Ticket> = []
 
-    public init() {}
+    package init() {}
 
-    public var parkedCount: Int { parked.count }
+    package var parkedCount: Int { parked.count }
 
     /// A waiter that saw `seen` asks to wait for the next change.
-    public mutating func wait(_ ticket: Ticket, after seen: UInt64) -> WaitAction {
+    package mutating func wait(_ ticket: Ticket, after seen: UInt64) -> WaitAction {
         if generation != seen { return .resume }
         parked.insert(ticket)
         return .park
     }
 
     /// Something changed: every parked waiter is to be resumed.
-    public mutating func changed() -> Set<Ticket> {
+    package mutating func changed() -> Set<Ticket> {
         generation &+= 1
         defer { parked.removeAll() }
         return parked
@@ -35,7 +35,7 @@ public struct ChangeSignalState: Sendable, Equatable {
 
     /// The waiter's task was cancelled (or its deadline passed): true if it was parked, and so
     /// must be resumed by the caller; false if a change resumed it already.
-    public mutating func cancel(_ ticket: Ticket) -> Bool {
+    package mutating func cancel(_ ticket: Ticket) -> Bool {
         parked.remove(ticket) != nil
     }
 }

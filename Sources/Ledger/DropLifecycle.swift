@@ -1,6 +1,6 @@
 /// Every move a drop's state may make, in one table: the pipeline changes `state` only through
 /// `DropRecord.advance(_:)`, so no code path invents a transition (see `DropState`).
-public enum DropEvent: String, Sendable, CaseIterable {
+package enum DropEvent: String, Sendable, CaseIterable {
     /// The drop passed its checks and the request is about to start.
     case sendStarted
     /// The API took it (NHN's id, or every Altinn recipient).
@@ -19,9 +19,9 @@ public enum DropEvent: String, Sendable, CaseIterable {
     case proved
 }
 
-public enum DropLifecycle {
+package enum DropLifecycle {
     /// The state after `event`, or nil when the event cannot happen in `state`.
-    public static func next(_ state: DropState, on event: DropEvent) -> DropState? {
+    package static func next(_ state: DropState, on event: DropEvent) -> DropState? {
         switch (state, event) {
         case (.claimed, .sendStarted), (.validated, .sendStarted), (.sending, .sendStarted), (.held, .sendStarted):
             .sending
@@ -47,7 +47,7 @@ extension DropRecord {
     /// Moves to the state `event` leads to; false (and nothing changes) when it leads nowhere
     /// from here, e.g. a late answer for a drop already proved.
     @discardableResult
-    public mutating func advance(_ event: DropEvent) -> Bool {
+    package mutating func advance(_ event: DropEvent) -> Bool {
         guard let next = DropLifecycle.next(state, on: event) else { return false }
         state = next
         return true

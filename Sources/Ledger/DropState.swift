@@ -8,7 +8,7 @@
 ///
 /// `accepted` and `failed` are final answers; `filedAt` records that the output files were
 /// written and the claim released.
-public enum DropState: String, Codable, Sendable, CaseIterable {
+package enum DropState: String, Codable, Sendable, CaseIterable {
     /// Files are (being) moved into the work area; the row reserves the claim id and the name.
     case claimed
     /// The document passed validation; metadata is recorded.
@@ -27,5 +27,5 @@ public enum DropState: String, Codable, Sendable, CaseIterable {
     case accepted
     case failed
 
-    public var isFinal: Bool { self == .accepted || self == .failed }
+    package var isFinal: Bool { self == .accepted || self == .failed }
 }

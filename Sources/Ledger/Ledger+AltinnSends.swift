@@ -46,7 +46,7 @@ extension Ledger {
 
     /// The namespace of this installation's idempotent keys: random, made once, kept for ever
     /// (keys are global across Altinn, so nobody else may be able to reproduce them).
-    public func altinnKeyNamespace() throws -> UUID {
+    package func altinnKeyNamespace() throws -> UUID {
         try database.write { db in
             if let text = try String.fetchOne(db, sql: "SELECT value FROM installation WHERE key = 'altinnKeyNamespace'"),
                 let uuid = UUID(uuidString: text)
@@ -60,7 +60,7 @@ extension Ledger {
         }
     }
 
-    public func altinnSends(dropId: Int64) throws -> [AltinnSendRecord] {
+    package func altinnSends(dropId: Int64) throws -> [AltinnSendRecord] {
         try database.read { db in
             try AltinnSendRecord.filter(Column("dropId") == dropId).order(Column("recipientIndex")).fetchAll(db)
         }
@@ -68,7 +68,7 @@ extension Ledger {
 
     /// Records the intent to upload (before the request): inserts the row, or counts one more
     /// attempt on a row still `sending`. Returns the row as stored (an answered one unchanged).
-    public func recordAltinnAttempt(_ intent: AltinnSendRecord, now: Double) async throws -> AltinnSendRecord {
+    package func recordAltinnAttempt(_ intent: AltinnSendRecord, now: Double) async throws -> AltinnSendRecord {
         try await groupCommitWrite { db in
             if var existing = try AltinnSendRecord.fetchOne(db, key: ["dropId": intent.dropId, "recipientIndex": intent.recipientIndex]) {
                 guard existing.state == .sending else { return existing }
@@ -88,7 +88,7 @@ extension Ledger {
 
     /// Applies `change` to one correspondence row, durably.
     @discardableResult
-    public func updateAltinnSend(
+    package func updateAltinnSend(
         dropId: Int64, recipientIndex: Int, now: Double, _ change: @escaping @Sendable (inout AltinnSendRecord) -> Void
     ) async throws -> AltinnSendRecord {
         try await groupCommitWrite { db in
@@ -103,7 +103,7 @@ extension Ledger {
     }
 
     /// Accepted correspondences whose status is still followed, soonest first.
-    public func openAltinnPolls() throws -> [AltinnSendRecord] {
+    package func openAltinnPolls() throws -> [AltinnSendRecord] {
         try database.read { db in
             try AltinnSendRecord
                 .filter(Column("state") == AltinnSendRecord.State.accepted.rawValue && Column("pollDone") == false)

@@ -6,7 +6,7 @@ extension Ledger {
     /// `uncertain` drop with that MsgId is recorded `accepted` with NHN's id, in one durable
     /// transaction, and returned. Nil when no uncertain drop has the MsgId, or when a drop is
     /// already known by `messageId` (nothing to prove then).
-    public func proveArrival(msgId: String, messageId: String, now: Double) async throws -> DropRecord? {
+    package func proveArrival(msgId: String, messageId: String, now: Double) async throws -> DropRecord? {
         let proven = try await groupCommitWrite { db -> DropRecord? in
             if try DropRecord.filter(Column("messageId") == messageId).fetchCount(db) > 0 { return nil }
             guard
@@ -30,7 +30,7 @@ extension Ledger {
 
     /// Whether any drop waits for NHN to prove its arrival (a notification about an unknown
     /// message is then worth a `GET /messages/{id}` to learn its MsgId).
-    public func hasUncertainDrops() throws -> Bool {
+    package func hasUncertainDrops() throws -> Bool {
         try database.read { db in
             try DropRecord.filter(Column("state") == DropState.uncertain.rawValue).fetchCount(db) > 0
         }

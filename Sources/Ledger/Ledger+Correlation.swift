@@ -30,7 +30,7 @@ extension Ledger {
     }
 
     /// Remembers that AppRec message `appRecId` answers drop `dropId` (first link wins).
-    public func linkAppRec(_ appRecId: String, toDrop dropId: Int64, receiverHerId: Int?, now: Double) async throws {
+    package func linkAppRec(_ appRecId: String, toDrop dropId: Int64, receiverHerId: Int?, now: Double) async throws {
         _ = try await groupCommitWrite { db in
             try db.execute(
                 sql: "INSERT OR IGNORE INTO appRecLinks (appRecId, dropId, receiverHerId, linkedAt) VALUES (?, ?, ?, ?)",
@@ -40,7 +40,7 @@ extension Ledger {
     }
 
     /// The drop an AppRec message answers, when a status about that drop named it.
-    public func dropAnswered(byAppRec appRecId: String) throws -> DropRecord? {
+    package func dropAnswered(byAppRec appRecId: String) throws -> DropRecord? {
         try database.read { db in
             guard let dropId = try Int64.fetchOne(db, sql: "SELECT dropId FROM appRecLinks WHERE appRecId = ?", arguments: [appRecId])
             else { return nil }
@@ -50,7 +50,7 @@ extension Ledger {
 
     /// Drops NHN took (they have NHN's id) that carry `msgId`: more than one makes an AppRec's
     /// `OriginalMsgId` ambiguous.
-    public func acceptedDrops(msgId: String) throws -> [DropRecord] {
+    package func acceptedDrops(msgId: String) throws -> [DropRecord] {
         try database.read { db in
             try DropRecord.filter(Column("msgId") == msgId && Column("messageId") != nil).order(Column("id")).fetchAll(db)
         }
@@ -60,7 +60,7 @@ extension Ledger {
     /// earlier attempt was recorded and never confirmed: it may have arrived, so this one is a
     /// possible duplicate (counted).
     @discardableResult
-    public func markInboundAppRecSending(messageId: String, now: Double) async throws -> Bool {
+    package func markInboundAppRecSending(messageId: String, now: Double) async throws -> Bool {
         try await groupCommitWrite { db in
             let earlier = try Double.fetchOne(
                 db, sql: "SELECT appRecSendingAt FROM inbound WHERE messageId = ? AND appRecSentAt IS NULL", arguments: [messageId])
@@ -76,7 +76,7 @@ extension Ledger {
     }
 
     /// The attempt certainly never reached NHN (refused connection): the next is no duplicate.
-    public func clearInboundAppRecSending(messageId: String) async throws {
+    package func clearInboundAppRecSending(messageId: String) async throws {
         _ = try await groupCommitWrite { db in
             try db.execute(sql: "UPDATE inbound SET appRecSendingAt = NULL WHERE messageId = ? AND appRecSentAt IS NULL", arguments: [messageId])
             return true
@@ -84,7 +84,7 @@ extension Ledger {
     }
 
     /// Automatic AppRecs that may have been sent twice.
-    public func inboundAppRecPossibleDuplicates() throws -> Int {
+    package func inboundAppRecPossibleDuplicates() throws -> Int {
         try database.read { db in
             try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(appRecPossibleDuplicates), 0) FROM inbound") ?? 0
         }
@@ -93,7 +93,7 @@ extension Ledger {
     /// Records a final delivery failure (`Abandoned`, `Rejected`) of message `messageId` for one
     /// receiver. True the first time.
     @discardableResult
-    public func recordFinalDelivery(messageId: String, receiverHerId: Int, state: String, now: Double) async throws -> Bool {
+    package func recordFinalDelivery(messageId: String, receiverHerId: Int, state: String, now: Double) async throws -> Bool {
         try await groupCommitWrite { db in
             try db.execute(
                 sql: "INSERT OR IGNORE INTO finalDeliveries (messageId, receiverHerId, state, at) VALUES (?, ?, ?, ?)",
@@ -103,7 +103,7 @@ extension Ledger {
     }
 
     /// Final delivery failures by state, for `dropbridge status`.
-    public func finalDeliveryCounts() throws -> [String: Int] {
+    package func finalDeliveryCounts() throws -> [String: Int] {
         try database.read { db in
             var counts: [String: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM finalDeliveries GROUP BY state") {
@@ -116,7 +116,7 @@ extension Ledger {
 
 extension Ledger {
     /// An AppRec moved from `unmatched/` beside its drop.
-    public func setInboundFileName(messageId: String, fileName: String) async throws {
+    package func setInboundFileName(messageId: String, fileName: String) async throws {
         _ = try await groupCommitWrite { db in
             try db.execute(sql: "UPDATE inbound SET fileName = ? WHERE messageId = ?", arguments: [fileName, messageId])
             return true

@@ -4,22 +4,22 @@ import GRDB
 /// Every drop's history (`dropbridge show NAME`): one row per change of state, attempts, error,
 /// message id, release name or filing, written by SQLite triggers in the same transaction as the
 /// change itself, so no code path that updates a drop can forget it and no crash can split them.
-public struct DropHistoryEvent: Codable, Sendable, Equatable, FetchableRecord {
-    public static let databaseTableName = "dropEvents"
+package struct DropHistoryEvent: Codable, Sendable, Equatable, FetchableRecord {
+    package static let databaseTableName = "dropEvents"
 
-    public var id: Int64
-    public var dropId: Int64
-    public var at: Double
-    public var name: String
-    public var state: DropState
-    public var attempts: Int
-    public var messageId: String?
-    public var lastError: String?
+    package var id: Int64
+    package var dropId: Int64
+    package var at: Double
+    package var name: String
+    package var state: DropState
+    package var attempts: Int
+    package var messageId: String?
+    package var lastError: String?
     /// The permanent refusal's reason, once failed.
-    public var failureReason: String?
-    public var nextAttemptAt: Double?
-    public var releasedAs: String?
-    public var filedAt: Double?
+    package var failureReason: String?
+    package var nextAttemptAt: Double?
+    package var releasedAs: String?
+    package var filedAt: Double?
 }
 
 extension Ledger {
@@ -64,7 +64,7 @@ extension Ledger {
     }
 
     /// A drop's history, oldest first.
-    public func history(dropId: Int64) throws -> [DropHistoryEvent] {
+    package func history(dropId: Int64) throws -> [DropHistoryEvent] {
         try database.read { db in
             try DropHistoryEvent.fetchAll(db, sql: "SELECT * FROM dropEvents WHERE dropId = ? ORDER BY id", arguments: [dropId])
         }
@@ -72,7 +72,7 @@ extension Ledger {
 
     /// Drops an operator may mean by `key`: its name (also a retried drop's earlier rows, whose
     /// names `releaseName` changed), the name as dropped, the MsgId or NHN's message id. Oldest first.
-    public func drops(matching key: String) throws -> [DropRecord] {
+    package func drops(matching key: String) throws -> [DropRecord] {
         try database.read { db in
             try DropRecord.fetchAll(
                 db,

@@ -4,12 +4,12 @@ import GRDB
 /// stream has been processed.
 extension Ledger {
     /// The key of a set of HER-ids in `receiveOffsets`: sorted, comma-separated.
-    public static func offsetKey(_ herIds: [Int]) -> String {
+    package static func offsetKey(_ herIds: [Int]) -> String {
         herIds.sorted().map(String.init).joined(separator: ",")
     }
 
     /// The last offset whose effects are durable, or nil before the first notification.
-    public func receiveOffset(herIds: [Int]) throws -> Int64? {
+    package func receiveOffset(herIds: [Int]) throws -> Int64? {
         try database.read { db in
             try Int64.fetchOne(db, sql: "SELECT offset FROM receiveOffsets WHERE herIds = ?", arguments: [Self.offsetKey(herIds)])
         }
@@ -17,7 +17,7 @@ extension Ledger {
 
     /// Moves the offset forward (never back: notifications may be handled out of order within
     /// a batch, but the stored offset only ever grows).
-    public func saveReceiveOffset(_ offset: Int64, herIds: [Int], now: Double) async throws {
+    package func saveReceiveOffset(_ offset: Int64, herIds: [Int], now: Double) async throws {
         let key = Self.offsetKey(herIds)
         _ = try await groupCommitWrite { db in
             try db.execute(
@@ -33,17 +33,17 @@ extension Ledger {
     /// How receiving is doing: `registering`, `streaming`, `polling`, `retrying`, `stopped`, with
     /// the reason for anything but the first three. With several batches of HER-ids, `state`
     /// sums them up (`streaming` only when every batch streams) and `batches` has each.
-    public struct ReceiveState: Sendable, Codable, Equatable {
-        public var state: String
-        public var detail: String?
-        public var updatedAt: Double
-        public var offsets: [String: Int64]
-        public var batches: [ReceiveBatch] = []
+    package struct ReceiveState: Sendable, Codable, Equatable {
+        package var state: String
+        package var detail: String?
+        package var updatedAt: Double
+        package var offsets: [String: Int64]
+        package var batches: [ReceiveBatch] = []
         /// Oversized events dropped, over all batches.
-        public var oversizedEvents: Int { batches.reduce(0) { $0 + $1.oversizedEvents } }
+        package var oversizedEvents: Int { batches.reduce(0) { $0 + $1.oversizedEvents } }
     }
 
-    public func setReceiveState(_ state: String, detail: String?, now: Double) async throws {
+    package func setReceiveState(_ state: String, detail: String?, now: Double) async throws {
         _ = try await groupCommitWrite { db in
             try db.execute(
                 sql: """
@@ -55,7 +55,7 @@ extension Ledger {
         }
     }
 
-    public func receiveState() throws -> ReceiveState? {
+    package func receiveState() throws -> ReceiveState? {
         try database.read { db in
             var offsets: [String: Int64] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT herIds, offset FROM receiveOffsets") {
@@ -70,14 +70,14 @@ extension Ledger {
         }
     }
 
-    public func inbound(messageId: String) throws -> InboundRecord? {
+    package func inbound(messageId: String) throws -> InboundRecord? {
         try database.read { db in try InboundRecord.fetchOne(db, key: messageId) }
     }
 
     /// Records a received message whose files are durable. Returns false when it was recorded
     /// before (a repeated notification): then nothing changes.
     @discardableResult
-    public func recordInbound(_ record: InboundRecord) async throws -> Bool {
+    package func recordInbound(_ record: InboundRecord) async throws -> Bool {
         try await groupCommitWrite { db in
             if try InboundRecord.exists(db, key: record.messageId) { return false }
             try record.insert(db)
@@ -85,7 +85,7 @@ extension Ledger {
         }
     }
 
-    public func markInboundDownloaded(messageId: String, at now: Double) async throws {
+    package func markInboundDownloaded(messageId: String, at now: Double) async throws {
         _ = try await groupCommitWrite { db in
             try db.execute(
                 sql: "UPDATE inbound SET downloadedAt = ? WHERE messageId = ? AND downloadedAt IS NULL",
@@ -95,11 +95,11 @@ extension Ledger {
     }
 
     /// How many received messages NHN has been told were downloaded.
-    public func inboundDownloadedCount() throws -> Int {
+    package func inboundDownloadedCount() throws -> Int {
         try database.read { db in try InboundRecord.filter(Column("downloadedAt") != nil).fetchCount(db) }
     }
 
-    public func markInboundAppRecSent(messageId: String, at now: Double) async throws {
+    package func markInboundAppRecSent(messageId: String, at now: Double) async throws {
         _ = try await groupCommitWrite { db in
             try db.execute(sql: "UPDATE inbound SET appRecSentAt = ? WHERE messageId = ?", arguments: [now, messageId])
             return true
@@ -108,7 +108,7 @@ extension Ledger {
 
     /// Received messages whose files are written but NHN was not yet told (a crash in between):
     /// they are marked downloaded at the next start.
-    public func inboundNotYetDownloaded() throws -> [InboundRecord] {
+    package func inboundNotYetDownloaded() throws -> [InboundRecord] {
         try database.read { db in
             try InboundRecord.filter(Column("downloadedAt") == nil).order(Column("receivedAt")).fetchAll(db)
         }
@@ -118,12 +118,12 @@ extension Ledger {
     /// (by NHN's message id, or by the MsgId an AppRec answers), or else whether a send is still
     /// in flight (its answer not recorded yet). Two separate reads could miss a send that is
     /// recorded between them.
-    public struct SentLookup: Sendable {
-        public var drop: DropRecord?
-        public var sendsInFlight: Bool
+    package struct SentLookup: Sendable {
+        package var drop: DropRecord?
+        package var sendsInFlight: Bool
     }
 
-    public func lookUpSent(messageId: String? = nil, msgId: String? = nil) throws -> SentLookup {
+    package func lookUpSent(messageId: String? = nil, msgId: String? = nil) throws -> SentLookup {
         try database.read { db in
             var drop: DropRecord?
             if let messageId {

@@ -5,19 +5,19 @@ import GRDB
 /// counts and maxima over indexed columns, run every few seconds.
 extension Ledger {
     /// Notifications recorded but not yet handled: how far handling lags behind the offset.
-    public func pendingNotificationCount() throws -> Int {
+    package func pendingNotificationCount() throws -> Int {
         try database.read { db in
             try QueuedNotification.filter(Column("state") == QueuedNotification.State.pending.rawValue).fetchCount(db)
         }
     }
 
     /// When the newest notification was recorded (nil: none kept).
-    public func lastNotificationQueuedAt() throws -> Double? {
+    package func lastNotificationQueuedAt() throws -> Double? {
         try database.read { db in try Double.fetchOne(db, sql: "SELECT MAX(queuedAt) FROM \(QueuedNotification.databaseTableName)") }
     }
 
     /// Drops filed at or after `since`, counted per whole minute (`minute` is seconds since 1970 / 60).
-    public func filedPerMinute(since: Double) throws -> [(minute: Int, sent: Int, failed: Int)] {
+    package func filedPerMinute(since: Double) throws -> [(minute: Int, sent: Int, failed: Int)] {
         try database.read { db in
             try Row.fetchAll(
                 db,
@@ -33,7 +33,7 @@ extension Ledger {
     }
 
     /// The latest drops filed in `failed/`, newest first, with their reasons.
-    public func recentFailures(limit: Int = 10) throws -> [DropRecord] {
+    package func recentFailures(limit: Int = 10) throws -> [DropRecord] {
         try database.read { db in
             try DropRecord.filter(Column("filedAt") != nil && Column("state") == DropState.failed.rawValue)
                 .order(Column("filedAt").desc).limit(limit).fetchAll(db)
@@ -42,7 +42,7 @@ extension Ledger {
 
     /// Whether the ledger takes a write now: takes SQLite's write lock and lets it go, changing
     /// nothing (a read-only file, a lost directory or a wedged lock shows here).
-    public func probeWritable() throws {
+    package func probeWritable() throws {
         try database.writeWithoutTransaction { db in
             try db.execute(sql: "BEGIN IMMEDIATE")
             try db.execute(sql: "ROLLBACK")

@@ -19,7 +19,7 @@ extension Ledger {
     /// `NewMessage` for a message already queued or received (NHN repeats them; docs/nhn-edi.md §3.3).
     /// Returns how many were newly queued.
     @discardableResult
-    public func enqueueNotifications(
+    package func enqueueNotifications(
         _ notifications: [QueuedNotification], offset: Int64, herIds: [Int], now: Double
     ) async throws -> Int {
         let key = Self.offsetKey(herIds)
@@ -46,7 +46,7 @@ extension Ledger {
     }
 
     /// Pending notifications, oldest first (due or not: the worker keeps their order per message).
-    public func pendingNotifications(limit: Int = 1000) throws -> [QueuedNotification] {
+    package func pendingNotifications(limit: Int = 1000) throws -> [QueuedNotification] {
         try database.read { db in
             try QueuedNotification.filter(Column("state") == QueuedNotification.State.pending.rawValue)
                 .order(Column("offset")).limit(limit).fetchAll(db)
@@ -54,7 +54,7 @@ extension Ledger {
     }
 
     /// Pending notifications past `offset` (what the reader added since the worker last looked).
-    public func pendingNotifications(after offset: Int64, limit: Int = 1000) throws -> [QueuedNotification] {
+    package func pendingNotifications(after offset: Int64, limit: Int = 1000) throws -> [QueuedNotification] {
         try database.read { db in
             try QueuedNotification
                 .filter(Column("state") == QueuedNotification.State.pending.rawValue && Column("offset") > offset)
@@ -62,17 +62,17 @@ extension Ledger {
         }
     }
 
-    public func queuedNotification(offset: Int64) throws -> QueuedNotification? {
+    package func queuedNotification(offset: Int64) throws -> QueuedNotification? {
         try database.read { db in try QueuedNotification.fetchOne(db, key: offset) }
     }
 
     /// The notification's effect is durable.
-    public func finishNotification(offset: Int64, now: Double) async throws {
+    package func finishNotification(offset: Int64, now: Double) async throws {
         try await changeNotification(offset: offset, now: now) { $0.state = .done }
     }
 
     /// Tried again at `nextAttemptAt`; `failed` counts the attempt (a wait for our own sends does not).
-    public func postponeNotification(offset: Int64, failed: Bool, nextAttemptAt: Double, lastError: String?, now: Double) async throws {
+    package func postponeNotification(offset: Int64, failed: Bool, nextAttemptAt: Double, lastError: String?, now: Double) async throws {
         try await changeNotification(offset: offset, now: now) { item in
             if failed { item.attempts += 1 }
             item.nextAttemptAt = nextAttemptAt
@@ -81,7 +81,7 @@ extension Ledger {
     }
 
     /// Permanent trouble: left to an operator.
-    public func quarantineNotification(offset: Int64, reason: String, now: Double) async throws {
+    package func quarantineNotification(offset: Int64, reason: String, now: Double) async throws {
         try await changeNotification(offset: offset, now: now) { item in
             item.state = .quarantined
             item.attempts += 1
@@ -100,7 +100,7 @@ extension Ledger {
     }
 
     /// Quarantined notifications, oldest first (for `dropbridge status`).
-    public func quarantinedNotifications(limit: Int = 1000) throws -> [QueuedNotification] {
+    package func quarantinedNotifications(limit: Int = 1000) throws -> [QueuedNotification] {
         try database.read { db in
             try QueuedNotification.filter(Column("state") == QueuedNotification.State.quarantined.rawValue)
                 .order(Column("offset")).limit(limit).fetchAll(db)
@@ -110,7 +110,7 @@ extension Ledger {
     /// `dropbridge retry --message KEY… | --messages`: quarantined notifications (all when `keys`
     /// is nil; else those whose `operatorKey` is listed) pending again, due now, with a fresh
     /// count of attempts. Returns them; the running daemon's worker finds them at its next look.
-    public func retryQuarantined(keys: [String]?, now: Double) throws -> [QueuedNotification] {
+    package func retryQuarantined(keys: [String]?, now: Double) throws -> [QueuedNotification] {
         try database.write { db in
             let quarantined = try QueuedNotification.filter(Column("state") == QueuedNotification.State.quarantined.rawValue)
                 .order(Column("offset")).fetchAll(db)
@@ -133,7 +133,7 @@ extension Ledger {
     /// Forgets notifications done before `before` (history only: a repeated `NewMessage` is
     /// still recognised by the `inbound` row of its message). Returns how many went.
     @discardableResult
-    public func pruneFinishedNotifications(before: Double) async throws -> Int {
+    package func pruneFinishedNotifications(before: Double) async throws -> Int {
         try await groupCommitWrite { db in
             try QueuedNotification
                 .filter(Column("state") == QueuedNotification.State.done.rawValue && Column("updatedAt") < before)

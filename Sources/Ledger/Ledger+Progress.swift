@@ -6,7 +6,7 @@ extension Ledger {
     /// The last time anything moved: a drop changed state, a message was received or a
     /// notification queued, a receive offset advanced. Nil for an empty ledger. Each part reads
     /// one row by its rowid (the newest), so it costs the same on a ledger of millions of rows.
-    public func lastProgressAt() throws -> Double? {
+    package func lastProgressAt() throws -> Double? {
         try database.read { db in
             try Double.fetchOne(
                 db,
@@ -22,7 +22,7 @@ extension Ledger {
 
     /// Unfinished drops claimed before `claimedBefore` that are not held (held drops wait for
     /// an operator by design and are reported as such), oldest first.
-    public func stuckDrops(claimedBefore: Double, limit: Int = 100) throws -> [DropRecord] {
+    package func stuckDrops(claimedBefore: Double, limit: Int = 100) throws -> [DropRecord] {
         try database.read { db in
             try DropRecord
                 .filter(Column("filedAt") == nil && Column("claimedAt") < claimedBefore && Column("state") != DropState.held.rawValue)
@@ -31,7 +31,7 @@ extension Ledger {
     }
 
     /// Held drops with their reasons, oldest first.
-    public func heldDrops() throws -> [DropRecord] {
+    package func heldDrops() throws -> [DropRecord] {
         try database.read { db in
             try DropRecord.filter(Column("state") == DropState.held.rawValue).order(Column("id")).fetchAll(db)
         }

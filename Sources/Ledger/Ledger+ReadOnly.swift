@@ -16,11 +16,11 @@ import Glibc
 /// SQLITE_USE_URI); where they are not understood, the name is a file that does not exist and,
 /// opened without SQLITE_OPEN_CREATE, fails instead of creating anything.
 extension Ledger {
-    public enum ReadOnlyError: Error, CustomStringConvertible {
+    package enum ReadOnlyError: Error, CustomStringConvertible {
         case missing(String)
         case unreadable(String, String)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .missing(let path): "no ledger at \(path): dropbridge has not run with this root yet"
             case .unreadable(let path, let reason): "cannot read the ledger \(path): \(reason)"
@@ -28,7 +28,7 @@ extension Ledger {
         }
     }
 
-    public static func openReadOnly(path: String) throws -> Ledger {
+    package static func openReadOnly(path: String) throws -> Ledger {
         var info = stat()
         guard stat(path, &info) == 0 else {
             if errno == ENOENT { throw ReadOnlyError.missing(path) }
@@ -56,7 +56,7 @@ extension Ledger {
 
     /// Closes every connection now (the last close checkpoints the WAL and removes `-wal` and
     /// `-shm`), as the daemon's exit does; the ledger is unusable afterwards.
-    public func close() throws {
+    package func close() throws {
         if let pool = database as? DatabasePool { try pool.close() }
         if let queue = database as? DatabaseQueue { try queue.close() }
     }

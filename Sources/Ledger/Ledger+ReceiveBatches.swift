@@ -19,22 +19,22 @@ extension Ledger {
     }
 
     /// One batch's state as `status` shows it.
-    public struct ReceiveBatch: Sendable, Codable, Equatable {
+    package struct ReceiveBatch: Sendable, Codable, Equatable {
         /// `Ledger.offsetKey` of the batch's HER-ids.
-        public var herIds: String
+        package var herIds: String
         /// `connecting`, `streaming`, `polling`, `stopped`.
-        public var state: String
-        public var detail: String?
-        public var updatedAt: Double
+        package var state: String
+        package var detail: String?
+        package var updatedAt: Double
         /// The last event (a notification or a heartbeat) NHN sent on this batch.
-        public var lastEventAt: Double?
+        package var lastEventAt: Double?
         /// Saved offset of the batch (nil before its first notification).
-        public var offset: Int64?
+        package var offset: Int64?
         /// Events larger than the cap (1 MiB) after which the stream was dropped and reopened.
-        public var oversizedEvents: Int
+        package var oversizedEvents: Int
     }
 
-    public func setReceiveBatchState(herIds: [Int], state: String, detail: String?, now: Double) async throws {
+    package func setReceiveBatchState(herIds: [Int], state: String, detail: String?, now: Double) async throws {
         _ = try await groupCommitWrite { db in
             try db.execute(
                 sql: """
@@ -47,7 +47,7 @@ extension Ledger {
     }
 
     /// NHN sent something on this batch's stream at `at`.
-    public func noteReceiveEvent(herIds: [Int], at: Double) async throws {
+    package func noteReceiveEvent(herIds: [Int], at: Double) async throws {
         _ = try await groupCommitWrite { db in
             try db.execute(
                 sql: """
@@ -61,7 +61,7 @@ extension Ledger {
 
     /// Counts one oversized event on this batch; returns the batch's count so far.
     @discardableResult
-    public func countOversizedEvent(herIds: [Int], now: Double) async throws -> Int {
+    package func countOversizedEvent(herIds: [Int], now: Double) async throws -> Int {
         let key = Self.offsetKey(herIds)
         return try await groupCommitWrite { db in
             try db.execute(

@@ -15,7 +15,7 @@ extension Ledger {
     }
 
     /// HER-ids registered with exactly `configuration(herId)`.
-    public func registeredHerIds(configuration: (Int) -> String) throws -> Set<Int> {
+    package func registeredHerIds(configuration: (Int) -> String) throws -> Set<Int> {
         try database.read { db in
             var registered = Set<Int>()
             for row in try Row.fetchAll(db, sql: "SELECT herId, configuration FROM registrations") {
@@ -26,7 +26,7 @@ extension Ledger {
         }
     }
 
-    public func recordRegistration(herIds: [Int], configuration: @escaping @Sendable (Int) -> String, now: Double) async throws {
+    package func recordRegistration(herIds: [Int], configuration: @escaping @Sendable (Int) -> String, now: Double) async throws {
         try await groupCommitWrite { db in
             for herId in herIds {
                 try db.execute(
@@ -37,7 +37,7 @@ extension Ledger {
     }
 
     /// NHN said the HER-id has no configuration (any more): it must be registered again.
-    public func forgetRegistration(herId: Int) async throws {
+    package func forgetRegistration(herId: Int) async throws {
         try await groupCommitWrite { db in
             try db.execute(sql: "DELETE FROM registrations WHERE herId = ?", arguments: [herId])
         }

@@ -4,14 +4,14 @@ import GRDB
 
 /// The SQLite ledger in `<root>/.dropbridge/ledger.sqlite`: WAL, `synchronous = FULL`, so a
 /// committed transaction survives SIGKILL and power loss.
-public final class Ledger: Sendable {
+package final class Ledger: Sendable {
     /// A pool for the daemon and every writer; a read-only queue for `Ledger.openReadOnly`.
     let database: any DatabaseWriter
     private let groupCommit: GroupCommit
     /// Moves on each time `proveArrival` records a proof: wakes the drops waiting for one.
-    public let arrivalsProven = ChangeSignal()
+    package let arrivalsProven = ChangeSignal()
 
-    public init(path: String) throws {
+    package init(path: String) throws {
         try LedgerFiles.restrict(path)
         var configuration = Configuration()
         // Every connection GRDB opens starts FULL (readers never commit, so it only matters
@@ -121,7 +121,7 @@ public final class Ledger: Sendable {
     ///
     /// A drop refused before it could be read (pairing, unsafe files) is reserved already
     /// `failed`, with its `refusal`: a crash before it is filed must not turn it into a send.
-    public func reserve(
+    package func reserve(
         originalName: String, files: [String], channel: String, now: Double, refusal: StoredFailure? = nil,
         pickName: @escaping @Sendable (_ usedInLedger: (String) throws -> Bool) throws -> String
     ) async throws -> DropRecord {
@@ -140,7 +140,7 @@ public final class Ledger: Sendable {
     }
 
     /// Forgets a reservation whose claim never happened (the files are still in the outbox).
-    public func forget(id: Int64) throws {
+    package func forget(id: Int64) throws {
         _ = try database.write { db in try DropRecord.deleteOne(db, key: id) }
     }
 
@@ -148,7 +148,7 @@ public final class Ledger: Sendable {
 
     /// Applies `change` to the row and stamps `updatedAt`, in one durable transaction.
     @discardableResult
-    public func update(id: Int64, now: Double, _ change: @Sendable (inout DropRecord) -> Void) throws -> DropRecord {
+    package func update(id: Int64, now: Double, _ change: @Sendable (inout DropRecord) -> Void) throws -> DropRecord {
         try database.write { db in try Self.apply(change, to: id, now: now, in: db) }
     }
 
@@ -172,54 +172,54 @@ public final class Ledger: Sendable {
     /// `update`, committed together with other writes arriving at the same time; returns once
     /// the change is durable.
     @discardableResult
-    public func update(id: Int64, now: Double, _ change: @escaping @Sendable (inout DropRecord) -> Void) async throws -> DropRecord {
+    package func update(id: Int64, now: Double, _ change: @escaping @Sendable (inout DropRecord) -> Void) async throws -> DropRecord {
         try await groupCommit.write { db in try Self.apply(change, to: id, now: now, in: db) }
     }
 
-    public func drop(id: Int64) throws -> DropRecord? {
+    package func drop(id: Int64) throws -> DropRecord? {
         try database.read { db in try DropRecord.fetchOne(db, key: id) }
     }
 
-    public func drop(named name: String) throws -> DropRecord? {
+    package func drop(named name: String) throws -> DropRecord? {
         try database.read { db in try DropRecord.filter(Column("name") == name).fetchOne(db) }
     }
 
     /// Drops that are not finished: not yet answered, or answered but not yet filed.
-    public func unfinished() throws -> [DropRecord] {
+    package func unfinished() throws -> [DropRecord] {
         try database.read { db in
             try DropRecord.filter(Column("filedAt") == nil).order(Column("id")).fetchAll(db)
         }
     }
 
-    public func drops(msgId: String) throws -> [DropRecord] {
+    package func drops(msgId: String) throws -> [DropRecord] {
         try database.read { db in try DropRecord.filter(Column("msgId") == msgId).fetchAll(db) }
     }
 
     // MARK: Status
 
-    public struct Summary: Sendable, Codable, Equatable {
-        public var byState: [String: Int]
-        public var unfinished: Int
-        public var possibleDuplicates: Int
-        public var oldestUnfinishedClaimedAt: Double?
-        public var held: [NotedDrop]
+    package struct Summary: Sendable, Codable, Equatable {
+        package var byState: [String: Int]
+        package var unfinished: Int
+        package var possibleDuplicates: Int
+        package var oldestUnfinishedClaimedAt: Double?
+        package var held: [NotedDrop]
         /// Drops waiting to be sent again after transient trouble, or for NHN's proof that an
         /// uncertain send arrived, with the last problem.
-        public var retrying: [NotedDrop]
+        package var retrying: [NotedDrop]
     }
 
     /// A drop and why it waits.
-    public struct NotedDrop: Sendable, Codable, Equatable {
-        public var name: String
-        public var reason: String?
+    package struct NotedDrop: Sendable, Codable, Equatable {
+        package var name: String
+        package var reason: String?
 
-        public init(name: String, reason: String?) {
+        package init(name: String, reason: String?) {
             self.name = name
             self.reason = reason
         }
     }
 
-    public func summary() throws -> Summary {
+    package func summary() throws -> Summary {
         try database.read { db in
             var byState: [String: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM drops GROUP BY state") {
@@ -243,10 +243,10 @@ public final class Ledger: Sendable {
     }
 }
 
-public enum LedgerError: Error, CustomStringConvertible {
+package enum LedgerError: Error, CustomStringConvertible {
     case missingDrop(Int64)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .missingDrop(let id): "the ledger has no drop with id \(id)"
         }
@@ -255,14 +255,14 @@ public enum LedgerError: Error, CustomStringConvertible {
 
 extension Ledger {
     /// Drops filed (answered and written out) at or after `since`, in filing order.
-    public func filed(since: Double) throws -> [DropRecord] {
+    package func filed(since: Double) throws -> [DropRecord] {
         try database.read { db in
             try DropRecord.filter(Column("filedAt") >= since).order(Column("filedAt"), Column("id")).fetchAll(db)
         }
     }
 
     /// Gives a drop's name back (for `dropbridge retry`): the old row keeps a name no drop can have.
-    public func releaseName(_ name: String) throws {
+    package func releaseName(_ name: String) throws {
         try database.write { db in
             guard var record = try DropRecord.filter(Column("name") == name).fetchOne(db) else { return }
             record.name = "\(name)\u{1}retried-\(record.id ?? 0)"

@@ -41,10 +41,10 @@ enum LedgerFiles {
     }
 }
 
-public struct LedgerFileError: Error, CustomStringConvertible {
-    public var operation: String
-    public var path: String
-    public var errno: Int32
+package struct LedgerFileError: Error, CustomStringConvertible {
+    package var operation: String
+    package var path: String
+    package var errno: Int32
 
-    public var description: String { "\(operation) \(path): \(String(cString: strerror(errno)))" }
+    package var description: String { "\(operation) \(path): \(String(cString: strerror(errno)))" }
 }

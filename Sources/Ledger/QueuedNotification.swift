@@ -5,10 +5,10 @@ import GRDB
 /// batch of them together with the new offset), then handled from the ledger by the queue
 /// worker. Each keeps its own attempts and next attempt, so one message in trouble holds up
 /// no other.
-public struct QueuedNotification: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "notificationQueue"
+package struct QueuedNotification: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    package static let databaseTableName = "notificationQueue"
 
-    public enum State: String, Codable, Sendable {
+    package enum State: String, Codable, Sendable {
         /// To be handled at `nextAttemptAt`.
         case pending
         /// Its effect is durable.
@@ -18,25 +18,25 @@ public struct QueuedNotification: Codable, Sendable, Equatable, FetchableRecord,
     }
 
     /// NHN's cursor position: global, so it identifies the notification.
-    public var offset: Int64
+    package var offset: Int64
     /// `Ledger.offsetKey` of the HER-ids whose stream or poll brought it.
-    public var herIds: String
-    public var notificationId: String?
-    public var type: String
-    public var relatedMessageId: String?
-    public var notificationReceiverHerId: Int?
-    public var notificationTriggeredByHerId: Int?
-    public var description: String?
-    public var createdAt: String?
-    public var state: State
+    package var herIds: String
+    package var notificationId: String?
+    package var type: String
+    package var relatedMessageId: String?
+    package var notificationReceiverHerId: Int?
+    package var notificationTriggeredByHerId: Int?
+    package var description: String?
+    package var createdAt: String?
+    package var state: State
     /// Failed attempts so far (a wait for our own sends is no failure).
-    public var attempts: Int
-    public var nextAttemptAt: Double
-    public var lastError: String?
-    public var queuedAt: Double
-    public var updatedAt: Double
+    package var attempts: Int
+    package var nextAttemptAt: Double
+    package var lastError: String?
+    package var queuedAt: Double
+    package var updatedAt: Double
 
-    public init(
+    package init(
         offset: Int64, herIds: String, notificationId: String?, type: String, relatedMessageId: String?,
         notificationReceiverHerId: Int?, notificationTriggeredByHerId: Int?, description: String?, createdAt: String?,
         queuedAt: Double
@@ -59,7 +59,7 @@ public struct QueuedNotification: Codable, Sendable, Equatable, FetchableRecord,
 
     /// How an operator names it (`retry --message`, the problem file): the message id, or the
     /// offset for a notification without a usable one (missing, or not a GUID: never a path).
-    public var operatorKey: String {
+    package var operatorKey: String {
         if let relatedMessageId, UUID(uuidString: relatedMessageId) != nil { return relatedMessageId }
         return "offset-\(offset)"
     }

@@ -25,8 +25,8 @@ enum HTMLText {
 
 /// Hides what looks like a fødselsnummer or D-number (exactly 11 digits, not part of a longer
 /// number) in text an operator reads outside the log: reasons may quote a document's values.
-public enum Redaction {
-    public static func maskIdentityNumbers(_ text: String) -> String {
+package enum Redaction {
+    package static func maskIdentityNumbers(_ text: String) -> String {
         let scalars = Array(text.unicodeScalars)
         guard scalars.count >= 11 else { return text }
         var out = String.UnicodeScalarView()

@@ -2,17 +2,17 @@ import DropbridgeCore
 
 /// Judges a snapshot: every reason the bridge cannot do its work now (`/readyz` 503), and
 /// every stuck-work alert. Pure, so each rule has its own unit test.
-public struct HealthCheck: Sendable {
-    public var alerts: BridgeConfig.Alerts
+package struct HealthCheck: Sendable {
+    package var alerts: BridgeConfig.Alerts
     /// The APIs the bridge depends on (`nhn`, and `altinn` when enabled).
-    public var apis: [String]
+    package var apis: [String]
 
-    public init(alerts: BridgeConfig.Alerts, apis: [String]) {
+    package init(alerts: BridgeConfig.Alerts, apis: [String]) {
         self.alerts = alerts
         self.apis = apis
     }
 
-    public func problems(in snapshot: MonitorSnapshot) -> [HealthProblem] {
+    package func problems(in snapshot: MonitorSnapshot) -> [HealthProblem] {
         let now = snapshot.takenAt
         var found: [HealthProblem] = []
         if let problem = snapshot.ledgerProblem {

@@ -7,9 +7,9 @@ import Synchronization
 
 /// Takes snapshots (on a thread of its own: they read the ledger and the folders), keeps the
 /// latest, sets the gauges from it and logs each alert when it starts and when it ends.
-public final class Monitor: Sendable {
-    public let reader: SnapshotReader
-    public let metrics: PrometheusMetrics
+package final class Monitor: Sendable {
+    package let reader: SnapshotReader
+    package let metrics: PrometheusMetrics
     private let logger: Logger
     private let pool: NIOThreadPool
     private let state = Mutex<(latest: MonitorSnapshot?, alerts: AlertLog)>((nil, AlertLog()))
@@ -19,7 +19,7 @@ public final class Monitor: Sendable {
         "altinn_unreachable", "receiving_not_running", "stream_silent", "drop_stuck", "drops_held", "inbox_waiting", "sending_paused",
     ]
 
-    public init(reader: SnapshotReader, metrics: PrometheusMetrics, logger: Logger) {
+    package init(reader: SnapshotReader, metrics: PrometheusMetrics, logger: Logger) {
         self.reader = reader
         self.metrics = metrics
         self.logger = logger
@@ -33,7 +33,7 @@ public final class Monitor: Sendable {
     }
 
     /// The latest snapshot if it is younger than `maxAge` seconds, else a new one.
-    public func snapshot(maxAge: Double = 1) async -> MonitorSnapshot {
+    package func snapshot(maxAge: Double = 1) async -> MonitorSnapshot {
         if maxAge > 0, let latest = state.withLock({ $0.latest }), Date().timeIntervalSince1970 - latest.takenAt < maxAge {
             return latest
         }
@@ -42,7 +42,7 @@ public final class Monitor: Sendable {
 
     /// Takes a snapshot now and acts on it.
     @discardableResult
-    public func sample() async -> MonitorSnapshot {
+    package func sample() async -> MonitorSnapshot {
         let reader = self.reader
         let snapshot: MonitorSnapshot
         do {

@@ -3,36 +3,36 @@ import Operations
 
 /// What the bridge looks like at one moment, for `/readyz`, the status page and the gauges.
 /// Names and reasons only: never document contents, identity numbers, tokens or keys.
-public struct MonitorSnapshot: Sendable, Codable, Equatable {
-    public var takenAt: Double
-    public var version: String
-    public var folders: [FolderReading]
+package struct MonitorSnapshot: Sendable, Codable, Equatable {
+    package var takenAt: Double
+    package var version: String
+    package var folders: [FolderReading]
     /// Free bytes on the root's filesystem (nil: could not be read).
-    public var diskFreeBytes: Int64?
+    package var diskFreeBytes: Int64?
     /// The size of that filesystem.
-    public var diskTotalBytes: Int64?
+    package var diskTotalBytes: Int64?
     /// Why the ledger does not take a write now (nil: it does).
-    public var ledgerProblem: String?
-    public var drops: DropReading
-    public var receiving: ReceivingReading
+    package var ledgerProblem: String?
+    package var drops: DropReading
+    package var receiving: ReceivingReading
     /// Each API as seen from the requests made to it.
-    public var apis: [String: ReachabilityState]
+    package var apis: [String: ReachabilityState]
     /// Drops filed per minute over the last hour, oldest first (60 entries).
-    public var dropsPerMinute: [MinuteCount]
+    package var dropsPerMinute: [MinuteCount]
     /// Everything that stops the bridge from doing its work, or is stuck: empty when ready.
-    public var problems: [HealthProblem]
+    package var problems: [HealthProblem]
     /// `dropbridge pause`: sending stopped by an operator (receiving goes on).
-    public var sendingPaused = false
+    package var sendingPaused = false
     /// When the ledger last saw progress (a drop or a message moved).
-    public var lastProgressAt: Double?
+    package var lastProgressAt: Double?
     /// Received notifications waiting for an operator (`retry --message KEY`), with why.
-    public var quarantinedNotifications: [Ledger.NotedDrop] = []
+    package var quarantinedNotifications: [Ledger.NotedDrop] = []
     /// What `dropbridge status --json` prints, for the same moment (identity numbers hidden).
-    public var status: StatusReport?
+    package var status: StatusReport?
 
-    public var ready: Bool { problems.isEmpty }
+    package var ready: Bool { problems.isEmpty }
 
-    public init(
+    package init(
         takenAt: Double, version: String, folders: [FolderReading], diskFreeBytes: Int64?, ledgerProblem: String?,
         drops: DropReading, receiving: ReceivingReading, apis: [String: ReachabilityState], dropsPerMinute: [MinuteCount],
         problems: [HealthProblem]
@@ -49,13 +49,13 @@ public struct MonitorSnapshot: Sendable, Codable, Equatable {
         self.problems = problems
     }
 
-    public struct FolderReading: Sendable, Codable, Equatable {
-        public var name: String
-        public var files: Int
-        public var oldestAgeSeconds: Double?
-        public var missing: Bool
+    package struct FolderReading: Sendable, Codable, Equatable {
+        package var name: String
+        package var files: Int
+        package var oldestAgeSeconds: Double?
+        package var missing: Bool
 
-        public init(name: String, files: Int, oldestAgeSeconds: Double?, missing: Bool) {
+        package init(name: String, files: Int, oldestAgeSeconds: Double?, missing: Bool) {
             self.name = name
             self.files = files
             self.oldestAgeSeconds = oldestAgeSeconds
@@ -63,19 +63,19 @@ public struct MonitorSnapshot: Sendable, Codable, Equatable {
         }
     }
 
-    public struct DropReading: Sendable, Codable, Equatable {
-        public var byState: [String: Int]
-        public var unfinished: Int
-        public var oldestUnfinishedAgeSeconds: Double?
-        public var possibleDuplicates: Int
-        public var held: [Ledger.NotedDrop]
-        public var retrying: [Ledger.NotedDrop]
+    package struct DropReading: Sendable, Codable, Equatable {
+        package var byState: [String: Int]
+        package var unfinished: Int
+        package var oldestUnfinishedAgeSeconds: Double?
+        package var possibleDuplicates: Int
+        package var held: [Ledger.NotedDrop]
+        package var retrying: [Ledger.NotedDrop]
         /// Unfinished longer than `alerts.stuckSeconds`, oldest first.
-        public var stuck: [StuckDrop]
+        package var stuck: [StuckDrop]
         /// The latest drops filed in `failed/`, newest first.
-        public var recentFailures: [FailedDrop]
+        package var recentFailures: [FailedDrop]
 
-        public init(
+        package init(
             byState: [String: Int] = [:], unfinished: Int = 0, oldestUnfinishedAgeSeconds: Double? = nil,
             possibleDuplicates: Int = 0, held: [Ledger.NotedDrop] = [], retrying: [Ledger.NotedDrop] = [],
             stuck: [StuckDrop] = [], recentFailures: [FailedDrop] = []
@@ -91,13 +91,13 @@ public struct MonitorSnapshot: Sendable, Codable, Equatable {
         }
     }
 
-    public struct StuckDrop: Sendable, Codable, Equatable {
-        public var name: String
-        public var state: String
-        public var ageSeconds: Double
-        public var reason: String?
+    package struct StuckDrop: Sendable, Codable, Equatable {
+        package var name: String
+        package var state: String
+        package var ageSeconds: Double
+        package var reason: String?
 
-        public init(name: String, state: String, ageSeconds: Double, reason: String?) {
+        package init(name: String, state: String, ageSeconds: Double, reason: String?) {
             self.name = name
             self.state = state
             self.ageSeconds = ageSeconds
@@ -105,13 +105,13 @@ public struct MonitorSnapshot: Sendable, Codable, Equatable {
         }
     }
 
-    public struct FailedDrop: Sendable, Codable, Equatable {
-        public var name: String
-        public var stage: String
-        public var reason: String
-        public var filedAt: Double
+    package struct FailedDrop: Sendable, Codable, Equatable {
+        package var name: String
+        package var stage: String
+        package var reason: String
+        package var filedAt: Double
 
-        public init(name: String, stage: String, reason: String, filedAt: Double) {
+        package init(name: String, stage: String, reason: String, filedAt: Double) {
             self.name = name
             self.stage = stage
             self.reason = reason
@@ -119,20 +119,20 @@ public struct MonitorSnapshot: Sendable, Codable, Equatable {
         }
     }
 
-    public struct ReceivingReading: Sendable, Codable, Equatable {
+    package struct ReceivingReading: Sendable, Codable, Equatable {
         /// `nhn.receive` is not off and there are HER-ids to receive for.
-        public var configured: Bool
+        package var configured: Bool
         /// `registering`, `streaming`, `polling`, `refused`, `stopped` (nil: never started).
-        public var state: String?
-        public var detail: String?
-        public var since: Double?
-        public var offsets: [String: Int64]
+        package var state: String?
+        package var detail: String?
+        package var since: Double?
+        package var offsets: [String: Int64]
         /// Notifications recorded but not handled yet.
-        public var pending: Int
-        public var quarantined: Int
-        public var lastNotificationAt: Double?
+        package var pending: Int
+        package var quarantined: Int
+        package var lastNotificationAt: Double?
 
-        public init(
+        package init(
             configured: Bool, state: String? = nil, detail: String? = nil, since: Double? = nil,
             offsets: [String: Int64] = [:], pending: Int = 0, quarantined: Int = 0, lastNotificationAt: Double? = nil
         ) {
@@ -147,13 +147,13 @@ public struct MonitorSnapshot: Sendable, Codable, Equatable {
         }
     }
 
-    public struct MinuteCount: Sendable, Codable, Equatable {
+    package struct MinuteCount: Sendable, Codable, Equatable {
         /// Seconds since 1970 of the minute's start.
-        public var minute: Double
-        public var sent: Int
-        public var failed: Int
+        package var minute: Double
+        package var sent: Int
+        package var failed: Int
 
-        public init(minute: Double, sent: Int, failed: Int) {
+        package init(minute: Double, sent: Int, failed: Int) {
             self.minute = minute
             self.sent = sent
             self.failed = failed
@@ -162,11 +162,11 @@ public struct MonitorSnapshot: Sendable, Codable, Equatable {
 }
 
 /// One reason the bridge is not ready, or work is stuck. `code` is stable for monitoring.
-public struct HealthProblem: Sendable, Codable, Equatable, Hashable {
-    public var code: String
-    public var reason: String
+package struct HealthProblem: Sendable, Codable, Equatable, Hashable {
+    package var code: String
+    package var reason: String
 
-    public init(code: String, reason: String) {
+    package init(code: String, reason: String) {
         self.code = code
         self.reason = reason
     }

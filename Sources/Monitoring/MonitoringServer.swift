@@ -11,14 +11,14 @@ import ServiceLifecycle
 /// and the status page `/`. It also samples the bridge every `sampleInterval` so the gauges
 /// and the alert log move without anyone asking. A listener that cannot bind is logged and
 /// does not stop the bridge: files matter more than their dashboard.
-public struct MonitoringServer: Service {
-    public let monitor: Monitor
-    public let address: ListenAddress
-    public let sampleInterval: Duration
+package struct MonitoringServer: Service {
+    package let monitor: Monitor
+    package let address: ListenAddress
+    package let sampleInterval: Duration
     private let logger: Logger
     private let onListening: @Sendable (Int) -> Void
 
-    public init(
+    package init(
         monitor: Monitor, address: ListenAddress, sampleInterval: Duration = .seconds(5), logger: Logger,
         onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
@@ -29,7 +29,7 @@ public struct MonitoringServer: Service {
         self.onListening = onListening
     }
 
-    public func run() async throws {
+    package func run() async throws {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.sampleUntilShutdown() }
             group.addTask { await self.serve() }

@@ -3,14 +3,14 @@ import Ledger
 import Logging
 
 /// What the running build calls itself (`dropbridge_build_info{version}`, the status page).
-public enum BuildInfo {
-    public static let version = "1.0.0"
+package enum BuildInfo {
+    package static let version = "1.0.0"
 }
 
 extension MonitoringServer {
     /// The listener `metrics.listen` asks for, over the bridge's ledger and metrics; nil when
     /// it is empty (off).
-    public static func forBridge(
+    package static func forBridge(
         config: BridgeConfig, ledger: Ledger, metrics: PrometheusMetrics, logger: Logger,
         sampleInterval: Duration = .seconds(5), onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) -> MonitoringServer? {

@@ -7,13 +7,13 @@ import Prometheus
 /// process never share counters): events arrive through `BridgeMetrics`, gauges are set by
 /// the `MonitorSampler` from each snapshot. Names follow Prometheus conventions: `_total` for
 /// counters, base units (`_seconds`, `_bytes`) in the name.
-public final class PrometheusMetrics: BridgeMetrics {
-    public let registry: PrometheusCollectorRegistry
+package final class PrometheusMetrics: BridgeMetrics {
+    package let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
     /// Who answers, and who refuses our credentials, as seen from each request.
-    public let reachability: Reachability
+    package let reachability: Reachability
 
-    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), reachability: Reachability = Reachability()) {
+    package init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), reachability: Reachability = Reachability()) {
         self.registry = registry
         self.reachability = reachability
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -35,11 +35,11 @@ public final class PrometheusMetrics: BridgeMetrics {
     }
 
     /// The exposition text (`text/plain; version=0.0.4`).
-    public func render() -> String { registry.emitToString() }
+    package func render() -> String { registry.emitToString() }
 
     // MARK: Events
 
-    public func dropFinished(channel: String, outcome: String, stage: String, claimToAcceptedSeconds: Double?) {
+    package func dropFinished(channel: String, outcome: String, stage: String, claimToAcceptedSeconds: Double?) {
         counter("dropbridge_drops_total", [("channel", channel), ("outcome", outcome), ("stage", stage)])
         if let seconds = claimToAcceptedSeconds {
             CoreMetrics.Timer(label: "dropbridge_drop_to_accepted_seconds", dimensions: [], factory: factory)
@@ -47,7 +47,7 @@ public final class PrometheusMetrics: BridgeMetrics {
         }
     }
 
-    public func requestFinished(api: String, call: String, statusClass: String, seconds: Double) {
+    package func requestFinished(api: String, call: String, statusClass: String, seconds: Double) {
         counter("dropbridge_requests_total", [("api", api), ("call", call), ("status_class", statusClass)])
         CoreMetrics.Timer(label: "dropbridge_request_duration_seconds", dimensions: [("api", api), ("call", call)], factory: factory)
             .recordNanoseconds(Int64(max(0, seconds) * 1e9))
@@ -57,30 +57,30 @@ public final class PrometheusMetrics: BridgeMetrics {
         }
     }
 
-    public func credentials(api: String, refusal: String?) {
+    package func credentials(api: String, refusal: String?) {
         reachability.credentials(api: api, refusal: refusal, now: Date().timeIntervalSince1970)
     }
 
-    public func notificationReceived(type: String) {
+    package func notificationReceived(type: String) {
         counter("dropbridge_notifications_total", [("type", type)])
     }
 
-    public func inboxWritten() {
+    package func inboxWritten() {
         counter("dropbridge_inbox_writes_total", [])
     }
 
-    public func appRec(direction: String, status: String) {
+    package func appRec(direction: String, status: String) {
         counter("dropbridge_apprecs_total", [("direction", direction), ("status", status)])
     }
 
-    public func possibleDuplicate() {
+    package func possibleDuplicate() {
         counter("dropbridge_possible_duplicates_total", [])
     }
 
     // MARK: Gauges
 
     /// Sets a gauge (the registry keeps one series per name and label values).
-    public func gauge(_ name: String, _ labels: [(String, String)] = [], _ value: Double) {
+    package func gauge(_ name: String, _ labels: [(String, String)] = [], _ value: Double) {
         CoreMetrics.Gauge(label: name, dimensions: labels, factory: factory).record(value)
     }
 

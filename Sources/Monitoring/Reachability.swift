@@ -2,17 +2,17 @@ import Synchronization
 
 /// Per API (`nhn`, `helseid`, `altinn`): when it last answered, since when it has not, and
 /// whether it refuses our credentials. Fed by every request's outcome; read by `/readyz`.
-public struct ReachabilityState: Sendable, Equatable, Codable {
-    public var lastAnswerAt: Double?
+package struct ReachabilityState: Sendable, Equatable, Codable {
+    package var lastAnswerAt: Double?
     /// Set at the first failure (no answer, or 5xx) after an answer; cleared by the next answer.
-    public var failingSince: Double?
+    package var failingSince: Double?
     /// Set while the API refuses our credentials (why, in an operator's words).
-    public var credentialsRefused: String?
-    public var credentialsRefusedSince: Double?
+    package var credentialsRefused: String?
+    package var credentialsRefusedSince: Double?
 
-    public init() {}
+    package init() {}
 
-    public mutating func record(answered: Bool, now: Double) {
+    package mutating func record(answered: Bool, now: Double) {
         if answered {
             lastAnswerAt = now
             failingSince = nil
@@ -21,7 +21,7 @@ public struct ReachabilityState: Sendable, Equatable, Codable {
         }
     }
 
-    public mutating func credentials(refusal: String?, now: Double) {
+    package mutating func credentials(refusal: String?, now: Double) {
         if let refusal {
             if credentialsRefused == nil { credentialsRefusedSince = now }
             credentialsRefused = refusal
@@ -32,25 +32,25 @@ public struct ReachabilityState: Sendable, Equatable, Codable {
     }
 
     /// How long it has given no answer, when longer than `threshold` seconds.
-    public func unreachable(longerThan threshold: Double, now: Double) -> Double? {
+    package func unreachable(longerThan threshold: Double, now: Double) -> Double? {
         guard let since = failingSince, now - since >= threshold else { return nil }
         return now - since
     }
 }
 
 /// The shared, thread-safe holder of each API's `ReachabilityState`.
-public final class Reachability: Sendable {
+package final class Reachability: Sendable {
     private let states = Mutex<[String: ReachabilityState]>([:])
 
-    public init() {}
+    package init() {}
 
-    public func record(api: String, answered: Bool, now: Double) {
+    package func record(api: String, answered: Bool, now: Double) {
         states.withLock { $0[api, default: ReachabilityState()].record(answered: answered, now: now) }
     }
 
-    public func credentials(api: String, refusal: String?, now: Double) {
+    package func credentials(api: String, refusal: String?, now: Double) {
         states.withLock { $0[api, default: ReachabilityState()].credentials(refusal: refusal, now: now) }
     }
 
-    public var snapshot: [String: ReachabilityState] { states.withLock { $0 } }
+    package var snapshot: [String: ReachabilityState] { states.withLock { $0 } }
 }

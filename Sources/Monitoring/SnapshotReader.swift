@@ -7,24 +7,24 @@ import Operations
 
 /// Takes a `MonitorSnapshot`: reads the ledger, the folders and the disk (blocking: run it
 /// off the cooperative pool), then lets `HealthCheck` judge it.
-public struct SnapshotReader: Sendable {
-    public var config: BridgeConfig
-    public var ledger: Ledger
-    public var reachability: Reachability
-    public var version: String
+package struct SnapshotReader: Sendable {
+    package var config: BridgeConfig
+    package var ledger: Ledger
+    package var reachability: Reachability
+    package var version: String
 
-    public init(config: BridgeConfig, ledger: Ledger, reachability: Reachability, version: String) {
+    package init(config: BridgeConfig, ledger: Ledger, reachability: Reachability, version: String) {
         self.config = config
         self.ledger = ledger
         self.reachability = reachability
         self.version = version
     }
 
-    public var health: HealthCheck {
+    package var health: HealthCheck {
         HealthCheck(alerts: config.alerts, apis: (config.nhn.enabled ? ["nhn"] : []) + (config.altinn.enabled ? ["altinn"] : []))
     }
 
-    public func read(now: Double = Date().timeIntervalSince1970) -> MonitorSnapshot {
+    package func read(now: Double = Date().timeIntervalSince1970) -> MonitorSnapshot {
         var snapshot = MonitorSnapshot(
             takenAt: now, version: version,
             folders: [],

@@ -3,14 +3,14 @@ import Foundation
 /// The operator's page at `/`: one self-contained HTML document (no scripts, no external
 /// assets; it reloads itself every `refreshSeconds`). Every text that comes from outside —
 /// drop names, reasons, details — goes through `HTMLText.escape`.
-public struct StatusPage: Sendable {
-    public var refreshSeconds = 10
+package struct StatusPage: Sendable {
+    package var refreshSeconds = 10
 
-    public init(refreshSeconds: Int = 10) {
+    package init(refreshSeconds: Int = 10) {
         self.refreshSeconds = refreshSeconds
     }
 
-    public func render(_ snapshot: MonitorSnapshot) -> String {
+    package func render(_ snapshot: MonitorSnapshot) -> String {
         var html = """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8">

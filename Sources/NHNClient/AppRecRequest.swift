@@ -1,7 +1,7 @@
 /// The body of `POST /messages/{id}/apprec` (docs/nhn-edi.md §3.8): NHN builds and sends
 /// the AppRec. `applicationName`/`applicationVersion` are filled in from the endpoint on sending.
-public struct AppRecRequest: Sendable, Equatable, Encodable {
-    public enum Status: String, Sendable, Equatable, Encodable {
+package struct AppRecRequest: Sendable, Equatable, Encodable {
+    package enum Status: String, Sendable, Equatable, Encodable {
         case ok = "Ok"
         case rejected = "Rejected"
         /// Accepted on input by NHN; avoid sending unless needed (docs/nhn-edi.md §6).
@@ -9,20 +9,20 @@ public struct AppRecRequest: Sendable, Equatable, Encodable {
     }
 
     /// Our HER-Id; must be a receiver of the original.
-    public var appRecSenderHerId: Int
-    public var appRecStatus: Status
+    package var appRecSenderHerId: Int
+    package var appRecStatus: Status
     /// Empty for `ok`; at least one for any other status (left out of the body when empty).
-    public var appRecErrorList: [NHNAppRecError]
+    package var appRecErrorList: [NHNAppRecError]
     var applicationName = ""
     var applicationVersion = ""
 
-    public init(appRecSenderHerId: Int, appRecStatus: Status, appRecErrorList: [NHNAppRecError] = []) {
+    package init(appRecSenderHerId: Int, appRecStatus: Status, appRecErrorList: [NHNAppRecError] = []) {
         self.appRecSenderHerId = appRecSenderHerId
         self.appRecStatus = appRecStatus
         self.appRecErrorList = appRecErrorList
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var json = encoder.container(keyedBy: AnyKey.self)
         try json.encode(appRecSenderHerId, forKey: AnyKey("appRecSenderHerId"))
         try json.encode(appRecStatus, forKey: AnyKey("appRecStatus"))

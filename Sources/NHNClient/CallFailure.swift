@@ -3,7 +3,7 @@ import Foundation
 import NIOHTTP1
 
 /// Why a call did not succeed, in the terms the bridge acts on (docs/nhn-edi.md §5).
-public enum CallFailure: Error, Sendable, Equatable {
+package enum CallFailure: Error, Sendable, Equatable {
     /// 400/403/404/413/415 and other 4xx: permanent for this request.
     case refused(httpStatus: Int, problem: JSONValue?, reason: String)
     /// 423: another HelseID client holds the HER-Id. Hold and alert an operator; do not retry.
@@ -16,7 +16,7 @@ public enum CallFailure: Error, Sendable, Equatable {
     case transient(reason: String, retryAfter: Duration?, requestMayHaveArrived: Bool)
 
     /// One sentence an operator understands.
-    public var reason: String {
+    package var reason: String {
         switch self {
         case .refused(_, _, let reason), .locked(_, let reason), .unauthorized(_, let reason),
             .transient(let reason, _, _):

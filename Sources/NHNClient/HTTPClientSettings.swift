@@ -9,7 +9,7 @@ extension NHNClient {
     ///   "never arrived".
     /// - Redirects are not followed: a redirected `POST /messages` could be resent elsewhere;
     ///   a 3xx is reported as an unexpected (transient) answer instead.
-    public static func recommendedHTTPClientConfiguration(connectTimeout: Duration = .seconds(10))
+    package static func recommendedHTTPClientConfiguration(connectTimeout: Duration = .seconds(10))
         -> HTTPClient.Configuration
     {
         var configuration = HTTPClient.Configuration()

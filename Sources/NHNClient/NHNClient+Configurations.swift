@@ -4,7 +4,7 @@ import NIOHTTP1
 extension NHNClient {
     /// `PUT /mshconfigurations` for every HER-Id the bridge acts for (required in v3; send it at
     /// every start-up). Notifications come through the API, refused-message notices included.
-    public func registerConfigurations(herIds: [Int]) async -> CallOutcome {
+    package func registerConfigurations(herIds: [Int]) async -> CallOutcome {
         let call = NHNRequest(method: .PUT, path: "/mshconfigurations", body: ByteBuffer(bytes: Self.configurationsBody(herIds: herIds)))
         switch await perform(call) {
         case .failure(let failure): return .failed(failure)
@@ -25,7 +25,7 @@ extension NHNClient {
     }
 
     /// One HER-id's configuration object, as sent (the ledger remembers it with a registration).
-    public static func configuration(herId: Int) -> [UInt8] {
+    package static func configuration(herId: Int) -> [UInt8] {
         var configuration = JSONObjectWriter()
         configuration.field("herId", herId)
         configuration.field("receiveNotificationChannel", "Api")

@@ -5,17 +5,17 @@ import NIOHTTP1
 extension NHNClient {
     /// The most of a business-document answer kept in memory: a 35 MB document as base64 plus
     /// room for the JSON around it (NHN's own limit on a message is 35 MB).
-    public static let maxBusinessDocumentAnswerBytes = Base64Writer.encodedLength(of: 35 << 20) + (1 << 20)
+    package static let maxBusinessDocumentAnswerBytes = Base64Writer.encodedLength(of: 35 << 20) + (1 << 20)
 
     /// `GET /messages/{id}`: who sent what to whom.
-    public func message(id: String) async -> Result<NHNMessageMetadata, CallFailure> {
+    package func message(id: String) async -> Result<NHNMessageMetadata, CallFailure> {
         await performDecoding(NHNRequest(method: .GET, path: NHNRequest.messagePath(id)), as: NHNMessageMetadata.self)
     }
 
     /// `GET /messages/{id}/business-document`: the XML exactly as sent (a MsgHead, or a
     /// standalone AppRec), base64-decoded. `beforeBody` learns the answer's length before its
     /// body is read (to reserve memory for it).
-    public func businessDocument(id: String, beforeBody: BodyAdmission? = nil) async -> Result<[UInt8], CallFailure> {
+    package func businessDocument(id: String, beforeBody: BodyAdmission? = nil) async -> Result<[UInt8], CallFailure> {
         var call = NHNRequest(method: .GET, path: NHNRequest.messagePath(id, "/business-document"))
         call.responseLimit = Self.maxBusinessDocumentAnswerBytes
         call.admitBody = beforeBody
@@ -36,14 +36,14 @@ extension NHNClient {
     }
 
     /// `GET /messages/{id}/status`: transport and AppRec state per receiver.
-    public func status(id: String) async -> Result<[NHNReceiverStatus], CallFailure> {
+    package func status(id: String) async -> Result<[NHNReceiverStatus], CallFailure> {
         let call = NHNRequest(method: .GET, path: NHNRequest.messagePath(id, "/status"))
         return await performDecoding(call, as: StatusAnswer.self).map(\.statusList)
     }
 
     /// `PUT /messages/{id}/downloaded` with `{"receiverHerId":…}`: records the download only
     /// (the AppRec says whether the content was accepted).
-    public func markDownloaded(id: String, receiverHerId: Int) async -> CallOutcome {
+    package func markDownloaded(id: String, receiverHerId: Int) async -> CallOutcome {
         var body = JSONObjectWriter()
         body.field("receiverHerId", receiverHerId)
         let call = NHNRequest(
@@ -57,7 +57,7 @@ extension NHNClient {
 
     /// `POST /messages/{originalId}/apprec`: NHN builds and sends an AppRec answering the
     /// received message `originalId`. 202 `{id}` is the AppRec's own shipment id.
-    public func sendAppRec(originalId: String, _ request: AppRecRequest) async -> SendOutcome {
+    package func sendAppRec(originalId: String, _ request: AppRecRequest) async -> SendOutcome {
         var request = request
         request.applicationName = endpoint.applicationName
         request.applicationVersion = endpoint.applicationVersion

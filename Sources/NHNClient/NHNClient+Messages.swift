@@ -4,7 +4,7 @@ import NIOHTTP1
 extension NHNClient {
     /// `POST /messages`. Never throws: every answer is classified. A 401 is retried once with a
     /// renewed credential (NHN did not process the request, so that retry cannot duplicate).
-    public func sendMessage(_ message: OutgoingMessage) async -> SendOutcome {
+    package func sendMessage(_ message: OutgoingMessage) async -> SendOutcome {
         let body = MessageBodyEncoder.encode(
             message, applicationName: endpoint.applicationName, applicationVersion: endpoint.applicationVersion)
         let call = NHNRequest(method: .POST, path: "/messages", body: body)

@@ -9,7 +9,7 @@ extension NHNClient {
     /// Connecting (up to the response head) has the endpoint's request deadline; the stream
     /// itself has none. A 2xx answer becomes the stream (204 is an empty one); any other answer
     /// is classified as usual (408/429/5xx transient, 401 retried once).
-    public func notificationStream(herIds: [Int], after offset: Int64?) async
+    package func notificationStream(herIds: [Int], after offset: Int64?) async
         -> Result<NotificationStream, CallFailure>
     {
         guard !herIds.isEmpty, herIds.count <= Self.maxHerIdsPerCall else {

@@ -4,7 +4,7 @@ import NIOHTTP1
 
 extension NHNClient {
     /// NHN's limit on `HerIds` in one notification call.
-    public static let maxHerIdsPerCall = 1500
+    package static let maxHerIdsPerCall = 1500
 
     /// `GET /notifications?HerIds=…&Offset=…&NotificationsToFetch=…`: notifications after
     /// `offset` (the last one processed), oldest first. More than 1500 HER-Ids are asked for in
@@ -12,7 +12,7 @@ extension NHNClient {
     ///
     /// A notification that cannot be read (no type or offset) is skipped with a warning rather
     /// than failing the page, so one bad entry cannot stop the cursor for good.
-    public func notifications(herIds: [Int], after offset: Int64, count: Int) async
+    package func notifications(herIds: [Int], after offset: Int64, count: Int) async
         -> Result<[NHNNotification], CallFailure>
     {
         let count = min(max(count, 1), 1000)
@@ -37,7 +37,7 @@ extension NHNClient {
     }
 
     /// HER-Ids in order, in groups of at most `size` (none for an empty list).
-    public static func herIdBatches(_ herIds: [Int], size: Int = maxHerIdsPerCall) -> [[Int]] {
+    package static func herIdBatches(_ herIds: [Int], size: Int = maxHerIdsPerCall) -> [[Int]] {
         let size = max(size, 1)
         return stride(from: 0, to: herIds.count, by: size).map { Array(herIds[$0..<min($0 + size, herIds.count)]) }
     }

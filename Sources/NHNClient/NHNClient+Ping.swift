@@ -4,7 +4,7 @@ import NIOHTTP1
 
 extension NHNClient {
     /// `GET /ping`: a connectivity and credential check, `{response:"Pong", timestampUtc}`.
-    public func ping() async -> PingOutcome {
+    package func ping() async -> PingOutcome {
         let call = NHNRequest(method: .GET, path: "/ping")
         switch await perform(call) {
         case .failure(let failure):

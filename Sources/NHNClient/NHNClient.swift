@@ -11,7 +11,7 @@ import Logging
 /// `+NotificationStream`, `+Inbound`) builds requests on top of the shared `perform(_:)` (or
 /// `performStreaming(_:)` for the stream), which adds the common headers, authorization and the
 /// single retry after a 401.
-public final class NHNClient: Sendable {
+package final class NHNClient: Sendable {
     let endpoint: NHNEndpoint
     let httpClient: HTTPClient
     let authorizer: any RequestAuthorizer
@@ -22,7 +22,7 @@ public final class NHNClient: Sendable {
     /// The most of any response body kept in memory (ProblemDetails, `{id}`, …).
     static let maxResponseBodyBytes = 1 << 20
 
-    public init(
+    package init(
         endpoint: NHNEndpoint, httpClient: HTTPClient, authorizer: any RequestAuthorizer, logger: Logger,
         metrics: any BridgeMetrics = NoMetrics()
     ) {

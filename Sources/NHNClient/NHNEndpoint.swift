@@ -1,16 +1,16 @@
 /// Where and as whom the client talks to NHN's Meldingstjener API (version 3).
-public struct NHNEndpoint: Sendable {
+package struct NHNEndpoint: Sendable {
     /// e.g. `https://api.tjener.test.melding.nhn.no` (a trailing `/` is allowed).
-    public var baseURL: String
+    package var baseURL: String
     /// Sent as `nhn-source-system` on every call, e.g. `"dropbridge, v1.0.0"`.
-    public var sourceSystem: String
+    package var sourceSystem: String
     /// Sent in `POST /messages` and AppRec bodies.
-    public var applicationName: String
-    public var applicationVersion: String
+    package var applicationName: String
+    package var applicationVersion: String
     /// Deadline for one HTTP exchange (the retry after a 401 gets its own).
-    public var requestTimeout: Duration
+    package var requestTimeout: Duration
 
-    public init(
+    package init(
         baseURL: String, sourceSystem: String, applicationName: String, applicationVersion: String,
         requestTimeout: Duration = .seconds(120)
     ) {

@@ -1,17 +1,17 @@
 /// `GET /messages/{id}` (docs/nhn-edi.md §3.5). Everything but `id` may be missing.
-public struct NHNMessageMetadata: Sendable, Equatable, Decodable {
-    public var id: String
-    public var senderHerId: Int?
-    public var receiverHerIds: [Int]?
+package struct NHNMessageMetadata: Sendable, Equatable, Decodable {
+    package var id: String
+    package var senderHerId: Int?
+    package var receiverHerIds: [Int]?
     /// The document's `MsgId` (or the AppRec's `Id`).
-    public var businessDocumentId: String?
+    package var businessDocumentId: String?
     /// As sent; may lack a UTC offset (then it is Europe/Oslo local time).
-    public var businessDocumentGenDate: String?
+    package var businessDocumentGenDate: String?
     /// e.g. `DIALOG_HELSEFAGLIG`.
-    public var businessDocumentMsgType: String?
-    public var contentType: String?
+    package var businessDocumentMsgType: String?
+    package var contentType: String?
 
-    public init(
+    package init(
         id: String, senderHerId: Int? = nil, receiverHerIds: [Int]? = nil, businessDocumentId: String? = nil,
         businessDocumentGenDate: String? = nil, businessDocumentMsgType: String? = nil, contentType: String? = nil
     ) {
@@ -24,7 +24,7 @@ public struct NHNMessageMetadata: Sendable, Equatable, Decodable {
         self.contentType = contentType
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: AnyKey.self)
         guard let id = json.lenientString(AnyKey("id")), !id.isEmpty else {
             throw DecodingError.keyNotFound(

@@ -2,23 +2,23 @@
 ///
 /// Decoded leniently: unknown fields are ignored, the id may be `id` or `notificationId`, and
 /// unknown `type`s are kept as they are. Only `type` and `offset` are required.
-public struct NHNNotification: Sendable, Equatable, Decodable {
+package struct NHNNotification: Sendable, Equatable, Decodable {
     /// From `id` or `notificationId` (sources disagree; docs/nhn-edi.md §3.3).
-    public var id: String?
+    package var id: String?
     /// The message to fetch with `/messages/{id}/…`; missing for some types.
-    public var relatedMessageId: String?
+    package var relatedMessageId: String?
     /// `NewMessage`, `RefusedMessage`, `MessageSentStateUpdated`, `MessageDeliveryStateUpdated`,
     /// `MessageApprecInfoUpdated`, or a type this version does not know.
-    public var type: String
-    public var notificationReceiverHerId: Int?
-    public var notificationTriggeredByHerId: Int?
-    public var description: String?
+    package var type: String
+    package var notificationReceiverHerId: Int?
+    package var notificationTriggeredByHerId: Int?
+    package var description: String?
     /// As NHN sent it.
-    public var createdAt: String?
+    package var createdAt: String?
     /// The cursor position; global across clients, so the offsets one client sees have gaps.
-    public var offset: Int64
+    package var offset: Int64
 
-    public init(
+    package init(
         id: String? = nil, relatedMessageId: String? = nil, type: String, notificationReceiverHerId: Int? = nil,
         notificationTriggeredByHerId: Int? = nil, description: String? = nil, createdAt: String? = nil, offset: Int64
     ) {
@@ -32,7 +32,7 @@ public struct NHNNotification: Sendable, Equatable, Decodable {
         self.offset = offset
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: AnyKey.self)
         guard let type = json.lenientString(AnyKey("type")), !type.isEmpty else {
             throw DecodingError.keyNotFound(

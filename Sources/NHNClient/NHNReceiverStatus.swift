@@ -1,21 +1,21 @@
 /// One entry of `GET /messages/{id}/status` → `statusList` (docs/nhn-edi.md §3.7, §4).
-public struct NHNReceiverStatus: Sendable, Equatable, Decodable {
-    public var receiverHerId: Int?
+package struct NHNReceiverStatus: Sendable, Equatable, Decodable {
+    package var receiverHerId: Int?
     /// `Unconfirmed`, `Acknowledged`, `Rejected`, `Abandoned`, or a state this version does not know.
-    public var transportDeliveryState: String?
+    package var transportDeliveryState: String?
     /// Sent to this receiver.
-    public var sent: Bool?
+    package var sent: Bool?
     /// Nil until an AppRec arrives.
-    public var apprecInfo: NHNAppRecInfo?
+    package var apprecInfo: NHNAppRecInfo?
 
-    public init(receiverHerId: Int?, transportDeliveryState: String?, sent: Bool?, apprecInfo: NHNAppRecInfo?) {
+    package init(receiverHerId: Int?, transportDeliveryState: String?, sent: Bool?, apprecInfo: NHNAppRecInfo?) {
         self.receiverHerId = receiverHerId
         self.transportDeliveryState = transportDeliveryState
         self.sent = sent
         self.apprecInfo = apprecInfo
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: AnyKey.self)
         receiverHerId = json.lenientInt(AnyKey("receiverHerId"))
         transportDeliveryState = json.lenientString(AnyKey("transportDeliveryState"))
@@ -25,20 +25,20 @@ public struct NHNReceiverStatus: Sendable, Equatable, Decodable {
 }
 
 /// The AppRec a receiver sent back, as NHN summarises it.
-public struct NHNAppRecInfo: Sendable, Equatable, Decodable {
+package struct NHNAppRecInfo: Sendable, Equatable, Decodable {
     /// `Ok`, `Rejected`, `OkErrorInMessagePart`, or a status this version does not know.
-    public var appRecStatus: String?
-    public var appRecErrorList: [NHNAppRecError]
+    package var appRecStatus: String?
+    package var appRecErrorList: [NHNAppRecError]
     /// The AppRec message's own id.
-    public var appRecId: String?
+    package var appRecId: String?
 
-    public init(appRecStatus: String?, appRecErrorList: [NHNAppRecError] = [], appRecId: String?) {
+    package init(appRecStatus: String?, appRecErrorList: [NHNAppRecError] = [], appRecId: String?) {
         self.appRecStatus = appRecStatus
         self.appRecErrorList = appRecErrorList
         self.appRecId = appRecId
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: AnyKey.self)
         appRecStatus = json.lenientString(AnyKey("appRecStatus"))
         appRecErrorList = (try? json.decodeIfPresent([NHNAppRecError].self, forKey: AnyKey("appRecErrorList"))) ?? []
@@ -47,22 +47,22 @@ public struct NHNAppRecInfo: Sendable, Equatable, Decodable {
 }
 
 /// One AppRec error: `errorCode` from code list 8221 (or 8222), with free-text `details`.
-public struct NHNAppRecError: Sendable, Equatable, Codable {
-    public var errorCode: String
-    public var details: String?
+package struct NHNAppRecError: Sendable, Equatable, Codable {
+    package var errorCode: String
+    package var details: String?
     /// The code's text.
-    public var description: String?
+    package var description: String?
     /// The code list's OID, e.g. `2.16.578.1.12.4.1.1.8221`.
-    public var oid: String?
+    package var oid: String?
 
-    public init(errorCode: String, details: String? = nil, description: String? = nil, oid: String? = nil) {
+    package init(errorCode: String, details: String? = nil, description: String? = nil, oid: String? = nil) {
         self.errorCode = errorCode
         self.details = details
         self.description = description
         self.oid = oid
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: AnyKey.self)
         errorCode = json.lenientString(AnyKey("errorCode")) ?? ""
         details = json.lenientString(AnyKey("details"))
@@ -70,7 +70,7 @@ public struct NHNAppRecError: Sendable, Equatable, Codable {
         oid = json.lenientString(AnyKey("oid"))
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var json = encoder.container(keyedBy: AnyKey.self)
         try json.encode(errorCode, forKey: AnyKey("errorCode"))
         try json.encodeIfPresent(details, forKey: AnyKey("details"))

@@ -3,7 +3,7 @@ import NIOHTTP1
 
 /// Called with a 2xx answer's `Content-Length` (nil when it has none) before its body is read;
 /// it may wait (for room in a memory budget) or throw to give the answer up.
-public typealias BodyAdmission = @Sendable (_ announcedBytes: Int?) async throws -> Void
+package typealias BodyAdmission = @Sendable (_ announcedBytes: Int?) async throws -> Void
 
 /// One call to the API, before the common headers and authorization are added.
 struct NHNRequest: Sendable {

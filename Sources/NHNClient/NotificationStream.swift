@@ -4,7 +4,7 @@ import NIOCore
 import OpenAPIRuntime
 
 /// What the notification stream delivers (docs/nhn-edi.md §3.4).
-public enum NotificationStreamEvent: Sendable, Equatable {
+package enum NotificationStreamEvent: Sendable, Equatable {
     /// `event: connected`, first on every connection.
     case connected
     /// `event: notification` with one notification.
@@ -16,7 +16,7 @@ public enum NotificationStreamEvent: Sendable, Equatable {
 
 /// Why the notification stream stopped early. The caller reconnects with `Offset` = the last
 /// offset it processed.
-public enum NotificationStreamError: Error, Sendable, Equatable {
+package enum NotificationStreamError: Error, Sendable, Equatable {
     /// The connection broke or the bytes were not readable as events.
     case broken(reason: String)
     /// A `notification` event whose data is not a readable notification.
@@ -34,8 +34,8 @@ public enum NotificationStreamError: Error, Sendable, Equatable {
 /// There is no deadline on the body: a stream that stalls without closing is the caller's to
 /// notice (e.g. no event or heartbeat for a while → cancel the iterating task and reconnect).
 /// Iterate it once.
-public struct NotificationStream: AsyncSequence, Sendable {
-    public typealias Element = NotificationStreamEvent
+package struct NotificationStream: AsyncSequence, Sendable {
+    package typealias Element = NotificationStreamEvent
 
     private let makeSource: @Sendable () -> any ServerSentEventSource
 
@@ -51,12 +51,12 @@ public struct NotificationStream: AsyncSequence, Sendable {
         self.init(bytes: ResponseBytes(body: body))
     }
 
-    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(source: makeSource()) }
+    package func makeAsyncIterator() -> AsyncIterator { AsyncIterator(source: makeSource()) }
 
-    public struct AsyncIterator: AsyncIteratorProtocol {
+    package struct AsyncIterator: AsyncIteratorProtocol {
         let source: any ServerSentEventSource
 
-        public mutating func next() async throws -> NotificationStreamEvent? {
+        package mutating func next() async throws -> NotificationStreamEvent? {
             while true {
                 let event: ServerSentEvent?
                 do {

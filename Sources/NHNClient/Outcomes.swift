@@ -2,7 +2,7 @@ import DropbridgeCore
 import Foundation
 
 /// The answer to `POST /messages`.
-public enum SendOutcome: Sendable, Equatable {
+package enum SendOutcome: Sendable, Equatable {
     /// 2xx `{id}`: NHN took the message; `messageId` is the shipment id for status look-ups.
     case accepted(messageId: String)
     /// 400/403/404/413/415 and other 4xx: permanent.
@@ -14,7 +14,7 @@ public enum SendOutcome: Sendable, Equatable {
     /// 408/429/5xx, connection errors, timeouts.
     case transient(reason: String, retryAfter: Duration?, requestMayHaveArrived: Bool)
 
-    public init(_ failure: CallFailure) {
+    package init(_ failure: CallFailure) {
         switch failure {
         case .refused(let status, let problem, let reason):
             self = .refused(httpStatus: status, problem: problem, reason: reason)
@@ -47,13 +47,13 @@ public enum SendOutcome: Sendable, Equatable {
 }
 
 /// The answer to a call that returns nothing the bridge needs (e.g. `PUT /mshconfigurations`).
-public enum CallOutcome: Sendable, Equatable {
+package enum CallOutcome: Sendable, Equatable {
     case succeeded
     case failed(CallFailure)
 }
 
 /// The answer to `GET /ping`.
-public enum PingOutcome: Sendable, Equatable {
+package enum PingOutcome: Sendable, Equatable {
     /// 2xx; `timestampUtc` as NHN sent it, when it did.
     case pong(timestampUtc: String?)
     case failed(CallFailure)

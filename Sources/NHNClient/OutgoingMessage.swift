@@ -1,18 +1,18 @@
 import DropbridgeCore
 
 /// A business document to send with `POST /messages` (docs/nhn-edi.md §3.2).
-public struct OutgoingMessage: Sendable {
+package struct OutgoingMessage: Sendable {
     /// Innermost HER-Id of the MsgHead sender.
-    public var senderHerId: Int
+    package var senderHerId: Int
     /// At least one.
-    public var receiverHerIds: [Int]
+    package var receiverHerIds: [Int]
     /// The raw UTF-8 XML (whole MsgHead, or a standalone AppRec); base64 is applied on sending.
-    public var document: [UInt8]
+    package var document: [UInt8]
     /// FinnKode 8279 value, `MsgInfo/Type/@V`, e.g. `DIALOG_HELSEFAGLIG`.
-    public var messageTypeIdentificator: String
-    public var transportMetadataOverrides: TransportMetadataOverrides?
+    package var messageTypeIdentificator: String
+    package var transportMetadataOverrides: TransportMetadataOverrides?
 
-    public init(
+    package init(
         senderHerId: Int, receiverHerIds: [Int], document: [UInt8], messageTypeIdentificator: String,
         transportMetadataOverrides: TransportMetadataOverrides? = nil
     ) {

@@ -6,13 +6,13 @@ import Ledger
 /// The ledger opened for a command that changes it (`retry`, `release`, `pause`, …). Only the
 /// ledger's owner may: SQLite would create a missing `-wal`/`-shm` as the caller, and a
 /// root-owned one locks the daemon out of its own ledger.
-public enum OperatorLedger {
-    public enum OpenError: Error, CustomStringConvertible {
+package enum OperatorLedger {
+    package enum OpenError: Error, CustomStringConvertible {
         case missing(String)
         case otherOwner(path: String, owner: UInt32, caller: UInt32)
         case unusable(String, String)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .missing(let path): "no ledger at \(path): dropbridge has not run with this root yet"
             case .otherOwner(let path, let owner, let caller):
@@ -27,7 +27,7 @@ public enum OperatorLedger {
         }
     }
 
-    public static func open(_ config: BridgeConfig) throws -> Ledger {
+    package static func open(_ config: BridgeConfig) throws -> Ledger {
         let path = StatusReporter.ledgerPath(config)
         var info = stat()
         if stat(path, &info) != 0 {
@@ -46,7 +46,7 @@ public enum OperatorLedger {
     }
 
     /// The name recorded with an operator request.
-    public static func callerName() -> String {
+    package static func callerName() -> String {
         OpenError.userName(geteuid())
     }
 }

@@ -12,7 +12,7 @@ import Foundation
 
 /// A loopback NHN EDI 2.0 (API v3) service that enforces the real service's rules, records
 /// what it accepted, and injects faults on request.
-public final class NHNSimulator: Sendable {
+package final class NHNSimulator: Sendable {
     let state: SimulatorState
     let authority: AuthorityState
     let correspondence: CorrespondenceState
@@ -27,12 +27,12 @@ public final class NHNSimulator: Sendable {
         let task: Task<Void, Never>
     }
 
-    public enum StartError: Error, Sendable {
+    package enum StartError: Error, Sendable {
         /// The server stopped before it was listening (for example, the address was in use).
         case notListening(String)
     }
 
-    public init(settings: SimulatorSettings, logger: Logger) {
+    package init(settings: SimulatorSettings, logger: Logger) {
         state = SimulatorState(settings: settings)
         authority = AuthorityState(settings: settings.authentication)
         correspondence = CorrespondenceState(settings: settings.correspondence)
@@ -44,7 +44,7 @@ public final class NHNSimulator: Sendable {
     // MARK: Running
 
     /// Starts serving in the background; returns the bound port (useful with `port: 0`).
-    public func start(host: String = "127.0.0.1", port: Int = 0) async throws -> Int {
+    package func start(host: String = "127.0.0.1", port: Int = 0) async throws -> Int {
         let (events, continuation) = AsyncStream<Result<Int, any Error>>.makeStream()
         let application = makeApplication(host: host, port: port) { continuation.yield(.success($0)) }
         let group = ServiceGroup(configuration: .init(services: [application], logger: logger))
@@ -73,7 +73,7 @@ public final class NHNSimulator: Sendable {
     }
 
     /// Graceful stop of a server started with `start`: stops listening, lets requests finish.
-    public func stop() async {
+    package func stop() async {
         guard let running = background.withLock({ current in defer { current = nil }; return current }) else { return }
         await shutDown(running)
     }
@@ -87,7 +87,7 @@ public final class NHNSimulator: Sendable {
 
     /// Serves in the foreground until graceful shutdown (inside a `ServiceGroup`) or task
     /// cancellation. `onListening` gets the bound port. For `dropbridge simulate`.
-    public func run(
+    package func run(
         host: String = "127.0.0.1", port: Int, onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws {
         let application = makeApplication(host: host, port: port, onListening: onListening)
@@ -102,28 +102,28 @@ public final class NHNSimulator: Sendable {
 
     // MARK: Inspection and steering
 
-    public func setFaults(_ faults: FaultSettings) async {
+    package func setFaults(_ faults: FaultSettings) async {
         await state.setFaults(faults)
     }
 
-    public func faults() async -> FaultSettings {
+    package func faults() async -> FaultSettings {
         await state.faults
     }
 
     /// Every accepted message, in arrival order.
-    public func receivedMessages() async -> [ReceivedMessage] {
+    package func receivedMessages() async -> [ReceivedMessage] {
         await state.receivedMessages()
     }
 
     /// How many accepted messages carried this MsgId.
-    public func count(msgId: String) async -> Int {
+    package func count(msgId: String) async -> Int {
         await state.count(msgId: msgId)
     }
 
     /// Forgets received messages, notifications, configurations, downloaded marks and AppRecs,
     /// cancels pending counterparty answers and restores the fault settings from start-up.
     /// Notification offsets keep rising (they are global and never rewind).
-    public func reset() async {
+    package func reset() async {
         await state.reset()
         await correspondence.reset()
     }
@@ -131,47 +131,47 @@ public final class NHNSimulator: Sendable {
     // MARK: Altinn Correspondence
 
     /// Every correspondence created, in creation order (one per recipient).
-    public func receivedCorrespondences() async -> [ReceivedCorrespondence] {
+    package func receivedCorrespondences() async -> [ReceivedCorrespondence] {
         await correspondence.received()
     }
 
     /// Changes resources, recipients and timing for requests from now on.
-    public func setAltinnSettings(_ settings: CorrespondenceSettings) async {
+    package func setAltinnSettings(_ settings: CorrespondenceSettings) async {
         await correspondence.setSettings(settings)
     }
 
-    public func altinnSettings() async -> CorrespondenceSettings {
+    package func altinnSettings() async -> CorrespondenceSettings {
         await correspondence.settings
     }
 
-    public func setAltinnFaults(_ faults: FaultSettings) async {
+    package func setAltinnFaults(_ faults: FaultSettings) async {
         await correspondence.setFaults(faults)
     }
 
     /// The recipient reads the correspondence now (when the settings leave reading to tests).
     /// False for an unknown id; throws when it cannot be read yet (not published) or again.
-    public func markCorrespondenceRead(_ id: UUID) async throws -> Bool {
+    package func markCorrespondenceRead(_ id: UUID) async throws -> Bool {
         try await correspondence.markRead(id)
     }
 
-    public func markCorrespondenceConfirmed(_ id: UUID) async throws -> Bool {
+    package func markCorrespondenceConfirmed(_ id: UUID) async throws -> Bool {
         try await correspondence.markConfirmed(id)
     }
 
     // MARK: Authentication
 
     /// Registers a client's public key with the simulated HelseID and Maskinporten.
-    public func register(_ client: RegisteredClient) async {
+    package func register(_ client: RegisteredClient) async {
         await authority.register(client)
     }
 
     /// Tokens issued, nonces demanded and the latest refusals.
-    public func authCounters() async -> AuthCounters {
+    package func authCounters() async -> AuthCounters {
         await authority.counters
     }
 
     /// Expires every token issued so far, as if their time had run out.
-    public func expireAllTokens() async {
+    package func expireAllTokens() async {
         await authority.expireAllTokens()
     }
 
@@ -179,36 +179,36 @@ public final class NHNSimulator: Sendable {
 
     /// Places a document in the network as if `senderHerId` had sent it: stored, and a
     /// `NewMessage` for each own receiver. Returns the message id.
-    public func inject(_ injection: InjectRequest) async throws -> String {
+    package func inject(_ injection: InjectRequest) async throws -> String {
         let message = try injection.stored(using: inspector)
         await state.deliver(message)
         return message.id
     }
 
     /// Message id → receiver HER-ids marked with `PUT /messages/{id}/downloaded`.
-    public func downloadedMarks() async -> [String: [Int]] {
+    package func downloadedMarks() async -> [String: [Int]] {
         await state.downloadedMarks()
     }
 
     /// Calls `observer` for every `PUT /messages/{id}/downloaded` before it is answered, so a
     /// test can look at what the client had written by the time it said "downloaded".
-    public func observeDownloadedMarks(_ observer: @escaping @Sendable (_ messageId: String, _ receiver: Int) -> Void) async {
+    package func observeDownloadedMarks(_ observer: @escaping @Sendable (_ messageId: String, _ receiver: Int) -> Void) async {
         await state.observeDownloadedMarks(observer)
     }
 
     /// AppRecs clients sent with `POST /messages/{id}/apprec`, in arrival order.
-    public func receivedAppRecs() async -> [ReceivedAppRec] {
+    package func receivedAppRecs() async -> [ReceivedAppRec] {
         await state.receivedAppRecs()
     }
 
     /// Every notification published so far, ascending by offset.
-    public func notifications() async -> [SimNotification] {
+    package func notifications() async -> [SimNotification] {
         await state.allNotifications()
     }
 
     /// Configures `herIds` as an earlier `PUT /mshconfigurations` would have (for tests that
     /// exercise something else than registration).
-    public func preconfigure(herIds: [Int]) async {
+    package func preconfigure(herIds: [Int]) async {
         await state.configure(herIds.map {
             MshConfiguration(
                 herId: $0, receiveNotificationChannel: "Api", receiveRefusedMessageNotices: true, clientLocked: nil,
@@ -217,20 +217,20 @@ public final class NHNSimulator: Sendable {
     }
 
     /// HER-ids configured with `PUT /mshconfigurations`.
-    public func configuredHerIds() async -> Set<Int> {
+    package func configuredHerIds() async -> Set<Int> {
         await state.configuredHerIds()
     }
 
-    public func setStreamSettings(_ settings: StreamSettings) async {
+    package func setStreamSettings(_ settings: StreamSettings) async {
         await state.setStreamSettings(settings)
     }
 
-    public func streamSettings() async -> StreamSettings {
+    package func streamSettings() async -> StreamSettings {
         await state.streamSettings
     }
 
     /// Open notification streams (to check that departed clients are cleaned up).
-    public func openStreamCount() async -> Int {
+    package func openStreamCount() async -> Int {
         await state.subscriberCount
     }
 

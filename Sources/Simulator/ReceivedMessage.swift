@@ -5,23 +5,23 @@ import Foundation
 #endif
 
 /// One business document the simulator accepted with `POST /messages`.
-public struct ReceivedMessage: Sendable, Codable, Equatable {
+package struct ReceivedMessage: Sendable, Codable, Equatable {
     /// The shipment id we answered with (lowercase UUID).
-    public var id: String
-    public var senderHerId: Int
-    public var receiverHerIds: [Int]
-    public var messageTypeIdentificator: String
+    package var id: String
+    package var senderHerId: Int
+    package var receiverHerIds: [Int]
+    package var messageTypeIdentificator: String
     /// `MsgHead/MsgInfo/MsgId` (or the AppRec `Id`) when the document has one.
-    public var msgId: String?
+    package var msgId: String?
     /// The decoded business document.
-    public var document: String
+    package var document: String
     /// The `nhn-source-system` header.
-    public var sourceSystem: String
-    public var applicationName: String
-    public var applicationVersion: String
-    public var receivedAt: Date
+    package var sourceSystem: String
+    package var applicationName: String
+    package var applicationVersion: String
+    package var receivedAt: Date
 
-    public init(
+    package init(
         id: String, senderHerId: Int, receiverHerIds: [Int], messageTypeIdentificator: String, msgId: String?,
         document: String, sourceSystem: String, applicationName: String, applicationVersion: String,
         receivedAt: Date

@@ -2,13 +2,13 @@ import CZlib
 import DropbridgeCore
 
 /// Inflates `.xml.gz` drops without ever holding more than the size limit.
-public enum Gzip {
+package enum Gzip {
     static let chunkSize = 64 * 1024
 
     /// Inflates a gzip file (concatenated members allowed) under a hard output limit. A bomb is
     /// refused as soon as the output would pass `maxBytes`; truncated or corrupt input is refused.
     /// Failures are `DropFailure(stage: .reading, …)`.
-    public static func inflate(_ bytes: [UInt8], maxBytes: Int) throws(DropFailure) -> [UInt8] {
+    package static func inflate(_ bytes: [UInt8], maxBytes: Int) throws(DropFailure) -> [UInt8] {
         guard bytes.count >= 18, bytes[0] == 0x1F, bytes[1] == 0x8B else {
             throw failure("the .gz file is not gzip data (or is too short to be)")
         }

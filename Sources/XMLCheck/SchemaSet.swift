@@ -3,17 +3,17 @@ import DropbridgeCore
 import Foundation
 
 /// Why a schema folder could not be compiled. Each detail names a file and, when known, a line.
-public struct SchemaSetError: Error, CustomStringConvertible, Sendable {
-    public var reason: String
+package struct SchemaSetError: Error, CustomStringConvertible, Sendable {
+    package var reason: String
     /// `FILE:LINE: message` lines from libxml2.
-    public var details: [String]
+    package var details: [String]
 
-    public init(reason: String, details: [String] = []) {
+    package init(reason: String, details: [String] = []) {
         self.reason = reason
         self.details = details
     }
 
-    public var description: String {
+    package var description: String {
         ([reason] + details.map { "  \($0)" }).joined(separator: "\n")
     }
 }
@@ -23,12 +23,12 @@ public struct SchemaSetError: Error, CustomStringConvertible, Sendable {
 ///
 /// `@unchecked Sendable`: the compiled schema is never changed after `compile`, and libxml2
 /// only reads it during validation, each validation having its own context.
-public final class SchemaSet: @unchecked Sendable {
+package final class SchemaSet: @unchecked Sendable {
     let schema: xmlSchemaPtr
     /// Target namespaces in the set.
-    public let namespaces: Set<String>
+    package let namespaces: Set<String>
     /// The file that supplied each namespace (the first in name order wins).
-    public let files: [String: String]
+    package let files: [String: String]
 
     private init(schema: xmlSchemaPtr, files: [String: String]) {
         self.schema = schema
@@ -38,7 +38,7 @@ public final class SchemaSet: @unchecked Sendable {
 
     deinit { xmlSchemaFree(schema) }
 
-    public static func compile(directory: String) throws(SchemaSetError) -> SchemaSet {
+    package static func compile(directory: String) throws(SchemaSetError) -> SchemaSet {
         LibXML.ensureReady()
         let folder = URL(fileURLWithPath: directory).standardizedFileURL
         let names: [String]

@@ -1,9 +1,9 @@
 import DropbridgeCore
 
 /// A safe parse with no schema, e.g. for the simulator checking a decoded businessDocument.
-public enum WellFormedness {
+package enum WellFormedness {
     /// Empty when the bytes are well-formed XML; a DOCTYPE counts as an error.
-    public static func errors(in bytes: [UInt8]) -> [LineError] {
+    package static func errors(in bytes: [UInt8]) -> [LineError] {
         if bytes.isEmpty { return [LineError(message: "the XML file is empty")] }
         switch SafeParser.parse(bytes, recordElementStarts: false).state {
         case let .doctypeRefused(line, column):

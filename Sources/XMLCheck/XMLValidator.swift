@@ -2,20 +2,20 @@ import CLibXML2
 import DropbridgeCore
 
 /// A document that passed the safe parse, ready to send.
-public struct CheckedDocument: Sendable, Equatable {
+package struct CheckedDocument: Sendable, Equatable {
     /// Bytes to send: UTF-8 without BOM. Re-encoded (declaration saying UTF-8) when the input
     /// was not UTF-8; otherwise the input bytes minus any BOM.
-    public var utf8: [UInt8]
+    package var utf8: [UInt8]
     /// e.g. "ISO-8859-1" when re-encoded; nil when the input already was UTF-8.
-    public var originalEncoding: String?
-    public var rootName: String
-    public var rootNamespace: String?
+    package var originalEncoding: String?
+    package var rootName: String
+    package var rootNamespace: String?
     /// Set when the root is `{msghead}MsgHead`.
-    public var msgHead: MsgHeadInfo?
+    package var msgHead: MsgHeadInfo?
     /// Set when the root is `AppRec` in either AppRec namespace.
-    public var appRec: AppRecInfo?
+    package var appRec: AppRecInfo?
 
-    public init(
+    package init(
         utf8: [UInt8], originalEncoding: String? = nil, rootName: String, rootNamespace: String?,
         msgHead: MsgHeadInfo? = nil, appRec: AppRecInfo? = nil
     ) {
@@ -29,14 +29,14 @@ public struct CheckedDocument: Sendable, Equatable {
 }
 
 /// The outcome of `XMLValidator.check`.
-public struct XMLCheckResult: Sendable, Equatable {
+package struct XMLCheckResult: Sendable, Equatable {
     /// nil when the bytes were refused before or during parsing.
-    public var document: CheckedDocument?
+    package var document: CheckedDocument?
     /// nil when the document may be sent.
-    public var failure: DropFailure?
-    public var isValid: Bool { failure == nil }
+    package var failure: DropFailure?
+    package var isValid: Bool { failure == nil }
 
-    public init(document: CheckedDocument?, failure: DropFailure?) {
+    package init(document: CheckedDocument?, failure: DropFailure?) {
         self.document = document
         self.failure = failure
     }
@@ -44,19 +44,19 @@ public struct XMLCheckResult: Sendable, Equatable {
 
 /// Checks a dropped XML document the way the bridge does before sending: size, safe parse
 /// (DOCTYPE refused), encoding, root namespace, schema. Safe to use from many threads at once.
-public struct XMLValidator: Sendable {
-    public let schemas: SchemaSet?
-    public let requireSchema: Bool
-    public let maxBytes: Int
+package struct XMLValidator: Sendable {
+    package let schemas: SchemaSet?
+    package let requireSchema: Bool
+    package let maxBytes: Int
 
-    public init(schemas: SchemaSet?, requireSchema: Bool, maxBytes: Int = 35_000_000) {
+    package init(schemas: SchemaSet?, requireSchema: Bool, maxBytes: Int = 35_000_000) {
         self.schemas = schemas
         self.requireSchema = requireSchema
         self.maxBytes = maxBytes
     }
 
     /// Never crashes on input; every refusal is a `DropFailure` with one operator sentence.
-    public func check(_ bytes: [UInt8]) -> XMLCheckResult {
+    package func check(_ bytes: [UInt8]) -> XMLCheckResult {
         if bytes.count > maxBytes {
             return refused(.reading, "the XML file is \(bytes.count) bytes, over the limit of \(maxBytes) bytes")
         }

@@ -6,13 +6,13 @@ import Synchronization
 
 /// Authorizes NHN calls with a HelseID access token bound to our key by DPoP: every request
 /// gets `Authorization: DPoP <token>` and a fresh proof for its method and URL.
-public final class HelseIDAuthorizer: RequestAuthorizer {
+package final class HelseIDAuthorizer: RequestAuthorizer {
     private let cache: TokenCache
     private let proofs: DPoPProofSigner
     /// The nonce NHN demanded for its proofs (RFC 9449 §9), if it ever does.
     private let nonce = Mutex<String?>(nil)
 
-    public init(
+    package init(
         settings: HelseIDSettings, key: SigningKey, httpClient: HTTPClient, timeout: TimeAmount = .seconds(30),
         logger: Logger = Logger(label: "dropbridge.helseid")
     ) {
@@ -21,7 +21,7 @@ public final class HelseIDAuthorizer: RequestAuthorizer {
         proofs = DPoPProofSigner(key: key)
     }
 
-    public func authorize(_ request: inout HTTPClientRequest, method: String, url: String) async throws {
+    package func authorize(_ request: inout HTTPClientRequest, method: String, url: String) async throws {
         let token = try await cache.token()
         let proof: String
         do {
@@ -33,7 +33,7 @@ public final class HelseIDAuthorizer: RequestAuthorizer {
         request.headers.replaceOrAdd(name: "DPoP", value: proof)
     }
 
-    public func credentialsRejected(_ request: HTTPClientRequest, answer: HTTPHeaders) async {
+    package func credentialsRejected(_ request: HTTPClientRequest, answer: HTTPHeaders) async {
         // A nonce demand is no verdict on the token: keep it, and prove with the nonce.
         if let challenge = answer.first(name: "WWW-Authenticate"), challenge.contains("use_dpop_nonce"),
             let fresh = answer.first(name: "DPoP-Nonce")

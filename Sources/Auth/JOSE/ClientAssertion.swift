@@ -18,19 +18,19 @@ struct ClientAssertionClaims: JWTPayload {
 }
 
 /// Makes client assertions for one client id and key.
-public struct ClientAssertionSigner: Sendable {
-    public let clientID: String
-    public let key: SigningKey
+package struct ClientAssertionSigner: Sendable {
+    package let clientID: String
+    package let key: SigningKey
     /// How long an assertion is valid (HelseID accepts up to 60 s, Maskinporten up to 120 s).
-    public var lifetime: Int = 30
+    package var lifetime: Int = 30
 
-    public init(clientID: String, key: SigningKey) {
+    package init(clientID: String, key: SigningKey) {
         self.clientID = clientID
         self.key = key
     }
 
     /// HelseID: `typ: client-authentication+jwt`, `iss` = `sub` = client id, `aud` = the issuer.
-    public func helseIDAssertion(audience: String, now: Date = Date()) async throws -> String {
+    package func helseIDAssertion(audience: String, now: Date = Date()) async throws -> String {
         let issuedAt = Int(now.timeIntervalSince1970)
         let claims = ClientAssertionClaims(
             iss: clientID, sub: clientID, aud: audience, jti: RandomID.make(), iat: issuedAt, nbf: issuedAt,
@@ -39,7 +39,7 @@ public struct ClientAssertionSigner: Sendable {
     }
 
     /// Maskinporten's JWT grant: `aud` = Maskinporten's audience, `iss` = client id, `scope`.
-    public func maskinportenGrant(audience: String, scope: String, now: Date = Date()) async throws -> String {
+    package func maskinportenGrant(audience: String, scope: String, now: Date = Date()) async throws -> String {
         let issuedAt = Int(now.timeIntervalSince1970)
         let claims = ClientAssertionClaims(
             iss: clientID, sub: nil, aud: audience, jti: RandomID.make(), iat: issuedAt, nbf: nil,
@@ -49,8 +49,8 @@ public struct ClientAssertionSigner: Sendable {
 }
 
 /// 128 random bits, base64url: `jti` values and nonces.
-public enum RandomID {
-    public static func make() -> String {
+package enum RandomID {
+    package static func make() -> String {
         var generator = SystemRandomNumberGenerator()
         return Base64URL.encode((0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }

@@ -17,16 +17,16 @@ struct DPoPProofClaims: JWTPayload {
 }
 
 /// Makes a fresh DPoP proof for each request, signed with the key the token is bound to.
-public struct DPoPProofSigner: Sendable {
-    public let key: SigningKey
+package struct DPoPProofSigner: Sendable {
+    package let key: SigningKey
 
-    public init(key: SigningKey) {
+    package init(key: SigningKey) {
         self.key = key
     }
 
     /// A proof for `method` on `url`. The query string and fragment are cut from `htu`
     /// (RFC 9449 §4.2), so a caller may pass the full URL.
-    public func proof(method: String, url: String, accessToken: String? = nil, nonce: String? = nil, now: Date = Date())
+    package func proof(method: String, url: String, accessToken: String? = nil, nonce: String? = nil, now: Date = Date())
         async throws -> String
     {
         let claims = DPoPProofClaims(
@@ -36,13 +36,13 @@ public struct DPoPProofSigner: Sendable {
     }
 
     /// The URL without query and fragment.
-    public static func htu(_ url: String) -> String {
+    package static func htu(_ url: String) -> String {
         let end = url.firstIndex { $0 == "?" || $0 == "#" } ?? url.endIndex
         return String(url[..<end])
     }
 
     /// `ath`: base64url(SHA-256(ASCII of the access token)).
-    public static func accessTokenHash(_ token: String) -> String {
+    package static func accessTokenHash(_ token: String) -> String {
         Base64URL.encode(SHA256.hash(data: Data(token.utf8)))
     }
 }

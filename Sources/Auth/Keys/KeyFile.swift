@@ -7,14 +7,14 @@ import Darwin
 #endif
 
 /// Reads a private key file, refusing one that others on the machine could read or change.
-public enum KeyFile {
-    public enum Problem: Error, Sendable, Equatable, CustomStringConvertible {
+package enum KeyFile {
+    package enum Problem: Error, Sendable, Equatable, CustomStringConvertible {
         case unreadable(path: String, reason: String)
         case exposed(path: String, mode: UInt32)
         case tooLarge(path: String)
         case notAFile(path: String)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .unreadable(let path, let reason):
                 "\(path): cannot read the key file: \(reason)"
@@ -34,7 +34,7 @@ public enum KeyFile {
     /// The file's bytes, after checking that only its owner may read or write it (the file a
     /// symlink points to is what counts). The checks and the read use one descriptor, so the
     /// file cannot be swapped between them; opening does not block on a FIFO.
-    public static func read(_ path: String) throws(Problem) -> [UInt8] {
+    package static func read(_ path: String) throws(Problem) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }

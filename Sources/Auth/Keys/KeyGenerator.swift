@@ -5,23 +5,23 @@ import SwiftASN1
 
 /// Makes a new key pair for `dropbridge keygen`: the private JWK for dropbridge and the public
 /// JWK to register at HelseID or Maskinporten.
-public enum KeyGenerator {
-    public enum KeyType: String, Sendable, CaseIterable {
+package enum KeyGenerator {
+    package enum KeyType: String, Sendable, CaseIterable {
         /// RSA 3072 bits, PS512: what HelseID and NHN use in their own examples.
         case rsa
         /// EC P-256, ES256: small and fast to sign with.
         case ec
     }
 
-    public struct KeyPair: Sendable {
-        public let keyID: String
+    package struct KeyPair: Sendable {
+        package let keyID: String
         /// Pretty JSON with a trailing newline.
-        public let privateJWK: [UInt8]
-        public let publicJWK: [UInt8]
+        package let privateJWK: [UInt8]
+        package let publicJWK: [UInt8]
     }
 
     /// A new key of `type`, labelled with `algorithm` (default PS512 for RSA, ES256 for EC).
-    public static func generate(_ type: KeyType, algorithm chosen: SigningKey.Algorithm? = nil) throws -> KeyPair {
+    package static func generate(_ type: KeyType, algorithm chosen: SigningKey.Algorithm? = nil) throws -> KeyPair {
         if let chosen, chosen.isRSA != (type == .rsa) {
             throw SigningKey.LoadError.invalid("\(chosen.rawValue) does not fit a key of type \(type.rawValue)")
         }
@@ -83,7 +83,7 @@ struct RSANumbers {
 
 /// A key pair never shows its private half, in a log line, a failed assertion or a dump.
 extension KeyGenerator.KeyPair: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    public var description: String { "KeyPair(keyID: \(keyID), private key redacted)" }
-    public var debugDescription: String { description }
-    public var customMirror: Mirror { Mirror(self, children: ["keyID": keyID]) }
+    package var description: String { "KeyPair(keyID: \(keyID), private key redacted)" }
+    package var debugDescription: String { description }
+    package var customMirror: Mirror { Mirror(self, children: ["keyID": keyID]) }
 }

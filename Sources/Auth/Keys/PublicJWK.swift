@@ -4,22 +4,22 @@ import JWTKit
 
 /// The public half of a signing key as a JWK: what goes into a DPoP proof's `jwk` header,
 /// what an operator registers at HelseID or Maskinporten, and what a thumbprint is taken of.
-public struct PublicJWK: Sendable, Equatable {
+package struct PublicJWK: Sendable, Equatable {
     /// The members RFC 7638 requires for the key type, and nothing else:
     /// `kty`, `n`, `e` (RSA) or `kty`, `crv`, `x`, `y` (EC).
-    public let members: [String: String]
+    package let members: [String: String]
 
-    public init(rsaModulus n: some Sequence<UInt8>, exponent e: some Sequence<UInt8>) {
+    package init(rsaModulus n: some Sequence<UInt8>, exponent e: some Sequence<UInt8>) {
         members = ["kty": "RSA", "n": Base64URL.encode(Self.unsigned(n)), "e": Base64URL.encode(Self.unsigned(e))]
     }
 
-    public init(ecCurve curve: String, x: String, y: String) {
+    package init(ecCurve curve: String, x: String, y: String) {
         members = ["kty": "EC", "crv": curve, "x": x, "y": y]
     }
 
     /// From a `jwk` object someone sent (a DPoP proof header). nil when it is not a public RSA or
     /// EC key with the required members; private members make it nil too.
-    public init?(received object: [String: JWTHeaderField]) {
+    package init?(received object: [String: JWTHeaderField]) {
         let privateMembers: Set<String> = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"]
         guard privateMembers.isDisjoint(with: object.keys) else { return nil }
         self.init(members: object.compactMapValues(\.asString))
@@ -27,7 +27,7 @@ public struct PublicJWK: Sendable, Equatable {
 
     /// From a public key's members; extra members (`kid`, `alg`, `use`) are dropped. nil when a
     /// required member is missing or the key type is not RSA or EC.
-    public init?(members given: [String: String]) {
+    package init?(members given: [String: String]) {
         let required: [String] =
             switch given["kty"] {
             case "RSA": ["kty", "n", "e"]
@@ -45,7 +45,7 @@ public struct PublicJWK: Sendable, Equatable {
 
     /// The RFC 7638 JWK thumbprint (SHA-256, base64url): the `cnf.jkt` a DPoP-bound token
     /// carries, and the default key id.
-    public var thumbprint: String {
+    package var thumbprint: String {
         Base64URL.encode(SHA256.hash(data: canonicalJSON))
     }
 
@@ -58,7 +58,7 @@ public struct PublicJWK: Sendable, Equatable {
     }
 
     /// For a JWS header's `jwk`.
-    public var headerField: JWTHeaderField {
+    package var headerField: JWTHeaderField {
         .object(members.mapValues { .string($0) })
     }
 

@@ -3,25 +3,25 @@ import JWTKit
 
 /// A private key that signs client assertions and DPoP proofs, with the public half and key id
 /// that go with it. Loaded from a JWK (RSA or EC P-256) or a PEM file.
-public struct SigningKey: Sendable {
+package struct SigningKey: Sendable {
     /// The JWS algorithms accepted for our own keys (the ones HelseID and Maskinporten take).
-    public enum Algorithm: String, Sendable, CaseIterable {
+    package enum Algorithm: String, Sendable, CaseIterable {
         case rs256 = "RS256", rs384 = "RS384", rs512 = "RS512"
         case ps256 = "PS256", ps384 = "PS384", ps512 = "PS512"
         case es256 = "ES256"
 
-        public var isRSA: Bool { self != .es256 }
+        package var isRSA: Bool { self != .es256 }
     }
 
-    public let algorithm: Algorithm
-    public let keyID: String
-    public let publicJWK: PublicJWK
+    package let algorithm: Algorithm
+    package let keyID: String
+    package let publicJWK: PublicJWK
     private let keys: JWTKeyCollection
 
-    public enum LoadError: Error, Sendable, Equatable, CustomStringConvertible {
+    package enum LoadError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalid(String)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .invalid(let reason): reason
             }
@@ -32,7 +32,7 @@ public struct SigningKey: Sendable {
     /// given, is used whatever the file says (Maskinporten takes RS256/384/512 only).
     /// `keyID`, when given, replaces the file's `kid` (a PEM file has none: its thumbprint is
     /// used otherwise, which must then be the key id registered with the service).
-    public static func load(file path: String, algorithm: Algorithm? = nil, keyID: String? = nil) async throws -> SigningKey {
+    package static func load(file path: String, algorithm: Algorithm? = nil, keyID: String? = nil) async throws -> SigningKey {
         let bytes: [UInt8]
         do {
             bytes = try KeyFile.read(path)
@@ -47,7 +47,7 @@ public struct SigningKey: Sendable {
     }
 
     /// A JWK (JSON object) or a PEM private key.
-    public init(keyFile bytes: [UInt8], algorithm: Algorithm? = nil, keyID: String? = nil) async throws {
+    package init(keyFile bytes: [UInt8], algorithm: Algorithm? = nil, keyID: String? = nil) async throws {
         let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         if text.hasPrefix("{") {
             try await self.init(jwkJSON: text, algorithm: algorithm, keyID: keyID)
@@ -61,7 +61,7 @@ public struct SigningKey: Sendable {
     /// A private JWK: RSA (`n`, `e`, `d`, optionally `p`, `q`) or EC P-256 (`crv`, `x`, `y`, `d`).
     /// `alg` picks the algorithm (default RS256 for RSA, ES256 for EC); `kid` defaults to the
     /// key's thumbprint. `forced` replaces the JWK's own `alg`.
-    public init(jwkJSON: String, algorithm forced: Algorithm? = nil, keyID givenKeyID: String? = nil) async throws {
+    package init(jwkJSON: String, algorithm forced: Algorithm? = nil, keyID givenKeyID: String? = nil) async throws {
         var jwk: JWK
         do {
             jwk = try JWK(json: jwkJSON)
@@ -113,7 +113,7 @@ public struct SigningKey: Sendable {
 
     /// A PEM private key (PKCS#1, SEC1 or PKCS#8, unencrypted). RSA keys sign with RS256,
     /// EC P-256 keys with ES256 (or with `forced`); the key id is the key's thumbprint.
-    public init(pem: String, algorithm forced: Algorithm? = nil, keyID givenKeyID: String? = nil) async throws {
+    package init(pem: String, algorithm forced: Algorithm? = nil, keyID givenKeyID: String? = nil) async throws {
         if pem.contains("ENCRYPTED") {
             throw LoadError.invalid("encrypted PEM keys are not supported; protect the file with its mode instead")
         }

@@ -7,11 +7,11 @@ import NIOCore
 /// Authorizes Altinn calls with `Authorization: Bearer <Altinn token>`: a Maskinporten token
 /// from a signed JWT grant, exchanged at Altinn (docs/docs/docs/altinn-correspondence.md §2). Both
 /// tokens are cached until shortly before they expire.
-public final class AltinnAuthorizer: RequestAuthorizer {
+package final class AltinnAuthorizer: RequestAuthorizer {
     private let maskinporten: TokenCache
     private let altinn: TokenCache
 
-    public init(
+    package init(
         settings: MaskinportenSettings, key: SigningKey, httpClient: HTTPClient, timeout: TimeAmount = .seconds(30),
         logger: Logger = Logger(label: "dropbridge.maskinporten")
     ) {
@@ -41,12 +41,12 @@ public final class AltinnAuthorizer: RequestAuthorizer {
         }
     }
 
-    public func authorize(_ request: inout HTTPClientRequest, method: String, url: String) async throws {
+    package func authorize(_ request: inout HTTPClientRequest, method: String, url: String) async throws {
         let token = try await altinn.token()
         request.headers.replaceOrAdd(name: "Authorization", value: "Bearer \(token.value)")
     }
 
-    public func credentialsRejected(_ request: HTTPClientRequest, answer: HTTPHeaders) async {
+    package func credentialsRejected(_ request: HTTPClientRequest, answer: HTTPHeaders) async {
         await altinn.invalidate(Self.token(in: request, scheme: "Bearer"))
     }
 

@@ -1,15 +1,15 @@
 /// Maskinporten (JWT grant) and the Altinn platform that exchanges its token.
-public struct MaskinportenSettings: Sendable, Equatable {
-    public var tokenEndpoint: String
+package struct MaskinportenSettings: Sendable, Equatable {
+    package var tokenEndpoint: String
     /// The grant's `aud`: Maskinporten's issuer, e.g. `https://test.maskinporten.no/`.
-    public var audience: String
-    public var clientID: String
+    package var audience: String
+    package var clientID: String
     /// Space-separated, e.g. `altinn:correspondence.write altinn:serviceowner`.
-    public var scope: String
+    package var scope: String
     /// `altinn.baseURL`: the exchange is `{altinnBaseURL}/authentication/api/v1/exchange/maskinporten`.
-    public var altinnBaseURL: String
+    package var altinnBaseURL: String
 
-    public init(tokenEndpoint: String, audience: String, clientID: String, scope: String, altinnBaseURL: String) {
+    package init(tokenEndpoint: String, audience: String, clientID: String, scope: String, altinnBaseURL: String) {
         self.tokenEndpoint = tokenEndpoint
         self.audience = audience
         self.clientID = clientID
@@ -17,7 +17,7 @@ public struct MaskinportenSettings: Sendable, Equatable {
         self.altinnBaseURL = altinnBaseURL
     }
 
-    public var exchangeURL: String {
+    package var exchangeURL: String {
         var base = altinnBaseURL
         while base.hasSuffix("/") { base.removeLast() }
         return base + "/authentication/api/v1/exchange/maskinporten"

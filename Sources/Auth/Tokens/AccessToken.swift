@@ -1,14 +1,14 @@
 import Foundation
 
 /// An access token and when to stop using it. Its value is never logged.
-public struct AccessToken: Sendable, Equatable {
-    public let value: String
-    public let expiresAt: Date
+package struct AccessToken: Sendable, Equatable {
+    package let value: String
+    package let expiresAt: Date
     /// Renewal starts here: a little before expiry, so a request in flight does not carry a
     /// token that runs out on the way.
-    public let renewAt: Date
+    package let renewAt: Date
 
-    public init(value: String, lifetime: TimeInterval, now: Date = Date()) {
+    package init(value: String, lifetime: TimeInterval, now: Date = Date()) {
         self.value = value
         expiresAt = now + lifetime
         // A fifth of the lifetime, at most a minute, before expiry.
@@ -20,7 +20,7 @@ public struct AccessToken: Sendable, Equatable {
 
 /// A token never shows its value, in a log line, a failed assertion or a dump.
 extension AccessToken: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    public var description: String { "AccessToken(expiresAt: \(expiresAt), value redacted)" }
-    public var debugDescription: String { description }
-    public var customMirror: Mirror { Mirror(self, children: ["expiresAt": expiresAt]) }
+    package var description: String { "AccessToken(expiresAt: \(expiresAt), value redacted)" }
+    package var debugDescription: String { description }
+    package var customMirror: Mirror { Mirror(self, children: ["expiresAt": expiresAt]) }
 }

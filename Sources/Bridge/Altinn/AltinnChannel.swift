@@ -9,12 +9,12 @@ import Logging
 /// for good (accepted or refused) is never sent to again; one whose answer was lost (a kill, a
 /// timeout) is sent again with the same key, and a 409/1034 is looked up by the key and taken as
 /// accepted. So a drop makes at most one correspondence per recipient, whatever happens.
-public struct AltinnChannel: DropChannel {
-    public var client: any CorrespondenceSender
-    public var ledger: Ledger
-    public var logger: Logger
+package struct AltinnChannel: DropChannel {
+    package var client: any CorrespondenceSender
+    package var ledger: Ledger
+    package var logger: Logger
 
-    public init(client: any CorrespondenceSender, ledger: Ledger, logger: Logger) {
+    package init(client: any CorrespondenceSender, ledger: Ledger, logger: Logger) {
         self.client = client
         self.ledger = ledger
         self.logger = logger
@@ -27,7 +27,7 @@ public struct AltinnChannel: DropChannel {
         case retry(String, Double?)
     }
 
-    public func deliver(_ prepared: PreparedDrop, for drop: DropRecord) async -> DeliveryOutcome {
+    package func deliver(_ prepared: PreparedDrop, for drop: DropRecord) async -> DeliveryOutcome {
         guard case .correspondence(let correspondence, let document, let checksum) = prepared.payload, let dropId = drop.id else {
             return .refused(DropFailure(stage: .validation, reason: "a drop that is not an Altinn drop reached the Altinn channel"))
         }
@@ -147,7 +147,7 @@ public struct AltinnChannel: DropChannel {
                 httpStatus: first?.httpStatus, problem: first?.problem))
     }
 
-    public func recipientResults(for drop: DropRecord) throws -> [RecipientResult]? {
+    package func recipientResults(for drop: DropRecord) throws -> [RecipientResult]? {
         guard let id = drop.id else { return nil }
         let rows = try ledger.altinnSends(dropId: id)
         if rows.isEmpty { return nil }

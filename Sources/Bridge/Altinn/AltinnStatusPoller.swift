@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// `GET …/correspondence/{id}` (never `/details` routinely) until it reaches a final state,
 /// rewriting `receipts/NAME.status.json` on every change. What is still open lives in the
 /// ledger, so polling resumes after a restart; each correspondence backs off while nothing happens.
-public final class AltinnStatusPoller: Service {
+package final class AltinnStatusPoller: Service {
     private let client: any CorrespondenceSender
     private let ledger: Ledger
     private let receipts: ReceiptWriter
@@ -19,7 +19,7 @@ public final class AltinnStatusPoller: Service {
     /// How often the ledger is looked at for newly accepted correspondences.
     private let scanInterval: Duration
 
-    public init(
+    package init(
         client: any CorrespondenceSender, ledger: Ledger, receipts: ReceiptWriter, maxInterval: Double = 300,
         scanInterval: Duration = .milliseconds(500), logger: Logger
     ) {
@@ -31,7 +31,7 @@ public final class AltinnStatusPoller: Service {
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         let stop = ShutdownSignal()
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
@@ -111,7 +111,7 @@ public final class AltinnStatusPoller: Service {
 
 extension ReceiptWriter {
     /// `receipts/NAME.status.json` for an Altinn drop, replaced atomically.
-    public func writeAltinnStatus(_ status: AltinnStatusReceipt) throws {
+    package func writeAltinnStatus(_ status: AltinnStatusReceipt) throws {
         let bytes = try ContractJSON.encode(status)
         try durable.replace(bytes, in: receipts, named: status.name + ".status.json")
     }

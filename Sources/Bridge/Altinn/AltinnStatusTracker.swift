@@ -7,17 +7,17 @@ import Ledger
 /// reached (each kept with its own time, so a later, higher-numbered status such as
 /// `AttachmentsDownloaded` never hides `Confirmed`), the events to add, whether polling is done,
 /// and when to look again.
-public struct AltinnStatusTracker: Sendable, Equatable {
+package struct AltinnStatusTracker: Sendable, Equatable {
     /// A correspondence in `Initialized` longer than this is reported as stuck (the malware
     /// scan may take minutes: Altinn's own test waits 10).
-    public static let stuckAfterSeconds: Double = 15 * 60
-    public static let firstInterval: Double = 1
-    public var maxInterval: Double
+    package static let stuckAfterSeconds: Double = 15 * 60
+    package static let firstInterval: Double = 1
+    package var maxInterval: Double
 
-    public init(maxInterval: Double = 300) { self.maxInterval = maxInterval }
+    package init(maxInterval: Double = 300) { self.maxInterval = maxInterval }
 
     /// The status of the receipt: the highest milestone reached (failed overrides all).
-    public static func receiptStatus(_ row: AltinnSendRecord) -> String {
+    package static func receiptStatus(_ row: AltinnSendRecord) -> String {
         if row.failedAt != nil { return "failed" }
         if row.confirmedAt != nil { return "confirmed" }
         if row.readAt != nil { return "read" }
@@ -26,7 +26,7 @@ public struct AltinnStatusTracker: Sendable, Equatable {
     }
 
     /// Applies an overview (nil: gone, 404) to the row; true when anything a receipt shows changed.
-    public func apply(_ overview: CorrespondenceOverview?, to row: inout AltinnSendRecord, now: Double) -> Bool {
+    package func apply(_ overview: CorrespondenceOverview?, to row: inout AltinnSendRecord, now: Double) -> Bool {
         let before = row
         var events = row.events ?? []
         func note(_ type: String, _ at: String) { if !events.contains(where: { $0.type == type }) { events.append(AltinnEvent(type: type, at: at)) } }
@@ -87,13 +87,13 @@ public struct AltinnStatusTracker: Sendable, Equatable {
     static let hidingConfirmed: Set<String> = ["Archived", "AttachmentsDownloaded", "Forwarded"]
 
     /// Whether the status history (`/details`) must be read once to know if it was confirmed.
-    public static func needsHistory(_ overview: CorrespondenceOverview?, _ row: AltinnSendRecord) -> Bool {
+    package static func needsHistory(_ overview: CorrespondenceOverview?, _ row: AltinnSendRecord) -> Bool {
         guard let overview, overview.isConfirmationNeeded == true, row.confirmedAt == nil else { return false }
         return hidingConfirmed.contains(overview.status)
     }
 
     /// Takes a confirmation (or failure) from the status history; true when one was found.
-    public func applyHistory(_ history: [CorrespondenceOverview], to row: inout AltinnSendRecord) -> Bool {
+    package func applyHistory(_ history: [CorrespondenceOverview], to row: inout AltinnSendRecord) -> Bool {
         var events = row.events ?? []
         var found = false
         for entry in history {
@@ -118,7 +118,7 @@ public struct AltinnStatusTracker: Sendable, Equatable {
     }
 
     /// After a failed poll (network, 5xx): back off, keep the row.
-    public func failed(_ row: inout AltinnSendRecord, now: Double) {
+    package func failed(_ row: inout AltinnSendRecord, now: Double) {
         row.pollFailures += 1
         row.nextPollAt = now + interval(quiet: row.pollFailures)
     }
@@ -128,44 +128,44 @@ public struct AltinnStatusTracker: Sendable, Equatable {
     }
 
     /// Still `Initialized` well past the malware scan's usual time.
-    public static func isStuck(_ row: AltinnSendRecord, now: Double) -> Bool {
+    package static func isStuck(_ row: AltinnSendRecord, now: Double) -> Bool {
         row.altinnStatus == "Initialized" && now - (row.acceptedAt ?? row.createdAt) > stuckAfterSeconds
     }
 }
 
 /// `receipts/NAME.status.json` of an Altinn drop: per recipient the highest status reached with
 /// its times, and the history of events.
-public struct AltinnStatusReceipt: Codable, Sendable, Equatable {
-    public struct Recipient: Codable, Sendable, Equatable {
-        public var recipient: String
-        public var correspondenceId: String?
+package struct AltinnStatusReceipt: Codable, Sendable, Equatable {
+    package struct Recipient: Codable, Sendable, Equatable {
+        package var recipient: String
+        package var correspondenceId: String?
         /// accepted, published, read, confirmed or failed: the highest reached, by timestamps.
-        public var status: String
+        package var status: String
         /// Altinn's own status from the last overview.
-        public var altinnStatus: String?
-        public var statusText: String?
-        public var published: String?
-        public var read: String?
-        public var confirmed: String?
-        public var failed: String?
+        package var altinnStatus: String?
+        package var statusText: String?
+        package var published: String?
+        package var read: String?
+        package var confirmed: String?
+        package var failed: String?
         /// No more changes are expected (polling stopped).
-        public var final: Bool
+        package var final: Bool
         /// Still `Initialized` long after the malware scan should have finished.
-        public var stuck: Bool?
+        package var stuck: Bool?
     }
 
-    public struct Event: Codable, Sendable, Equatable {
-        public var type: String
-        public var at: String
-        public var recipient: String
+    package struct Event: Codable, Sendable, Equatable {
+        package var type: String
+        package var at: String
+        package var recipient: String
     }
 
-    public var name: String
-    public var channel: String
-    public var recipients: [Recipient]
-    public var events: [Event]
+    package var name: String
+    package var channel: String
+    package var recipients: [Recipient]
+    package var events: [Event]
 
-    public init(name: String, rows: [AltinnSendRecord], now: Double) {
+    package init(name: String, rows: [AltinnSendRecord], now: Double) {
         self.name = name
         channel = "altinn"
         let accepted = rows.filter { $0.state == .accepted }

@@ -2,8 +2,8 @@ import Crypto
 import Foundation
 
 /// RFC 9562 name-based UUIDs (version 5, SHA-1): the same namespace and name give the same key.
-public enum UUIDv5 {
-    public static func make(namespace: UUID, name: String) -> UUID {
+package enum UUIDv5 {
+    package static func make(namespace: UUID, name: String) -> UUID {
         var data = withUnsafeBytes(of: namespace.uuid) { Array($0) }
         data.append(contentsOf: Array(name.utf8))
         var bytes = Array(Insecure.SHA1.hash(data: data).prefix(16))
@@ -16,7 +16,7 @@ public enum UUIDv5 {
     /// An Altinn drop's key for one recipient: the installation's private namespace, the
     /// document's content hash, the resource and the recipient. A retried drop (same document)
     /// finds the correspondences it already made instead of making them again.
-    public static func idempotentKey(namespace: UUID, contentHash: String, resourceId: String, recipientURN: String) -> String {
+    package static func idempotentKey(namespace: UUID, contentHash: String, resourceId: String, recipientURN: String) -> String {
         make(namespace: namespace, name: "dropbridge/altinn/v1\n\(contentHash)\n\(resourceId)\n\(recipientURN)").uuidString.lowercased()
     }
 }

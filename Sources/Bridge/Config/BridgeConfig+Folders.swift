@@ -5,19 +5,19 @@ import DropbridgeCore
 // services and commands that hold one.
 
 extension FolderLayout {
-    public static func prepare(_ config: BridgeConfig) throws {
+    package static func prepare(_ config: BridgeConfig) throws {
         try prepare(config.folderSettings)
     }
 }
 
 extension DurableFiles {
-    public init(config: BridgeConfig) {
+    package init(config: BridgeConfig) {
         self.init(settings: config.folderSettings)
     }
 }
 
 extension ClaimArea {
-    public init(config: BridgeConfig) {
+    package init(config: BridgeConfig) {
         self.init(settings: config.folderSettings)
     }
 }

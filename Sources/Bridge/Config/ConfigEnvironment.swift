@@ -1,13 +1,13 @@
 /// The `DROPBRIDGE_*` environment variables that override configuration keys, named as
 /// swift-configuration's environment provider names them (`nhn.baseURL` → `NHN_BASE_URL`).
-public enum ConfigEnvironment {
+package enum ConfigEnvironment {
     /// Every variable name a key answers to, with its key.
-    public static var variables: [String: String] {
+    package static var variables: [String: String] {
         Dictionary(ConfigKeys.leaves.map { ("DROPBRIDGE_" + name(of: $0), $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// `DROPBRIDGE_*` variables in `environment` that match no key (a typo is otherwise silently ignored).
-    public static func unknown(in environment: [String: String]) -> [String] {
+    package static func unknown(in environment: [String: String]) -> [String] {
         let known = variables
         return environment.keys.filter { $0.hasPrefix("DROPBRIDGE_") && known[$0] == nil }.sorted()
     }

@@ -4,12 +4,12 @@ import Foundation
 import SystemPackage
 
 /// A configuration problem: names the key, the file and what is expected. `dropbridge` exits 78.
-public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
-    public var file: String
-    public var key: String?
-    public var message: String
+package struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    package var file: String
+    package var key: String?
+    package var message: String
 
-    public var description: String {
+    package var description: String {
         if let key { return "\(file): \(key): \(message)" }
         return "\(file): \(message)"
     }
@@ -18,8 +18,8 @@ public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
 /// Reads the contract's YAML (or JSON) config through swift-configuration, with environment
 /// overrides `DROPBRIDGE_<KEY>` (e.g. `DROPBRIDGE_NHN_BASEURL`). A key of the wrong type is an
 /// error, never silently replaced by its default.
-public enum ConfigLoader {
-    public static func load(file: String, environment: [String: String] = ProcessInfo.processInfo.environment)
+package enum ConfigLoader {
+    package static func load(file: String, environment: [String: String] = ProcessInfo.processInfo.environment)
         async throws(ConfigurationError) -> BridgeConfig
     {
         let fileProvider: any ConfigProvider

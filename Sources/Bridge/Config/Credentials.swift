@@ -7,28 +7,28 @@ import Logging
 /// The keys and settings for each service dropbridge authenticates to, loaded and checked
 /// before anything starts: a missing client id, an unreadable key or a key file that others
 /// may read stops start-up with the key and the file named (exit 78).
-public struct Credentials: Sendable {
-    public struct HelseID: Sendable {
-        public var settings: HelseIDSettings
-        public var key: SigningKey
+package struct Credentials: Sendable {
+    package struct HelseID: Sendable {
+        package var settings: HelseIDSettings
+        package var key: SigningKey
     }
 
-    public struct Maskinporten: Sendable {
-        public var settings: MaskinportenSettings
-        public var key: SigningKey
+    package struct Maskinporten: Sendable {
+        package var settings: MaskinportenSettings
+        package var key: SigningKey
     }
 
     /// nil: `helseid.enabled: false` (a loopback test double without authentication).
-    public var helseID: HelseID?
+    package var helseID: HelseID?
     /// nil: `altinn.enabled: false`.
-    public var maskinporten: Maskinporten?
+    package var maskinporten: Maskinporten?
 
-    public init(helseID: HelseID? = nil, maskinporten: Maskinporten? = nil) {
+    package init(helseID: HelseID? = nil, maskinporten: Maskinporten? = nil) {
         self.helseID = helseID
         self.maskinporten = maskinporten
     }
 
-    public static func load(_ config: BridgeConfig, file: String) async throws(ConfigurationError) -> Credentials {
+    package static func load(_ config: BridgeConfig, file: String) async throws(ConfigurationError) -> Credentials {
         var credentials = Credentials()
         if !config.helseID.enabled, !isLoopback(config.nhn.baseURL) {
             throw ConfigurationError(
@@ -63,7 +63,7 @@ public struct Credentials: Sendable {
     }
 
     /// The authorizer for NHN calls: HelseID with DPoP, or none when HelseID is off.
-    public func nhnAuthorizer(httpClient: HTTPClient, timeout: Double) -> any RequestAuthorizer {
+    package func nhnAuthorizer(httpClient: HTTPClient, timeout: Double) -> any RequestAuthorizer {
         guard let helseID else { return NoAuthorization() }
         return HelseIDAuthorizer(
             settings: helseID.settings, key: helseID.key, httpClient: httpClient, timeout: .seconds(Int64(timeout)),

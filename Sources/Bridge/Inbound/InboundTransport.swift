@@ -1,7 +1,7 @@
 import NHNClient
 
 /// The calls the receiving side makes: NHN today (`NHNClient`), a fake in unit tests.
-public protocol InboundTransport: Sendable {
+package protocol InboundTransport: Sendable {
     func ping() async -> PingOutcome
     func notifications(herIds: [Int], after offset: Int64, count: Int) async -> Result<[NHNNotification], CallFailure>
     func notificationStream(herIds: [Int], after offset: Int64?) async -> Result<NotificationStream, CallFailure>

@@ -6,18 +6,18 @@ import Foundation
 /// `.json` (the commit marker for consumers), each durable and never clobbering. Writing the same
 /// message again (a repeated notification, or a crash between the two files) finds its own
 /// files and completes what is missing, so a message yields one inbox pair.
-public struct InboxWriter: Sendable {
-    public let inbox: String
-    public let durable: DurableFiles
+package struct InboxWriter: Sendable {
+    package let inbox: String
+    package let durable: DurableFiles
 
-    public init(inbox: String, durable: DurableFiles) {
+    package init(inbox: String, durable: DurableFiles) {
         self.inbox = inbox
         self.durable = durable
     }
 
     /// Returns the NAME used (`inbox/NAME.xml`, `inbox/NAME.json`).
     @discardableResult
-    public func write(document: [UInt8], metadata: InboxMetadata) throws -> String {
+    package func write(document: [UInt8], metadata: InboxMetadata) throws -> String {
         let name = Self.fileName(forMessageId: metadata.messageId)
         let json = try ContractJSON.encode(metadata)
         try createOrFind(document, named: name + ".xml")
@@ -29,7 +29,7 @@ public struct InboxWriter: Sendable {
     }
 
     /// NHN's message ids are GUIDs; anything else is made safe for a file name.
-    public static func fileName(forMessageId id: String) -> String {
+    package static func fileName(forMessageId id: String) -> String {
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
         if !id.isEmpty, id.count <= 120, id.allSatisfy({ allowed.contains($0) }) { return id }
         return DropName(Array(id.utf8).map { allowed.contains(Character(Unicode.Scalar($0))) ? String(Unicode.Scalar($0)) : String(format: "%%%02X", $0) }.joined()).safe
@@ -50,7 +50,7 @@ public struct InboxWriter: Sendable {
 }
 
 /// `inbox/` holds a different file under the name this message needs: never overwritten.
-public struct InboxConflict: Error, CustomStringConvertible {
-    public var path: String
-    public var description: String { "\(path) exists with other content; it is not overwritten" }
+package struct InboxConflict: Error, CustomStringConvertible {
+    package var path: String
+    package var description: String { "\(path) exists with other content; it is not overwritten" }
 }

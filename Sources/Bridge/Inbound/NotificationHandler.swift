@@ -9,16 +9,16 @@ import XMLCheck
 /// Why handling a notification did not succeed: NHN or the disk is in trouble (tried again
 /// later with backoff), or the notification can never be handled as it is (`permanent`:
 /// quarantined for an operator).
-public struct InboundTrouble: Error, CustomStringConvertible {
-    public var description: String
+package struct InboundTrouble: Error, CustomStringConvertible {
+    package var description: String
     /// Not trouble with NHN but a moment's wait for our own send to record its answer: try
     /// again shortly, without backing off.
-    public var retrySoon = false
+    package var retrySoon = false
     /// NHN refused the call (4xx other than 401/408/423/429), the document cannot be decoded,
     /// or the notification names no usable message: trying again cannot help.
-    public var permanent = false
+    package var permanent = false
 
-    public init(description: String, retrySoon: Bool = false, permanent: Bool = false) {
+    package init(description: String, retrySoon: Bool = false, permanent: Bool = false) {
         self.description = description
         self.retrySoon = retrySoon
         self.permanent = permanent
@@ -32,23 +32,23 @@ public struct InboundTrouble: Error, CustomStringConvertible {
 ///   `PUT …/downloaded`.
 /// - `RefusedMessage` → `receipts/NAME.refused.json`.
 /// - the three status types → `GET …/status` → `receipts/NAME.status.json`.
-public struct NotificationHandler: Sendable {
-    public var transport: any InboundTransport
-    public var ledger: Ledger
-    public var inbox: InboxWriter
-    public var receipts: ReceiptWriter
-    public var validator: XMLValidator
-    public var io: BlockingIO
-    public var logger: Logger
+package struct NotificationHandler: Sendable {
+    package var transport: any InboundTransport
+    package var ledger: Ledger
+    package var inbox: InboxWriter
+    package var receipts: ReceiptWriter
+    package var validator: XMLValidator
+    package var io: BlockingIO
+    package var logger: Logger
     /// `nhn.autoAppRec`: answer every received business document ourselves.
-    public var autoAppRec: Bool
+    package var autoAppRec: Bool
     /// `memory.inFlightBytes`, shared with the outbound side: received documents held in memory
     /// while they are checked and written.
-    public var budget: ByteBudget?
+    package var budget: ByteBudget?
     /// Inbox writes and AppRecs, counted (`Monitoring`).
-    public var metrics: any BridgeMetrics = NoMetrics()
+    package var metrics: any BridgeMetrics = NoMetrics()
 
-    public init(
+    package init(
         transport: any InboundTransport, ledger: Ledger, inbox: InboxWriter, receipts: ReceiptWriter,
         validator: XMLValidator, io: BlockingIO, logger: Logger, autoAppRec: Bool = false, budget: ByteBudget? = nil
     ) {
@@ -66,7 +66,7 @@ public struct NotificationHandler: Sendable {
     /// `waitForOwnSends`: a notification about a message we do not know yet, while our own
     /// sends are in flight, is put off (`InboundTrouble.retrySoon`) since the send may be about
     /// to record it; false files it as unmatched instead (after waiting long enough).
-    public func handle(_ notification: NHNNotification, waitForOwnSends: Bool = true) async throws {
+    package func handle(_ notification: NHNNotification, waitForOwnSends: Bool = true) async throws {
         if Self.typesNamingAMessage.contains(notification.type) {
             try Self.checkMessageId(notification)
         }

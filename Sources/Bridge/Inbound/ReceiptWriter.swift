@@ -4,16 +4,16 @@ import Foundation
 
 extension InboundProblem {
     /// The file's name in `receipts/unmatched/`.
-    public static func fileName(key: String) -> String { InboxWriter.fileName(forMessageId: key) + ".problem.json" }
+    package static func fileName(key: String) -> String { InboxWriter.fileName(forMessageId: key) + ".problem.json" }
 }
 
 /// Writes what happened to sent drops into `receipts/`, durably. Refusals and AppRec documents
 /// are written once (never clobbered); the status file is replaced atomically on every change.
-public struct ReceiptWriter: Sendable {
-    public let receipts: String
-    public let durable: DurableFiles
+package struct ReceiptWriter: Sendable {
+    package let receipts: String
+    package let durable: DurableFiles
 
-    public init(receipts: String, durable: DurableFiles) {
+    package init(receipts: String, durable: DurableFiles) {
         self.receipts = receipts
         self.durable = durable
     }
@@ -25,7 +25,7 @@ public struct ReceiptWriter: Sendable {
     /// `receipts/`. A second, different AppRec from the same sender for the same drop gets its
     /// message id in the name instead of being dropped; the same one again is found as written.
     @discardableResult
-    public func writeAppRec(_ document: [UInt8], dropName: String?, senderHerId: Int?, messageId: String) throws -> String {
+    package func writeAppRec(_ document: [UInt8], dropName: String?, senderHerId: Int?, messageId: String) throws -> String {
         let id = InboxWriter.fileName(forMessageId: messageId)
         guard let dropName else {
             try createOnce(document, in: try unmatchedFolder(), named: id + ".apprec.xml")
@@ -41,7 +41,7 @@ public struct ReceiptWriter: Sendable {
     /// same drop goes to `NAME.refused.<herId>.json` (one per receiver, as AppRecs are). Returns
     /// the name relative to `receipts/`.
     @discardableResult
-    public func writeRefused(_ receipt: RefusedReceipt, matched: Bool, key: String) throws -> String {
+    package func writeRefused(_ receipt: RefusedReceipt, matched: Bool, key: String) throws -> String {
         let bytes = try ContractJSON.encode(receipt)
         if matched {
             let first = receipt.name + ".refused.json"
@@ -62,7 +62,7 @@ public struct ReceiptWriter: Sendable {
     /// Replaced on every quarantine (a retried item that fails again says so). Returns the name
     /// relative to `receipts/`.
     @discardableResult
-    public func writeProblem(_ problem: InboundProblem) throws -> String {
+    package func writeProblem(_ problem: InboundProblem) throws -> String {
         let bytes = try ContractJSON.encode(problem)
         let name = InboundProblem.fileName(key: problem.key)
         try durable.replace(bytes, in: try unmatchedFolder(), named: name)
@@ -72,7 +72,7 @@ public struct ReceiptWriter: Sendable {
     /// Moves an AppRec filed in `unmatched/` beside the drop it turned out to answer (a status
     /// naming its id came after it). Returns the new name relative to `receipts/`, or nil when
     /// the unmatched file is not there.
-    public func refileAppRec(unmatchedName: String, dropName: String, senderHerId: Int?, messageId: String) throws -> String? {
+    package func refileAppRec(unmatchedName: String, dropName: String, senderHerId: Int?, messageId: String) throws -> String? {
         guard unmatchedName.hasPrefix("unmatched/"),
             let data = FileManager.default.contents(atPath: receipts + "/" + unmatchedName)
         else { return nil }
@@ -83,12 +83,12 @@ public struct ReceiptWriter: Sendable {
     }
 
     /// Reads the current status file (for its history), if any.
-    public func status(of name: String) -> StatusReceipt? {
+    package func status(of name: String) -> StatusReceipt? {
         guard let data = FileManager.default.contents(atPath: receipts + "/" + name + ".status.json") else { return nil }
         return try? JSONDecoder().decode(StatusReceipt.self, from: data)
     }
 
-    public func writeStatus(_ status: StatusReceipt) throws {
+    package func writeStatus(_ status: StatusReceipt) throws {
         let bytes = try ContractJSON.encode(status)
         try durable.replace(bytes, in: receipts, named: status.name + ".status.json")
     }

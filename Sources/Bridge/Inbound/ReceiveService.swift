@@ -13,7 +13,7 @@ import Synchronization
 /// or the other messages. While the stream cannot be held it polls, and goes back to the stream
 /// when it can. More than 1,500 HER-ids are read as one stream per batch, each with its own
 /// offset and its own state in the ledger (`receiveBatches`); the overall state sums them up.
-public final class ReceiveService: Service {
+package final class ReceiveService: Service {
     private let herIds: [Int]
     private let mode: BridgeConfig.ReceiveMode
     private let pollInterval: Duration
@@ -36,7 +36,7 @@ public final class ReceiveService: Service {
     /// Notifications read, by type (`Monitoring`).
     private let metrics: any BridgeMetrics
 
-    public init(
+    package init(
         herIds: [Int], mode: BridgeConfig.ReceiveMode, pollInterval: Duration,
         transport: any InboundTransport, handler: NotificationHandler, ledger: Ledger, logger: Logger,
         maxBackoffSeconds: Double = 30, streamIdle: Duration = .seconds(120),
@@ -58,7 +58,7 @@ public final class ReceiveService: Service {
             backoff: RetryPolicy(initialSeconds: 1, maxSeconds: maxBackoffSeconds), logger: logger, diskSpace: diskSpace)
     }
 
-    public func run() async throws {
+    package func run() async throws {
         guard mode != .off, !herIds.isEmpty else {
             logger.info("receiving is off (nhn.receive: off, or no nhn.herIds)")
             return

@@ -6,12 +6,12 @@ import Logging
 ///
 /// It keeps the handler's metadata and metadata provider itself (the wrapped handler gets
 /// none), so those are escaped as well.
-public struct EscapingLogHandler<Wrapped: LogHandler>: LogHandler {
+package struct EscapingLogHandler<Wrapped: LogHandler>: LogHandler {
     private var wrapped: Wrapped
-    public var metadata: Logger.Metadata = [:]
-    public var metadataProvider: Logger.MetadataProvider?
+    package var metadata: Logger.Metadata = [:]
+    package var metadataProvider: Logger.MetadataProvider?
 
-    public init(wrapping handler: Wrapped, metadataProvider: Logger.MetadataProvider? = nil) {
+    package init(wrapping handler: Wrapped, metadataProvider: Logger.MetadataProvider? = nil) {
         wrapped = handler
         metadata = handler.metadata
         self.metadataProvider = metadataProvider ?? handler.metadataProvider
@@ -20,17 +20,17 @@ public struct EscapingLogHandler<Wrapped: LogHandler>: LogHandler {
         if wrapped.metadataProvider != nil { wrapped.metadataProvider = nil }
     }
 
-    public var logLevel: Logger.Level {
+    package var logLevel: Logger.Level {
         get { wrapped.logLevel }
         set { wrapped.logLevel = newValue }
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
         if let explicit = event.metadata { merged.merge(explicit) { _, new in new } }
@@ -63,7 +63,7 @@ public struct EscapingLogHandler<Wrapped: LogHandler>: LogHandler {
 
 extension EscapingLogHandler where Wrapped == StreamLogHandler {
     /// Standard error, one escaped line per event, at `level`.
-    public static func standardError(label: String, level: Logger.Level) -> Self {
+    package static func standardError(label: String, level: Logger.Level) -> Self {
         var handler = StreamLogHandler.standardError(label: label)
         handler.logLevel = level
         return EscapingLogHandler(wrapping: handler)

@@ -7,27 +7,27 @@ import Logging
 /// (`drop`, `msgId`, `messageId`, `state`, `outcome`, …; a key that would shadow one of the four
 /// comes as `metadata.KEY`). Wrapped in `EscapingLogHandler` like the text format, so the
 /// same escaping applies to both; JSON's own quoting then keeps every line one line.
-public struct JSONLineLogHandler: LogHandler {
-    public var metadata: Logger.Metadata = [:]
-    public var logLevel: Logger.Level
-    public var metadataProvider: Logger.MetadataProvider?
+package struct JSONLineLogHandler: LogHandler {
+    package var metadata: Logger.Metadata = [:]
+    package var logLevel: Logger.Level
+    package var metadataProvider: Logger.MetadataProvider?
     private let label: String
     private let write: @Sendable (String) -> Void
 
-    public init(label: String, level: Logger.Level, write: @escaping @Sendable (String) -> Void = JSONLineLogHandler.standardError) {
+    package init(label: String, level: Logger.Level, write: @escaping @Sendable (String) -> Void = JSONLineLogHandler.standardError) {
         self.label = label
         self.logLevel = level
         self.write = write
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
     static let reserved: Set<String> = ["time", "level", "label", "message"]
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var fields: [String: Any] = [
             "time": Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true)),
             "level": event.level.rawValue, "label": label, "message": event.message.description,
@@ -51,7 +51,7 @@ public struct JSONLineLogHandler: LogHandler {
     }
 
     /// One `write(2)` per line: lines from several threads never interleave.
-    public static let standardError: @Sendable (String) -> Void = { line in
+    package static let standardError: @Sendable (String) -> Void = { line in
         var bytes = Array(line.utf8)
         var offset = 0
         while offset < bytes.count {
@@ -65,7 +65,7 @@ public struct JSONLineLogHandler: LogHandler {
 
 extension EscapingLogHandler where Wrapped == JSONLineLogHandler {
     /// Standard error, one escaped JSON object per line, at `level`.
-    public static func jsonLines(label: String, level: Logger.Level) -> Self {
+    package static func jsonLines(label: String, level: Logger.Level) -> Self {
         EscapingLogHandler(wrapping: JSONLineLogHandler(label: label, level: level))
     }
 }

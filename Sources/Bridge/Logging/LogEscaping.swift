@@ -3,8 +3,8 @@
 /// controls, DEL, the C1 controls and Unicode's line and paragraph separators (and the
 /// bidirectional overrides, which can reorder what an operator reads) become visible escapes;
 /// a backslash is doubled so an escape in the input cannot pass for one of ours.
-public enum LogEscaping {
-    public static func escaped(_ text: String) -> String {
+package enum LogEscaping {
+    package static func escaped(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: needsEscape) else { return text }
         var out = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {

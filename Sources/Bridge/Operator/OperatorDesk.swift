@@ -7,20 +7,20 @@ import ServiceLifecycle
 /// `resume`): looks every `interval` (a second) for new requests and for the pause switch, does
 /// each request once, logs it, and records the outcome the waiting command prints. Requests made
 /// while no daemon ran are done at the next start. Receiving is never paused.
-public final class OperatorDesk: Service {
+package final class OperatorDesk: Service {
     private let ledger: Ledger
     private let outbox: OutboxService
     private let logger: Logger
     private let interval: Duration
 
-    public init(ledger: Ledger, outbox: OutboxService, logger: Logger, interval: Duration = .seconds(1)) {
+    package init(ledger: Ledger, outbox: OutboxService, logger: Logger, interval: Duration = .seconds(1)) {
         self.ledger = ledger
         self.outbox = outbox
         self.logger = logger
         self.interval = interval
     }
 
-    public func run() async throws {
+    package func run() async throws {
         applySwitch(initially: true)
         while !Task.isCancelled {
             await handleRequests()

@@ -8,11 +8,11 @@ import Synchronization
 /// at once, sending paused and resumed. Each answer is one line per drop, for the log and for
 /// the command that asked.
 extension OutboxService {
-    public var sending: SendingSwitch { pipeline.sending }
+    package var sending: SendingSwitch { pipeline.sending }
 
     /// Held drops back to work (`names` nil: every held drop). A drop is started only if no
     /// task runs it already, so a release can never send a drop twice at once.
-    public func release(names: [String]?, by user: String) async -> [String] {
+    package func release(names: [String]?, by user: String) async -> [String] {
         let held: [DropRecord]
         do {
             held = try ledger.heldDrops()
@@ -53,7 +53,7 @@ extension OutboxService {
 
     /// Drops sleeping in backoff tried at once (`names` nil: every one). A drop waiting for NHN's
     /// proof that an earlier send arrived is not sent early: that could send it twice.
-    public func retryNow(names: [String]?, by user: String) -> [String] {
+    package func retryNow(names: [String]?, by user: String) -> [String] {
         guard let names else {
             let woken = pipeline.nudges.nudge(nil)
             let lines = woken.map { id in "\((try? ledger.drop(id: id))??.name ?? "d\(id)"): trying again now" }

@@ -2,7 +2,7 @@ import Synchronization
 
 /// `dropbridge pause` / `resume`: while paused no new `POST` starts (sends in flight finish;
 /// receiving goes on). Drops wait holding nothing and go on the moment sending resumes.
-public final class SendingSwitch: Sendable {
+package final class SendingSwitch: Sendable {
     private struct State {
         var paused = false
         /// Triggered when the current pause ends.
@@ -11,11 +11,11 @@ public final class SendingSwitch: Sendable {
 
     private let state = Mutex(State())
 
-    public init() {}
+    package init() {}
 
-    public var isPaused: Bool { state.withLock { $0.paused } }
+    package var isPaused: Bool { state.withLock { $0.paused } }
 
-    public func pause() {
+    package func pause() {
         state.withLock { state in
             guard !state.paused else { return }
             state.paused = true
@@ -23,7 +23,7 @@ public final class SendingSwitch: Sendable {
         }
     }
 
-    public func resume() {
+    package func resume() {
         let resumed = state.withLock { state -> ShutdownSignal? in
             guard state.paused else { return nil }
             state.paused = false
@@ -34,7 +34,7 @@ public final class SendingSwitch: Sendable {
 
     /// Returns at once when sending is on; otherwise when it resumes (true) or on shutdown or
     /// cancellation (false).
-    public func waitWhilePaused(shutdown: ShutdownSignal) async -> Bool {
+    package func waitWhilePaused(shutdown: ShutdownSignal) async -> Bool {
         while let resumed = state.withLock({ $0.paused ? $0.resumed : nil }) {
             await sleepUntilEither(shutdown, resumed, for: .seconds(3600))
             if shutdown.isTriggered || Task.isCancelled { return false }

@@ -11,8 +11,8 @@ import Logging
 /// (document first, sidecar last). A crash before the claim leaves a row without a claim, which
 /// recovery forgets (the files are still in the outbox); `ClaimArea.recover` finishes a claim
 /// that a crash interrupted half-way.
-public final class ClaimDesk: Sendable {
-    public enum Outcome: Sendable {
+package final class ClaimDesk: Sendable {
+    package enum Outcome: Sendable {
         case claimed(DropRecord)
         /// The files went away before they could be claimed, or could not be moved: they are
         /// left to the next scan.
@@ -28,7 +28,7 @@ public final class ClaimDesk: Sendable {
     private let gate = ConcurrencyGate(limit: 64)
     private let proof: ArrivalProof
 
-    public init(config: BridgeConfig, ledger: Ledger, area: ClaimArea, io: BlockingIO, logger: Logger) {
+    package init(config: BridgeConfig, ledger: Ledger, area: ClaimArea, io: BlockingIO, logger: Logger) {
         self.config = config
         self.ledger = ledger
         self.area = area
@@ -40,7 +40,7 @@ public final class ClaimDesk: Sendable {
 
     /// Claims one decided drop, at most `parallelClaims` at a time: renames and fsyncs of
     /// different drops overlap well, up to a point.
-    public func claim(_ decision: PairingDecision) async -> Outcome {
+    package func claim(_ decision: PairingDecision) async -> Outcome {
         (try? await gate.withPermit { await self.claimOne(decision) }) ?? .vanished
     }
 
@@ -79,7 +79,7 @@ public final class ClaimDesk: Sendable {
 
     /// Reconciles the ledger with the work area after a stop or a crash, and returns every drop
     /// to resume, each exactly once.
-    public func recover() async throws -> [DropRecord] {
+    package func recover() async throws -> [DropRecord] {
         try await io.run { [self] in try recoverBlocking() }
     }
 

@@ -3,10 +3,10 @@ import XMLCheck
 
 /// The checks a document passes before it may be sent, shared by the outbox and
 /// `dropbridge validate` so that both judge a file exactly alike.
-public enum DocumentCheck {
+package enum DocumentCheck {
     /// From the bytes as dropped to the checked document: inflate `.xml.gz` under `maxBytes`,
     /// parse safely and validate, and require what NHN carries (a MsgHead, or an AppRec).
-    public static func check(
+    package static func check(
         _ dropped: [UInt8], gzipped: Bool, validator: XMLValidator, maxBytes: Int
     ) throws(DropFailure) -> CheckedDocument {
         guard dropped.count <= maxBytes else {
@@ -29,7 +29,7 @@ public enum DocumentCheck {
 
     /// An Altinn attachment: any well-formed XML, schema-checked when the set has its
     /// namespace (no MsgHead required). Returns the XML as sent (inflated).
-    public static func checkAnyXML(
+    package static func checkAnyXML(
         _ dropped: [UInt8], gzipped: Bool, validator: XMLValidator, maxBytes: Int
     ) throws(DropFailure) -> [UInt8] {
         guard dropped.count <= maxBytes else {

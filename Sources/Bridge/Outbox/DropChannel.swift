@@ -6,7 +6,7 @@ import NHNClient
 /// shared: the sidecar says the channel), records "sending", hands the prepared drop to its
 /// channel, records the one `DeliveryOutcome`, and files it, asking the channel only what its
 /// receipts say per recipient. NHN (`NHNChannel`) and Altinn (`AltinnChannel`) implement it.
-public protocol DropChannel: Sendable {
+package protocol DropChannel: Sendable {
     /// Sends the prepared drop (all its receivers) and says how it went. Never throws: trouble
     /// is an outcome.
     func deliver(_ prepared: PreparedDrop, for drop: DropRecord) async -> DeliveryOutcome
@@ -16,7 +16,7 @@ public protocol DropChannel: Sendable {
 }
 
 /// How one delivery attempt ended, whatever the channel.
-public enum DeliveryOutcome: Sendable, Equatable {
+package enum DeliveryOutcome: Sendable, Equatable {
     /// Every receiver has it; `messageId` is the channel's id (NHN's shipment id, or the first
     /// correspondence id for Altinn).
     case accepted(messageId: String)
@@ -35,12 +35,12 @@ public enum DeliveryOutcome: Sendable, Equatable {
 }
 
 /// The channels by their sidecar name.
-public struct DropChannels: Sendable {
-    public var nhn: any DropChannel
+package struct DropChannels: Sendable {
+    package var nhn: any DropChannel
     /// nil: `altinn.enabled: false` (such a drop is refused before it is read further).
-    public var altinn: (any DropChannel)?
+    package var altinn: (any DropChannel)?
 
-    public init(nhn: any DropChannel, altinn: (any DropChannel)? = nil) {
+    package init(nhn: any DropChannel, altinn: (any DropChannel)? = nil) {
         self.nhn = nhn
         self.altinn = altinn
     }

@@ -4,7 +4,7 @@ import Ledger
 
 /// The files of claimed drops, and where they go once the drop is answered. The outbox
 /// pipeline only talks to this seam; `FolderDropFileStore` is the real one.
-public protocol DropFileStore: Sendable {
+package protocol DropFileStore: Sendable {
     /// Reads one claimed file, refusing (stage `reading`) anything that is not a regular file or
     /// is larger than `limit` bytes, before reading it. Local trouble that passes (EMFILE,
     /// ENOSPC, EIO, …) is `.transient`, never a refusal.
@@ -30,21 +30,21 @@ public protocol DropFileStore: Sendable {
 }
 
 extension DropFileStore {
-    public func claimedPath(claimId: String, file: String) -> String? { nil }
+    package func claimedPath(claimId: String, file: String) -> String? { nil }
 }
 
 /// Where an answered drop's files go.
-public enum DropDestination: Sendable, Equatable {
+package enum DropDestination: Sendable, Equatable {
     case sent
     case failed
 }
 
-public struct ClaimedFileSize: Sendable, Equatable {
-    public var bytes: Int
+package struct ClaimedFileSize: Sendable, Equatable {
+    package var bytes: Int
     /// A gzip file's ISIZE (the inflated size modulo 2^32, as the file claims it).
-    public var inflatedBytes: Int?
+    package var inflatedBytes: Int?
 
-    public init(bytes: Int, inflatedBytes: Int? = nil) {
+    package init(bytes: Int, inflatedBytes: Int? = nil) {
         self.bytes = bytes
         self.inflatedBytes = inflatedBytes
     }
@@ -61,7 +61,7 @@ extension DropRecord {
         files.first { $0 == DropFileKind.sidecar.claimedFileName }
     }
 
-    public var isAppRecAnswer: Bool {
+    package var isAppRecAnswer: Bool {
         files.contains(DropFileKind.appRec.claimedFileName)
     }
 }

@@ -2,7 +2,7 @@ import Ledger
 
 /// What the outbox pipeline needs of the ledger: read a drop, change it durably. A seam so that
 /// tests can make the ledger fail on demand (a full disk, an I/O error) without a real fault.
-public protocol DropLedger: Sendable {
+package protocol DropLedger: Sendable {
     /// Applies `change` to the drop `id` in one durable transaction and returns the drop as stored.
     func updateDrop(id: Int64, now: Double, _ change: @escaping @Sendable (inout DropRecord) -> Void) async throws -> DropRecord
     /// The drop as stored now.
@@ -14,7 +14,7 @@ public protocol DropLedger: Sendable {
 }
 
 extension Ledger: DropLedger {
-    public func updateDrop(
+    package func updateDrop(
         id: Int64, now: Double, _ change: @escaping @Sendable (inout DropRecord) -> Void
     ) async throws -> DropRecord {
         try await update(id: id, now: now, change)

@@ -83,7 +83,7 @@ extension DropRecord {
     var renamedFrom: String? { name == originalName ? nil : originalName }
 
     /// What a log line may say about a drop: never document contents or patient data.
-    public var logMetadata: Logger.Metadata {
+    package var logMetadata: Logger.Metadata {
         var metadata: Logger.Metadata = ["drop": "\(name)", "state": "\(state.rawValue)"]
         if let msgId { metadata["msgId"] = "\(msgId)" }
         if let messageId { metadata["messageId"] = "\(messageId)" }

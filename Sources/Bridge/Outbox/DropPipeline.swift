@@ -7,37 +7,37 @@ import NHNClient
 /// Takes one claimed drop through its states to an answer: prepare → record → send → record →
 /// file. The ledger is written before each external effect and after each confirmation; an
 /// answer NHN gave is kept until the ledger takes it (a failed write never re-sends it).
-public struct DropPipeline: Sendable {
-    public var ledger: any DropLedger
-    public var preparer: DropPreparer
+package struct DropPipeline: Sendable {
+    package var ledger: any DropLedger
+    package var preparer: DropPreparer
     /// NHN and Altinn: each prepared drop goes to the channel its sidecar names.
-    public var channels: DropChannels
-    public var files: any DropFileStore
-    public var io: BlockingIO
-    public var retry: RetryPolicy
-    public var logger: Logger
+    package var channels: DropChannels
+    package var files: any DropFileStore
+    package var io: BlockingIO
+    package var retry: RetryPolicy
+    package var logger: Logger
     /// Bounds the `POST /messages` in flight (and so the connections to NHN).
-    public var gate: ConcurrencyGate
+    package var gate: ConcurrencyGate
     /// Bounds the bytes of documents in memory, shared with the inbound side
     /// (`memory.inFlightBytes`): each attempt reserves its estimated peak first.
-    public var budget: ByteBudget
-    public var shutdown: ShutdownSignal
+    package var budget: ByteBudget
+    package var shutdown: ShutdownSignal
     /// A drop is sent only once its sender is registered with NHN (`PUT /mshconfigurations`).
-    public var registrations: any SenderRegistration
+    package var registrations: any SenderRegistration
     /// When a send may have arrived: wait for NHN's proof, or send again at once.
-    public var arrivalProof: ArrivalProof
+    package var arrivalProof: ArrivalProof
     /// How long an uncertain drop waits without a wake-up before it reads its row again: the
     /// proof itself wakes it at once (`Ledger.arrivalsProven`); this only catches a change made
     /// by another process.
-    public var proofRecheck: Duration = .seconds(5)
+    package var proofRecheck: Duration = .seconds(5)
     /// Outcomes and possible duplicates, counted (`Monitoring`).
-    public var metrics: any BridgeMetrics
+    package var metrics: any BridgeMetrics
     /// `dropbridge pause` / `resume`: no attempt starts while paused.
-    public var sending = SendingSwitch()
+    package var sending = SendingSwitch()
     /// `dropbridge retry --now`: ends a backoff sleep early.
-    public var nudges = DropNudges()
+    package var nudges = DropNudges()
 
-    public init(
+    package init(
         ledger: any DropLedger, preparer: DropPreparer, sender: any MessageSender, files: any DropFileStore,
         io: BlockingIO, retry: RetryPolicy, logger: Logger, gate: ConcurrencyGate, budget: ByteBudget,
         shutdown: ShutdownSignal, registrations: any SenderRegistration, arrivalProof: ArrivalProof,
@@ -58,7 +58,7 @@ public struct DropPipeline: Sendable {
         self.shutdown = shutdown
     }
 
-    public enum Ending: Sendable, Hashable {
+    package enum Ending: Sendable, Hashable {
         case sent
         case failed
         case held
@@ -68,7 +68,7 @@ public struct DropPipeline: Sendable {
 
     /// Runs until the drop is sent, failed or held. Transient trouble is retried here with
     /// backoff for as long as it lasts; shutdown leaves the drop claimed for the next start.
-    public func run(_ start: DropRecord) async -> Ending {
+    package func run(_ start: DropRecord) async -> Ending {
         var drop = start
         do {
             var failures = 0

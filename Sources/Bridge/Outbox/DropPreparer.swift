@@ -6,8 +6,8 @@ import Ledger
 import XMLCheck
 
 /// A claimed drop that passed every check: what will be sent, and the facts for the ledger.
-public struct PreparedDrop: Sendable {
-    public enum Payload: Sendable {
+package struct PreparedDrop: Sendable {
+    package enum Payload: Sendable {
         /// `POST /messages` with the document: UTF-8 bytes without BOM (`businessDocument`).
         case message(ResolvedMessage, document: [UInt8])
         /// `POST /messages/{id}/apprec`: NHN builds and sends the AppRec.
@@ -17,12 +17,12 @@ public struct PreparedDrop: Sendable {
         case correspondence(AltinnCorrespondence, document: MultipartForm.FileSource, checksum: String)
     }
 
-    public var payload: Payload
+    package var payload: Payload
     /// SHA-256 of the bytes as dropped (hex).
-    public var contentHash: String
+    package var contentHash: String
 
     /// The sidecar's channel: `nhn` or `altinn` (the ledger's `channel`).
-    public var channelName: String {
+    package var channelName: String {
         if case .correspondence = payload { return "altinn" }
         return "nhn"
     }
@@ -44,20 +44,20 @@ public struct PreparedDrop: Sendable {
 /// Reads, decompresses and validates a claimed drop, and resolves its metadata. Every refusal
 /// is a `DropFailure` naming the stage; local trouble that passes is `.transient`. Nothing here
 /// has side effects outside memory.
-public struct DropPreparer: Sendable {
-    public var files: any DropFileStore
-    public var validator: XMLValidator
-    public var config: BridgeConfig
-    public var io: BlockingIO
+package struct DropPreparer: Sendable {
+    package var files: any DropFileStore
+    package var validator: XMLValidator
+    package var config: BridgeConfig
+    package var io: BlockingIO
 
-    public init(files: any DropFileStore, validator: XMLValidator, config: BridgeConfig, io: BlockingIO) {
+    package init(files: any DropFileStore, validator: XMLValidator, config: BridgeConfig, io: BlockingIO) {
         self.files = files
         self.validator = validator
         self.config = config
         self.io = io
     }
 
-    public func prepare(_ drop: DropRecord) async throws(PreparationError) -> PreparedDrop {
+    package func prepare(_ drop: DropRecord) async throws(PreparationError) -> PreparedDrop {
         if drop.isAppRecAnswer { return try await prepareAppRec(drop) }
         guard let documentFile = drop.documentFile else {
             throw .refused(DropFailure(stage: .pairing, reason: "the drop has no XML document"))

@@ -6,20 +6,20 @@ import SystemPackage
 
 /// The real `DropFileStore`: claimed files live in the `ClaimArea` (`<state>/work/<claimId>/`);
 /// answered drops leave for `sent/` or `failed/` under their final name.
-public struct FolderDropFileStore: DropFileStore {
-    public let config: BridgeConfig
-    public let durable: DurableFiles
-    public let area: ClaimArea
-    public let io: BlockingIO
+package struct FolderDropFileStore: DropFileStore {
+    package let config: BridgeConfig
+    package let durable: DurableFiles
+    package let area: ClaimArea
+    package let io: BlockingIO
 
-    public init(config: BridgeConfig, io: BlockingIO) {
+    package init(config: BridgeConfig, io: BlockingIO) {
         self.config = config
         durable = DurableFiles(config: config)
         area = ClaimArea(workDirectory: config.state.work, durable: durable)
         self.io = io
     }
 
-    public func read(claimId: String, file: String, limit: Int, shownAs: String) async throws(PreparationError) -> [UInt8] {
+    package func read(claimId: String, file: String, limit: Int, shownAs: String) async throws(PreparationError) -> [UInt8] {
         let path = area.directory(of: claimId) + "/" + file
         let result: Result<[UInt8], PreparationError>
         do {
@@ -31,7 +31,7 @@ public struct FolderDropFileStore: DropFileStore {
         return try result.get()
     }
 
-    public func size(claimId: String, file: String) async -> ClaimedFileSize? {
+    package func size(claimId: String, file: String) async -> ClaimedFileSize? {
         let path = area.directory(of: claimId) + "/" + file
         return try? await io.run { ClaimedFileReader.size(path, gzipped: file.hasSuffix(".gz")) }
     }
@@ -42,7 +42,7 @@ public struct FolderDropFileStore: DropFileStore {
 
     /// The ledger's NAME unless someone put a file of that name into the folder by hand, in
     /// which case `NAME~n`, and the error or receipt file must follow it.
-    public func releaseName(for drop: DropRecord, to destination: DropDestination) async throws -> String {
+    package func releaseName(for drop: DropRecord, to destination: DropDestination) async throws -> String {
         let directory = directory(destination)
         return try await io.run { [area] in
             guard try area.claimed(drop.claimId) != nil else { return drop.releasedAs ?? drop.name }
@@ -50,25 +50,25 @@ public struct FolderDropFileStore: DropFileStore {
         }
     }
 
-    public func fileAsSent(_ drop: DropRecord, as name: String, receipt: [UInt8], receiptSuffix: String) async throws {
+    package func fileAsSent(_ drop: DropRecord, as name: String, receipt: [UInt8], receiptSuffix: String) async throws {
         try await io.run {
             try releaseIfClaimed(drop, to: config.folders.sent, as: name)
             try createIfMissing(receipt, in: config.folders.receipts, named: name + receiptSuffix)
         }
     }
 
-    public func fileAsFailed(_ drop: DropRecord, as name: String, report: [UInt8]) async throws {
+    package func fileAsFailed(_ drop: DropRecord, as name: String, report: [UInt8]) async throws {
         try await io.run {
             try releaseIfClaimed(drop, to: config.folders.failed, as: name)
             try createIfMissing(report, in: config.folders.failed, named: name + ".error.json")
         }
     }
 
-    public func writeReceipt(_ bytes: [UInt8], named fileName: String) async throws {
+    package func writeReceipt(_ bytes: [UInt8], named fileName: String) async throws {
         try await io.run { try createIfMissing(bytes, in: config.folders.receipts, named: fileName) }
     }
 
-    public func claimedPath(claimId: String, file: String) -> String? {
+    package func claimedPath(claimId: String, file: String) -> String? {
         area.directory(of: claimId) + "/" + file
     }
 

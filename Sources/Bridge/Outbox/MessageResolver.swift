@@ -2,18 +2,18 @@ import DropbridgeCore
 import Foundation
 
 /// Everything `POST /messages` needs, resolved from the sidecar, the MsgHead and the config.
-public struct ResolvedMessage: Sendable, Equatable {
-    public var senderHerId: Int
-    public var receiverHerIds: [Int]
-    public var messageTypeIdentificator: String
-    public var msgId: String?
-    public var overrides: TransportMetadataOverrides?
+package struct ResolvedMessage: Sendable, Equatable {
+    package var senderHerId: Int
+    package var receiverHerIds: [Int]
+    package var messageTypeIdentificator: String
+    package var msgId: String?
+    package var overrides: TransportMetadataOverrides?
 }
 
 /// The contract's fallback rules (docs/contract.md §2): every field but `receiverHerIds` may come from config or
 /// the MsgHead; sidecar and MsgHead naming different senders is a refusal.
-public enum MessageResolver {
-    public static func resolve(
+package enum MessageResolver {
+    package static func resolve(
         sidecar: NHNSidecar?, msgHead: MsgHeadInfo?, configuredSender: Int?
     ) throws(DropFailure) -> ResolvedMessage {
         if let declared = sidecar?.senderHerId, let documented = msgHead?.senderHerId, declared != documented {

@@ -2,14 +2,14 @@ import DropbridgeCore
 import NHNClient
 
 /// The transport seam of the outbox: NHN today, Altinn later.
-public protocol MessageSender: Sendable {
+package protocol MessageSender: Sendable {
     func send(_ message: OutgoingMessage) async -> SendOutcome
     /// `POST /messages/{originalId}/apprec`.
     func sendAppRec(originalId: String, _ request: AppRecRequest) async -> SendOutcome
 }
 
 extension NHNClient: MessageSender {
-    public func send(_ message: OutgoingMessage) async -> SendOutcome {
+    package func send(_ message: OutgoingMessage) async -> SendOutcome {
         await sendMessage(message)
     }
 }

@@ -4,12 +4,12 @@ import NHNClient
 
 /// NHN EDI 2.0 as a `DropChannel`: `POST /messages` (or `/apprec`) through a `MessageSender`,
 /// its answer translated into the shared outcome.
-public struct NHNChannel: DropChannel {
-    public var sender: any MessageSender
+package struct NHNChannel: DropChannel {
+    package var sender: any MessageSender
 
-    public init(sender: any MessageSender) { self.sender = sender }
+    package init(sender: any MessageSender) { self.sender = sender }
 
-    public func deliver(_ prepared: PreparedDrop, for drop: DropRecord) async -> DeliveryOutcome {
+    package func deliver(_ prepared: PreparedDrop, for drop: DropRecord) async -> DeliveryOutcome {
         let outcome: SendOutcome
         switch prepared.payload {
         case .message(let message, let document):
@@ -25,7 +25,7 @@ public struct NHNChannel: DropChannel {
         return Self.translate(outcome)
     }
 
-    public func recipientResults(for drop: DropRecord) throws -> [RecipientResult]? { nil }
+    package func recipientResults(for drop: DropRecord) throws -> [RecipientResult]? { nil }
 
     static func translate(_ outcome: SendOutcome) -> DeliveryOutcome {
         switch outcome {

@@ -15,7 +15,7 @@ import Synchronization
 ///
 /// Graceful shutdown stops claiming and lets sends in flight get their answers; everything else
 /// stays claimed and is resumed by the next start.
-public final class OutboxService: Service {
+package final class OutboxService: Service {
     private let config: BridgeConfig
     let ledger: Ledger
     private let claims: ClaimDesk
@@ -32,7 +32,7 @@ public final class OutboxService: Service {
     /// Released drops for the loop to start.
     let restarts = PendingRestarts()
 
-    public init(
+    package init(
         config: BridgeConfig, ledger: Ledger, claims: ClaimDesk, pipeline: DropPipeline,
         io: BlockingIO, logger: Logger, progress: OutboxProgress? = nil
     ) {
@@ -46,7 +46,7 @@ public final class OutboxService: Service {
         self.progress = progress
     }
 
-    public func run() async throws {
+    package func run() async throws {
         let watcher = try OutboxWatcher(
             directory: config.folders.outbox, mode: config.outbox.inotify,
             pollInterval: .milliseconds(Int64(config.outbox.rescanSeconds * 1000)),
@@ -189,17 +189,17 @@ public final class OutboxService: Service {
 }
 
 /// Counts how drops ended, so the benchmark can wait on it without listing folders.
-public actor OutboxProgress {
+package actor OutboxProgress {
     private var counts: [DropPipeline.Ending: Int] = [:]
 
-    public init() {}
+    package init() {}
 
     func finished(_ name: String, _ ending: DropPipeline.Ending) {
         counts[ending, default: 0] += 1
     }
 
     /// How many drops ended so, since the start.
-    public func count(_ ending: DropPipeline.Ending) -> Int { counts[ending] ?? 0 }
+    package func count(_ ending: DropPipeline.Ending) -> Int { counts[ending] ?? 0 }
 }
 
 /// Hands names from claim tasks back to the scanning loop.

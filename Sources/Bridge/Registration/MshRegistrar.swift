@@ -1,7 +1,7 @@
 import NHNClient
 
 /// `PUT /mshconfigurations`: the seam between registration and NHN.
-public protocol MshRegistrar: Sendable {
+package protocol MshRegistrar: Sendable {
     func registerConfigurations(herIds: [Int]) async -> CallOutcome
     /// The configuration sent for `herId`, as text: a registration is remembered with it, so a
     /// changed configuration is registered again.
@@ -9,7 +9,7 @@ public protocol MshRegistrar: Sendable {
 }
 
 extension NHNClient: MshRegistrar {
-    public func configuration(for herId: Int) -> String {
+    package func configuration(for herId: Int) -> String {
         String(decoding: Self.configuration(herId: herId), as: UTF8.self)
     }
 }

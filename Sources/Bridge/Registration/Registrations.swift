@@ -8,7 +8,7 @@ import Synchronization
 
 /// What senders need of registration: to wait until a HER-id may send, and to report that NHN
 /// lost its configuration. The outbox pipeline and the receive service use it.
-public protocol SenderRegistration: Sendable {
+package protocol SenderRegistration: Sendable {
     func isRegistered(_ herId: Int) -> Bool
     /// Returns once `herId` is registered (starting its registration if nobody has), NHN refused
     /// it, or `shutdown` came first.
@@ -21,13 +21,13 @@ public protocol SenderRegistration: Sendable {
 }
 
 extension SenderRegistration {
-    public func waitForNextAnswer(_ herId: Int, shutdown: ShutdownSignal) async -> RegistrationWait {
+    package func waitForNextAnswer(_ herId: Int, shutdown: ShutdownSignal) async -> RegistrationWait {
         await waitUntilRegistered(herId, shutdown: shutdown)
     }
 }
 
 /// How waiting for a registration ended.
-public enum RegistrationWait: Sendable, Equatable {
+package enum RegistrationWait: Sendable, Equatable {
     case registered
     /// NHN refused `PUT /mshconfigurations` (403, 423, 401, …); it is tried again with a long
     /// backoff meanwhile.
@@ -42,7 +42,7 @@ public enum RegistrationWait: Sendable, Equatable {
 /// must pick the fix up without a restart). Success is remembered in the ledger per
 /// configuration, so after a restart during an NHN outage remembered HER-ids send at once while
 /// they are registered again in the background. Waiters are woken by each answer, not polling.
-public final class Registrations: Service, SenderRegistration {
+package final class Registrations: Service, SenderRegistration {
     private let herIds: [Int]
     private let registrar: any MshRegistrar
     private let ledger: Ledger
@@ -59,7 +59,7 @@ public final class Registrations: Service, SenderRegistration {
     private let recheck: Duration
 
     /// `herIds`: every HER-id the bridge acts for (`nhn.herIds` and `nhn.senderHerId`).
-    public init(
+    package init(
         herIds: [Int], registrar: any MshRegistrar, ledger: Ledger, retry: RetryPolicy, logger: Logger,
         refusalRetry: RetryPolicy = RetryPolicy(initialSeconds: 60, maxSeconds: 3600), recheck: Duration = .seconds(30)
     ) {
@@ -76,7 +76,7 @@ public final class Registrations: Service, SenderRegistration {
         book = Mutex(RegistrationBook(remembered: remembered))
     }
 
-    public func run() async throws {
+    package func run() async throws {
         await withTaskCancellationOrGracefulShutdownHandler {
             // One loop per HER-id: a refusal of one (403) must not hold the others back.
             await withDiscardingTaskGroup { group in
@@ -95,12 +95,12 @@ public final class Registrations: Service, SenderRegistration {
         }
     }
 
-    public func isRegistered(_ herId: Int) -> Bool { book.withLock { $0.isRegistered(herId) } }
+    package func isRegistered(_ herId: Int) -> Bool { book.withLock { $0.isRegistered(herId) } }
 
     /// Waiters parked until NHN's next answer (for tests).
     var waiters: Int { answered.waiting }
 
-    public func waitUntilRegistered(_ herId: Int, shutdown: ShutdownSignal) async -> RegistrationWait {
+    package func waitUntilRegistered(_ herId: Int, shutdown: ShutdownSignal) async -> RegistrationWait {
         if book.withLock({ $0.need(herId) }) { ensureLoop(herId) }
         while true {
             let seen = answered.generation
@@ -113,7 +113,7 @@ public final class Registrations: Service, SenderRegistration {
         }
     }
 
-    public func waitForNextAnswer(_ herId: Int, shutdown: ShutdownSignal) async -> RegistrationWait {
+    package func waitForNextAnswer(_ herId: Int, shutdown: ShutdownSignal) async -> RegistrationWait {
         let before = book.withLock { $0.answers[herId] ?? 0 }
         while true {
             let seen = answered.generation
@@ -129,7 +129,7 @@ public final class Registrations: Service, SenderRegistration {
         }
     }
 
-    public func registrationLost(_ herId: Int) async {
+    package func registrationLost(_ herId: Int) async {
         guard book.withLock({ $0.lost(herId) }) else { return }
         logger.warning("NHN has no MSH configuration for a HER-id; registering it again", metadata: ["herId": "\(herId)"])
         do {

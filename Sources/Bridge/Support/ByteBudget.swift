@@ -7,7 +7,7 @@ import Synchronization
 ///
 /// The bookkeeping is `ByteBudgetState`; this shell only parks and resumes tasks. A task
 /// cancelled while it waits leaves the queue and throws `CancellationError`.
-public final class ByteBudget: Sendable {
+package final class ByteBudget: Sendable {
     private struct Shell {
         var state: ByteBudgetState
         var nextTicket: ByteBudgetState.Ticket = 0
@@ -16,19 +16,19 @@ public final class ByteBudget: Sendable {
 
     private let shell: Mutex<Shell>
 
-    public init(capacity: Int) {
+    package init(capacity: Int) {
         shell = Mutex(Shell(state: ByteBudgetState(capacity: capacity)))
     }
 
-    public var capacity: Int { shell.withLock { $0.state.capacity } }
+    package var capacity: Int { shell.withLock { $0.state.capacity } }
     /// Bytes reserved now (for tests and status).
-    public var inUse: Int { shell.withLock { $0.state.inUse } }
-    public var waiting: Int { shell.withLock { $0.state.waitingCount } }
+    package var inUse: Int { shell.withLock { $0.state.inUse } }
+    package var waiting: Int { shell.withLock { $0.state.waitingCount } }
     /// The most bytes reserved at once so far (never more than `capacity`).
-    public var highWater: Int { shell.withLock { $0.state.highWater } }
+    package var highWater: Int { shell.withLock { $0.state.highWater } }
 
     /// Runs `body` while `bytes` (an estimate of the memory it needs) are reserved.
-    public func withReservation<T>(bytes: Int, _ body: () async throws -> T) async throws -> T {
+    package func withReservation<T>(bytes: Int, _ body: () async throws -> T) async throws -> T {
         let charged = try await reserve(bytes)
         defer { release(charged) }
         return try await body()
@@ -37,12 +37,12 @@ public final class ByteBudget: Sendable {
     /// Reserves `bytes` and hands back the reservation, for work whose size is learnt on the way
     /// (an inbound document: an estimate before the download, its real size once the answer's
     /// head is in). The caller releases it when done.
-    public func reservation(bytes: Int) async throws -> Reservation {
+    package func reservation(bytes: Int) async throws -> Reservation {
         Reservation(budget: self, charged: try await reserve(bytes))
     }
 
     /// Bytes held for one piece of work; resized as its real size becomes known.
-    public final class Reservation: Sendable {
+    package final class Reservation: Sendable {
         private let budget: ByteBudget
         /// What is held now; 0 once released.
         private let held: Mutex<Int>
@@ -52,12 +52,12 @@ public final class ByteBudget: Sendable {
             held = Mutex(charged)
         }
 
-        public var bytes: Int { held.withLock { $0 } }
+        package var bytes: Int { held.withLock { $0 } }
 
         /// Holds `bytes` from now on if that needs no wait: a shrink always, a growth only when
         /// it fits now. False (holding what it held) when it would have to wait: the caller lets
         /// go of what it is holding up (an HTTP connection) and then waits with `resize`.
-        public func resizeNow(to bytes: Int) -> Bool {
+        package func resizeNow(to bytes: Int) -> Bool {
             held.withLock { held in budget.resizeNow(from: &held, to: bytes) }
         }
 
@@ -66,7 +66,7 @@ public final class ByteBudget: Sendable {
         /// is taken (an answer's body not read yet), so that waiting cannot deadlock with other
         /// holders that wait to grow too. Throws `CancellationError` if cancelled while waiting
         /// (then nothing is held).
-        public func resize(to bytes: Int) async throws {
+        package func resize(to bytes: Int) async throws {
             let wanted = budget.charge(for: bytes)
             let current = held.withLock { $0 }
             if wanted == current { return }
@@ -81,7 +81,7 @@ public final class ByteBudget: Sendable {
         }
 
         /// Gives everything back (once; later calls do nothing).
-        public func release() {
+        package func release() {
             let current = held.withLock { held in
                 defer { held = 0 }
                 return held

@@ -4,10 +4,10 @@ import Synchronization
 /// it waits leaves the queue and throws `CancellationError` (it never held a permit).
 ///
 /// The bookkeeping is `ConcurrencyGateStateMachine`; this shell parks and resumes tasks.
-public final class ConcurrencyGate: Sendable {
+package final class ConcurrencyGate: Sendable {
     private let machine: Mutex<ConcurrencyGateStateMachine<CheckedContinuation<Void, any Error>>>
 
-    public init(limit: Int) {
+    package init(limit: Int) {
         machine = Mutex(ConcurrencyGateStateMachine(limit: limit))
     }
 
@@ -15,7 +15,7 @@ public final class ConcurrencyGate: Sendable {
     var inUse: Int { machine.withLock { $0.inUse } }
     var waiting: Int { machine.withLock { $0.waitingCount } }
 
-    public func withPermit<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+    package func withPermit<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         try await acquire()
         defer { release() }
         return try await body()

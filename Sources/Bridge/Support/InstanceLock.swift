@@ -2,24 +2,24 @@ import Glibc
 
 /// One dropbridge per root: a second one would take the first one's drops in flight for
 /// interrupted ones and send them again. Held (flock) until the process ends.
-public final class InstanceLock: Sendable {
+package final class InstanceLock: Sendable {
     private let descriptor: Int32
 
     /// Another process holds the lock.
-    public struct Held: Error, CustomStringConvertible {
-        public var path: String
-        public var description: String {
+    package struct Held: Error, CustomStringConvertible {
+        package var path: String
+        package var description: String {
             "another dropbridge is running with this root (\(path) is locked); stop it first"
         }
     }
 
     /// The lock file cannot be opened or locked for another reason (e.g. EACCES: dropbridge runs
     /// as a user that may not write `.dropbridge/`), which says nothing about another instance.
-    public struct Unusable: Error, CustomStringConvertible {
-        public var path: String
-        public var operation: String
-        public var errno: Int32
-        public var description: String {
+    package struct Unusable: Error, CustomStringConvertible {
+        package var path: String
+        package var operation: String
+        package var errno: Int32
+        package var description: String {
             let hint = errno == EACCES || errno == EPERM
                 ? " (check that dropbridge runs as the user owning the root's .dropbridge/)" : ""
             return "cannot \(operation) \(path): \(String(cString: strerror(errno)))\(hint)"
@@ -32,7 +32,7 @@ public final class InstanceLock: Sendable {
         var lock: @Sendable (Int32) -> Int32 = { fd in flock(fd, LOCK_EX | LOCK_NB) }
     }
 
-    public convenience init(path: String) throws {
+    package convenience init(path: String) throws {
         try self.init(path: path, calls: Calls())
     }
 

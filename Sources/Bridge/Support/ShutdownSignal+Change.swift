@@ -4,7 +4,7 @@ extension ShutdownSignal {
     /// Sleeps until `signal` changes past `seen`, `duration` passes, or shutdown (or the task is
     /// cancelled): a waiter woken by the event it waits for, with a deadline. False on shutdown
     /// or cancellation.
-    public func sleep(for duration: Duration, orUntil signal: ChangeSignal, changesAfter seen: UInt64) async -> Bool {
+    package func sleep(for duration: Duration, orUntil signal: ChangeSignal, changesAfter seen: UInt64) async -> Bool {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await signal.wait(after: seen) }
             group.addTask { _ = await self.sleep(for: duration) }

@@ -5,24 +5,24 @@ import Synchronization
 /// their answers are recorded instead of becoming "possible duplicates" at the next start.
 ///
 /// The bookkeeping is `ShutdownSignalStateMachine`; this shell parks and resumes tasks.
-public final class ShutdownSignal: Sendable {
+package final class ShutdownSignal: Sendable {
     private let machine = Mutex(ShutdownSignalStateMachine<CheckedContinuation<Void, Never>>())
 
-    public init() {}
+    package init() {}
 
-    public var isTriggered: Bool { machine.withLock { $0.isTriggered } }
+    package var isTriggered: Bool { machine.withLock { $0.isTriggered } }
 
     /// Sleeps not over yet (for tests).
     var sleeping: Int { machine.withLock { $0.sleepCount } }
 
-    public func trigger() {
+    package func trigger() {
         guard case .resume(let sleepers) = machine.withLock({ $0.trigger() }) else { return }
         for sleeper in sleepers { sleeper.resume() }
     }
 
     /// Sleeps for `duration`, or less when shutdown is triggered or the task is cancelled.
     /// Returns false on shutdown or cancellation.
-    public func sleep(for duration: Duration) async -> Bool {
+    package func sleep(for duration: Duration) async -> Bool {
         guard case .sleep(let ticket) = machine.withLock({ $0.startSleep() }) else { return false }
         let timer = Task {
             guard (try? await Task.sleep(for: duration)) != nil else { return }

@@ -6,16 +6,16 @@ import Synchronization
 /// and when its task is cancelled, so a group whose other service failed never waits on it.
 ///
 /// The bookkeeping is `StopSwitchStateMachine`; this shell parks and resumes `run`.
-public final class StopSwitch: Service, Sendable {
+package final class StopSwitch: Service, Sendable {
     private let machine = Mutex(StopSwitchStateMachine<CheckedContinuation<Void, Never>>())
 
-    public init() {}
+    package init() {}
 
-    public var isFlipped: Bool { machine.withLock { $0.isFlipped } }
+    package var isFlipped: Bool { machine.withLock { $0.isFlipped } }
     /// `run` is parked, waiting for the flip (for tests).
     var isWaiting: Bool { machine.withLock { $0.isWaiting } }
 
-    public func run() async throws {
+    package func run() async throws {
         await withTaskCancellationOrGracefulShutdownHandler {
             await withCheckedContinuation { continuation in
                 if case .resumeNow = machine.withLock({ $0.wait(continuation) }) { continuation.resume() }
@@ -25,7 +25,7 @@ public final class StopSwitch: Service, Sendable {
         }
     }
 
-    public func flip() {
+    package func flip() {
         if case .resume(let waiter) = machine.withLock({ $0.flip() }) { waiter.resume() }
     }
 }

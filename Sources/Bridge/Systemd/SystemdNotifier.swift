@@ -5,13 +5,13 @@ import Glibc
 /// socket named by `NOTIFY_SOCKET` (a path, or `@name` in the abstract namespace), e.g.
 /// `READY=1`, `STOPPING=1`, `WATCHDOG=1`, `STATUS=…`. Absent `NOTIFY_SOCKET` (not under systemd,
 /// or `Type=simple`), every call does nothing.
-public struct SystemdNotifier: Sendable {
-    public enum NotifyError: Error, CustomStringConvertible {
+package struct SystemdNotifier: Sendable {
+    package enum NotifyError: Error, CustomStringConvertible {
         case badAddress(String)
         case socket(Int32)
         case send(Int32)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .badAddress(let address): "NOTIFY_SOCKET \(address) is no unix socket address (an absolute path or @name)"
             case .socket(let code): "cannot create a socket for NOTIFY_SOCKET: \(String(cString: strerror(code)))"
@@ -23,7 +23,7 @@ public struct SystemdNotifier: Sendable {
     /// The socket's address bytes as in `sun_path` (a leading NUL for the abstract namespace).
     let address: [UInt8]?
 
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    package init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         guard let value = environment["NOTIFY_SOCKET"], !value.isEmpty else {
             address = nil
             return
@@ -39,10 +39,10 @@ public struct SystemdNotifier: Sendable {
         address = bytes
     }
 
-    public var isEnabled: Bool { address != nil }
+    package var isEnabled: Bool { address != nil }
 
     /// Sends `state` (`KEY=VALUE` lines) as one datagram.
-    public func notify(_ state: String) throws {
+    package func notify(_ state: String) throws {
         guard let address else { return }
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw NotifyError.socket(errno) }
@@ -66,7 +66,7 @@ public struct SystemdNotifier: Sendable {
     }
 
     /// How often systemd wants `WATCHDOG=1` (`WatchdogSec`), when it wants it of this process.
-    public static func watchdogInterval(environment: [String: String] = ProcessInfo.processInfo.environment) -> Duration? {
+    package static func watchdogInterval(environment: [String: String] = ProcessInfo.processInfo.environment) -> Duration? {
         guard let text = environment["WATCHDOG_USEC"], let usec = UInt64(text), usec > 0 else { return nil }
         if let pid = environment["WATCHDOG_PID"], let wanted = Int32(pid), wanted != getpid() { return nil }
         return .microseconds(usec)

@@ -9,20 +9,20 @@ import UnixSignals
 /// process is restarted), `STOPPING=1` when graceful shutdown begins. SIGHUP is logged and
 /// otherwise ignored (the configuration is read only at start). Without `NOTIFY_SOCKET` it only
 /// does the SIGHUP part.
-public struct SystemdService: Service {
+package struct SystemdService: Service {
     let notifier: SystemdNotifier
     let watchdog: Duration?
     let ledger: Ledger
     let logger: Logger
 
-    public init(notifier: SystemdNotifier, watchdog: Duration?, ledger: Ledger, logger: Logger) {
+    package init(notifier: SystemdNotifier, watchdog: Duration?, ledger: Ledger, logger: Logger) {
         self.notifier = notifier
         self.watchdog = watchdog
         self.ledger = ledger
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         send("READY=1\nSTATUS=sending and receiving\nMAINPID=\(getpid())")
         await withGracefulShutdownHandler {

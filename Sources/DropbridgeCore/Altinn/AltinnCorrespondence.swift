@@ -3,22 +3,22 @@ import Foundation
 /// A validated Altinn drop: everything one correspondence per recipient needs, checked against
 /// the server's rules (docs/altinn-correspondence.md §3) before anything is sent, so a
 /// refusal is immediate and names the field.
-public struct AltinnCorrespondence: Sendable, Equatable {
-    public var resourceId: String
-    public var sendersReference: String
-    public var recipients: [AltinnRecipient]
-    public var language: String
-    public var messageTitle: String
-    public var messageSummary: String?
-    public var messageBody: String
-    public var attachmentName: String
-    public var isConfirmationNeeded: Bool
-    public var dueDateTime: String?
+package struct AltinnCorrespondence: Sendable, Equatable {
+    package var resourceId: String
+    package var sendersReference: String
+    package var recipients: [AltinnRecipient]
+    package var language: String
+    package var messageTitle: String
+    package var messageSummary: String?
+    package var messageBody: String
+    package var attachmentName: String
+    package var isConfirmationNeeded: Bool
+    package var dueDateTime: String?
     /// Sorted by key, so the request (and the content hash it depends on) is stable.
-    public var propertyList: [(key: String, value: String)]
-    public var notification: AltinnNotification?
+    package var propertyList: [(key: String, value: String)]
+    package var notification: AltinnNotification?
 
-    public static func == (a: Self, b: Self) -> Bool {
+    package static func == (a: Self, b: Self) -> Bool {
         a.resourceId == b.resourceId && a.sendersReference == b.sendersReference && a.recipients == b.recipients
             && a.language == b.language && a.messageTitle == b.messageTitle && a.messageSummary == b.messageSummary
             && a.messageBody == b.messageBody && a.attachmentName == b.attachmentName
@@ -29,15 +29,15 @@ public struct AltinnCorrespondence: Sendable, Equatable {
 }
 
 extension AltinnCorrespondence {
-    public static let maxRecipients = 500
-    public static let allowedExtensions: Set<String> = [
+    package static let maxRecipients = 500
+    package static let allowedExtensions: Set<String> = [
         "doc", "xls", "docx", "xlsx", "ppt", "pps", "zip", "pdf", "html", "txt", "xml", "jpg", "jpeg", "gif", "bmp",
         "png", "json", "csv", "dcm", "dicom",
     ]
 
     /// Applies every rule; the first broken one is the refusal (stage `validation`), naming the
     /// field. `defaultResourceId` is `altinn.resourceId`; `dropName` gives `NAME.xml`.
-    public static func validate(
+    package static func validate(
         _ sidecar: AltinnSidecar, defaultResourceId: String, dropName: String, now: Date = Date()
     ) throws(DropFailure) -> AltinnCorrespondence {
         func refuse(_ field: String, _ message: String) -> DropFailure {
@@ -137,7 +137,7 @@ extension AltinnCorrespondence {
 }
 
 /// The API's file-name rules for attachments (errors 2010–2013, 2021).
-public enum FileNameRules {
+package enum FileNameRules {
     static let forbidden: Set<Character> = ["<", ">", ":", "\"", "/", "\\", "|", "?", "*"]
     static let reserved: Set<String> = {
         var names: Set<String> = ["CON", "PRN", "AUX", "NUL"]
@@ -148,7 +148,7 @@ public enum FileNameRules {
         return names
     }()
 
-    public static func problem(_ name: String) -> String? {
+    package static func problem(_ name: String) -> String? {
         if name.trimmingCharacters(in: .whitespaces).isEmpty { return "must not be blank" }
         if name.count > 255 { return "is longer than 255 characters" }
         if name.contains(where: { forbidden.contains($0) || $0.unicodeScalars.contains { $0.properties.generalCategory == .control } }) {
@@ -166,9 +166,9 @@ public enum FileNameRules {
 }
 
 /// Plain text and Markdown as the server judges them (errors 1002, 1003).
-public enum PlainText {
+package enum PlainText {
     /// A title is refused when it is Markdown or HTML: a heading marker at a line start, or a tag.
-    public static func problem(_ text: String) -> String? {
+    package static func problem(_ text: String) -> String? {
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             let trimmed = line.drop { $0 == " " }
             let hashes = trimmed.prefix { $0 == "#" }
@@ -181,7 +181,7 @@ public enum PlainText {
     }
 
     /// Markdown with raw HTML outside code is refused; code spans and fenced blocks may hold anything.
-    public static func markdownProblem(_ text: String) -> String? {
+    package static func markdownProblem(_ text: String) -> String? {
         var inFence = false
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             let trimmed = line.drop { $0 == " " }
@@ -216,8 +216,8 @@ public enum PlainText {
 }
 
 /// ISO 8601 with an offset (or Z), with or without fractions.
-public enum ISODate {
-    public static func parse(_ text: String) -> Date? {
+package enum ISODate {
+    package static func parse(_ text: String) -> Date? {
         let plain = ISO8601DateFormatter()
         plain.formatOptions = [.withInternetDateTime]
         if let date = plain.date(from: text) { return date }

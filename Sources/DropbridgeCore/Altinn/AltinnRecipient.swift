@@ -2,29 +2,29 @@ import Foundation
 
 /// A correspondence recipient as the sidecar names it: an organisation number or a national
 /// identity number (fødselsnummer / D-number) in Altinn's URN form (docs/altinn-correspondence.md §3).
-public struct AltinnRecipient: Sendable, Hashable, Codable {
-    public enum Kind: String, Sendable, Codable {
+package struct AltinnRecipient: Sendable, Hashable, Codable {
+    package enum Kind: String, Sendable, Codable {
         case organization
         case person
     }
 
-    public static let organizationPrefix = "urn:altinn:organization:identifier-no:"
-    public static let personPrefix = "urn:altinn:person:identifier-no:"
+    package static let organizationPrefix = "urn:altinn:organization:identifier-no:"
+    package static let personPrefix = "urn:altinn:person:identifier-no:"
 
-    public var kind: Kind
+    package var kind: Kind
     /// The digits (9 for an organisation, 11 for a person).
-    public var number: String
+    package var number: String
 
     /// The URN as sent (normalised lower case, as Altinn echoes it).
-    public var urn: String { (kind == .organization ? Self.organizationPrefix : Self.personPrefix) + number }
+    package var urn: String { (kind == .organization ? Self.organizationPrefix : Self.personPrefix) + number }
 
-    public init(kind: Kind, number: String) {
+    package init(kind: Kind, number: String) {
         self.kind = kind
         self.number = number
     }
 
     /// Parses and checks one URN; the error says what is wrong without repeating a person's number.
-    public static func parse(_ text: String) -> Result<AltinnRecipient, RecipientProblem> {
+    package static func parse(_ text: String) -> Result<AltinnRecipient, RecipientProblem> {
         if text.hasPrefix(organizationPrefix) {
             let number = String(text.dropFirst(organizationPrefix.count))
             guard number.count == 9, number.allSatisfy(\.isASCIIDigit) else { return .failure(.organizationFormat) }
@@ -42,7 +42,7 @@ public struct AltinnRecipient: Sendable, Hashable, Codable {
 
     /// What a log line, the ledger's lists and receipts for operators may say: an organisation
     /// number in full (public), a person only as the kind and a short hash (never the number).
-    public var logForm: String {
+    package var logForm: String {
         switch kind {
         case .organization: urn
         case .person: "person:" + Self.shortHash(number)
@@ -60,14 +60,14 @@ public struct AltinnRecipient: Sendable, Hashable, Codable {
     }
 }
 
-public enum RecipientProblem: Error, Sendable, Equatable, CustomStringConvertible {
+package enum RecipientProblem: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownForm
     case organizationFormat
     case organizationCheckDigit
     case personFormat
     case personCheckDigits
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unknownForm:
             "must be urn:altinn:organization:identifier-no:<9 digits> or urn:altinn:person:identifier-no:<11 digits>"
@@ -80,18 +80,18 @@ public enum RecipientProblem: Error, Sendable, Equatable, CustomStringConvertibl
 }
 
 /// The modulus-11 checks of Norwegian organisation and national identity numbers.
-public enum Mod11 {
+package enum Mod11 {
     static func digits(_ text: String) -> [Int] { text.compactMap(\.wholeNumberValue) }
 
     /// Weights 3 2 7 6 5 4 3 2 over the first 8 digits; the 9th is the check digit.
-    public static func isValidOrganizationNumber(_ number: String) -> Bool {
+    package static func isValidOrganizationNumber(_ number: String) -> Bool {
         let d = digits(number)
         guard d.count == 9 else { return false }
         return checkDigit(d, weights: [3, 2, 7, 6, 5, 4, 3, 2]) == d[8]
     }
 
     /// Two check digits: k1 over the first 9, k2 over the first 10.
-    public static func isValidNationalIdentityNumber(_ number: String) -> Bool {
+    package static func isValidNationalIdentityNumber(_ number: String) -> Bool {
         let d = digits(number)
         guard d.count == 11 else { return false }
         return checkDigit(d, weights: [3, 7, 6, 1, 8, 9, 4, 5, 2]) == d[9]
@@ -113,8 +113,8 @@ extension Character {
 
 /// Hides national identity numbers in text that goes to a log line or a reason (an API's error
 /// message may repeat the recipient): every run of exactly 11 digits becomes `[person]`.
-public enum PersonNumberMask {
-    public static func mask(_ text: String) -> String {
+package enum PersonNumberMask {
+    package static func mask(_ text: String) -> String {
         var result = ""
         var digits = ""
         func flush() {

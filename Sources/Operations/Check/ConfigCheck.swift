@@ -6,8 +6,8 @@ import Logging
 
 /// `dropbridge check --config FILE`: everything `run` needs, checked without sending anything,
 /// one line per check (like `nginx -t`). Exit 0 only if no line failed.
-public enum ConfigCheck {
-    public static func run(
+package enum ConfigCheck {
+    package static func run(
         file: String, environment: [String: String] = ProcessInfo.processInfo.environment,
         logger: Logger = Logger(label: "dropbridge.check")
     ) async -> [CheckLine] {

@@ -7,20 +7,20 @@ import Ledger
 /// `dropbridge retry NAME… | --all`: failed drops back to the outbox, the XML first and the
 /// sidecar last, as a producer would drop them. The old ledger row stays as history under a
 /// name no drop can have, so the name is free for the retried drop.
-public struct FailedDropRetry {
-    public enum Outcome: Sendable, Equatable {
+package struct FailedDropRetry {
+    package enum Outcome: Sendable, Equatable {
         case movedBack(name: String)
         /// Held in the work area, not failed: `release` is what it needs.
         case held(name: String)
         case notFailed(name: String)
         case error(name: String, reason: String)
 
-        public var isProblem: Bool {
+        package var isProblem: Bool {
             if case .movedBack = self { return false }
             return true
         }
 
-        public var line: String {
+        package var line: String {
             switch self {
             case .movedBack(let name): "\(name): back in the outbox"
             case .held(let name): "\(name): held in the work area, not failed: fix the cause (dropbridge status says it), then `dropbridge release \(name)`"
@@ -33,18 +33,18 @@ public struct FailedDropRetry {
     let config: BridgeConfig
     let ledger: Ledger
 
-    public init(config: BridgeConfig, ledger: Ledger) {
+    package init(config: BridgeConfig, ledger: Ledger) {
         self.config = config
         self.ledger = ledger
     }
 
     /// Names of every failed drop (those with `NAME.error.json`).
-    public func failedNames() -> [String] {
+    package func failedNames() -> [String] {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: config.folders.failed)) ?? []
         return files.filter { $0.hasSuffix(".error.json") }.map { String($0.dropLast(".error.json".count)) }.sorted()
     }
 
-    public func retry(_ names: [String]) -> [Outcome] {
+    package func retry(_ names: [String]) -> [Outcome] {
         let failed = config.folders.failed
         let files = Set((try? FileManager.default.contentsOfDirectory(atPath: failed)) ?? [])
         let durable = DurableFiles(config: config)
@@ -79,24 +79,24 @@ public struct FailedDropRetry {
 /// `dropbridge retry --message KEY… | --messages`: quarantined received notifications pending
 /// again through the ledger (the running daemon picks them up within seconds); their problem
 /// files go (a new one is written if one is quarantined again).
-public struct QuarantineRetry {
-    public struct Result: Sendable, Equatable {
+package struct QuarantineRetry {
+    package struct Result: Sendable, Equatable {
         /// One line per notification made pending again.
-        public var retried: [String]
+        package var retried: [String]
         /// Keys asked for that are not quarantined.
-        public var missing: [String]
+        package var missing: [String]
     }
 
     let config: BridgeConfig
     let ledger: Ledger
 
-    public init(config: BridgeConfig, ledger: Ledger) {
+    package init(config: BridgeConfig, ledger: Ledger) {
         self.config = config
         self.ledger = ledger
     }
 
     /// `keys` nil: every quarantined notification.
-    public func retry(keys: [String]?, now: Double = Date().timeIntervalSince1970) throws -> Result {
+    package func retry(keys: [String]?, now: Double = Date().timeIntervalSince1970) throws -> Result {
         let retried = try ledger.retryQuarantined(keys: keys, now: now)
         let unmatched = config.folders.receipts + "/unmatched/"
         for item in retried {

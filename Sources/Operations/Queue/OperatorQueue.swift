@@ -6,8 +6,8 @@ import Ledger
 /// ledger; a running daemon does it within a second or so, and the command waits (with a
 /// deadline) for what it did. Without a daemon the request waits for the next start; `pause`
 /// and `resume` take effect in the ledger at once either way.
-public struct OperatorQueue {
-    public enum Answer: Sendable, Equatable {
+package struct OperatorQueue {
+    package enum Answer: Sendable, Equatable {
         /// The daemon did it: one line per drop.
         case done([String])
         /// No daemon holds the root: recorded, done at its next start.
@@ -19,14 +19,14 @@ public struct OperatorQueue {
     let config: BridgeConfig
     let ledger: Ledger
     /// How long to wait for a running daemon.
-    public var deadline: Duration = .seconds(15)
+    package var deadline: Duration = .seconds(15)
 
-    public init(config: BridgeConfig, ledger: Ledger) {
+    package init(config: BridgeConfig, ledger: Ledger) {
         self.config = config
         self.ledger = ledger
     }
 
-    public func submit(_ action: OperatorRequest.Action, names: [String]?) async throws -> Answer {
+    package func submit(_ action: OperatorRequest.Action, names: [String]?) async throws -> Answer {
         let now = Date().timeIntervalSince1970
         switch action {
         case .pause: try await ledger.setOperatorSwitch(Ledger.sendingPausedSwitch, on: true, now: now)

@@ -5,34 +5,34 @@ import Ledger
 /// `dropbridge show KEY`: the whole history of the drops and received messages KEY names (a drop
 /// name, a MsgId or NHN's message id), like `postcat` for a queue file. From the ledger
 /// (read-only) and the names of the files written; never a document's content.
-public struct ShowReport: Codable, Sendable, Equatable {
-    public var key: String
-    public var drops: [Drop]
-    public var received: [Received]
+package struct ShowReport: Codable, Sendable, Equatable {
+    package var key: String
+    package var drops: [Drop]
+    package var received: [Received]
 
-    public var isEmpty: Bool { drops.isEmpty && received.isEmpty }
+    package var isEmpty: Bool { drops.isEmpty && received.isEmpty }
 
-    public struct Drop: Codable, Sendable, Equatable {
-        public var record: DropRecord
+    package struct Drop: Codable, Sendable, Equatable {
+        package var record: DropRecord
         /// The name the drop is known by now (a retried drop's earlier row shows its old name).
-        public var name: String
-        public var history: [DropHistoryEvent]
+        package var name: String
+        package var history: [DropHistoryEvent]
         /// Notifications NHN sent about it (status changes, AppRecs), in order.
-        public var notifications: [QueuedNotification]
+        package var notifications: [QueuedNotification]
         /// Files of this drop in receipts/, sent/ and failed/, as `folder/file`.
-        public var files: [String]
+        package var files: [String]
     }
 
-    public struct Received: Codable, Sendable, Equatable {
-        public var record: InboundRecord
-        public var notifications: [QueuedNotification]
+    package struct Received: Codable, Sendable, Equatable {
+        package var record: InboundRecord
+        package var notifications: [QueuedNotification]
         /// `inbox/…` or `receipts/…` files of this message that exist.
-        public var files: [String]
+        package var files: [String]
     }
 }
 
-public enum ShowReporter {
-    public static func report(key: String, config: BridgeConfig, ledger: Ledger) throws -> ShowReport {
+package enum ShowReporter {
+    package static func report(key: String, config: BridgeConfig, ledger: Ledger) throws -> ShowReport {
         let drops = try ledger.drops(matching: key).map { record -> ShowReport.Drop in
             let name = Self.visibleName(record)
             let notifications = try record.messageId.map { try ledger.notifications(about: $0) } ?? []

@@ -3,8 +3,8 @@ import Bridge
 import Ledger
 
 /// `dropbridge show` for a terminal.
-public enum ShowText {
-    public static func render(_ report: ShowReport) -> String {
+package enum ShowText {
+    package static func render(_ report: ShowReport) -> String {
         var lines: [String] = []
         for drop in report.drops {
             let record = drop.record
@@ -92,7 +92,7 @@ public enum ShowText {
         Timestamp.iso8601(seconds)
     }
 
-    public static func json(_ report: ShowReport) throws -> String {
+    package static func json(_ report: ShowReport) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(report), as: UTF8.self)

@@ -4,19 +4,19 @@ import Glibc
 /// for the daemon's whole life; a shared, non-blocking flock on it fails exactly while one runs.
 /// The probe opens the file read-only and never creates it, so it works for any user who may
 /// read it and leaves nothing behind.
-public enum LockProbe {
-    public enum Holder: String, Codable, Sendable, Equatable {
+package enum LockProbe {
+    package enum Holder: String, Codable, Sendable, Equatable {
         case running
         case stopped
         case unknown
     }
 
-    public struct Result: Sendable, Equatable {
-        public var holder: Holder
-        public var detail: String?
+    package struct Result: Sendable, Equatable {
+        package var holder: Holder
+        package var detail: String?
     }
 
-    public static func probe(_ path: String) -> Result {
+    package static func probe(_ path: String) -> Result {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else {
             if errno == ENOENT { return Result(holder: .stopped, detail: "no lock file: dropbridge has not run with this root") }

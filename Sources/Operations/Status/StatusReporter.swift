@@ -5,38 +5,38 @@ import Ledger
 
 /// Builds a `StatusReport` of one root from its config, its ledger (opened read-only) and its
 /// folders. Works whether the daemon runs or not, and never writes anything.
-public enum StatusReporter {
+package enum StatusReporter {
     /// When unfinished work counts as stuck.
-    public struct Thresholds: Sendable, Equatable {
+    package struct Thresholds: Sendable, Equatable {
         /// A drop claimed longer ago than this and not yet filed (held drops excepted).
-        public var stuckDropSeconds: Double
+        package var stuckDropSeconds: Double
 
-        public init(stuckDropSeconds: Double = 900) {
+        package init(stuckDropSeconds: Double = 900) {
             self.stuckDropSeconds = stuckDropSeconds
         }
 
         /// A file in `inbox/` older than this needs an operator (nil: never).
-        public var inboxSeconds: Double?
+        package var inboxSeconds: Double?
         /// Free bytes below which the disk is nearly full (nil: never; at most 5 % of the disk).
-        public var minFreeBytes: Int?
+        package var minFreeBytes: Int?
 
         /// `alerts.*` (0 turns a check off).
-        public init(_ alerts: BridgeConfig.Alerts) {
+        package init(_ alerts: BridgeConfig.Alerts) {
             stuckDropSeconds = alerts.stuckSeconds > 0 ? alerts.stuckSeconds : .infinity
             inboxSeconds = alerts.inboxSeconds > 0 ? alerts.inboxSeconds : nil
             minFreeBytes = alerts.minFreeBytes > 0 ? alerts.minFreeBytes : nil
         }
     }
 
-    public static func ledgerPath(_ config: BridgeConfig) -> String { config.state.ledger }
+    package static func ledgerPath(_ config: BridgeConfig) -> String { config.state.ledger }
 
     /// Opens the root's ledger read-only (see `Ledger.openReadOnly`) and reports.
-    public static func report(config: BridgeConfig, thresholds: Thresholds = Thresholds(), now: Double = Date().timeIntervalSince1970) throws -> StatusReport {
+    package static func report(config: BridgeConfig, thresholds: Thresholds = Thresholds(), now: Double = Date().timeIntervalSince1970) throws -> StatusReport {
         let ledger = try Ledger.openReadOnly(path: ledgerPath(config))
         return try report(config: config, ledger: ledger, thresholds: thresholds, now: now)
     }
 
-    public static func report(config: BridgeConfig, ledger: Ledger, thresholds: Thresholds = Thresholds(), now: Double) throws -> StatusReport {
+    package static func report(config: BridgeConfig, ledger: Ledger, thresholds: Thresholds = Thresholds(), now: Double) throws -> StatusReport {
         var folders: [String: StatusReport.FolderStatus] = [:]
         for (key, path) in config.folders.all + [("work", config.state.work)] {
             folders[key] = FolderSurvey.survey(path, now: now)

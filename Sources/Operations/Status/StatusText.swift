@@ -3,8 +3,8 @@ import Ledger
 
 /// `dropbridge status` for a terminal: the same facts as the JSON, one line each, with what to
 /// do about each thing that needs an operator.
-public enum StatusText {
-    public static func render(_ report: StatusReport) -> String {
+package enum StatusText {
+    package static func render(_ report: StatusReport) -> String {
         var lines: [String] = []
         let now = report.generatedAt
         switch report.daemon.lock {
@@ -84,7 +84,7 @@ public enum StatusText {
 
     static func pad(_ text: String) -> String { text.padding(toLength: 9, withPad: " ", startingAt: 0) }
 
-    public static func age(_ seconds: Double) -> String {
+    package static func age(_ seconds: Double) -> String {
         switch seconds {
         case ..<120: "\(Int(seconds)) s"
         case ..<7200: "\(Int(seconds / 60)) min"
@@ -93,7 +93,7 @@ public enum StatusText {
     }
 
     /// Pretty, sorted keys: stable for diffs and scripts.
-    public static func json(_ report: StatusReport) throws -> String {
+    package static func json(_ report: StatusReport) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(report), as: UTF8.self)

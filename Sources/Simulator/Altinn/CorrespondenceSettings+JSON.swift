@@ -6,7 +6,7 @@ extension CorrespondenceSettings: Codable {
             readSeconds, confirmSeconds, maxAttachmentBytes, maxRequestBytes, isProduction
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(resourceIds.sorted(), forKey: .resourceIds)
         try container.encode(confidentialResourceIds.sorted(), forKey: .confidentialResourceIds)
@@ -22,7 +22,7 @@ extension CorrespondenceSettings: Codable {
     }
 
     /// The defaults, changed by the keys present.
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         self.init()
         try apply(decoder)
     }
@@ -51,7 +51,7 @@ extension CorrespondenceSettings: Codable {
     }
 
     /// Reasons the settings cannot be used, empty when they can.
-    public var problems: [String] {
+    package var problems: [String] {
         var problems: [String] = []
         if resourceIds.isEmpty { problems.append("resourceIds must name at least one resource") }
         if scanSeconds < 0 { problems.append("scanSeconds must not be negative") }

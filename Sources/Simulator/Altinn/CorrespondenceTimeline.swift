@@ -6,11 +6,11 @@ import Foundation
 
 /// Altinn's correspondence statuses (docs/altinn-correspondence.md §6), with their numbers: the current status
 /// is the highest number stored (ignoring Fetched), not the latest.
-public enum CorrespondenceStatus: Int, Sendable, Codable, CaseIterable, Comparable {
+package enum CorrespondenceStatus: Int, Sendable, Codable, CaseIterable, Comparable {
     case initialized = 0, readyForPublish, published, fetched, read, replied, confirmed, purgedByRecipient,
         purgedByAltinn, archived, reserved, failed, attachmentsDownloaded, forwarded
 
-    public var name: String {
+    package var name: String {
         switch self {
         case .initialized: "Initialized"
         case .readyForPublish: "ReadyForPublish"
@@ -29,14 +29,14 @@ public enum CorrespondenceStatus: Int, Sendable, Codable, CaseIterable, Comparab
         }
     }
 
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+    package static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(name)
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let name = try decoder.singleValueContainer().decode(String.self)
         guard let status = Self.allCases.first(where: { $0.name.lowercased() == name.lowercased() }) else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "unknown status \(name)"))
@@ -46,10 +46,10 @@ public enum CorrespondenceStatus: Int, Sendable, Codable, CaseIterable, Comparab
 }
 
 /// One entry of `statusHistory`.
-public struct CorrespondenceStatusEvent: Sendable, Equatable {
-    public var status: CorrespondenceStatus
-    public var statusText: String
-    public var statusChanged: Date
+package struct CorrespondenceStatusEvent: Sendable, Equatable {
+    package var status: CorrespondenceStatus
+    package var statusText: String
+    package var statusChanged: Date
 }
 
 /// When a correspondence reaches each status, decided at creation from the settings and

@@ -28,24 +28,24 @@ struct StoredAttachment: Sendable {
 
 /// What `/_sim/correspondences` shows of one received correspondence (no message body, no
 /// attachment content: their hashes prove what arrived).
-public struct ReceivedCorrespondence: Sendable, Codable, Equatable {
-    public struct Attachment: Sendable, Codable, Equatable {
-        public var attachmentId: String
-        public var fileName: String
-        public var size: Int
-        public var sha256: String
+package struct ReceivedCorrespondence: Sendable, Codable, Equatable {
+    package struct Attachment: Sendable, Codable, Equatable {
+        package var attachmentId: String
+        package var fileName: String
+        package var size: Int
+        package var sha256: String
     }
 
-    public var correspondenceId: String
-    public var recipient: String
-    public var resourceId: String
-    public var sendersReference: String
-    public var idempotentKey: String?
-    public var messageTitle: String
-    public var created: Date
-    public var status: CorrespondenceStatus
-    public var statusText: String
-    public var attachments: [Attachment]
+    package var correspondenceId: String
+    package var recipient: String
+    package var resourceId: String
+    package var sendersReference: String
+    package var idempotentKey: String?
+    package var messageTitle: String
+    package var created: Date
+    package var status: CorrespondenceStatus
+    package var statusText: String
+    package var attachments: [Attachment]
 }
 
 extension StoredCorrespondence {

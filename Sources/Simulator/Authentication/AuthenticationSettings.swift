@@ -2,19 +2,19 @@ import Auth
 import Foundation
 
 /// How the simulated HelseID, Maskinporten and Altinn behave, and whom they know.
-public struct AuthenticationSettings: Sendable {
+package struct AuthenticationSettings: Sendable {
     /// Off only for a test that looks at something else entirely; the real services always
     /// demand credentials.
-    public var required: Bool
+    package var required: Bool
     /// Lifetime of the access tokens issued (HelseID, Maskinporten, Altinn).
-    public var accessTokenSeconds: Int
+    package var accessTokenSeconds: Int
     /// Clients and their public keys, registered as at HelseID's and Maskinporten's portals.
-    public var clients: [RegisteredClient]
+    package var clients: [RegisteredClient]
     /// NHN's calls demand a server nonce in the DPoP proof too (RFC 9449 §9). NHN does not
     /// document one; this proves a client copes if it starts to.
-    public var nhnDemandsNonce: Bool
+    package var nhnDemandsNonce: Bool
 
-    public init(required: Bool = true, accessTokenSeconds: Int = 600, clients: [RegisteredClient] = [], nhnDemandsNonce: Bool = false) {
+    package init(required: Bool = true, accessTokenSeconds: Int = 600, clients: [RegisteredClient] = [], nhnDemandsNonce: Bool = false) {
         self.required = required
         self.accessTokenSeconds = accessTokenSeconds
         self.clients = clients
@@ -23,20 +23,20 @@ public struct AuthenticationSettings: Sendable {
 }
 
 /// A client id and the public key it signs with.
-public struct RegisteredClient: Sendable, Equatable {
-    public var clientID: String
-    public var publicKey: PublicJWK
+package struct RegisteredClient: Sendable, Equatable {
+    package var clientID: String
+    package var publicKey: PublicJWK
     /// The `kid` its assertions must name; nil accepts any.
-    public var keyID: String?
+    package var keyID: String?
 
-    public init(clientID: String, publicKey: PublicJWK, keyID: String?) {
+    package init(clientID: String, publicKey: PublicJWK, keyID: String?) {
         self.clientID = clientID
         self.publicKey = publicKey
         self.keyID = keyID
     }
 
     /// From a public JWK (JSON object) as `keygen` writes it or a portal shows it.
-    public init?(clientID: String, publicJWKJSON: [UInt8]) {
+    package init?(clientID: String, publicJWKJSON: [UInt8]) {
         guard let object = try? JSONDecoder().decode([String: StringMember].self, from: Data(publicJWKJSON)) else { return nil }
         self.init(clientID: clientID, members: object.compactMapValues(\.string))
     }

@@ -113,9 +113,9 @@ actor AuthorityState {
 
 /// What `/_sim/auth` shows: how often tokens were issued, nonces demanded, and why requests
 /// were refused (the latest 100 reasons).
-public struct AuthCounters: Sendable, Codable, Equatable {
-    public var tokensIssued: [String: Int] = [:]
-    public var nonceChallenges = 0
-    public var proofsAccepted = 0
-    public var refusals: [String] = []
+package struct AuthCounters: Sendable, Codable, Equatable {
+    package var tokensIssued: [String: Int] = [:]
+    package var nonceChallenges = 0
+    package var proofsAccepted = 0
+    package var refusals: [String] = []
 }

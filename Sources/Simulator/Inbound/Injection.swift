@@ -5,18 +5,18 @@ import Foundation
 #endif
 
 /// A document a test or operator places in the network as if a counterparty had sent it.
-public struct InjectRequest: Sendable, Codable, Equatable {
-    public var senderHerId: Int
-    public var receiverHerIds: [Int]
+package struct InjectRequest: Sendable, Codable, Equatable {
+    package var senderHerId: Int
+    package var receiverHerIds: [Int]
     /// The XML itself (not base64).
-    public var document: String
+    package var document: String
     /// Taken from `MsgInfo/Type` when missing (`APPREC` for an AppRec).
-    public var messageTypeIdentificator: String?
+    package var messageTypeIdentificator: String?
     /// NHN's id for the message (a GUID); a new one when missing. Lets a test set a
     /// `MessageFault` before the message is announced.
-    public var messageId: String?
+    package var messageId: String?
 
-    public init(
+    package init(
         senderHerId: Int, receiverHerIds: [Int], document: String, messageTypeIdentificator: String? = nil, messageId: String? = nil
     ) {
         self.messageId = messageId

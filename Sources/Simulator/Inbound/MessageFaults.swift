@@ -1,15 +1,15 @@
 /// Faults for one stored message, as the real service shows them now and then: its document
 /// answers an error for good (a message NHN lost, a backend down for it), its status list comes
 /// back `null`. Set with `NHNSimulator.setMessageFault(_:for:)`.
-public struct MessageFault: Sendable, Codable, Equatable {
+package struct MessageFault: Sendable, Codable, Equatable {
     /// `GET /messages/{id}/business-document` answers this status (ProblemDetails), every time.
-    public var documentStatus: Int?
+    package var documentStatus: Int?
     /// `GET /messages/{id}/business-document` answers 200 with `businessDocument` that is not base64.
-    public var documentNotBase64: Bool
+    package var documentNotBase64: Bool
     /// `GET /messages/{id}/status` answers `{"statusList": null}`.
-    public var nullStatusList: Bool
+    package var nullStatusList: Bool
 
-    public init(documentStatus: Int? = nil, documentNotBase64: Bool = false, nullStatusList: Bool = false) {
+    package init(documentStatus: Int? = nil, documentNotBase64: Bool = false, nullStatusList: Bool = false) {
         self.documentStatus = documentStatus
         self.documentNotBase64 = documentNotBase64
         self.nullStatusList = nullStatusList
@@ -33,13 +33,13 @@ extension SimulatorState {
 
 extension NHNSimulator {
     /// Faults for one message id (nil clears them).
-    public func setMessageFault(_ fault: MessageFault?, for messageId: String) async {
+    package func setMessageFault(_ fault: MessageFault?, for messageId: String) async {
         await state.setMessageFault(fault, for: messageId)
     }
 
     /// Messages to these counterparties are never delivered: the status says `Abandoned` (final,
     /// docs/nhn-edi.md §4) and no AppRec comes.
-    public func setAbandoningCounterparties(_ herIds: Set<Int>) async {
+    package func setAbandoningCounterparties(_ herIds: Set<Int>) async {
         await state.setAbandoningCounterparties(herIds)
     }
 }

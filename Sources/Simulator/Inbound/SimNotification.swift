@@ -5,7 +5,7 @@ import Foundation
 #endif
 
 /// The notification kinds NHN publishes (docs/nhn-edi.md §3.3).
-public enum NotificationType: String, Sendable, Codable, CaseIterable {
+package enum NotificationType: String, Sendable, Codable, CaseIterable {
     case newMessage = "NewMessage"
     case refusedMessage = "RefusedMessage"
     case messageSentStateUpdated = "MessageSentStateUpdated"
@@ -14,34 +14,34 @@ public enum NotificationType: String, Sendable, Codable, CaseIterable {
 }
 
 /// One notification, in the shape `GET /notifications` and the stream return.
-public struct SimNotification: Sendable, Codable, Equatable {
-    public var id: String
-    public var relatedMessageId: String?
-    public var type: NotificationType
-    public var notificationReceiverHerId: Int
-    public var notificationTriggeredByHerId: Int?
-    public var description: String
-    public var createdAt: Date
+package struct SimNotification: Sendable, Codable, Equatable {
+    package var id: String
+    package var relatedMessageId: String?
+    package var type: NotificationType
+    package var notificationReceiverHerId: Int
+    package var notificationTriggeredByHerId: Int?
+    package var description: String
+    package var createdAt: Date
     /// Global across all HER-ids, so one HER-id sees gaps.
-    public var offset: Int64
+    package var offset: Int64
 }
 
 /// How the stream behaves; tests use the cuts to exercise reconnects.
-public struct StreamSettings: Sendable, Codable, Equatable {
+package struct StreamSettings: Sendable, Codable, Equatable {
     /// A `: heartbeat` comment this often while the stream is idle or busy.
-    public var heartbeatSeconds: Double
+    package var heartbeatSeconds: Double
     /// End the response after this many `notification` events.
-    public var cutAfterEvents: Int?
+    package var cutAfterEvents: Int?
     /// End the response after this many seconds.
-    public var cutAfterSeconds: Double?
+    package var cutAfterSeconds: Double?
     /// Refuse to open the stream with this HTTP status (e.g. 503), while polling still works:
     /// lets tests prove the fall-back to polling and the way back.
-    public var refuseWithStatus: Int?
+    package var refuseWithStatus: Int?
     /// The next this many streams go silent after `connected`: open, but nothing more arrives,
     /// not even heartbeats (a half-open connection). Counts down as streams open.
-    public var stallStreams: Int
+    package var stallStreams: Int
 
-    public init(
+    package init(
         heartbeatSeconds: Double = 5, cutAfterEvents: Int? = nil, cutAfterSeconds: Double? = nil, refuseWithStatus: Int? = nil,
         stallStreams: Int = 0
     ) {
@@ -52,7 +52,7 @@ public struct StreamSettings: Sendable, Codable, Equatable {
         self.stallStreams = stallStreams
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         heartbeatSeconds = try container.decodeIfPresent(Double.self, forKey: .heartbeatSeconds) ?? 5
         cutAfterEvents = try container.decodeIfPresent(Int.self, forKey: .cutAfterEvents)
@@ -62,7 +62,7 @@ public struct StreamSettings: Sendable, Codable, Equatable {
     }
 
     /// Reasons the settings cannot be used, empty when they can.
-    public var problems: [String] {
+    package var problems: [String] {
         var problems: [String] = []
         if !(heartbeatSeconds > 0) { problems.append("heartbeatSeconds must be positive") }
         if let cutAfterEvents, cutAfterEvents < 1 { problems.append("cutAfterEvents must be at least 1") }
@@ -74,15 +74,15 @@ public struct StreamSettings: Sendable, Codable, Equatable {
 }
 
 /// Pauses of a simulated foreign counterparty, each counted from the step before.
-public struct CounterpartyDelays: Sendable, Codable, Equatable {
+package struct CounterpartyDelays: Sendable, Codable, Equatable {
     /// Until `MessageSentStateUpdated`.
-    public var sentSeconds: Double
+    package var sentSeconds: Double
     /// Until the transport receipt (`MessageDeliveryStateUpdated`, Acknowledged).
-    public var deliveredSeconds: Double
+    package var deliveredSeconds: Double
     /// Until the AppRec Ok arrives.
-    public var appRecSeconds: Double
+    package var appRecSeconds: Double
 
-    public init(sentSeconds: Double = 0.2, deliveredSeconds: Double = 0.2, appRecSeconds: Double = 0.2) {
+    package init(sentSeconds: Double = 0.2, deliveredSeconds: Double = 0.2, appRecSeconds: Double = 0.2) {
         self.sentSeconds = sentSeconds
         self.deliveredSeconds = deliveredSeconds
         self.appRecSeconds = appRecSeconds
@@ -90,26 +90,26 @@ public struct CounterpartyDelays: Sendable, Codable, Equatable {
 }
 
 /// An AppRec a client asked the simulator to send with `POST /messages/{id}/apprec`.
-public struct ReceivedAppRec: Sendable, Codable, Equatable {
+package struct ReceivedAppRec: Sendable, Codable, Equatable {
     /// The AppRec's own shipment id.
-    public var id: String
+    package var id: String
     /// The received message it answers.
-    public var originalMessageId: String
-    public var appRecSenderHerId: Int
-    public var appRecStatus: String
-    public var appRecErrorList: [AppRecError]
-    public var applicationName: String
-    public var applicationVersion: String
-    public var receivedAt: Date
+    package var originalMessageId: String
+    package var appRecSenderHerId: Int
+    package var appRecStatus: String
+    package var appRecErrorList: [AppRecError]
+    package var applicationName: String
+    package var applicationVersion: String
+    package var receivedAt: Date
 }
 
-public struct AppRecError: Sendable, Codable, Equatable {
-    public var errorCode: String
-    public var details: String
-    public var description: String?
-    public var oid: String?
+package struct AppRecError: Sendable, Codable, Equatable {
+    package var errorCode: String
+    package var details: String
+    package var description: String?
+    package var oid: String?
 
-    public init(errorCode: String, details: String, description: String? = nil, oid: String? = nil) {
+    package init(errorCode: String, details: String, description: String? = nil, oid: String? = nil) {
         self.errorCode = errorCode
         self.details = details
         self.description = description
