@@ -23,6 +23,7 @@ public struct BridgeRuntime: Sendable {
     public let memoryBudget: ByteBudget
     public let httpClient: HTTPClient
     public let progress: OutboxProgress
+    public let pruner: LedgerPruner
     private let lock: InstanceLock
 
     public enum StartupError: Error, CustomStringConvertible {
@@ -119,6 +120,7 @@ public struct BridgeRuntime: Sendable {
             maxBackoffSeconds: config.nhn.maxBackoffSeconds, streamIdle: .milliseconds(Int64(config.nhn.streamIdleSeconds * 1000)),
             registrations: registrations)
         progress = OutboxProgress()
+        pruner = LedgerPruner(ledger: ledger, keepDays: config.ledger.keepDays, io: io, logger: Logger(label: "dropbridge.ledger"))
         outbox = OutboxService(
             config: config, ledger: ledger, claims: claims, pipeline: pipeline, io: io, logger: logger, progress: progress)
     }
@@ -133,6 +135,7 @@ public struct BridgeRuntime: Sendable {
             .init(service: outbox),
             // Receiving ends by itself when it is off: that must not stop the bridge.
             .init(service: receive, successTerminationBehavior: .ignore),
+            .init(service: pruner),
         ]
         for companion in companions {
             services.append(.init(service: companion, successTerminationBehavior: .gracefullyShutdownGroup))

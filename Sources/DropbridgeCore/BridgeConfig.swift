@@ -16,6 +16,7 @@ public struct BridgeConfig: Sendable, Equatable {
     public var altinn: Altinn
     public var metricsListen: String
     public var memory: Memory
+    public var ledger: LedgerRetention
 
     public init(root: String) {
         self.root = root
@@ -29,6 +30,15 @@ public struct BridgeConfig: Sendable, Equatable {
         altinn = Altinn()
         metricsListen = ""
         memory = Memory()
+        ledger = LedgerRetention()
+    }
+
+    /// How long the ledger keeps finished drops (extension).
+    public struct LedgerRetention: Sendable, Equatable {
+        /// Finished drops filed longer ago than this are pruned in the background. Their NAMEs
+        /// stay taken while their files are in `sent/`, `failed/` or `receipts/`.
+        public var keepDays: Int = 400
+        public init() {}
     }
 
     /// How much memory documents may take (extension).

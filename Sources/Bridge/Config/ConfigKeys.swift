@@ -5,7 +5,7 @@ import Yams
 /// only answers for keys it is asked about, so a misspelt key would silently fall back to its
 /// default; the file's keys are listed here and anything unknown is refused.
 enum ConfigKeys {
-    static let sections: Set<String> = ["folders", "outbox", "schemas", "nhn", "helseid", "altinn", "altinn.maskinporten", "metrics", "memory"]
+    static let sections: Set<String> = ["folders", "outbox", "schemas", "nhn", "helseid", "altinn", "altinn.maskinporten", "metrics", "memory", "ledger"]
 
     static let leaves: Set<String> = [
         "root", "fileMode", "folderMode",
@@ -23,6 +23,7 @@ enum ConfigKeys {
         "altinn.maskinporten.privateKeyFile", "altinn.maskinporten.keyId", "altinn.maskinporten.scope",
         "metrics.listen",
         "memory.inFlightBytes",
+        "ledger.keepDays",
     ]
 
     /// The dotted keys in `text` (YAML, or JSON, which is YAML too) that the contract does not know.

@@ -143,6 +143,7 @@ struct ConfigValues {
 
         config.metricsListen = try string("metrics.listen") ?? config.metricsListen
         config.memory.inFlightBytes = try int("memory.inFlightBytes", min: 1_000_000) ?? config.memory.inFlightBytes
+        config.ledger.keepDays = try int("ledger.keepDays", min: 1) ?? config.ledger.keepDays
         return config
     }
 
