@@ -6,13 +6,14 @@ import Foundation
 enum BenchSummary {
     static let limitKey = "limits.durableWritesPerSecond"
 
-    /// The report's numbers by dotted path ("outbound.latencyMs.p99"), ratios added.
+    /// The report's numbers by dotted path ("outbound.latencyMs.p99"), ratios added (not for
+    /// the steady rate the latency was measured at: that is a setting, not a throughput).
     static func figures(of report: Bench.Report) throws -> [String: Double] {
         let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(report))
         var figures: [String: Double] = [:]
         flatten(object, prefix: "", into: &figures)
         if let limit = figures[limitKey], limit > 0 {
-            for (key, value) in figures where key.hasSuffix("PerSecond") && key != limitKey {
+            for (key, value) in figures where key.hasSuffix("PerSecond") && key != limitKey && !key.contains("latencyMs.") {
                 figures["ratios." + key] = (value / limit).rounded(toPlaces: 3)
             }
         }
