@@ -15,7 +15,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "The folder to measure in (its filesystem is what the figures are about); default ./.dropbridge-bench. Each run works in a new folder inside, removed after.")
     var dir: String?
 
-    @Option(help: "Runs; with more than one, prints the median, minimum and maximum of each figure.")
+    @Option(help: "Runs, each in a process of its own; with more than one, prints the median, minimum and maximum of each figure.")
     var runs: Int = 1
 
     @Flag(help: "Also measure 20,000 drops waiting at start and a ledger with 1,000,000 finished drops (slow).")
@@ -29,12 +29,29 @@ struct BenchCommand: AsyncParsableCommand {
         LogSetup.bootstrap(level: .error)
         let base = dir ?? FileManager.default.currentDirectoryPath + "/.dropbridge-bench"
         var reports: [Bench.Report] = []
-        for _ in 0..<runs {
-            let root = base + "/run-\(UUID().uuidString)"
-            reports.append(try await Bench(drops: drops, root: root, inboundMessages: messages, scale: scale).run())
+        if runs == 1 {
+            reports.append(try await Bench(drops: drops, root: base + "/run-\(UUID().uuidString)", inboundMessages: messages, scale: scale).run())
+        } else {
+            // Each run in a process of its own: memory figures must not carry an earlier run's heap.
+            for _ in 0..<runs { reports.append(try runChild(base: base)) }
         }
         rmdir(base)  // only when empty: a folder the operator named keeps anything else in it
         print(try BenchSummary.json(reports, machine: Bench.machine))
         fflush(nil)
+    }
+
+    /// `dropbridge bench --runs 1` with the same settings in a child process; its report.
+    private func runChild(base: String) throws -> Bench.Report {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.arguments = ["bench", "--runs", "1", "--drops", "\(drops)", "--messages", "\(messages)", "--dir", base]
+            + (scale ? ["--scale"] : [])
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw DemoError("bench: a run failed (exit \(process.terminationStatus))") }
+        return try JSONDecoder().decode(Bench.Report.self, from: data)
     }
 }
