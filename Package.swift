@@ -17,6 +17,9 @@
 //   PKCS#1 numbers so `keygen` can write them as a JWK.
 // - swift-openapi-runtime: its Server-Sent Events decoder, for NHN's notification stream.
 // - Yams: lists a config file's keys so that a misspelt key is refused.
+// - swift-metrics + swift-prometheus: the daemon's counters, gauges and histograms in the
+//   Prometheus text format on `metrics.listen` (the server-side Swift standard for metrics;
+//   small, pure Swift, only swift-atomics besides, instead of a hand-written exposition format).
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -51,6 +54,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", "5.4.0"..<"7.0.0"),
         // Already built for hummingbird; named because the simulator's middleware speaks HTTPTypes.
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // System libraries and the few Linux calls Swift cannot reach directly.
@@ -115,11 +120,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Altinn 3 Correspondence: multipart upload (streamed from the claimed file), overview, search.
+        .target(
+            name: "AltinnClient",
+            dependencies: [
+                "DropbridgeCore", "Auth",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The services that wire folders, validation, ledger and transport together.
         .target(
             name: "Bridge",
             dependencies: [
-                "DropbridgeCore", "XMLCheck", "DropFolder", "Ledger", "NHNClient", "Auth",
+                "DropbridgeCore", "XMLCheck", "DropFolder", "Ledger", "NHNClient", "AltinnClient", "Auth",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -128,6 +146,34 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Operator commands as a library: status (the `StatusReport` the status page and metrics
+        // read too), show, retry, release, pause/resume, check.
+        .target(
+            name: "Operations",
+            dependencies: [
+                "DropbridgeCore", "DropFolder", "Ledger", "Bridge", "Auth", "NHNClient", "XMLCheck", "CLinuxSys",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // What operators watch: Prometheus metrics, /livez and /readyz, the status page, and the
+        // stuck-work alerts, served on `metrics.listen`.
+        .target(
+            name: "Monitoring",
+            dependencies: [
+                "DropbridgeCore", "Bridge", "Ledger", "DropFolder", "Operations",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -150,7 +196,7 @@ let package = Package(
         .executableTarget(
             name: "dropbridge",
             dependencies: [
-                "Bridge", "Simulator", "XMLCheck", "DropbridgeCore", "DropFolder", "Ledger", "Auth",
+                "Bridge", "Operations", "Monitoring", "Simulator", "XMLCheck", "DropbridgeCore", "DropFolder", "Ledger", "Auth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -160,8 +206,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .testTarget(name: "DropbridgeCoreTests", dependencies: ["DropbridgeCore"], swiftSettings: swiftSettings),
         .testTarget(name: "XMLCheckTests", dependencies: ["XMLCheck", "DropbridgeCore"], swiftSettings: swiftSettings),
         .testTarget(name: "DropFolderTests", dependencies: ["DropFolder", "DropbridgeCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "OperationsTests",
+            dependencies: ["Operations", "Bridge", "Ledger", "DropbridgeCore"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "DropbridgeCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AuthTests",
@@ -192,7 +244,8 @@ let package = Package(
         .testTarget(
             name: "BridgeTests",
             dependencies: [
-                "Bridge", "Simulator", "DropbridgeCore", "XMLCheck", "DropFolder", "Ledger", "NHNClient", "Auth",
+                "Bridge", "Operations", "Monitoring", "Simulator", "DropbridgeCore", "XMLCheck", "DropFolder", "Ledger", "NHNClient", "AltinnClient", "Auth",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,3 +1,4 @@
+import AltinnClient
 import AsyncHTTPClient
 import Auth
 import DropFolder
@@ -24,6 +25,8 @@ public struct BridgeRuntime: Sendable {
     public let httpClient: HTTPClient
     public let progress: OutboxProgress
     public let pruner: LedgerPruner
+    /// Follows accepted Altinn correspondences; nil with `altinn.enabled: false`.
+    public let altinnPoller: AltinnStatusPoller?
     private let lock: InstanceLock
 
     public enum StartupError: Error, CustomStringConvertible {
@@ -42,7 +45,12 @@ public struct BridgeRuntime: Sendable {
         }
     }
 
-    public init(config: BridgeConfig, credentials: Credentials, logger: Logger) throws {
+    /// `metrics` hears of outcomes, requests, notifications and inbox writes as they happen.
+    /// `diskSpace` pauses receiving on a nearly full disk (default: `alerts.minFreeBytes` on the inbox's disk).
+    public init(
+        config: BridgeConfig, credentials: Credentials, logger: Logger, metrics: any BridgeMetrics = NoMetrics(),
+        diskSpace: DiskSpaceGuard? = nil
+    ) throws {
         self.config = config
         do {
             try FolderLayout.prepare(config)
@@ -86,7 +94,7 @@ public struct BridgeRuntime: Sendable {
         let client = NHNClient(
             endpoint: endpoint, httpClient: httpClient,
             authorizer: credentials.nhnAuthorizer(httpClient: httpClient, timeout: config.nhn.requestTimeoutSeconds),
-            logger: Logger(label: "dropbridge.nhn"))
+            logger: Logger(label: "dropbridge.nhn"), metrics: metrics)
         let store = FolderDropFileStore(config: config, io: io)
         memoryBudget = ByteBudget(capacity: config.memory.inFlightBytes)
         registrations = Registrations(
@@ -98,6 +106,24 @@ public struct BridgeRuntime: Sendable {
             // A refusal (403/423/401) waits for an operator: tried again every minute at first,
             // then less often, up to hourly.
             refusalRetry: RetryPolicy(initialSeconds: min(60, config.nhn.maxBackoffSeconds), maxSeconds: 3600))
+        let durable = DurableFiles(config: config)
+        let receipts = ReceiptWriter(receipts: config.folders.receipts, durable: durable)
+        var altinnChannel: AltinnChannel?
+        if config.altinn.enabled, let maskinporten = credentials.maskinporten {
+            var client = AltinnClient(
+                baseURL: config.altinn.baseURL, httpClient: httpClient,
+                authorizer: AltinnAuthorizer(
+                    settings: maskinporten.settings, key: maskinporten.key, httpClient: httpClient,
+                    logger: Logger(label: "dropbridge.maskinporten")),
+                requestTimeout: .seconds(config.nhn.requestTimeoutSeconds), logger: Logger(label: "dropbridge.altinn"))
+            client.metrics = metrics
+            altinnChannel = AltinnChannel(client: client, ledger: ledger, logger: Logger(label: "dropbridge.altinn"))
+            altinnPoller = AltinnStatusPoller(
+                client: client, ledger: ledger, receipts: receipts, maxInterval: config.altinn.maxPollSeconds,
+                logger: Logger(label: "dropbridge.altinn.status"))
+        } else {
+            altinnPoller = nil
+        }
         let validator = XMLValidator(schemas: schemaSet, requireSchema: config.schemas.require && schemaSet != nil, maxBytes: config.outbox.maxBytes)
         let pipeline = DropPipeline(
             ledger: ledger, preparer: DropPreparer(files: store, validator: validator, config: config, io: io),
@@ -105,20 +131,21 @@ public struct BridgeRuntime: Sendable {
             retry: RetryPolicy(initialSeconds: 1, maxSeconds: config.nhn.maxBackoffSeconds),
             logger: logger, gate: ConcurrencyGate(limit: 32), budget: memoryBudget, shutdown: ShutdownSignal(),
             registrations: registrations,
-            arrivalProof: ArrivalProof(config: config))
+            arrivalProof: ArrivalProof(config: config), altinn: altinnChannel, metrics: metrics)
         let claims = ClaimDesk(config: config, ledger: ledger, area: store.area, io: io, logger: logger)
-        let durable = DurableFiles(config: config)
-        let handler = NotificationHandler(
+        var handler = NotificationHandler(
             transport: client, ledger: ledger,
             inbox: InboxWriter(inbox: config.folders.inbox, durable: durable),
-            receipts: ReceiptWriter(receipts: config.folders.receipts, durable: durable),
+            receipts: receipts,
             validator: validator, io: io, logger: Logger(label: "dropbridge.receive"), autoAppRec: config.nhn.autoAppRec,
             budget: memoryBudget)
+        handler.metrics = metrics
         receive = ReceiveService(
             herIds: config.nhn.herIds, mode: config.nhn.receive, pollInterval: .seconds(config.nhn.pollSeconds),
             transport: client, handler: handler, ledger: ledger, logger: Logger(label: "dropbridge.receive"),
             maxBackoffSeconds: config.nhn.maxBackoffSeconds, streamIdle: .milliseconds(Int64(config.nhn.streamIdleSeconds * 1000)),
-            registrations: registrations)
+            registrations: registrations, metrics: metrics,
+            diskSpace: diskSpace ?? DiskSpaceGuard(path: config.folders.inbox, minFreeBytes: config.alerts.minFreeBytes))
         progress = OutboxProgress()
         pruner = LedgerPruner(ledger: ledger, keepDays: config.ledger.keepDays, io: io, logger: Logger(label: "dropbridge.ledger"))
         outbox = OutboxService(
@@ -133,10 +160,24 @@ public struct BridgeRuntime: Sendable {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: registrations),
             .init(service: outbox),
+            .init(service: OperatorDesk(ledger: ledger, outbox: outbox, logger: Logger(label: "dropbridge.operator"))),
             // Receiving ends by itself when it is off: that must not stop the bridge.
             .init(service: receive, successTerminationBehavior: .ignore),
             .init(service: pruner),
         ]
+        let notifier: SystemdNotifier
+        do {
+            notifier = try SystemdNotifier()
+        } catch {
+            logger.warning("\(error); systemd is not notified")
+            notifier = try SystemdNotifier(environment: [:])
+        }
+        services.append(.init(
+            service: SystemdService(
+                notifier: notifier, watchdog: SystemdNotifier.watchdogInterval(), ledger: ledger,
+                logger: Logger(label: "dropbridge.systemd")),
+            successTerminationBehavior: .ignore))
+        if let altinnPoller { services.append(.init(service: altinnPoller)) }
         for companion in companions {
             services.append(.init(service: companion, successTerminationBehavior: .gracefullyShutdownGroup))
         }

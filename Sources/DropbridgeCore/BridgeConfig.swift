@@ -14,9 +14,12 @@ public struct BridgeConfig: Sendable, Equatable {
     public var nhn: NHN
     public var helseID: HelseID
     public var altinn: Altinn
+    /// `HOST:PORT` of the listener for `/metrics`, `/livez`, `/readyz` and the status page
+    /// `/`; empty = off.
     public var metricsListen: String
     public var memory: Memory
     public var ledger: LedgerRetention
+    public var alerts: Alerts
 
     public init(root: String) {
         self.root = root
@@ -28,9 +31,10 @@ public struct BridgeConfig: Sendable, Equatable {
         nhn = NHN()
         helseID = HelseID()
         altinn = Altinn()
-        metricsListen = ""
+        metricsListen = "127.0.0.1:9464"
         memory = Memory()
         ledger = LedgerRetention()
+        alerts = Alerts()
     }
 
     /// How long the ledger keeps finished drops (extension).
@@ -39,6 +43,28 @@ public struct BridgeConfig: Sendable, Equatable {
         /// stay taken while their files are in `sent/`, `failed/` or `receipts/`.
         public var keepDays: Int = 400
         public init() {}
+    }
+
+    /// When work counts as stuck or the bridge as not ready (extension; 0 turns a check off).
+    public struct Alerts: Sendable, Equatable {
+        /// A drop claimed (or retrying) longer than this without an answer.
+        public var stuckSeconds: Double = 900
+        /// A file waiting in `inbox/` longer than this: the EPJ may have stopped importing.
+        public var inboxSeconds: Double = 3600
+        /// No notification for this long while the stream says it is connected.
+        public var silentStreamSeconds: Double = 21600
+        /// NHN (or Altinn) without any answer for longer than this.
+        public var unreachableSeconds: Double = 300
+        /// Free bytes on the root's filesystem below which the disk counts as nearly full; while
+        /// it is, received messages wait at NHN (nothing is marked downloaded).
+        public var minFreeBytes: Int = 200_000_000
+        public init() {}
+
+        /// The threshold that applies on a filesystem of `filesystemBytes`: `minFreeBytes`, but
+        /// never more than 5 % of a small filesystem (else it would count as full when empty).
+        public static func minFreeBytes(_ configured: Int, filesystemBytes: Int64) -> Int64 {
+            min(Int64(configured), max(0, filesystemBytes / 20))
+        }
     }
 
     /// How much memory documents may take (extension).
@@ -158,6 +184,8 @@ public struct BridgeConfig: Sendable, Equatable {
         public var enabled: Bool = false
         public var baseURL: String = "https://platform.tt02.altinn.no"
         public var resourceId: String = ""
+        /// The longest wait between two status polls of one correspondence (extension).
+        public var maxPollSeconds: Double = 300
         public var maskinporten = Maskinporten()
         public init() {}
 

@@ -49,15 +49,77 @@ public struct TransportMetadataOverrides: Sendable, Equatable, Codable {
     ]
 }
 
+/// The Altinn sidecar as decoded (types checked); `AltinnCorrespondence.validate` applies the
+/// server's rules to it.
 public struct AltinnSidecar: Sendable, Equatable {
     public var resourceId: String?
     public var recipients: [String]
     public var sendersReference: String?
-    public var content: JSONValue?
+    public var content: AltinnContent?
     public var attachmentName: String?
     public var isConfirmationNeeded: Bool?
     public var dueDateTime: String?
-    public var notification: JSONValue?
+    public var notification: AltinnNotification?
+    /// `correspondence.propertyList` (extension of the contract's sidecar): string values only.
+    public var propertyList: [String: String]?
+
+    public init(recipients: [String]) { self.recipients = recipients }
+}
+
+/// `correspondence.content`, without attachments (the drop's XML is the one attachment).
+public struct AltinnContent: Sendable, Equatable {
+    public var language: String?
+    public var messageTitle: String?
+    public var messageSummary: String?
+    public var messageBody: String?
+
+    public init(language: String? = nil, messageTitle: String? = nil, messageSummary: String? = nil, messageBody: String? = nil) {
+        self.language = language
+        self.messageTitle = messageTitle
+        self.messageSummary = messageSummary
+        self.messageBody = messageBody
+    }
+}
+
+/// `correspondence.notification` as the API defines it (reference §3.6), without the custom
+/// recipients (they would need a person's number in the sidecar per correspondence).
+public struct AltinnNotification: Sendable, Equatable {
+    public var notificationTemplate: String?
+    public var notificationChannel: String?
+    public var emailSubject: String?
+    public var emailBody: String?
+    public var emailContentType: String?
+    public var smsBody: String?
+    public var sendReminder: Bool?
+    public var reminderEmailSubject: String?
+    public var reminderEmailBody: String?
+    public var reminderEmailContentType: String?
+    public var reminderSmsBody: String?
+    public var reminderNotificationChannel: String?
+    public var sendersReference: String?
+
+    public init() {}
+
+    static let stringKeys: [String] = [
+        "notificationTemplate", "notificationChannel", "emailSubject", "emailBody", "emailContentType", "smsBody",
+        "reminderEmailSubject", "reminderEmailBody", "reminderEmailContentType", "reminderSmsBody",
+        "reminderNotificationChannel", "sendersReference",
+    ]
+
+    /// The fields that are set, by their API name, in a fixed order (for the request).
+    public var fields: [(key: String, value: String)] {
+        var result: [(key: String, value: String)] = []
+        let strings: [(String, String?)] = [
+            ("notificationTemplate", notificationTemplate), ("notificationChannel", notificationChannel),
+            ("emailSubject", emailSubject), ("emailBody", emailBody), ("emailContentType", emailContentType),
+            ("smsBody", smsBody), ("reminderEmailSubject", reminderEmailSubject), ("reminderEmailBody", reminderEmailBody),
+            ("reminderEmailContentType", reminderEmailContentType), ("reminderSmsBody", reminderSmsBody),
+            ("reminderNotificationChannel", reminderNotificationChannel), ("sendersReference", sendersReference),
+        ]
+        for (key, value) in strings { if let value { result.append((key, value)) } }
+        if let sendReminder { result.append(("sendReminder", sendReminder ? "true" : "false")) }
+        return result
+    }
 }
 
 extension Sidecar {
@@ -109,17 +171,43 @@ extension Sidecar {
         case "altinn":
             var sidecar = AltinnSidecar(recipients: [])
             sidecar.resourceId = try fields.string("resourceId")
-            guard let recipients = try fields.stringArray("recipients"), !recipients.isEmpty else {
-                throw SidecarError("\"recipients\" must list at least one recipient URN")
-            }
-            sidecar.recipients = recipients
+            let recipients = try fields.stringArray("recipients")
             sidecar.sendersReference = try fields.string("sendersReference")
-            sidecar.content = try fields.object("content")
+            if let value = try fields.object("content") {
+                var inner = try FieldReader(value, path: "content.")
+                sidecar.content = AltinnContent(
+                    language: try inner.string("language"), messageTitle: try inner.string("messageTitle"),
+                    messageSummary: try inner.string("messageSummary"), messageBody: try inner.string("messageBody"))
+                try inner.refuseUnknown()
+            }
             sidecar.attachmentName = try fields.string("attachmentName")
             sidecar.isConfirmationNeeded = try fields.bool("isConfirmationNeeded")
             sidecar.dueDateTime = try fields.string("dueDateTime")
-            sidecar.notification = try fields.object("notification")
+            if let value = try fields.object("notification") {
+                var inner = try FieldReader(value, path: "notification.")
+                var notification = AltinnNotification()
+                notification.notificationTemplate = try inner.string("notificationTemplate")
+                notification.notificationChannel = try inner.string("notificationChannel")
+                notification.emailSubject = try inner.string("emailSubject")
+                notification.emailBody = try inner.string("emailBody")
+                notification.emailContentType = try inner.string("emailContentType")
+                notification.smsBody = try inner.string("smsBody")
+                notification.sendReminder = try inner.bool("sendReminder")
+                notification.reminderEmailSubject = try inner.string("reminderEmailSubject")
+                notification.reminderEmailBody = try inner.string("reminderEmailBody")
+                notification.reminderEmailContentType = try inner.string("reminderEmailContentType")
+                notification.reminderSmsBody = try inner.string("reminderSmsBody")
+                notification.reminderNotificationChannel = try inner.string("reminderNotificationChannel")
+                notification.sendersReference = try inner.string("sendersReference")
+                try inner.refuseUnknown()
+                sidecar.notification = notification
+            }
+            sidecar.propertyList = try fields.stringMap("propertyList")
             try fields.refuseUnknown()
+            guard let recipients, !recipients.isEmpty else {
+                throw SidecarError("\"recipients\" must list at least one recipient URN")
+            }
+            sidecar.recipients = recipients
             return .altinn(sidecar)
         default:
             throw SidecarError("\"channel\" must be \"nhn\" or \"altinn\", not \"\(channel)\"")
@@ -212,6 +300,22 @@ struct FieldReader {
             }
             return strings
         default: throw SidecarError("\"\(path)\(key)\" must be a list of strings")
+        }
+    }
+
+    mutating func stringMap(_ key: String) throws(SidecarError) -> [String: String]? {
+        switch take(key) {
+        case nil, .null?: return nil
+        case .object(let object)?:
+            var map: [String: String] = [:]
+            for (name, value) in object {
+                guard case .string(let text) = value else {
+                    throw SidecarError("\"\(path)\(key).\(name)\" must be a string")
+                }
+                map[name] = text
+            }
+            return map
+        default: throw SidecarError("\"\(path)\(key)\" must be an object of strings")
         }
     }
 

@@ -14,12 +14,12 @@ final class GroupCommit: Sendable {
         var done: @Sendable (Result<Void, any Error>) -> Void
     }
 
-    private let database: DatabasePool
+    private let database: any DatabaseWriter
     private let machine = Mutex(GroupCommitStateMachine<Pending>())
     /// The committing thread: one, since SQLite has one writer anyway.
     private let queue = DispatchQueue(label: "dropbridge.ledger.commit")
 
-    init(database: DatabasePool) {
+    init(database: any DatabaseWriter) {
         self.database = database
     }
 

@@ -5,7 +5,8 @@ import GRDB
 /// The SQLite ledger in `<root>/.dropbridge/ledger.sqlite`: WAL, `synchronous = FULL`, so a
 /// committed transaction survives SIGKILL and power loss.
 public final class Ledger: Sendable {
-    let database: DatabasePool
+    /// A pool for the daemon and every writer; a read-only queue for `Ledger.openReadOnly`.
+    let database: any DatabaseWriter
     private let groupCommit: GroupCommit
     /// Moves on each time `proveArrival` records a proof: wakes the drops waiting for one.
     public let arrivalsProven = ChangeSignal()
@@ -17,12 +18,20 @@ public final class Ledger: Sendable {
         // for a writer)...
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         configuration.busyMode = .timeout(10)
-        database = try DatabasePool(path: path, configuration: configuration)
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        database = pool
         // ...but GRDB 7's `setUpWALMode()` then runs once on the pool's one writer, after
         // `prepareDatabase`, and sets `synchronous = NORMAL` (a commit may be lost on power
         // loss). The pool opens no other writer in its life, so FULL set here holds for every write.
-        try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-        try Self.migrator.migrate(database)
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        try Self.migrator.migrate(pool)
+        groupCommit = GroupCommit(database: pool)
+    }
+
+    /// A ledger over a connection opened elsewhere (`openReadOnly`): no migration, no set-up;
+    /// any write fails with SQLITE_READONLY.
+    init(opened database: any DatabaseWriter) {
+        self.database = database
         groupCommit = GroupCommit(database: database)
     }
 
@@ -97,6 +106,9 @@ public final class Ledger: Sendable {
         }
         registerInboundMigrations(&migrator)
         registerReceiveBatchMigrations(&migrator)
+        registerDropHistoryMigration(&migrator)
+        registerOperatorMigration(&migrator)
+        registerAltinnMigrations(&migrator)
         return migrator
     }
 

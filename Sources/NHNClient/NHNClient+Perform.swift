@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Auth
+import DropbridgeCore
 import Foundation
 import Logging
 import NIOCore
@@ -21,7 +22,9 @@ extension NHNClient {
     /// answer is read (bounded, with a deadline) and classified as usual.
     func performStreaming(_ call: NHNRequest) async -> Result<HTTPClientResponse, CallFailure> {
         var head: HTTPClientResponse
+        var started = ContinuousClock.now
         let (request, first) = await sendHead(call)
+        observe(call, sent: request != nil, status: (try? first.get()).map { Int($0.status.code) }, failure: first.failureValue, since: started)
         switch first {
         case .failure(let failure): return .failure(failure)
         case .success(let response): head = response
@@ -29,7 +32,10 @@ extension NHNClient {
         if head.status.code == 401, let request {
             _ = await readBody(of: head, call: call)  // drained so the connection can be reused
             await renewCredentials(after: call, rejected: request, answer: head.headers)
-            switch await sendHead(call).result {
+            started = ContinuousClock.now
+            let (again, second) = await sendHead(call)
+            observe(call, sent: again != nil, status: (try? second.get()).map { Int($0.status.code) }, failure: second.failureValue, since: started)
+            switch second {
             case .failure(let failure): return .failure(failure)
             case .success(let second): head = second
             }
@@ -51,29 +57,51 @@ extension NHNClient {
     /// One exchange, and the request as sent (nil when it never was).
     private func attempt(_ call: NHNRequest) async -> (request: HTTPClientRequest?, result: Result<NHNResponse, CallFailure>) {
         // One deadline for the whole exchange, head and body.
-        var deadline = ContinuousClock.now + endpoint.requestTimeout
+        let started = ContinuousClock.now
+        var deadline = started + endpoint.requestTimeout
         let (request, head) = await sendHead(call)
+        let result: Result<NHNResponse, CallFailure>
         switch head {
-        case .failure(let failure): return (request, .failure(failure))
+        case .failure(let failure): result = .failure(failure)
         case .success(let head):
+            var givenUp: (any Error)?
             if let admit = call.admitBody, (200..<300).contains(Int(head.status.code)) {
                 do {
                     try await admit(head.headers.first(name: "Content-Length").flatMap { Int($0) })
+                    // The wait for admission is not the server's time.
+                    deadline = max(deadline, ContinuousClock.now + endpoint.requestTimeout)
                 } catch {
-                    // Given up before the body was read (cancelled while waiting for memory).
-                    return (
-                        request,
-                        .failure(
-                            .transient(
-                                reason: "\(call.label): the answer was given up before its body was read: \(error).",
-                                retryAfter: nil, requestMayHaveArrived: true))
-                    )
+                    givenUp = error
                 }
-                // The wait for admission is not the server's time.
-                deadline = max(deadline, ContinuousClock.now + endpoint.requestTimeout)
             }
-            return (request, await readBody(of: head, call: call, until: deadline))
+            if let givenUp {
+                // Given up before the body was read (cancelled while waiting for memory).
+                result = .failure(
+                    .transient(
+                        reason: "\(call.label): the answer was given up before its body was read: \(givenUp).",
+                        retryAfter: nil, requestMayHaveArrived: true))
+            } else {
+                result = await readBody(of: head, call: call, until: deadline)
+            }
         }
+        observe(call, sent: request != nil, status: (try? result.get())?.status, failure: result.failureValue, since: started)
+        return (request, result)
+    }
+
+    /// Tells the metrics how one exchange went (the 401 retry is a second exchange).
+    private func observe(_ call: NHNRequest, sent: Bool, status: Int?, failure: CallFailure?, since started: ContinuousClock.Instant) {
+        let statusClass: String
+        if let status {
+            statusClass = httpStatusClass(status)
+            metrics.credentials(api: "nhn", refusal: status == 401 ? "NHN answered \(call.label) with 401 Unauthorized." : nil)
+        } else if !sent {
+            // Not sent for want of a token: says nothing about NHN itself.
+            statusClass = "credentials"
+            if case .unauthorized(_, let reason) = failure { metrics.credentials(api: "nhn", refusal: reason) }
+        } else {
+            statusClass = "transport"
+        }
+        metrics.requestFinished(api: "nhn", call: call.route, statusClass: statusClass, seconds: (ContinuousClock.now - started).seconds)
     }
 
     /// Builds, authorizes and sends the request; returns once the response head is in (or the
@@ -161,5 +189,19 @@ extension NHNClient {
             collected.append(contentsOf: chunk.readableBytesView)
         }
         return (collected, false)
+    }
+}
+
+extension Result {
+    var failureValue: Failure? {
+        if case .failure(let failure) = self { return failure }
+        return nil
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let parts = components
+        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
     }
 }

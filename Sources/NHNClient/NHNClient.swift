@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import DropbridgeCore
 import Auth
 import Logging
 
@@ -15,11 +16,17 @@ public final class NHNClient: Sendable {
     let httpClient: HTTPClient
     let authorizer: any RequestAuthorizer
     let logger: Logger
+    /// Every exchange counted and timed by route and status class.
+    let metrics: any BridgeMetrics
 
     /// The most of any response body kept in memory (ProblemDetails, `{id}`, …).
     static let maxResponseBodyBytes = 1 << 20
 
-    public init(endpoint: NHNEndpoint, httpClient: HTTPClient, authorizer: any RequestAuthorizer, logger: Logger) {
+    public init(
+        endpoint: NHNEndpoint, httpClient: HTTPClient, authorizer: any RequestAuthorizer, logger: Logger,
+        metrics: any BridgeMetrics = NoMetrics()
+    ) {
+        self.metrics = metrics
         self.endpoint = endpoint
         self.httpClient = httpClient
         self.authorizer = authorizer

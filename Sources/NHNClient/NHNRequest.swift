@@ -25,6 +25,14 @@ struct NHNRequest: Sendable {
     /// keep reasons short).
     var label: String { "\(method.rawValue) \(path)" }
 
+    /// The label with a message id replaced by `{id}`, for metrics (one series per route, not
+    /// per message).
+    var route: String {
+        var segments = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        if segments.count > 2, segments[1] == "messages" { segments[2] = "{id}" }
+        return "\(method.rawValue) \(segments.joined(separator: "/"))"
+    }
+
     /// `/messages/{id}` plus an optional suffix such as `/status`, with the id percent-encoded
     /// as one path segment (a `/` or `?` in an id cannot change which resource is called).
     static func messagePath(_ id: String, _ suffix: String = "") -> String {

@@ -4,12 +4,18 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import Synchronization
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// A loopback NHN EDI 2.0 (API v3) service that enforces the real service's rules, records
 /// what it accepted, and injects faults on request.
 public final class NHNSimulator: Sendable {
     let state: SimulatorState
     let authority: AuthorityState
+    let correspondence: CorrespondenceState
     /// Signs the Altinn tokens the simulated exchange hands out.
     private let altinnKey: ES256PrivateKey
     private let logger: Logger
@@ -29,6 +35,7 @@ public final class NHNSimulator: Sendable {
     public init(settings: SimulatorSettings, logger: Logger) {
         state = SimulatorState(settings: settings)
         authority = AuthorityState(settings: settings.authentication)
+        correspondence = CorrespondenceState(settings: settings.correspondence)
         altinnKey = ES256PrivateKey()
         self.logger = logger
         inspector = XMLCheckInspector()
@@ -118,6 +125,37 @@ public final class NHNSimulator: Sendable {
     /// Notification offsets keep rising (they are global and never rewind).
     public func reset() async {
         await state.reset()
+        await correspondence.reset()
+    }
+
+    // MARK: Altinn Correspondence
+
+    /// Every correspondence created, in creation order (one per recipient).
+    public func receivedCorrespondences() async -> [ReceivedCorrespondence] {
+        await correspondence.received()
+    }
+
+    /// Changes resources, recipients and timing for requests from now on.
+    public func setAltinnSettings(_ settings: CorrespondenceSettings) async {
+        await correspondence.setSettings(settings)
+    }
+
+    public func altinnSettings() async -> CorrespondenceSettings {
+        await correspondence.settings
+    }
+
+    public func setAltinnFaults(_ faults: FaultSettings) async {
+        await correspondence.setFaults(faults)
+    }
+
+    /// The recipient reads the correspondence now (when the settings leave reading to tests).
+    /// False for an unknown id; throws when it cannot be read yet (not published) or again.
+    public func markCorrespondenceRead(_ id: UUID) async throws -> Bool {
+        try await correspondence.markRead(id)
+    }
+
+    public func markCorrespondenceConfirmed(_ id: UUID) async throws -> Bool {
+        try await correspondence.markConfirmed(id)
     }
 
     // MARK: Authentication
@@ -219,7 +257,17 @@ public final class NHNSimulator: Sendable {
         MshConfigurationRoutes(state: state).register(on: nhn)
         NotificationsRoutes(state: state).register(on: nhn)
 
-        InspectionRoutes(state: state, inspector: inspector).register(on: router.group("_sim"))
+        // Altinn Correspondence: faults first, then the Accept rule, then each route's token check.
+        let altinn = router.group()
+            .add(middleware: AltinnProblemMiddleware())
+            .add(middleware: FaultInjectionMiddleware(source: correspondence, problem: AltinnProblem.fault))
+            .add(middleware: AltinnAcceptMiddleware())
+        CorrespondenceRoutes(state: correspondence, authentication: AltinnAuthentication(authority: authority))
+            .register(on: altinn)
+
+        let correspondence = correspondence
+        InspectionRoutes(state: state, inspector: inspector) { await correspondence.reset() }.register(on: router.group("_sim"))
+        CorrespondenceInspectionRoutes(state: correspondence).register(on: router.group("_sim"))
         AuthInspectionRoutes(authority: authority).register(on: router.group("_sim"))
         return router
     }

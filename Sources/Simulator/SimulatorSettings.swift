@@ -16,13 +16,17 @@ public struct SimulatorSettings: Sendable {
     public var seed: UInt64?
     /// HelseID, Maskinporten and Altinn: registered clients, token lifetime.
     public var authentication: AuthenticationSettings
+    /// Altinn 3 Correspondence: resources, recipients, status timing, faults.
+    public var correspondence: CorrespondenceSettings
 
     public init(
         ownHerIds: Set<Int>, counterpartyHerIds: Set<Int> = [], maxRequestBytes: Int = 35_000_000,
         faults: FaultSettings = FaultSettings(), counterpartyDelays: CounterpartyDelays = CounterpartyDelays(),
         stream: StreamSettings = StreamSettings(), seed: UInt64? = nil,
-        authentication: AuthenticationSettings = AuthenticationSettings()
+        authentication: AuthenticationSettings = AuthenticationSettings(),
+        correspondence: CorrespondenceSettings = CorrespondenceSettings()
     ) {
+        self.correspondence = correspondence
         self.authentication = authentication
         self.ownHerIds = ownHerIds
         self.counterpartyHerIds = counterpartyHerIds

@@ -22,6 +22,7 @@ import NIOCore
 ///   ledger's `acceptedAt`), p50 and p99;
 /// - inbound: messages pre-loaded into the simulator, then a bridge of its own started and
 ///   drained (notification → durable inbox pair → downloaded mark); messages per second, CPU each;
+/// - altinn: a burst of Altinn drops (Maskinporten, the exchange, the multipart upload);
 /// - scale (`--scale`): see `ScaleBench`.
 struct Bench {
     var drops: Int
@@ -65,6 +66,12 @@ struct Bench {
         var outbound: Outbound
         var inbound: Inbound
         var idle: IdleUsage
+        /// A burst of Altinn drops to one organisation each: rename → `NAME.sent.json`.
+        struct Altinn: Codable {
+            var drops: Int
+            var dropsPerSecond: Double
+        }
+        var altinn: Altinn
         var scale: ScaleBench.Report?
     }
 
@@ -74,11 +81,16 @@ struct Bench {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
         let keyFile = try DemoSetup.helseIDKey(root: root)
+        let maskinportenKey = try DemoSetup.maskinportenKey(root: root)
         let simulator = try SimulatorProcess.start(
-            maxRequestBytes: 64_000_000, client: (DemoSetup.clientID, KeyPairFiles.publicKeyFile(for: keyFile)))
+            maxRequestBytes: 64_000_000,
+            clients: [
+                (DemoSetup.clientID, KeyPairFiles.publicKeyFile(for: keyFile)),
+                (DemoSetup.maskinportenClientID, KeyPairFiles.publicKeyFile(for: maskinportenKey)),
+            ])
         defer { simulator.stop() }
 
-        let config = Self.bridgeConfig(root: root, port: simulator.port, keyFile: keyFile, samples: samples)
+        let config = Self.bridgeConfig(root: root, port: simulator.port, keyFile: keyFile, maskinportenKey: maskinportenKey, samples: samples)
         let credentials = try await Credentials.load(config, file: "bench")
 
         // The machine first, on the same filesystem, before the bridge runs.
@@ -149,19 +161,29 @@ struct Bench {
         }
         latencies.sort()
 
+        // Altinn: one correspondence per drop (multipart upload, key recorded before each).
+        let altinnCount = max(1, drops / 4)
+        var altinnNames: [String] = []
+        for index in 0..<altinnCount { altinnNames.append(try producer.stageAltinn("altinn-\(index)")) }
+        let altinnStart = ContinuousClock.now
+        for name in altinnNames { try producer.release(name) }
+        try await waitForReceipts(runtime.progress, count: drops + steadyCount + 1 + altinnCount, timeout: .seconds(600))
+        let altinnSeconds = (ContinuousClock.now - altinnStart).seconds
+
         stopSwitch.flip()
         _ = try? await bridge.value
 
         // Inbound: pre-loaded into the simulator before a bridge of its own starts, so the
         // drain is the bridge's own rate, not the injections'.
-        let inboundConfig = Self.bridgeConfig(root: root + "/inbound", port: simulator.port, keyFile: keyFile, samples: samples)
+        let inboundConfig = Self.bridgeConfig(
+            root: root + "/inbound", port: simulator.port, keyFile: keyFile, maskinportenKey: maskinportenKey, samples: samples)
         try await simulator.inject(count: inboundMessages, document: template, receiver: DemoSetup.ownHerIds[0])
         let inbound = try await drainInbound(inboundConfig, credentials: credentials, logger: logger)
 
         let burstRate = Double(drops) / burstSeconds
         let scaleReport = scale
             ? try await ScaleBench(
-                root: root, port: simulator.port, keyFile: keyFile, samples: samples, template: template, burstDrops: drops,
+                root: root, port: simulator.port, keyFile: keyFile, maskinportenKey: maskinportenKey, samples: samples, template: template, burstDrops: drops,
                 burstRate: burstRate
             ).run(logger: logger)
             : nil
@@ -177,7 +199,9 @@ struct Bench {
                     drops: latencies.count, ratePerSecond: 50),
                 largeDocument: .init(bytes: largeBytes, seconds: largeSeconds.rounded(toPlaces: 2), peakRSSBytes: peak, baselineRSSBytes: baseline)),
             inbound: inbound,
-            idle: idle, scale: scaleReport)
+            idle: idle,
+            altinn: .init(drops: altinnCount, dropsPerSecond: (Double(altinnCount) / altinnSeconds).rounded(toPlaces: 1)),
+            scale: scaleReport)
     }
 
     /// Starts a bridge on `config` and measures it receiving the messages waiting for it.
@@ -203,7 +227,7 @@ struct Bench {
 
     /// The bench's bridge: authenticated as in production (a HelseID token and a DPoP proof on
     /// every call), receiving by stream.
-    static func bridgeConfig(root: String, port: Int, keyFile: String, samples: String) -> BridgeConfig {
+    static func bridgeConfig(root: String, port: Int, keyFile: String, maskinportenKey: String, samples: String) -> BridgeConfig {
         var config = BridgeConfig(root: root)
         config.schemas.directory = samples + "/schemas"
         config.nhn.baseURL = "http://127.0.0.1:\(port)"
@@ -215,6 +239,15 @@ struct Bench {
         config.helseID.privateKeyFile = keyFile
         config.outbox.settleMilliseconds = 100
         config.outbox.rescanSeconds = 5
+        // Altinn as in production: a Maskinporten grant exchanged for an Altinn token.
+        let origin = "http://127.0.0.1:\(port)"
+        config.altinn.enabled = true
+        config.altinn.baseURL = origin
+        config.altinn.resourceId = DemoSetup.altinnResource
+        config.altinn.maskinporten.tokenEndpoint = origin + "/maskinporten/token"
+        config.altinn.maskinporten.audience = origin + "/maskinporten/"
+        config.altinn.maskinporten.clientId = DemoSetup.maskinportenClientID
+        config.altinn.maskinporten.privateKeyFile = maskinportenKey
         return config
     }
 
@@ -261,6 +294,18 @@ struct BenchProducer {
         return name
     }
 
+    /// An Altinn drop: a small letter (its own content, so its own keys) to one organisation.
+    func stageAltinn(_ name: String) throws -> String {
+        let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Brev xmlns=\"urn:example:bench\"><Id>\(name)-\(UUID().uuidString)</Id></Brev>\n"
+        let sidecar = """
+            { "channel": "altinn", "recipients": ["urn:altinn:organization:identifier-no:910753614"], "sendersReference": "\(name)",
+              "content": { "messageTitle": "Bench \(name)", "messageBody": "Vedlagt." } }
+            """
+        try Data(xml.utf8).write(to: URL(fileURLWithPath: staging + "/" + name + ".xml"))
+        try Data(sidecar.utf8).write(to: URL(fileURLWithPath: staging + "/" + name + ".json"))
+        return name
+    }
+
     func release(_ name: String) throws {
         for suffix in [".xml", ".json"] {
             guard rename(staging + "/" + name + suffix, outbox + "/" + name + suffix) == 0 else {
@@ -301,15 +346,15 @@ struct SimulatorProcess {
     let process: Process
     let port: Int
 
-    static func start(maxRequestBytes: Int, client: (id: String, publicKeyFile: String)) throws -> SimulatorProcess {
+    static func start(maxRequestBytes: Int, clients: [(id: String, publicKeyFile: String)]) throws -> SimulatorProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         // The outbound drops' receiver (8094866) is an "own" HER-id of the simulator that the
         // bridge does not read for: its messages neither answer nor load the receiving side.
         process.arguments = [
             "simulate", "--listen", "127.0.0.1:0", "--max-request-bytes", "\(maxRequestBytes)", "--log-level", "error",
-            "--own-her-ids", "8143060", "8094866", "--client", "\(client.id)=\(client.publicKeyFile)",
-        ]
+            "--own-her-ids", "8143060", "8094866",
+        ] + clients.flatMap { ["--client", "\($0.id)=\($0.publicKeyFile)"] }
         let output = Pipe()
         process.standardOutput = output
         try process.run()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DropbridgeCore
 import Foundation
 
 /// `dropbridge bench`: see Bench.swift.
@@ -8,6 +9,8 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(help: "Drops in the burst.")
     var drops: Int = 2000
+
+    @OptionGroup var log: LogOptions
 
     @Option(help: "Messages pre-loaded into the simulator before the bridge starts.")
     var messages: Int = 2000
@@ -26,7 +29,7 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        LogSetup.bootstrap(level: .error)
+        LogSetup.bootstrap(level: .error, format: log.logFormat)
         let base = dir ?? FileManager.default.currentDirectoryPath + "/.dropbridge-bench"
         var reports: [Bench.Report] = []
         if runs == 1 {
@@ -44,7 +47,7 @@ struct BenchCommand: AsyncParsableCommand {
     private func runChild(base: String) throws -> Bench.Report {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = ["bench", "--runs", "1", "--drops", "\(drops)", "--messages", "\(messages)", "--dir", base]
+        process.arguments = ["bench", "--runs", "1", "--drops", "\(drops)", "--messages", "\(messages)", "--dir", base, "--log-format", log.logFormat.rawValue]
             + (scale ? ["--scale"] : [])
         let output = Pipe()
         process.standardOutput = output

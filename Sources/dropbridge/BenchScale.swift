@@ -15,6 +15,7 @@ struct ScaleBench {
     let root: String
     let port: Int
     let keyFile: String
+    let maskinportenKey: String
     let samples: String
     let template: String
     let burstDrops: Int
@@ -45,7 +46,7 @@ struct ScaleBench {
     func run(logger: Logger) async throws -> Report {
         // Backlog: every drop in place before the bridge starts.
         let backlogRoot = root + "/backlog"
-        let backlogConfig = Bench.bridgeConfig(root: backlogRoot, port: port, keyFile: keyFile, samples: samples)
+        let backlogConfig = Bench.bridgeConfig(root: backlogRoot, port: port, keyFile: keyFile, maskinportenKey: maskinportenKey, samples: samples)
         let backlogProducer = try producer(for: backlogConfig, root: backlogRoot)
         for index in 0..<backlogDrops { try backlogProducer.release(try backlogProducer.stage("backlog-\(index)")) }
         let baseline = MemoryUsage.resetPeak()
@@ -54,7 +55,7 @@ struct ScaleBench {
 
         // History: a million finished drops in the ledger, then a burst.
         let historyRoot = root + "/history"
-        let historyConfig = Bench.bridgeConfig(root: historyRoot, port: port, keyFile: keyFile, samples: samples)
+        let historyConfig = Bench.bridgeConfig(root: historyRoot, port: port, keyFile: keyFile, maskinportenKey: maskinportenKey, samples: samples)
         let historyProducer = try producer(for: historyConfig, root: historyRoot)
         try FileManager.default.createDirectory(atPath: historyConfig.stateDirectory, withIntermediateDirectories: true)
         do {

@@ -4,6 +4,7 @@ import DropbridgeCore
 import Foundation
 import Ledger
 import Logging
+import Monitoring
 import ServiceLifecycle
 import Simulator
 
@@ -26,8 +27,16 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Log level of the bridge's own log (on standard error).")
     var logLevel: Logger.Level = .warning
 
+    @Option(help: "HOST:PORT for /metrics, /livez, /readyz and the status page (empty: off).")
+    var metricsListen: String = "127.0.0.1:9464"
+
+    @Option(help: "Stop the simulator after this many seconds (the bridge goes on: watch /readyz turn 503).")
+    var stopSimulatorAfter: Double?
+
+    @OptionGroup var log: LogOptions
+
     func run() async throws {
-        LogSetup.bootstrap(level: logLevel)
+        LogSetup.bootstrap(level: logLevel, format: log.logFormat)
         let logger = Logger(label: "dropbridge")
         let root = URL(fileURLWithPath: dir).standardizedFileURL.path
         let samplesDirectory: String
@@ -46,8 +55,9 @@ struct DemoCommand: AsyncParsableCommand {
 
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         _ = try DemoSetup.helseIDKey(root: root)
+        _ = try DemoSetup.maskinportenKey(root: root)
         let configFile = root + "/dropbridge.yaml"
-        try DemoSetup.configYAML(root: root, port: port).write(toFile: configFile, atomically: true, encoding: .utf8)
+        try DemoSetup.configYAML(root: root, port: port, metricsListen: metricsListen).write(toFile: configFile, atomically: true, encoding: .utf8)
         try DemoSeeder.copySchemas(from: samplesDirectory + "/schemas", to: root + "/schemas")
         let settings = try await loadConfig(configFile)
         let credentials = try await loadCredentials(settings, file: configFile)
@@ -56,9 +66,16 @@ struct DemoCommand: AsyncParsableCommand {
             await simulator.register(
                 RegisteredClient(clientID: helseID.settings.clientID, publicKey: helseID.key.publicJWK, keyID: helseID.key.keyID))
         }
+        if let maskinporten = credentials.maskinporten {
+            // As an operator uploads the public key for the Maskinporten client at Digdir.
+            await simulator.register(
+                RegisteredClient(
+                    clientID: maskinporten.settings.clientID, publicKey: maskinporten.key.publicJWK, keyID: maskinporten.key.keyID))
+        }
         let runtime: BridgeRuntime
+        let metrics = PrometheusMetrics()
         do {
-            runtime = try BridgeRuntime(config: settings, credentials: credentials, logger: logger)
+            runtime = try BridgeRuntime(config: settings, credentials: credentials, logger: logger, metrics: metrics)
         } catch let exit as ExitCode {
             throw exit
         } catch {
@@ -69,13 +86,26 @@ struct DemoCommand: AsyncParsableCommand {
         print("dropbridge demo in \(root)")
         print("  simulator (NHN EDI 2.0 v3 + HelseID) on http://127.0.0.1:\(port) — inspect it at /_sim/messages and /_sim/auth")
         print("  HelseID client \(DemoSetup.clientID) with key \(root)/keys/helseid.jwk (private_key_jwt + DPoP)")
+        print("  Altinn Correspondence (resource \(DemoSetup.altinnResource)) via Maskinporten client \(DemoSetup.maskinportenClientID) — inspect it at /_sim/altinn/correspondences")
         print("  config written to \(configFile)")
+        var companions: [any Service] = []
+        if let monitoring = MonitoringServer.forBridge(
+            config: settings, ledger: runtime.ledger, metrics: metrics, logger: Logger(label: "dropbridge.monitoring"))
+        {
+            let base = "http://\(settings.metricsListen)"
+            print("  status page \(base)/  metrics \(base)/metrics  health \(base)/livez and \(base)/readyz")
+            companions.append(monitoring)
+        }
+        if let stopSimulatorAfter {
+            print("  the simulator stops after \(Int(stopSimulatorAfter)) s: /readyz answers 503 once NHN has not answered for alerts.unreachableSeconds (5 s here)")
+            companions.append(SimulatorStopper(simulator: simulator, after: stopSimulatorAfter))
+        }
         let seeded = try DemoSeeder.seed(from: samplesDirectory + "/outbox", into: settings.folders.outbox)
         print("  seeded \(seeded.count) drops into \(settings.folders.outbox); drop more there while it runs")
         print("")
 
         let reporter = DemoReporter(ledger: runtime.ledger, root: root, expected: Set(seeded), seconds: seconds)
-        try await runtime.run(logger: logger, companions: [reporter])
+        try await runtime.run(logger: logger, companions: [reporter] + companions)
         await simulator.stop()
 
         let outcome = await reporter.summary()
@@ -85,6 +115,22 @@ struct DemoCommand: AsyncParsableCommand {
             printError("\(outcome.missing) seeded drop(s) did not reach sent/ or failed/ in time")
             throw ExitCode(ExitStatus.software)
         }
+    }
+}
+
+/// Stops the demo's simulator mid-run, so an operator sees the bridge notice (`/readyz`).
+struct SimulatorStopper: Service {
+    let simulator: NHNSimulator
+    let after: Double
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(after)) }
+        if !Task.isShuttingDownGracefully {
+            await simulator.stop()
+            print("  simulator stopped")
+        }
+        // Returning would end the demo: wait for its end instead.
+        try? await gracefulShutdown()
     }
 }
 
@@ -166,7 +212,8 @@ actor DemoReporter: Service {
             if expected.contains(drop.originalName) { seenExpected.insert(drop.originalName) }
             if drop.state == .accepted {
                 sent += 1
-                print("  \(drop.name)  →  sent/  and receipts/\(drop.name).sent.json  (messageId \(drop.messageId ?? "?"))")
+                let id = drop.channel == "altinn" ? "altinn, correspondence" : "messageId"
+                print("  \(drop.name)  →  sent/  and receipts/\(drop.name).sent.json  (\(id) \(drop.messageId ?? "?"))")
             } else {
                 failed += 1
                 let failure = drop.failure
@@ -215,9 +262,12 @@ actor DemoReporter: Service {
     }
 
     private func statusLine(_ file: String) -> String {
-        guard let data = FileManager.default.contents(atPath: root + "/" + file),
-            let status = try? JSONDecoder().decode(StatusReceipt.self, from: data)
-        else { return "" }
+        guard let data = FileManager.default.contents(atPath: root + "/" + file) else { return "" }
+        if let altinn = try? JSONDecoder().decode(AltinnStatusReceipt.self, from: data), altinn.channel == "altinn" {
+            return altinn.recipients.map { "\($0.recipient): \($0.status)\($0.statusText.map { " (\($0))" } ?? "")" }
+                .joined(separator: "; ")
+        }
+        guard let status = try? JSONDecoder().decode(StatusReceipt.self, from: data) else { return "" }
         return status.receivers.map {
             "HER \($0.receiverHerId.map(String.init) ?? "?"): \($0.transportDeliveryState ?? "-"), AppRec \($0.apprecStatus ?? "-")"
         }.joined(separator: "; ")

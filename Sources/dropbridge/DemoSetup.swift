@@ -39,7 +39,22 @@ enum DemoSetup {
         return file
     }
 
-    static func configYAML(root: String, port: Int) -> String {
+    /// The demo's client at the simulated Maskinporten, and the Altinn resource it sends with.
+    static let maskinportenClientID = "dropbridge-demo-maskinporten"
+    static let altinnResource = "dropbridge-correspondence"
+
+    /// The demo's Maskinporten key (RSA: Maskinporten takes RS256 grants), made on first run.
+    static func maskinportenKey(root: String) throws -> String {
+        let keys = root + "/keys"
+        try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
+        let file = keys + "/maskinporten.jwk"
+        if !FileManager.default.fileExists(atPath: file) {
+            _ = try KeyPairFiles.generate(.rsa, privateKeyFile: file)
+        }
+        return file
+    }
+
+    static func configYAML(root: String, port: Int, metricsListen: String = "127.0.0.1:9464") -> String {
         """
         # Written by `dropbridge demo`: the bridge against the in-process simulator.
         # `dropbridge status --config \(root)/dropbridge.yaml` works while the demo runs.
@@ -69,6 +84,21 @@ enum DemoSetup {
           clientId: \(clientID)
           privateKeyFile: \(root)/keys/helseid.jwk
           scope: nhn:msh/api
+        altinn:
+          enabled: true
+          baseURL: http://127.0.0.1:\(port)
+          resourceId: \(altinnResource)
+          maxPollSeconds: 2
+          maskinporten:
+            tokenEndpoint: http://127.0.0.1:\(port)/maskinporten/token
+            audience: http://127.0.0.1:\(port)/maskinporten/
+            clientId: \(maskinportenClientID)
+            privateKeyFile: \(root)/keys/maskinporten.jwk
+            scope: "altinn:correspondence.write altinn:serviceowner"
+        metrics:
+          listen: "\(metricsListen)"
+        alerts:
+          unreachableSeconds: 5
         """ + "\n"
     }
 }

@@ -1,13 +1,30 @@
 import ArgumentParser
+import DropbridgeCore
 
 @main
 struct Dropbridge: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dropbridge",
         abstract: "A file-drop bridge to NHN EDI 2.0 (API v3): XML + JSON sidecar in outbox/, answers as files.",
+        discussion: """
+            Every command takes --log-format text|json (logs on standard error) and --version.
+
+            EXIT STATUS (sysexits)
+              0   ok; status: healthy; check: every check passed
+              1   validation failed; status: an operator is needed;
+                  check: a check failed; show: nothing found;
+                  release, retry: a named drop could not be done
+              64  usage error
+              69  unavailable: cannot start, no ledger, no answer
+              70  internal software error
+              73  cannot create an output file
+              77  no permission: run as the ledger's owner
+              78  configuration error (names the key and the file)
+            """,
+        version: DropbridgeVersion.current,
         subcommands: [
             RunCommand.self, DemoCommand.self, SimulateCommand.self, ValidateCommand.self,
-            StatusCommand.self, RetryCommand.self, BenchCommand.self, KeygenCommand.self,
+            StatusCommand.self, ShowCommand.self, CheckCommand.self, RetryCommand.self, ReleaseCommand.self, PauseCommand.self, ResumeCommand.self, BenchCommand.self, KeygenCommand.self,
         ]
     )
 }
@@ -19,5 +36,6 @@ enum ExitStatus {
     static let unavailable: Int32 = 69
     static let software: Int32 = 70
     static let cannotCreate: Int32 = 73
+    static let noPermission: Int32 = 77
     static let config: Int32 = 78
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DropbridgeCore
 import Auth
 import Foundation
 import SystemPackage
@@ -18,7 +19,10 @@ struct KeygenCommand: ParsableCommand {
     @Option(help: "The JWK's alg: PS512 (default for rsa; HelseID), RS256 (Maskinporten takes RS256/384/512 only), ES256 (ec).")
     var alg: SigningKey.Algorithm?
 
+    @OptionGroup var log: LogOptions
+
     func run() throws {
+        LogSetup.bootstrap(level: .info, format: log.logFormat)
         if let alg, alg.isRSA != (type == .rsa) {
             printError("keygen: --alg \(alg.rawValue) does not fit --type \(type.rawValue)")
             throw ExitCode(ExitStatus.usage)

@@ -1,7 +1,12 @@
 import ArgumentParser
 import Bridge
 import DropbridgeCore
+import Foundation
+import Ledger
 import Logging
+import Monitoring
+import Operations
+import ServiceLifecycle
 
 /// `dropbridge run --config FILE`: the bridge, until SIGTERM/SIGINT.
 struct RunCommand: AsyncParsableCommand {
@@ -14,20 +19,27 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
+    @OptionGroup var log: LogOptions
+
     func run() async throws {
-        LogSetup.bootstrap(level: logLevel)
+        // Until the SIGHUP service traps it: a hangup never kills the daemon.
+        signal(SIGHUP, SIG_IGN)
+        LogSetup.bootstrap(level: logLevel, format: log.logFormat)
         let logger = Logger(label: "dropbridge")
         let settings = try await loadConfig(config)
         let credentials = try await loadCredentials(settings, file: config)
         let runtime: BridgeRuntime
+        let metrics = PrometheusMetrics()
         do {
-            runtime = try BridgeRuntime(config: settings, credentials: credentials, logger: logger)
+            runtime = try BridgeRuntime(config: settings, credentials: credentials, logger: logger, metrics: metrics)
         } catch {
             printError("dropbridge cannot start: \(error)")
             throw ExitCode(ExitStatus.unavailable)
         }
         logger.info("dropbridge started", metadata: ["root": "\(settings.root)", "nhn": "\(settings.nhn.baseURL)"])
-        try await runtime.run(logger: logger)
+        let monitoring = MonitoringServer.forBridge(
+            config: settings, ledger: runtime.ledger, metrics: metrics, logger: Logger(label: "dropbridge.monitoring"))
+        try await runtime.run(logger: logger, companions: monitoring.map { [$0] } ?? [])
     }
 }
 
@@ -48,5 +60,16 @@ func loadCredentials(_ config: BridgeConfig, file: String) async throws -> Crede
     } catch {
         printError("configuration error: \(error)")
         throw ExitCode(ExitStatus.config)
+    }
+}
+
+/// The ledger for a command that changes it, or exit 77 (another owner) / 69 (none, unusable).
+func openOperatorLedger(_ config: BridgeConfig) throws -> Ledger {
+    do {
+        return try OperatorLedger.open(config)
+    } catch let error as OperatorLedger.OpenError {
+        printError("\(error)")
+        if case .otherOwner = error { throw ExitCode(ExitStatus.noPermission) }
+        throw ExitCode(ExitStatus.unavailable)
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DropbridgeCore
 import Logging
 import ServiceLifecycle
 import Simulator
@@ -32,8 +33,10 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Log level.")
     var logLevel: Logger.Level = .info
 
+    @OptionGroup var log: LogOptions
+
     func run() async throws {
-        LogSetup.bootstrap(level: logLevel)
+        LogSetup.bootstrap(level: logLevel, format: log.logFormat)
         let logger = Logger(label: "dropbridge.simulator")
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
             printError("--listen must be HOST:PORT, e.g. 127.0.0.1:8080")

@@ -19,7 +19,10 @@ struct ValidateCommand: AsyncParsableCommand {
     @Option(help: "A schema folder to use instead of the configuration's.")
     var schemas: String?
 
+    @OptionGroup var log: LogOptions
+
     func run() async throws {
+        LogSetup.bootstrap(level: .info, format: log.logFormat)
         var settings = BridgeConfig(root: "/nonexistent")
         if let config {
             do {
@@ -46,8 +49,9 @@ struct ValidateCommand: AsyncParsableCommand {
             maxBytes: settings.outbox.maxBytes)
         var allValid = true
         for file in files {
-            let result = check(file: file, validator: validator, maxBytes: settings.outbox.maxBytes).flatMap {
-                summary in checkSidecar(besides: file, settings: settings).map { summary + $0 }
+            // The document first, judged as its channel judges it; then the sidecar's rules.
+            let result = check(file: file, validator: validator, maxBytes: settings.outbox.maxBytes, altinn: isAltinn(file)).flatMap {
+                summary in checkSidecar(besides: file, settings: settings).map { summary + $0.summary }
             }
             switch result {
             case .success(let summary):
@@ -69,35 +73,71 @@ struct ValidateCommand: AsyncParsableCommand {
         if !allValid { throw ExitCode(ExitStatus.validationFailed) }
     }
 
+    /// Whether the sidecar beside `file` asks for Altinn (whose attachment is any XML).
+    private func isAltinn(_ file: String) -> Bool {
+        var base = file
+        for suffix in [".xml.gz", ".xml"] where base.hasSuffix(suffix) {
+            base = String(base.dropLast(suffix.count))
+            break
+        }
+        guard base != file, let data = FileManager.default.contents(atPath: base + ".json"),
+            case .altinn? = try? Sidecar.decode([UInt8](data))
+        else { return false }
+        return true
+    }
+
+    struct SidecarSummary {
+        var summary: String
+        var isAltinn: Bool
+    }
+
     /// The drop's sidecar `NAME.json`, if it lies beside the file, checked as the bridge would:
-    /// strict decoding and, with the document, the sender and message-type rules.
-    private func checkSidecar(besides file: String, settings: BridgeConfig) -> Result<String, DropFailure> {
+    /// strict decoding and, with the document, the sender and message-type rules (NHN), or every
+    /// rule of the Altinn sidecar (`AltinnCorrespondence.validate`, as `run` applies it).
+    private func checkSidecar(besides file: String, settings: BridgeConfig) -> Result<SidecarSummary, DropFailure> {
         var base = file
         for suffix in [".xml.gz", ".xml"] where base.hasSuffix(suffix) {
             base = String(base.dropLast(suffix.count))
             break
         }
         let sidecarPath = base + ".json"
-        guard base != file, let data = FileManager.default.contents(atPath: sidecarPath) else { return .success("") }
+        guard base != file, let data = FileManager.default.contents(atPath: sidecarPath) else {
+            return .success(SidecarSummary(summary: "", isAltinn: false))
+        }
         do {
             let sidecar = try Sidecar.decode([UInt8](data))
-            guard case .nhn(let nhn) = sidecar else { return .success(", sidecar ok (channel \(sidecar.channel))") }
-            let document = try? Data(contentsOf: URL(fileURLWithPath: file))
-            let head = document.flatMap {
-                try? DocumentCheck.check([UInt8]($0), gzipped: file.hasSuffix(".gz"), validator: XMLValidator(schemas: nil, requireSchema: false), maxBytes: settings.outbox.maxBytes).msgHead
+            switch sidecar {
+            case .altinn(let altinn):
+                guard settings.altinn.enabled || config == nil else {
+                    return .failure(DropFailure(stage: .validation, reason: "\(sidecarPath): channel \"altinn\" is disabled in the configuration (altinn.enabled: false)"))
+                }
+                let name = ((base as NSString).lastPathComponent)
+                do {
+                    let resolved = try AltinnCorrespondence.validate(altinn, defaultResourceId: settings.altinn.resourceId, dropName: name)
+                    return .success(SidecarSummary(
+                        summary: ", sidecar ok (altinn, \(resolved.recipients.count) recipient(s), resource \(resolved.resourceId))",
+                        isAltinn: true))
+                } catch {
+                    return .failure(DropFailure(stage: .validation, reason: "\(sidecarPath): \(error.reason)"))
+                }
+            case .nhn(let nhn):
+                let document = try? Data(contentsOf: URL(fileURLWithPath: file))
+                let head = document.flatMap {
+                    try? DocumentCheck.check([UInt8]($0), gzipped: file.hasSuffix(".gz"), validator: XMLValidator(schemas: nil, requireSchema: false), maxBytes: settings.outbox.maxBytes).msgHead
+                }
+                do {
+                    _ = try MessageResolver.resolve(sidecar: nhn, msgHead: head, configuredSender: settings.nhn.senderHerId)
+                } catch {
+                    return .failure(DropFailure(stage: .validation, reason: "\(sidecarPath): \(error.reason)"))
+                }
+                return .success(SidecarSummary(summary: ", sidecar ok", isAltinn: false))
             }
-            do {
-                _ = try MessageResolver.resolve(sidecar: nhn, msgHead: head, configuredSender: settings.nhn.senderHerId)
-            } catch {
-                return .failure(DropFailure(stage: .validation, reason: "\(sidecarPath): \(error.reason)"))
-            }
-            return .success(", sidecar ok")
         } catch {
             return .failure(DropFailure(stage: .validation, reason: "\(sidecarPath): \(error.message)"))
         }
     }
 
-    private func check(file: String, validator: XMLValidator, maxBytes: Int) -> Result<String, DropFailure> {
+    private func check(file: String, validator: XMLValidator, maxBytes: Int, altinn: Bool) -> Result<String, DropFailure> {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: file),
             attributes[.type] as? FileAttributeType == .typeRegular
         else {
@@ -108,6 +148,15 @@ struct ValidateCommand: AsyncParsableCommand {
         }
         guard let data = FileManager.default.contents(atPath: file) else {
             return .failure(DropFailure(stage: .reading, reason: "the file cannot be read"))
+        }
+        if altinn {
+            // An Altinn attachment is any well-formed XML, as `run` checks it.
+            do {
+                _ = try DocumentCheck.checkAnyXML([UInt8](data), gzipped: file.hasSuffix(".gz"), validator: validator, maxBytes: maxBytes)
+                return .success("")
+            } catch {
+                return .failure(error)
+            }
         }
         let document: CheckedDocument
         do {

@@ -38,13 +38,15 @@ final class BridgeHarness: @unchecked Sendable {
 
     init(
         faults: FaultSettings = FaultSettings(), authentication: AuthenticationSettings = AuthenticationSettings(),
+        correspondence: CorrespondenceSettings = CorrespondenceSettings(),
         configure: (inout BridgeConfig) -> Void = { _ in }
     ) async throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("dropbridge-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         simulator = NHNSimulator(
             settings: SimulatorSettings(
-                ownHerIds: [8143060], counterpartyHerIds: [8094866, 8143025], faults: faults, authentication: authentication),
+                ownHerIds: [8143060], counterpartyHerIds: [8094866, 8143025], faults: faults, authentication: authentication,
+                correspondence: correspondence),
             logger: Logger(label: "test.simulator"))
         port = try await simulator.start()
         // Authenticated as in production: the harness's key is registered with the simulated
@@ -69,13 +71,19 @@ final class BridgeHarness: @unchecked Sendable {
 
     static let clientID = "bridge-tests"
 
-    func start() async throws {
+    /// `companions` run beside the bridge (e.g. the monitoring listener over its ledger).
+    func start(
+        metrics: any BridgeMetrics = NoMetrics(), diskSpace: DiskSpaceGuard? = nil,
+        companions: (BridgeRuntime) -> [any Service] = { _ in [] }
+    ) async throws {
         let credentials = try await Credentials.load(config, file: "test")
-        let runtime = try BridgeRuntime(config: config, credentials: credentials, logger: Logger(label: "test.bridge"))
+        let runtime = try BridgeRuntime(
+            config: config, credentials: credentials, logger: Logger(label: "test.bridge"), metrics: metrics, diskSpace: diskSpace)
         let stopSwitch = StopSwitch()
         self.runtime = runtime
         self.stopSwitch = stopSwitch
-        runTask = Task { try await runtime.run(logger: Logger(label: "test.group"), companions: [stopSwitch], signals: []) }
+        let others = companions(runtime)
+        runTask = Task { try await runtime.run(logger: Logger(label: "test.group"), companions: [stopSwitch] + others, signals: []) }
     }
 
     /// Graceful stop, waiting for the bridge to finish.

@@ -128,6 +128,34 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(error.key, "helsied")
     }
 
+    func testMetricsListenAndAlertThresholds() async throws {
+        let defaults = try await ConfigLoader.load(file: try write("root: /srv/a\n"), environment: [:])
+        XCTAssertEqual(defaults.metricsListen, "127.0.0.1:9464")
+        XCTAssertEqual(defaults.alerts, BridgeConfig.Alerts())
+        let set = try await ConfigLoader.load(
+            file: try write(
+                """
+                root: /srv/a
+                metrics: { listen: "" }
+                alerts: { stuckSeconds: 60, inboxSeconds: 0, silentStreamSeconds: 7200, unreachableSeconds: 30, minFreeBytes: 1000 }
+                """),
+            environment: [:])
+        XCTAssertEqual(set.metricsListen, "", "empty is off")
+        XCTAssertEqual(set.alerts.stuckSeconds, 60)
+        XCTAssertEqual(set.alerts.inboxSeconds, 0)
+        XCTAssertEqual(set.alerts.silentStreamSeconds, 7200)
+        XCTAssertEqual(set.alerts.unreachableSeconds, 30)
+        XCTAssertEqual(set.alerts.minFreeBytes, 1000)
+        let listen = try await loadError("root: /srv/a\nmetrics: { listen: \"9464\" }\n")
+        XCTAssertEqual(listen.key, "metrics.listen")
+        let negative = try await loadError("root: /srv/a\nalerts: { stuckSeconds: -1 }\n")
+        XCTAssertEqual(negative.key, "alerts.stuckSeconds")
+        let typo = try await loadError("root: /srv/a\nalerts: { stuckSecond: 5 }\n")
+        XCTAssertTrue("\(typo)".contains("alerts.stuckSecond"), "\(typo)")
+        XCTAssertEqual(ListenAddress("[::1]:9464"), ListenAddress(host: "::1", port: 9464))
+        XCTAssertNil(ListenAddress("127.0.0.1:99999"))
+    }
+
     func testAMissingOrBrokenFileIsAnError() async throws {
         let missing = folder + "/nope.yaml"
         do {

@@ -55,11 +55,12 @@ final class DaemonFixture: @unchecked Sendable {
 
     // MARK: Running
 
-    func start(logLevel: String = "warning") throws {
+    func start(logLevel: String = "warning", arguments extra: [String] = [], environment: [String: String] = [:]) throws {
         precondition(daemon == nil, "one daemon at a time")
         runs += 1
         daemon = try DaemonProcess(
-            binary: binary, arguments: ["run", "--config", configFile, "--log-level", logLevel], logFile: base + "/run\(runs).log")
+            binary: binary, arguments: ["run", "--config", configFile, "--log-level", logLevel] + extra, logFile: base + "/run\(runs).log",
+            environment: environment)
     }
 
     /// SIGKILL: no chance to finish anything.
@@ -76,6 +77,8 @@ final class DaemonFixture: @unchecked Sendable {
     }
 
     var isRunning: Bool { daemon?.process.isRunning ?? false }
+
+    var daemonPID: Int32? { daemon?.process.processIdentifier }
 
     /// Every run's log, in order.
     func logs() -> String {
@@ -260,12 +263,16 @@ enum DropbridgeBinary {
 struct DaemonProcess {
     let process: Process
 
-    init(binary: String, arguments: [String], logFile: String) throws {
+    /// `environment` is added to the test's own.
+    init(binary: String, arguments: [String], logFile: String, environment: [String: String] = [:]) throws {
         _ = FileManager.default.createFile(atPath: logFile, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
         process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardOutput = log
         process.standardError = log
         try process.run()

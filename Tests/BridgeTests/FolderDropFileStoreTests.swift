@@ -26,4 +26,23 @@ final class FolderDropFileStoreTests: XCTestCase {
         let missing = await store.size(claimId: "d1", file: "sidecar.json")
         XCTAssertNil(missing)
     }
+
+    func testAnOversizedSidecarNamesTheSidecarLimitNotTheDocumentsOne() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)").path
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: root) }
+        let config = BridgeConfig(root: root)
+        try FolderLayout.prepare(config)
+        let store = FolderDropFileStore(config: config, io: BlockingIO.started(threads: 1))
+        let claim = store.area.directory(of: "d2")
+        try FileManager.default.createDirectory(atPath: claim, withIntermediateDirectories: true)
+        try Data(repeating: 0x20, count: 2_000).write(to: URL(fileURLWithPath: claim + "/sidecar.json"))
+        do {
+            _ = try await store.read(claimId: "d2", file: "sidecar.json", limit: 1_000, shownAs: "big.json")
+            XCTFail("an oversized sidecar was read")
+        } catch {
+            guard case .refused(let failure, _) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(failure.reason.contains("sidecar"), failure.reason)
+            XCTAssertFalse(failure.reason.contains("outbox.maxBytes"), failure.reason)
+        }
+    }
 }

@@ -94,6 +94,10 @@ final class FakeDropFileStore: DropFileStore {
     func fileAsFailed(_ drop: DropRecord, as name: String, report: [UInt8]) async throws {
         filedNames.withLock { $0.append("failed/" + name) }
     }
+
+    func writeReceipt(_ bytes: [UInt8], named fileName: String) async throws {
+        filedNames.withLock { $0.append("receipts/" + fileName) }
+    }
 }
 
 /// A sender answering from a script (accepted with a fresh id once the script is used up).

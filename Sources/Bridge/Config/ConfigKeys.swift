@@ -5,7 +5,7 @@ import Yams
 /// only answers for keys it is asked about, so a misspelt key would silently fall back to its
 /// default; the file's keys are listed here and anything unknown is refused.
 enum ConfigKeys {
-    static let sections: Set<String> = ["folders", "outbox", "schemas", "nhn", "helseid", "altinn", "altinn.maskinporten", "metrics", "memory", "ledger"]
+    static let sections: Set<String> = ["folders", "outbox", "schemas", "nhn", "helseid", "altinn", "altinn.maskinporten", "metrics", "memory", "alerts", "ledger"]
 
     static let leaves: Set<String> = [
         "root", "fileMode", "folderMode",
@@ -18,11 +18,13 @@ enum ConfigKeys {
         "nhn.requestTimeoutSeconds", "nhn.maxBackoffSeconds", "nhn.streamIdleSeconds", "nhn.uncertainSeconds",
         "helseid.enabled", "helseid.tokenEndpoint", "helseid.issuer", "helseid.clientId",
         "helseid.privateKeyFile", "helseid.keyId", "helseid.scope",
-        "altinn.enabled", "altinn.baseURL", "altinn.resourceId",
+        "altinn.enabled", "altinn.baseURL", "altinn.resourceId", "altinn.maxPollSeconds",
         "altinn.maskinporten.tokenEndpoint", "altinn.maskinporten.audience", "altinn.maskinporten.clientId",
         "altinn.maskinporten.privateKeyFile", "altinn.maskinporten.keyId", "altinn.maskinporten.scope",
         "metrics.listen",
         "memory.inFlightBytes",
+        "alerts.stuckSeconds", "alerts.inboxSeconds", "alerts.silentStreamSeconds", "alerts.unreachableSeconds",
+        "alerts.minFreeBytes",
         "ledger.keepDays",
     ]
 

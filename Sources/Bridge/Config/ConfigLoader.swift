@@ -128,6 +128,7 @@ struct ConfigValues {
         config.altinn.enabled = try bool("altinn.enabled") ?? config.altinn.enabled
         config.altinn.baseURL = try string("altinn.baseURL") ?? config.altinn.baseURL
         config.altinn.resourceId = try string("altinn.resourceId") ?? config.altinn.resourceId
+        config.altinn.maxPollSeconds = try double("altinn.maxPollSeconds", min: 1) ?? config.altinn.maxPollSeconds
         let maskinporten = "altinn.maskinporten."
         config.altinn.maskinporten.tokenEndpoint = try string(maskinporten + "tokenEndpoint") ?? config.altinn.maskinporten.tokenEndpoint
         config.altinn.maskinporten.audience = try string(maskinporten + "audience") ?? config.altinn.maskinporten.audience
@@ -142,6 +143,16 @@ struct ConfigValues {
         }
 
         config.metricsListen = try string("metrics.listen") ?? config.metricsListen
+        if !config.metricsListen.isEmpty, ListenAddress(config.metricsListen) == nil {
+            throw ConfigurationError(
+                file: file, key: "metrics.listen",
+                message: "must be HOST:PORT (e.g. 127.0.0.1:9464), or empty for off, not \"\(config.metricsListen)\"")
+        }
+        config.alerts.stuckSeconds = try double("alerts.stuckSeconds", min: 0) ?? config.alerts.stuckSeconds
+        config.alerts.inboxSeconds = try double("alerts.inboxSeconds", min: 0) ?? config.alerts.inboxSeconds
+        config.alerts.silentStreamSeconds = try double("alerts.silentStreamSeconds", min: 0) ?? config.alerts.silentStreamSeconds
+        config.alerts.unreachableSeconds = try double("alerts.unreachableSeconds", min: 0) ?? config.alerts.unreachableSeconds
+        config.alerts.minFreeBytes = try int("alerts.minFreeBytes", min: 0) ?? config.alerts.minFreeBytes
         config.memory.inFlightBytes = try int("memory.inFlightBytes", min: 1_000_000) ?? config.memory.inFlightBytes
         config.ledger.keepDays = try int("ledger.keepDays", min: 1) ?? config.ledger.keepDays
         return config

@@ -63,7 +63,7 @@ public struct Credentials: Sendable {
     }
 
     /// The authorizer for NHN calls: HelseID with DPoP, or none when HelseID is off.
-    func nhnAuthorizer(httpClient: HTTPClient, timeout: Double) -> any RequestAuthorizer {
+    public func nhnAuthorizer(httpClient: HTTPClient, timeout: Double) -> any RequestAuthorizer {
         guard let helseID else { return NoAuthorization() }
         return HelseIDAuthorizer(
             settings: helseID.settings, key: helseID.key, httpClient: httpClient, timeout: .seconds(Int64(timeout)),

@@ -45,6 +45,8 @@ public struct NotificationHandler: Sendable {
     /// `memory.inFlightBytes`, shared with the outbound side: received documents held in memory
     /// while they are checked and written.
     public var budget: ByteBudget?
+    /// Inbox writes and AppRecs, counted (`Monitoring`).
+    public var metrics: any BridgeMetrics = NoMetrics()
 
     public init(
         transport: any InboundTransport, ledger: Ledger, inbox: InboxWriter, receipts: ReceiptWriter,
@@ -174,6 +176,7 @@ public struct NotificationHandler: Sendable {
                 try receipts.writeAppRec(document, dropName: drop?.name, senderHerId: sender, messageId: messageId)
             }
             record.kind = "apprec"
+            metrics.appRec(direction: "in", status: appRec.status.map { ["1": "Ok", "2": "Rejected", "3": "OkErrorInMessagePart"][$0] ?? "other" } ?? "other")
             logger.info(
                 drop == nil ? "AppRec matching no sent drop written to receipts/unmatched/" : "AppRec written beside its drop",
                 metadata: [
@@ -189,6 +192,7 @@ public struct NotificationHandler: Sendable {
                 errors: checked.failure.map { $0.errors.isEmpty ? [LineError(message: $0.reason)] : $0.errors })
             let inbox = self.inbox
             record.fileName = try await io.run { try inbox.write(document: document, metadata: meta) } + ".xml"
+            metrics.inboxWritten()
             logger.info("message written to inbox/", metadata: ["messageId": "\(messageId)", "valid": "\(checked.isValid)"])
         }
         guard try await ledger.recordInbound(record) else {
@@ -265,15 +269,18 @@ public struct NotificationHandler: Sendable {
         // crash, an answer lost) may have arrived, and this one is counted a possible duplicate.
         if try await ledger.markInboundAppRecSending(messageId: record.messageId, now: Timestamp.now()) {
             logger.warning("AppRec sent again after an attempt whose answer was lost: possibly a duplicate", metadata: ["messageId": "\(record.messageId)"])
+            metrics.possibleDuplicate()
         }
         switch await transport.sendAppRec(originalId: record.messageId, request) {
         case .accepted:
             try await ledger.markInboundAppRecSent(messageId: record.messageId, at: Timestamp.now())
             logger.info("AppRec sent", metadata: ["messageId": "\(record.messageId)", "status": "\(request.appRecStatus.rawValue)"])
+            metrics.appRec(direction: "out", status: request.appRecStatus.rawValue)
         case .refused(let status, _, let reason):
             // NHN will not take it (e.g. 1100/1102): recorded as done so it is not tried forever.
             try await ledger.markInboundAppRecSent(messageId: record.messageId, at: Timestamp.now())
             logger.error("NHN refused our AppRec (HTTP \(status)): \(reason)", metadata: ["messageId": "\(record.messageId)"])
+            metrics.appRec(direction: "out", status: "refused")
         case .transient(let reason, _, false):
             // It never left: the next attempt is no duplicate.
             try await ledger.clearInboundAppRecSending(messageId: record.messageId)

@@ -38,7 +38,15 @@ final class NotificationWorker: Sendable {
     /// The reader committed new items.
     private let newWork = Mutex(false)
 
-    init(ledger: Ledger, handler: NotificationHandler, shutdown: ShutdownSignal, backoff: RetryPolicy, logger: Logger) {
+    /// While it says the disk is nearly full, no notification is handled (nothing fetched,
+    /// written or marked downloaded); handling resumes when there is room.
+    private let diskSpace: DiskSpaceGuard?
+
+    init(
+        ledger: Ledger, handler: NotificationHandler, shutdown: ShutdownSignal, backoff: RetryPolicy, logger: Logger,
+        diskSpace: DiskSpaceGuard? = nil
+    ) {
+        self.diskSpace = diskSpace
         self.ledger = ledger
         self.handler = handler
         self.shutdown = shutdown
@@ -62,6 +70,7 @@ final class NotificationWorker: Sendable {
             var known: [Int64: QueuedNotification] = [:]
             var newest: Int64 = 0
             var lastFullRead: ContinuousClock.Instant?
+            var paused = false
             while !shutdown.isTriggered, !Task.isCancelled {
                 let ended: [Finished] = finished.withLock { list in
                     defer { list = [] }
@@ -89,6 +98,15 @@ final class NotificationWorker: Sendable {
                     continue
                 }
                 newest = max(newest, known.keys.max() ?? 0)
+                if let shortage = diskSpace?.shortage() {
+                    if !paused { logger.error("receiving paused: \(shortage); messages wait at NHN until there is room") }
+                    paused = true
+                    _ = await wakeups.wait(timeout: .seconds(1))
+                    continue
+                } else if paused {
+                    paused = false
+                    logger.notice("receiving resumed: there is room on the disk again")
+                }
                 let now = Timestamp.now()
                 let plan = schedule.plan(pending: known.values.map(QueueSchedule.Item.init), now: now)
                 for item in plan.start {

@@ -33,13 +33,16 @@ public final class ReceiveService: Service {
     private let eventsNoted = Mutex<[String: ContinuousClock.Instant]>([:])
     private let eventNoteInterval: Duration = .seconds(5)
     private let batches: [[Int]]
+    /// Notifications read, by type (`Monitoring`).
+    private let metrics: any BridgeMetrics
 
     public init(
         herIds: [Int], mode: BridgeConfig.ReceiveMode, pollInterval: Duration,
         transport: any InboundTransport, handler: NotificationHandler, ledger: Ledger, logger: Logger,
         maxBackoffSeconds: Double = 30, streamIdle: Duration = .seconds(120),
-        registrations: any SenderRegistration
+        registrations: any SenderRegistration, metrics: any BridgeMetrics = NoMetrics(), diskSpace: DiskSpaceGuard? = nil
     ) {
+        self.metrics = metrics
         self.registrations = registrations
         self.streamIdle = streamIdle
         backoff = RetryPolicy(initialSeconds: 1, maxSeconds: min(30, maxBackoffSeconds))
@@ -52,7 +55,7 @@ public final class ReceiveService: Service {
         self.logger = logger
         worker = NotificationWorker(
             ledger: ledger, handler: handler, shutdown: shutdown,
-            backoff: RetryPolicy(initialSeconds: 1, maxSeconds: maxBackoffSeconds), logger: logger)
+            backoff: RetryPolicy(initialSeconds: 1, maxSeconds: maxBackoffSeconds), logger: logger, diskSpace: diskSpace)
     }
 
     public func run() async throws {
@@ -202,12 +205,20 @@ public final class ReceiveService: Service {
         try ledger.receiveOffset(herIds: herIds) ?? 0
     }
 
+    static let knownTypes: Set<String> = [
+        "NewMessage", "RefusedMessage", "MessageSentStateUpdated", "MessageDeliveryStateUpdated", "MessageApprecInfoUpdated",
+    ]
+
     /// Records notifications and the new offset in one commit, then wakes the worker.
     private func enqueue(_ notifications: [NHNNotification], herIds: [Int]) async throws {
         guard let last = notifications.map(\.offset).max() else { return }
         let now = Timestamp.now()
         let queued = notifications.map { QueuedNotification($0, herIds: herIds, now: now) }
         try await ledger.enqueueNotifications(queued, offset: last, herIds: herIds, now: now)
+        for notification in notifications {
+            // A type this version does not know is counted as `other`: the label set stays bounded.
+            metrics.notificationReceived(type: Self.knownTypes.contains(notification.type) ? notification.type : "other")
+        }
         worker.wake()
     }
 

@@ -31,7 +31,7 @@ public struct ArrivalProof: Sendable, Equatable {
 
     /// Puts a drop whose send may have arrived into `uncertain`, with its deadline.
     public func markUncertain(_ row: inout DropRecord, now: Double, reason: String) {
-        row.state = .uncertain
+        row.advance(.answerLost)
         row.nextAttemptAt = now + waitSeconds
         row.lastError = reason
     }

@@ -115,11 +115,18 @@ public final class ClaimDesk: Sendable {
                 logger.warning(
                     "drop was being sent when dropbridge stopped; waiting up to \(RetryPolicy.describe(proof.waitSeconds)) for NHN to prove it arrived",
                     metadata: drop.logMetadata)
+            } else if drop.state == .sending, drop.channel == "altinn" {
+                // Each recipient's upload carries its idempotent key: repeating it cannot duplicate.
+                drop = try ledger.update(id: drop.id ?? 0, now: Timestamp.now()) { row in
+                    row.advance(.retryLater)
+                    row.lastError = "interrupted while sending; sent again with the same idempotent keys"
+                }
+                logger.warning("Altinn drop was being sent when dropbridge stopped; sending again with the same keys", metadata: drop.logMetadata)
             } else if drop.state == .sending {
                 // The kill fell between "POST started" and "answer recorded": NHN may have it.
                 drop = try ledger.update(id: drop.id ?? 0, now: Timestamp.now()) { row in
                     row.possibleDuplicates += 1
-                    row.state = .validated
+                    row.advance(.retryLater)
                     row.lastError = "interrupted while sending; the next send may duplicate it"
                 }
                 logger.warning(

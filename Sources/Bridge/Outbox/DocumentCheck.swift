@@ -26,4 +26,19 @@ public enum DocumentCheck {
         }
         return document
     }
+
+    /// An Altinn attachment: any well-formed XML, schema-checked when the set has its
+    /// namespace (no MsgHead required). Returns the XML as sent (inflated).
+    public static func checkAnyXML(
+        _ dropped: [UInt8], gzipped: Bool, validator: XMLValidator, maxBytes: Int
+    ) throws(DropFailure) -> [UInt8] {
+        guard dropped.count <= maxBytes else {
+            throw DropFailure(
+                stage: .reading, reason: "the file is \(dropped.count) bytes, over outbox.maxBytes (\(maxBytes))")
+        }
+        let xml = gzipped ? try Gzip.inflate(dropped, maxBytes: maxBytes) : dropped
+        let lenient = XMLValidator(schemas: validator.schemas, requireSchema: false, maxBytes: validator.maxBytes)
+        if let failure = lenient.check(xml).failure { throw failure }
+        return xml
+    }
 }

@@ -22,6 +22,15 @@ public protocol DropFileStore: Sendable {
     func fileAsSent(_ drop: DropRecord, as name: String, receipt: [UInt8], receiptSuffix: String) async throws
     /// `failed/<name>.*` and `failed/<name>.error.json`; releases the claim. Idempotent.
     func fileAsFailed(_ drop: DropRecord, as name: String, report: [UInt8]) async throws
+    /// `receipts/<fileName>`, created once (a partly refused Altinn drop's `sent.json`). Idempotent.
+    func writeReceipt(_ bytes: [UInt8], named fileName: String) async throws
+    /// Where a claimed file lies, for a channel that streams it instead of holding it; nil when
+    /// the store keeps no files on disk.
+    func claimedPath(claimId: String, file: String) -> String?
+}
+
+extension DropFileStore {
+    public func claimedPath(claimId: String, file: String) -> String? { nil }
 }
 
 /// Where an answered drop's files go.

@@ -26,23 +26,57 @@ extension DropPipeline {
             try await files.fileAsSent(
                 drop, as: name, receipt: Array(try encoder.encode(receipt)) + [0x0A], receiptSuffix: ".apprec-sent.json")
         } else if accepted {
-            let receipt = SentReceipt(
-                name: drop.name, channel: drop.channel, messageId: drop.messageId ?? "",
-                acceptedAt: Timestamp.iso8601(drop.acceptedAt ?? drop.updatedAt),
-                senderHerId: drop.senderHerId ?? 0, receiverHerIds: drop.receiverHerIds ?? [], msgId: drop.msgId,
-                droppedAs: drop.renamedFrom)
+            let receipt = sentReceipt(drop, results: try recipientResults(drop))
             try await files.fileAsSent(drop, as: name, receipt: Array(try encoder.encode(receipt)) + [0x0A], receiptSuffix: ".sent.json")
         } else {
             let failure = drop.failure?.dropFailure ?? DropFailure(stage: .reading, reason: "unknown")
-            let report = ErrorReport(
+            var report = ErrorReport(
                 name: drop.name, failure: failure, failedAt: Timestamp.iso8601(drop.updatedAt),
                 droppedAs: drop.renamedFrom, msgId: drop.msgId)
+            let results = try recipientResults(drop)
+            report.recipients = results
+            // Partly refused: those that have it get their receipt first (and their status
+            // follows), then the drop goes to failed/ saying which were refused.
+            if let results, results.contains(where: { $0.correspondenceId != nil }) {
+                let receipt = sentReceipt(drop, results: results)
+                try await files.writeReceipt(Array(try encoder.encode(receipt)) + [0x0A], named: name + ".sent.json")
+            }
             try await files.fileAsFailed(drop, as: name, report: Array(try encoder.encode(report)) + [0x0A])
         }
         let now = Timestamp.now()
         let filed = try await record(drop) { row in row.filedAt = now }
         logger.info(accepted ? "drop filed in sent/" : "drop filed in failed/", metadata: filed.logMetadata)
+        metrics.dropFinished(
+            channel: filed.channel, outcome: accepted ? "sent" : "failed",
+            stage: accepted ? "none" : (filed.failure?.dropFailure.stage.rawValue ?? "reading"),
+            claimToAcceptedSeconds: accepted ? filed.acceptedAt.map { max(0, $0 - filed.claimedAt) } : nil)
         return accepted ? .sent : .failed
+    }
+
+    func countHeld(_ drop: DropRecord) {
+        metrics.dropFinished(channel: drop.channel, outcome: "held", stage: "sending", claimToAcceptedSeconds: nil)
+    }
+}
+
+extension DropPipeline {
+    func recipientResults(_ drop: DropRecord) throws -> [RecipientResult]? {
+        try channels.channel(named: drop.channel)?.recipientResults(for: drop)
+    }
+
+    func sentReceipt(_ drop: DropRecord, results: [RecipientResult]?) -> SentReceipt {
+        var receipt = SentReceipt(
+            name: drop.name, channel: drop.channel, messageId: drop.messageId ?? "",
+            acceptedAt: Timestamp.iso8601(drop.acceptedAt ?? drop.updatedAt),
+            senderHerId: drop.senderHerId ?? (drop.channel == "nhn" ? 0 : nil),
+            receiverHerIds: drop.receiverHerIds ?? (drop.channel == "nhn" ? [] : nil), msgId: drop.msgId,
+            droppedAs: drop.renamedFrom)
+        if let results {
+            var ids: [String: String] = [:]
+            for result in results { if let id = result.correspondenceId { ids[result.recipient] = id } }
+            receipt.correspondenceIds = ids
+            receipt.recipients = results
+        }
+        return receipt
     }
 }
 
@@ -56,6 +90,12 @@ extension DropRecord {
         if let msgId { metadata["msgId"] = "\(msgId)" }
         if let messageId { metadata["messageId"] = "\(messageId)" }
         if attempts > 0 { metadata["attempts"] = "\(attempts)" }
+        switch state {
+        case .accepted: metadata["outcome"] = "sent"
+        case .failed: metadata["outcome"] = "failed"
+        case .held: metadata["outcome"] = "held"
+        default: break
+        }
         return metadata
     }
 }

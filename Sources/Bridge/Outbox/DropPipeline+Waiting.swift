@@ -33,14 +33,14 @@ extension DropPipeline {
         let waited = arrivalProof.waitSeconds
         let resend = try await persist(start, "the re-send") { row in
             // Proved at the last moment: the proof wins.
-            guard row.state == .uncertain else { return }
-            row.state = .validated
+            guard row.advance(.proofTimedOut) else { return }
             row.possibleDuplicates += 1
             row.nextAttemptAt = nil
             row.lastError = "NHN gave no proof of arrival within \(RetryPolicy.describe(waited)); sent again (possible duplicate)"
         }
         if resend.state == .validated {
             logger.warning("no proof that the drop arrived; sending again (possible duplicate)", metadata: resend.logMetadata)
+            metrics.possibleDuplicate()
         }
         return resend
     }
@@ -63,10 +63,11 @@ extension DropPipeline {
         case .refused(let failure):
             let reason = "NHN refused to register the sender (PUT /mshconfigurations): \(failure.reason)"
             drop = try await persist(drop, "the hold") { row in
-                row.state = .held
+                row.advance(.held)
                 row.lastError = reason
             }
             logger.critical("drop held for an operator: \(reason)", metadata: drop.logMetadata)
+            countHeld(drop)
             return .held
         }
     }

@@ -10,7 +10,8 @@ import NHNClient
 public struct DropPipeline: Sendable {
     public var ledger: any DropLedger
     public var preparer: DropPreparer
-    public var sender: any MessageSender
+    /// NHN and Altinn: each prepared drop goes to the channel its sidecar names.
+    public var channels: DropChannels
     public var files: any DropFileStore
     public var io: BlockingIO
     public var retry: RetryPolicy
@@ -29,18 +30,26 @@ public struct DropPipeline: Sendable {
     /// proof itself wakes it at once (`Ledger.arrivalsProven`); this only catches a change made
     /// by another process.
     public var proofRecheck: Duration = .seconds(5)
+    /// Outcomes and possible duplicates, counted (`Monitoring`).
+    public var metrics: any BridgeMetrics
+    /// `dropbridge pause` / `resume`: no attempt starts while paused.
+    public var sending = SendingSwitch()
+    /// `dropbridge retry --now`: ends a backoff sleep early.
+    public var nudges = DropNudges()
 
     public init(
         ledger: any DropLedger, preparer: DropPreparer, sender: any MessageSender, files: any DropFileStore,
         io: BlockingIO, retry: RetryPolicy, logger: Logger, gate: ConcurrencyGate, budget: ByteBudget,
-        shutdown: ShutdownSignal, registrations: any SenderRegistration, arrivalProof: ArrivalProof
+        shutdown: ShutdownSignal, registrations: any SenderRegistration, arrivalProof: ArrivalProof,
+        altinn: (any DropChannel)? = nil, metrics: any BridgeMetrics = NoMetrics()
     ) {
+        self.metrics = metrics
         self.budget = budget
         self.registrations = registrations
         self.arrivalProof = arrivalProof
         self.ledger = ledger
         self.preparer = preparer
-        self.sender = sender
+        channels = DropChannels(nhn: NHNChannel(sender: sender), altinn: altinn)
         self.files = files
         self.io = io
         self.retry = retry
@@ -74,6 +83,10 @@ public struct DropPipeline: Sendable {
                     if let ending = try await awaitRegistration(of: herId, for: &drop) { return ending }
                     continue
                 }
+                if sending.isPaused {
+                    logger.info("sending is paused by an operator; the drop waits", metadata: drop.logMetadata)
+                    guard await sending.waitWhilePaused(shutdown: shutdown) else { return .interrupted }
+                }
                 let retryAfter: Double?
                 switch try await attemptOnce(drop) {
                 case .interrupted:
@@ -83,7 +96,7 @@ public struct DropPipeline: Sendable {
                     if let ending = try await awaitRegistration(of: herId, for: &drop) { return ending }
                     continue
                 case .refused(let unsent, let failure):
-                    drop = try await recordFailure(unsent, failure)
+                    drop = try await recordFailure(unsent, failure, channel: unsent.channel)
                     continue
                 case .notReady(let unsent, let reason):
                     drop = unsent
@@ -115,7 +128,7 @@ public struct DropPipeline: Sendable {
                     "drop not sent yet, retrying in \(RetryPolicy.describe(delay)): \(drop.lastError ?? "")",
                     metadata: drop.logMetadata)
                 // Nothing of the document is held while waiting: the next attempt reads it again.
-                guard await shutdown.sleep(for: .seconds(delay)) else { return .interrupted }
+                guard await nudges.sleep(dropId: drop.id, for: .seconds(delay), shutdown: shutdown) else { return .interrupted }
             }
         } catch is CancellationError {
             return .interrupted
@@ -136,7 +149,7 @@ public struct DropPipeline: Sendable {
         /// Not sent: the sender is not registered with NHN yet.
         case unregistered(DropRecord, herId: Int)
         /// The request went out; `drop` is as recorded before it ("sending").
-        case sent(DropRecord, SendOutcome)
+        case sent(DropRecord, DeliveryOutcome)
     }
 
     /// One attempt with its memory reserved and under a permit of the gate: read and check the
@@ -170,21 +183,28 @@ public struct DropPipeline: Sendable {
                 prepared = try await preparer.prepare(start)
             } catch {
                 switch error {
-                case .refused(let failure): return .refused(start, failure)
+                case .refused(let failure, let channel):
+                    var refused = start
+                    if let channel { refused.channel = channel }
+                    return .refused(refused, failure)
                 case .transient(let reason): return .notReady(start, reason: reason)
                 }
             }
-            let herId = prepared.ledgerFacts.sender
-            if !registrations.isRegistered(herId) { return .unregistered(start, herId: herId) }
-            // One commit records both the validated facts and "POST started".
+            if let herId = prepared.ledgerFacts.sender, !registrations.isRegistered(herId) { return .unregistered(start, herId: herId) }
+            guard let channel = channels.channel(for: prepared) else {
+                return .refused(start, DropFailure(stage: .validation, reason: "channel \"altinn\" is not configured (altinn.enabled: false)"))
+            }
+            let channelName = prepared.channelName
+            // One commit records both the validated facts and "request started".
             let drop = try await record(start) { row in
                 let facts = prepared.ledgerFacts
+                row.channel = channelName
                 row.contentHash = prepared.contentHash
                 row.msgId = facts.msgId
                 row.messageType = facts.messageType
                 row.senderHerId = facts.sender
                 row.receiverHerIds = facts.receivers
-                row.state = .sending
+                row.advance(.sendStarted)
                 row.attempts += 1
             }
             logger.info("drop validated, sending", metadata: drop.logMetadata)
@@ -192,16 +212,7 @@ public struct DropPipeline: Sendable {
             if drop.attempts == 1, let msgId = drop.msgId, ((try? ledger.drops(msgId: msgId))?.contains { $0.id != drop.id }) == true {
                 logger.warning("this drop reuses the MsgId of an earlier drop (a re-sent document or a copied template)", metadata: drop.logMetadata)
             }
-            let outcome: SendOutcome
-            switch prepared.payload {
-            case .message(let message, let document):
-                outcome = await sender.send(
-                    OutgoingMessage(
-                        senderHerId: message.senderHerId, receiverHerIds: message.receiverHerIds, document: document,
-                        messageTypeIdentificator: message.messageTypeIdentificator, transportMetadataOverrides: message.overrides))
-            case .appRec(let answer):
-                outcome = await sender.sendAppRec(originalId: answer.messageId, AppRecRequest(answer))
-            }
+            let outcome = await channel.deliver(prepared, for: drop)
             return .sent(drop, outcome)
         }
     }

@@ -1,3 +1,4 @@
+import AltinnClient
 import Crypto
 import Foundation
 import DropbridgeCore
@@ -11,16 +12,27 @@ public struct PreparedDrop: Sendable {
         case message(ResolvedMessage, document: [UInt8])
         /// `POST /messages/{id}/apprec`: NHN builds and sends the AppRec.
         case appRec(AppRecAnswer)
+        /// One Altinn correspondence per recipient, the document as its attachment (streamed
+        /// from the claimed file, or the inflated bytes of an `.xml.gz`), with its MD5.
+        case correspondence(AltinnCorrespondence, document: MultipartForm.FileSource, checksum: String)
     }
 
     public var payload: Payload
     /// SHA-256 of the bytes as dropped (hex).
     public var contentHash: String
 
+    /// The sidecar's channel: `nhn` or `altinn` (the ledger's `channel`).
+    public var channelName: String {
+        if case .correspondence = payload { return "altinn" }
+        return "nhn"
+    }
+
     /// What the ledger keeps about it. For an AppRec answer `msgId` holds the NHN message id
     /// of the message answered, and the sender is our receiving HER-id.
-    var ledgerFacts: (msgId: String?, messageType: String, sender: Int, receivers: [Int]?) {
+    var ledgerFacts: (msgId: String?, messageType: String?, sender: Int?, receivers: [Int]?) {
         switch payload {
+        case .correspondence:
+            (nil, nil, nil, nil)
         case .message(let message, _):
             (message.msgId, message.messageTypeIdentificator, message.senderHerId, message.receiverHerIds)
         case .appRec(let answer):
@@ -51,10 +63,13 @@ public struct DropPreparer: Sendable {
             throw .refused(DropFailure(stage: .pairing, reason: "the drop has no XML document"))
         }
         let sidecar = try await readSidecar(drop)
-        if case .altinn? = sidecar {
-            throw .refused(DropFailure(
-                stage: .validation,
-                reason: "the sidecar asks for channel \"altinn\", which this version cannot send yet; nothing was sent"))
+        if case .altinn(let altinn)? = sidecar {
+            do throws(PreparationError) {
+                return try await prepareCorrespondence(drop, altinn, documentFile: documentFile)
+            } catch {
+                guard case .refused(let failure, _) = error else { throw error }
+                throw .refused(failure, channel: "altinn")
+            }
         }
         try checkEnabled()
 
@@ -74,7 +89,7 @@ public struct DropPreparer: Sendable {
             // The thread pool is gone (shutting down): nothing is wrong with the document.
             throw .transient(reason: "the document could not be checked now: \(error)")
         }
-        let (document, hash) = try checked.mapError(PreparationError.refused).get()
+        let (document, hash) = try checked.mapError { PreparationError.refused($0) }.get()
         var nhnSidecar: NHNSidecar?
         if case .nhn(let value)? = sidecar { nhnSidecar = value }
         let message: ResolvedMessage
@@ -85,6 +100,53 @@ public struct DropPreparer: Sendable {
             throw .refused(error)
         }
         return PreparedDrop(payload: .message(message, document: document.utf8), contentHash: hash)
+    }
+
+    /// An Altinn drop: the sidecar's rules first (a refusal names the field and nothing is
+    /// read further), then the document: any well-formed XML (schema-checked when its namespace
+    /// has one), sent as the attachment.
+    private func prepareCorrespondence(
+        _ drop: DropRecord, _ sidecar: AltinnSidecar, documentFile: String
+    ) async throws(PreparationError) -> PreparedDrop {
+        guard config.altinn.enabled else {
+            throw .refused(
+                DropFailure(stage: .validation, reason: "channel \"altinn\" is disabled in the configuration (altinn.enabled: false)"))
+        }
+        let correspondence: AltinnCorrespondence
+        do {
+            correspondence = try AltinnCorrespondence.validate(
+                sidecar, defaultResourceId: config.altinn.resourceId, dropName: drop.originalName)
+        } catch {
+            throw .refused(error)
+        }
+        let gzipped = documentFile.hasSuffix(".gz")
+        let shownAs = drop.originalName + (gzipped ? ".xml.gz" : ".xml")
+        let dropped = try await files.read(claimId: drop.claimId, file: documentFile, limit: config.outbox.maxBytes, shownAs: shownAs)
+        let (validator, maxBytes) = (self.validator, config.outbox.maxBytes)
+        let checked: Result<([UInt8], String, String), DropFailure>
+        do {
+            checked = try await io.run {
+                Result { () throws(DropFailure) in
+                    let xml = try DocumentCheck.checkAnyXML(dropped, gzipped: gzipped, validator: validator, maxBytes: maxBytes)
+                    return (xml, Self.hexDigest(dropped), Self.md5(xml))
+                }
+            }
+        } catch {
+            throw .transient(reason: "the document could not be checked now: \(error)")
+        }
+        let (xml, hash, md5) = try checked.mapError { PreparationError.refused($0) }.get()
+        // A plain file is streamed from the claim; the inflated bytes of a .gz are all there is.
+        let source: MultipartForm.FileSource =
+            if !gzipped, let path = files.claimedPath(claimId: drop.claimId, file: documentFile) {
+                .file(path: path, size: dropped.count)
+            } else {
+                .bytes(xml)
+            }
+        return PreparedDrop(payload: .correspondence(correspondence, document: source, checksum: md5), contentHash: hash)
+    }
+
+    static func md5(_ bytes: [UInt8]) -> String {
+        Insecure.MD5.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
     }
 
     private func checkEnabled() throws(PreparationError) {

@@ -64,6 +64,14 @@ public struct FolderDropFileStore: DropFileStore {
         }
     }
 
+    public func writeReceipt(_ bytes: [UInt8], named fileName: String) async throws {
+        try await io.run { try createIfMissing(bytes, in: config.folders.receipts, named: fileName) }
+    }
+
+    public func claimedPath(claimId: String, file: String) -> String? {
+        area.directory(of: claimId) + "/" + file
+    }
+
     /// Moves the claimed files out under the name chosen before. After a crash mid-filing the
     /// claim may already be gone: then there is nothing to move.
     private func releaseIfClaimed(_ drop: DropRecord, to directory: String, as name: String) throws {
@@ -157,7 +165,7 @@ enum ClaimedFileReader {
         let size = Int(info.st_size)
         guard size <= limit else {
             return .failure(
-                Failure(reason: "\(name) is \(size) bytes, over outbox.maxBytes (\(limit)); NHN refuses requests over 35 MB"))
+                Failure(reason: Self.tooLarge(name, size: size, limit: limit)))
         }
         do {
             var bytes = [UInt8](repeating: 0, count: size)
@@ -178,5 +186,13 @@ enum ClaimedFileReader {
         } catch {
             return .failure(Failure(reason: "\(name) could not be read: \(error)"))
         }
+    }
+
+    /// Names the limit that applies: a sidecar or AppRec answer (JSON, 1 MB) is not a document.
+    static func tooLarge(_ name: String, size: Int, limit: Int) -> String {
+        if name.hasSuffix(".json") {
+            return "\(name) is \(size) bytes, over the \(limit) bytes a sidecar or answer file may have"
+        }
+        return "\(name) is \(size) bytes, over outbox.maxBytes (\(limit)); NHN refuses requests over 35 MB"
     }
 }

@@ -17,16 +17,20 @@ import Synchronization
 /// stays claimed and is resumed by the next start.
 public final class OutboxService: Service {
     private let config: BridgeConfig
-    private let ledger: Ledger
+    let ledger: Ledger
     private let claims: ClaimDesk
-    private let pipeline: DropPipeline
+    let pipeline: DropPipeline
     private let shutdown: ShutdownSignal
-    private let wakeups = Wakeups()
+    let wakeups = Wakeups()
     /// Names whose claim found the files gone: the tracker may decide them again.
     private let vanished = VanishedNames()
-    private let logger: Logger
+    let logger: Logger
     private let progress: OutboxProgress?
     private let io: BlockingIO
+    /// Drops with a task running them: an operator's `release` starts only the others.
+    let running = RunningDrops()
+    /// Released drops for the loop to start.
+    let restarts = PendingRestarts()
 
     public init(
         config: BridgeConfig, ledger: Ledger, claims: ClaimDesk, pipeline: DropPipeline,
@@ -72,7 +76,7 @@ public final class OutboxService: Service {
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
                 await withDiscardingTaskGroup { group in
-                    for drop in await recover() {
+                    for drop in await recover() where running.begin(drop.id) {
                         group.addTask { await self.finish(drop) }
                     }
                     await watch(group: &group)
@@ -138,12 +142,17 @@ public final class OutboxService: Service {
             }
             warnAboutLookalikes(entries, warned: &lookalikesWarned)
             for name in vanished.drain() { tracker.forget(name) }
+            for drop in restarts.drain() {
+                group.addTask { await self.finish(drop) }
+            }
             // Each drop is claimed and then run in one task, so a burst's first drops are sent
             // while its last ones are still being claimed.
             for decision in tracker.observe(entries, now: now) {
                 group.addTask {
                     switch await self.claims.claim(decision) {
-                    case .claimed(let drop): await self.finish(drop)
+                    case .claimed(let drop):
+                        guard self.running.begin(drop.id) else { return }
+                        await self.finish(drop)
                     case .vanished: self.vanished.add(decision.name)
                     }
                 }
@@ -159,9 +168,11 @@ public final class OutboxService: Service {
         }
     }
 
-    /// Runs a drop to its end. When the disk or the ledger fails under it (disk full, I/O
-    /// error), it stays claimed and is tried again after a pause, for as long as we run.
+    /// Runs a drop to its end (`running.begin` was called for it). When the disk or the ledger
+    /// fails under it (disk full, I/O error), it stays claimed and is tried again after a pause,
+    /// for as long as we run.
     private func finish(_ start: DropRecord) async {
+        defer { running.end(start.id) }
         var drop = start
         var pause = Duration.seconds(5)
         while true {

@@ -5,7 +5,9 @@ import SystemPackage
 /// local trouble that passes (no file descriptors or memory left, a full disk, an I/O error):
 /// the drop stays claimed and is tried again with backoff, like network trouble.
 public enum PreparationError: Error, Sendable, Equatable {
-    case refused(DropFailure)
+    /// `channel`: the sidecar's channel when it was read before the refusal (so an Altinn drop
+    /// refused for its recipients is recorded and counted as Altinn's); nil = the default, NHN.
+    case refused(DropFailure, channel: String? = nil)
     case transient(reason: String)
 }
 

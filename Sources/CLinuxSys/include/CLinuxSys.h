@@ -2,6 +2,7 @@
 #define CLINUXSYS_H
 // The Linux calls Swift's Glibc module does not expose (they need _GNU_SOURCE or are new).
 #include <sys/inotify.h>
+#include <sys/vfs.h>
 
 /// renameat2(2) with RENAME_NOREPLACE. Returns 0 or -1 with errno set
 /// (EEXIST when the target exists, EINVAL/ENOSYS where unsupported).

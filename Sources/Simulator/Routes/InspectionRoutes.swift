@@ -10,6 +10,8 @@ import Hummingbird
 struct InspectionRoutes: Sendable {
     let state: SimulatorState
     let inspector: any DocumentInspecting
+    /// What else `POST /_sim/reset` forgets (the Altinn side).
+    var resetOthers: @Sendable () async -> Void = {}
 
     func register(on group: RouterGroup<SimulatorRequestContext>) {
         group.get("messages") { request, _ in
@@ -63,6 +65,7 @@ struct InspectionRoutes: Sendable {
         }
         group.post("reset") { _, _ in
             await state.reset()
+            await resetOthers()
             return Response(status: .noContent)
         }
     }

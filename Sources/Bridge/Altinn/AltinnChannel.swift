@@ -1,0 +1,160 @@
+import AltinnClient
+import DropbridgeCore
+import Foundation
+import Ledger
+import Logging
+
+/// Altinn 3 Correspondence as a `DropChannel`: one correspondence per recipient, each with a
+/// deterministic idempotent key recorded in the ledger *before* its upload. A recipient answered
+/// for good (accepted or refused) is never sent to again; one whose answer was lost (a kill, a
+/// timeout) is sent again with the same key, and a 409/1034 is looked up by the key and taken as
+/// accepted. So a drop makes at most one correspondence per recipient, whatever happens.
+public struct AltinnChannel: DropChannel {
+    public var client: any CorrespondenceSender
+    public var ledger: Ledger
+    public var logger: Logger
+
+    public init(client: any CorrespondenceSender, ledger: Ledger, logger: Logger) {
+        self.client = client
+        self.ledger = ledger
+        self.logger = logger
+    }
+
+    /// How one recipient's attempt ended.
+    enum RecipientOutcome {
+        case done
+        case held(String)
+        case retry(String, Double?)
+    }
+
+    public func deliver(_ prepared: PreparedDrop, for drop: DropRecord) async -> DeliveryOutcome {
+        guard case .correspondence(let correspondence, let document, let checksum) = prepared.payload, let dropId = drop.id else {
+            return .refused(DropFailure(stage: .validation, reason: "a drop that is not an Altinn drop reached the Altinn channel"))
+        }
+        let namespace: UUID
+        let existing: [Int: AltinnSendRecord]
+        do {
+            namespace = try ledger.altinnKeyNamespace()
+            existing = Dictionary(try ledger.altinnSends(dropId: dropId).map { ($0.recipientIndex, $0) }) { a, _ in a }
+        } catch {
+            return .retry(reason: "the ledger could not be read: \(error)", retryAfter: nil, mayHaveArrived: false)
+        }
+        var pending: (reason: String, retryAfter: Double?)?
+        for (index, recipient) in correspondence.recipients.enumerated() {
+            if let row = existing[index], row.state != .sending { continue }
+            let key = UUIDv5.idempotentKey(
+                namespace: namespace, contentHash: prepared.contentHash, resourceId: correspondence.resourceId,
+                recipientURN: recipient.urn)
+            let upload = CorrespondenceUpload(
+                correspondence: correspondence, recipient: recipient, idempotentKey: key, checksum: checksum, document: document)
+            switch await send(upload, index: index, dropId: dropId, drop: drop) {
+            case .done: continue
+            case .held(let reason): return .held(reason: reason)
+            case .retry(let reason, let after):
+                // The others may still go now; this one is tried again with its key.
+                if pending == nil { pending = (reason, after) }
+            }
+        }
+        if let pending { return .retry(reason: pending.reason, retryAfter: pending.retryAfter, mayHaveArrived: false) }
+        return summarize(dropId: dropId, count: correspondence.recipients.count)
+    }
+
+    /// One recipient: intent recorded, upload, answer recorded.
+    private func send(_ upload: CorrespondenceUpload, index: Int, dropId: Int64, drop: DropRecord) async -> RecipientOutcome {
+        let who = upload.recipient.logForm
+        var metadata = drop.logMetadata
+        metadata["recipient"] = "\(who)"
+        let key = upload.idempotentKey
+        do {
+            let row = try await ledger.recordAltinnAttempt(
+                AltinnSendRecord(idempotentKey: key, dropId: dropId, recipientIndex: index, recipient: who, now: Timestamp.now()),
+                now: Timestamp.now())
+            if row.state != .sending { return .done }
+        } catch {
+            return .retry("the ledger could not record the upload before it: \(error)", nil)
+        }
+        var outcome = await client.upload(upload)
+        if case .duplicateKey = outcome {
+            // Created before (its answer was lost): the key finds it.
+            switch await client.correspondenceIds(resourceId: upload.correspondence.resourceId, idempotentKey: key) {
+            case .success(let ids) where !ids.isEmpty:
+                logger.info("Altinn had this correspondence already (409/1034); found it by its key", metadata: metadata)
+                outcome = .created(correspondenceId: ids[0], status: nil)
+            case .success:
+                return .retry("Altinn said the key was used (409/1034) but the search by key found nothing yet", 5)
+            case .failure(let failure):
+                outcome = .failed(failure)
+            }
+        }
+        do {
+            switch outcome {
+            case .created(let id, _):
+                let now = Timestamp.now()
+                try await ledger.updateAltinnSend(dropId: dropId, recipientIndex: index, now: now) { row in
+                    row.state = .accepted
+                    row.correspondenceId = id
+                    row.acceptedAt = now
+                    row.nextPollAt = now + 1
+                    row.reason = nil
+                }
+                metadata["correspondenceId"] = "\(id)"
+                logger.info("Altinn correspondence created", metadata: metadata)
+                return .done
+            case .failed(.refused(let status, let problem, let reason)):
+                try await ledger.updateAltinnSend(dropId: dropId, recipientIndex: index, now: Timestamp.now()) { row in
+                    row.state = .refused
+                    row.httpStatus = status
+                    row.problem = problem
+                    row.reason = reason
+                    row.pollDone = true
+                }
+                logger.notice("Altinn refused a recipient: \(reason)", metadata: metadata)
+                return .done
+            case .failed(.unauthorized(let reason)):
+                return .held(reason)
+            case .failed(.transient(let reason, let after)):
+                try? await ledger.updateAltinnSend(dropId: dropId, recipientIndex: index, now: Timestamp.now()) { row in row.reason = reason }
+                return .retry(reason, after.map { Double($0.components.seconds) })
+            case .duplicateKey:
+                return .retry("Altinn said the key was used (409/1034)", 5)
+            }
+        } catch {
+            // The answer is lost with the write; the key makes the next upload find it.
+            return .retry("the ledger could not record Altinn's answer: \(error)", nil)
+        }
+    }
+
+    private func summarize(dropId: Int64, count: Int) -> DeliveryOutcome {
+        guard let rows = try? ledger.altinnSends(dropId: dropId), rows.count == count else {
+            return .retry(reason: "the ledger's recipients could not be read", retryAfter: nil, mayHaveArrived: false)
+        }
+        let accepted = rows.filter { $0.state == .accepted }
+        let refused = rows.filter { $0.state == .refused }
+        if refused.isEmpty, let first = accepted.first?.correspondenceId { return .accepted(messageId: first) }
+        let listed = refused.prefix(5).map { "recipients[\($0.recipientIndex)] \($0.recipient): \($0.reason ?? "refused")" }
+            .joined(separator: "; ")
+        let first = refused.first
+        if let id = accepted.first?.correspondenceId {
+            let failure = DropFailure(
+                stage: .sending,
+                reason: "Altinn refused \(refused.count) of \(count) recipients (the other \(accepted.count) have it; see receipts/NAME.sent.json): \(listed)",
+                httpStatus: first?.httpStatus, problem: first?.problem)
+            return .partlyRefused(failure, firstMessageId: id)
+        }
+        return .refused(
+            DropFailure(
+                stage: .sending, reason: count == 1 ? (first?.reason ?? "Altinn refused the recipient") : "Altinn refused every recipient: \(listed)",
+                httpStatus: first?.httpStatus, problem: first?.problem))
+    }
+
+    public func recipientResults(for drop: DropRecord) throws -> [RecipientResult]? {
+        guard let id = drop.id else { return nil }
+        let rows = try ledger.altinnSends(dropId: id)
+        if rows.isEmpty { return nil }
+        return rows.map { row in
+            RecipientResult(
+                recipient: row.recipient, correspondenceId: row.correspondenceId, result: row.state.rawValue,
+                httpStatus: row.httpStatus, problem: row.problem, reason: row.state == .refused ? row.reason : nil)
+        }
+    }
+}

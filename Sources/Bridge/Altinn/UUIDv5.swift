@@ -1,0 +1,22 @@
+import Crypto
+import Foundation
+
+/// RFC 9562 name-based UUIDs (version 5, SHA-1): the same namespace and name give the same key.
+public enum UUIDv5 {
+    public static func make(namespace: UUID, name: String) -> UUID {
+        var data = withUnsafeBytes(of: namespace.uuid) { Array($0) }
+        data.append(contentsOf: Array(name.utf8))
+        var bytes = Array(Insecure.SHA1.hash(data: data).prefix(16))
+        bytes[6] = (bytes[6] & 0x0F) | 0x50
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+    }
+
+    /// An Altinn drop's key for one recipient: the installation's private namespace, the
+    /// document's content hash, the resource and the recipient. A retried drop (same document)
+    /// finds the correspondences it already made instead of making them again.
+    public static func idempotentKey(namespace: UUID, contentHash: String, resourceId: String, recipientURN: String) -> String {
+        make(namespace: namespace, name: "dropbridge/altinn/v1\n\(contentHash)\n\(resourceId)\n\(recipientURN)").uuidString.lowercased()
+    }
+}

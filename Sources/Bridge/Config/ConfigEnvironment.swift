@@ -1,0 +1,28 @@
+/// The `DROPBRIDGE_*` environment variables that override configuration keys, named as
+/// swift-configuration's environment provider names them (`nhn.baseURL` → `NHN_BASE_URL`).
+public enum ConfigEnvironment {
+    /// Every variable name a key answers to, with its key.
+    public static var variables: [String: String] {
+        Dictionary(ConfigKeys.leaves.map { ("DROPBRIDGE_" + name(of: $0), $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// `DROPBRIDGE_*` variables in `environment` that match no key (a typo is otherwise silently ignored).
+    public static func unknown(in environment: [String: String]) -> [String] {
+        let known = variables
+        return environment.keys.filter { $0.hasPrefix("DROPBRIDGE_") && known[$0] == nil }.sorted()
+    }
+
+    /// camelCase word boundaries become `_`, then upper case; non-alphanumerics become `_`.
+    static func name(of key: String) -> String {
+        key.split(separator: ".").map { component -> String in
+            var out = ""
+            var previous: Character?
+            for character in component {
+                if let previous, previous.isLowercase, character.isUppercase { out.append("_") }
+                out.append(character.isLetter || character.isNumber ? Character(character.uppercased()) : "_")
+                previous = character
+            }
+            return out
+        }.joined(separator: "_")
+    }
+}

@@ -1,0 +1,23 @@
+import DropbridgeCore
+import Ledger
+import Logging
+
+/// What the running build calls itself (`dropbridge_build_info{version}`, the status page).
+public enum BuildInfo {
+    public static let version = "1.0.0"
+}
+
+extension MonitoringServer {
+    /// The listener `metrics.listen` asks for, over the bridge's ledger and metrics; nil when
+    /// it is empty (off).
+    public static func forBridge(
+        config: BridgeConfig, ledger: Ledger, metrics: PrometheusMetrics, logger: Logger,
+        sampleInterval: Duration = .seconds(5), onListening: @escaping @Sendable (Int) -> Void = { _ in }
+    ) -> MonitoringServer? {
+        guard !config.metricsListen.isEmpty, let address = ListenAddress(config.metricsListen) else { return nil }
+        let reader = SnapshotReader(config: config, ledger: ledger, reachability: metrics.reachability, version: BuildInfo.version)
+        return MonitoringServer(
+            monitor: Monitor(reader: reader, metrics: metrics, logger: logger), address: address,
+            sampleInterval: sampleInterval, logger: logger, onListening: onListening)
+    }
+}

@@ -1,0 +1,180 @@
+import Bridge
+import DropbridgeCore
+import Foundation
+import Ledger
+import Simulator
+import XCTest
+
+/// The Altinn channel end to end against the simulator over loopback HTTP.
+final class AltinnChannelTests: XCTestCase {
+    func testOrganisationAndPersonGetOneCorrespondenceEachAndTheirReceiptsReachRead() async throws {
+        let harness = try await BridgeHarness.altinn()
+        try await harness.start()
+        try harness.dropAltinn("vedtak", recipients: [BridgeHarness.org, BridgeHarness.person])
+        try await harness.waitUntilFiled("vedtak", in: harness.config.folders.sent)
+
+        let receipt = try harness.sentReceipt("vedtak")
+        XCTAssertEqual(receipt.channel, "altinn")
+        XCTAssertEqual(receipt.correspondenceIds?.count, 2)
+        XCTAssertNotNil(receipt.correspondenceIds?[BridgeHarness.org])
+        // The person is in the receipt only as a hash, never by number.
+        let raw = try String(contentsOfFile: harness.config.folders.receipts + "/vedtak.sent.json", encoding: .utf8)
+        XCTAssertFalse(raw.contains("15038545660"))
+        let created = await harness.simulator.receivedCorrespondences()
+        XCTAssertEqual(created.map(\.recipient).sorted(), [BridgeHarness.org, BridgeHarness.person].sorted())
+        XCTAssertEqual(Set(created.map(\.correspondenceId)), Set(receipt.correspondenceIds?.values.map { $0 } ?? []))
+        XCTAssertEqual(created.first?.attachments.first?.fileName, "vedtak.xml")
+        XCTAssertEqual(created.first?.attachments.first?.size, BridgeHarness.letter.count)
+
+        try await harness.waitUntil("both recipients have read it") {
+            try harness.altinnStatus("vedtak")?.recipients.map(\.status) == ["read", "read"]
+        }
+        let status = try XCTUnwrap(try harness.altinnStatus("vedtak"))
+        XCTAssertTrue(status.recipients.allSatisfy { $0.published != nil && $0.read != nil && $0.final })
+        XCTAssertEqual(Set(status.events.map(\.type)), ["published", "read"])
+        await harness.shutdown()
+    }
+
+    func testABadOrganisationNumberIsRefusedBeforeAnythingIsSent() async throws {
+        let harness = try await BridgeHarness.altinn()
+        try await harness.start()
+        try harness.dropAltinn("bad-org", recipients: ["urn:altinn:organization:identifier-no:910753615"])
+        try await harness.waitUntilFiled("bad-org", in: harness.config.folders.failed)
+        let report = try harness.errorReport("bad-org")
+        XCTAssertEqual(report.stage, .validation)
+        XCTAssertTrue(report.reason.contains("\"recipients[0]\""), report.reason)
+        let created = await harness.simulator.receivedCorrespondences()
+        XCTAssertTrue(created.isEmpty)
+        // Refused before it was recorded as sending, it is still Altinn's in the ledger (`show`, metrics).
+        XCTAssertEqual(try (try harness.ledger).drop(named: "bad-org")?.channel, "altinn")
+        await harness.shutdown()
+    }
+
+    func testAPartialRefusalSaysWhichAndNeverSendsTheOthersTwice() async throws {
+        let harness = try await BridgeHarness.altinn(
+            correspondence: CorrespondenceSettings(unknownRecipients: ["991825827"], scanSeconds: 0.2, readSeconds: 0.4))
+        try await harness.start()
+        try harness.dropAltinn("partly", recipients: [BridgeHarness.org, BridgeHarness.otherOrg])
+        try await harness.waitUntilFiled("partly", in: harness.config.folders.failed)
+
+        let report = try harness.errorReport("partly")
+        XCTAssertEqual(report.stage, .sending)
+        XCTAssertEqual(report.recipients?.map(\.result), ["accepted", "refused"])
+        XCTAssertEqual(report.recipients?[1].httpStatus, 404)
+        XCTAssertEqual(report.recipients?[1].recipient, BridgeHarness.otherOrg)
+        XCTAssertTrue(report.reason.contains("1 of 2"), report.reason)
+        let receipt = try harness.sentReceipt("partly")
+        XCTAssertEqual(receipt.correspondenceIds?.keys.sorted(), [BridgeHarness.org])
+
+        // Retried by an operator: the recipient that has it is found by its key, not sent again.
+        try await harness.stop()
+        for file in harness.files(in: harness.config.folders.failed) where !file.hasSuffix(".error.json") {
+            try FileManager.default.moveItem(
+                atPath: harness.config.folders.failed + "/" + file, toPath: harness.config.folders.outbox + "/" + file)
+        }
+        try (try harness.ledger).releaseName("partly")
+        try FileManager.default.removeItem(atPath: harness.config.folders.failed + "/partly.error.json")
+        try FileManager.default.removeItem(atPath: harness.config.folders.receipts + "/partly.sent.json")
+        try await harness.start()
+        try await harness.waitUntilFiled("partly", in: harness.config.folders.failed)
+        let created = await harness.simulator.receivedCorrespondences()
+        XCTAssertEqual(created.map(\.recipient), [BridgeHarness.org], "one correspondence for the accepted recipient, ever")
+        await harness.shutdown()
+    }
+
+    func testAFailedPublishIsReportedInTheStatusFile() async throws {
+        let harness = try await BridgeHarness.altinn(
+            correspondence: CorrespondenceSettings(
+                failingRecipients: ["991825827": "Recipient is missing in Register"], scanSeconds: 0.2, readSeconds: 0.4))
+        try await harness.start()
+        try harness.dropAltinn("unpublished", recipients: [BridgeHarness.otherOrg])
+        try await harness.waitUntilFiled("unpublished", in: harness.config.folders.sent)
+        try await harness.waitUntil("the status says failed") {
+            try harness.altinnStatus("unpublished")?.recipients.first?.status == "failed"
+        }
+        let recipient = try XCTUnwrap(try harness.altinnStatus("unpublished")?.recipients.first)
+        XCTAssertTrue(recipient.final)
+        XCTAssertNotNil(recipient.failed)
+        XCTAssertEqual(recipient.statusText?.contains("Register"), true, "\(recipient)")
+        await harness.shutdown()
+    }
+
+    func testALostAnswerMakesOneCorrespondencePerRecipientNotTwo() async throws {
+        let harness = try await BridgeHarness.altinn()
+        // Altinn creates each correspondence but the answer never arrives.
+        await harness.simulator.setAltinnFaults(FaultSettings(resetAfterAcceptRate: 1))
+        try await harness.start()
+        try harness.dropAltinn("lost", recipients: [BridgeHarness.org, BridgeHarness.person])
+        try await harness.waitUntil("both were created at Altinn") {
+            await harness.simulator.receivedCorrespondences().count == 2
+        }
+        // The bridge is killed-equivalent here: it never heard; now the network heals.
+        await harness.simulator.setAltinnFaults(FaultSettings())
+        try await harness.waitUntilFiled("lost", in: harness.config.folders.sent)
+        let created = await harness.simulator.receivedCorrespondences()
+        XCTAssertEqual(created.count, 2)
+        let receipt = try harness.sentReceipt("lost")
+        XCTAssertEqual(Set(receipt.correspondenceIds?.values.map { $0 } ?? []), Set(created.map(\.correspondenceId)))
+        await harness.shutdown()
+    }
+
+    func testTheAltinnTokenIsRenewedBeforeItExpires() async throws {
+        // Tokens live 3 s; the bridge must renew before exp (Altinn allows no clock skew).
+        let harness = try await BridgeHarness.altinn(authentication: AuthenticationSettings(accessTokenSeconds: 3))
+        try await harness.start()
+        for round in 0..<4 {
+            try harness.dropAltinn("renew-\(round)", recipients: [BridgeHarness.org])
+            try await harness.waitUntilFiled("renew-\(round)", in: harness.config.folders.sent)
+            try await Task.sleep(for: .milliseconds(1200))
+        }
+        let counters = await harness.simulator.authCounters()
+        XCTAssertGreaterThanOrEqual(counters.tokensIssued["altinn"] ?? 0, 2, "\(counters)")
+        XCTAssertFalse(counters.refusals.contains { $0.contains("expired") }, "\(counters.refusals)")
+        await harness.shutdown()
+    }
+
+    func testARejectedTokenIsRenewedOnceAndTheDropStillGoes() async throws {
+        let harness = try await BridgeHarness.altinn()
+        try await harness.start()
+        try harness.dropAltinn("first", recipients: [BridgeHarness.org])
+        try await harness.waitUntilFiled("first", in: harness.config.folders.sent)
+        // Altinn forgets every token (as after a key rotation): the next call gets a 401.
+        await harness.simulator.expireAllTokens()
+        try harness.dropAltinn("second", recipients: [BridgeHarness.otherOrg])
+        try await harness.waitUntilFiled("second", in: harness.config.folders.sent)
+        let counters = await harness.simulator.authCounters()
+        XCTAssertGreaterThanOrEqual(counters.tokensIssued["altinn"] ?? 0, 2, "\(counters)")
+        await harness.shutdown()
+    }
+
+    func testAPersonReservedInKRRIsRefusedWithAltinnsProblem() async throws {
+        let harness = try await BridgeHarness.altinn(
+            correspondence: CorrespondenceSettings(reservedRecipients: ["15038545660"], scanSeconds: 0.2, readSeconds: 0.4))
+        try await harness.start()
+        try harness.dropAltinn("reserved", recipients: [BridgeHarness.person])
+        try await harness.waitUntilFiled("reserved", in: harness.config.folders.failed)
+        let report = try harness.errorReport("reserved")
+        XCTAssertEqual(report.stage, .sending)
+        XCTAssertEqual(report.httpStatus, 422)
+        XCTAssertEqual(report.problem?["errorCode"]?.intValue, 1030, "\(String(describing: report.problem)) \(String(describing: report.recipients))")
+        XCTAssertEqual(report.recipients?.first?.result, "refused")
+        XCTAssertFalse(report.reason.contains("15038545660"), report.reason)
+        await harness.shutdown()
+    }
+
+    func testAConfirmationNeededIsFollowedToConfirmed() async throws {
+        let harness = try await BridgeHarness.altinn()
+        try await harness.start()
+        try harness.dropAltinn(
+            "confirm", recipients: [BridgeHarness.org],
+            extra: #", "isConfirmationNeeded": true, "dueDateTime": "2099-12-24T12:00:00+01:00""#)
+        try await harness.waitUntilFiled("confirm", in: harness.config.folders.sent)
+        try await harness.waitUntil("the status says confirmed") {
+            try harness.altinnStatus("confirm")?.recipients.first?.status == "confirmed"
+        }
+        let status = try XCTUnwrap(try harness.altinnStatus("confirm"))
+        XCTAssertEqual(status.events.map(\.type), ["published", "read", "confirmed"])
+        XCTAssertEqual(status.recipients.first?.final, true)
+        await harness.shutdown()
+    }
+}
