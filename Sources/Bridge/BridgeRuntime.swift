@@ -24,6 +24,7 @@ package struct BridgeRuntime: Sendable {
     package let memoryBudget: ByteBudget
     package let httpClient: HTTPClient
     package let progress: OutboxProgress
+    package let pruner: LedgerPruner
     /// Follows accepted Altinn correspondences; nil with `altinn.enabled: false`.
     package let altinnPoller: AltinnStatusPoller?
     private let lock: InstanceLock
@@ -57,7 +58,7 @@ package struct BridgeRuntime: Sendable {
             throw StartupError.folders("\(error)")
         }
         do {
-            lock = try InstanceLock(path: config.state.lock)
+            lock = try InstanceLock(path: config.stateDirectory + "/lock")
         } catch {
             throw StartupError.locked("\(error)")
         }
@@ -72,9 +73,9 @@ package struct BridgeRuntime: Sendable {
             schemaSet = nil
         }
         do {
-            ledger = try Ledger(path: config.state.ledger)
+            ledger = try Ledger(path: config.stateDirectory + "/ledger.sqlite")
         } catch {
-            throw StartupError.ledger("\(config.state.ledger): \(error)")
+            throw StartupError.ledger("\(config.stateDirectory)/ledger.sqlite: \(error)")
         }
         if credentials.helseID == nil {
             logger.warning("helseid.enabled is false: requests are sent without authentication (only for a loopback simulator)")
@@ -146,6 +147,7 @@ package struct BridgeRuntime: Sendable {
             registrations: registrations, metrics: metrics,
             diskSpace: diskSpace ?? DiskSpaceGuard(path: config.folders.inbox, minFreeBytes: config.alerts.minFreeBytes))
         progress = OutboxProgress()
+        pruner = LedgerPruner(ledger: ledger, keepDays: config.ledger.keepDays, io: io, logger: Logger(label: "dropbridge.ledger"))
         outbox = OutboxService(
             config: config, ledger: ledger, claims: claims, pipeline: pipeline, io: io, logger: logger, progress: progress)
     }
@@ -161,6 +163,7 @@ package struct BridgeRuntime: Sendable {
             .init(service: OperatorDesk(ledger: ledger, outbox: outbox, logger: Logger(label: "dropbridge.operator"))),
             // Receiving ends by itself when it is off: that must not stop the bridge.
             .init(service: receive, successTerminationBehavior: .ignore),
+            .init(service: pruner),
         ]
         let notifier: SystemdNotifier
         do {

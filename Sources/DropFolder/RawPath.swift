@@ -34,11 +34,9 @@ enum RawPath {
         try withDirectory(path) { fd in try sync(fd, path: path) }
     }
 
+    /// Shared with concurrent callers syncing the same directory (see `DirectorySyncs`).
     static func sync(_ fd: FileDescriptor, path: String) throws {
-        SyncCounter.shared.directorySynced()
-        if fsync(fd.rawValue) != 0 {
-            throw DurableFileError.io(operation: "fsync", path: path, errno: Errno(rawValue: errno))
-        }
+        try DirectorySyncs.shared.sync(fd, path: path)
     }
 
     /// `fsync` of a file's data and inode.

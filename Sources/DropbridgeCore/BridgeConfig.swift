@@ -1,4 +1,4 @@
-/// The whole configuration (docs/contract.md §3) with its defaults. Loading and checking it is the
+/// The whole configuration (contract §3) with its defaults. Loading and checking it is the
 /// `Bridge` module's job (`ConfigLoader`); this is only the shape.
 package struct BridgeConfig: Sendable, Equatable {
     package var root: String
@@ -18,6 +18,7 @@ package struct BridgeConfig: Sendable, Equatable {
     /// `/`; empty = off.
     package var metricsListen: String
     package var memory: Memory
+    package var ledger: LedgerRetention
     package var alerts: Alerts
 
     package init(root: String) {
@@ -32,7 +33,16 @@ package struct BridgeConfig: Sendable, Equatable {
         altinn = Altinn()
         metricsListen = "127.0.0.1:9464"
         memory = Memory()
+        ledger = LedgerRetention()
         alerts = Alerts()
+    }
+
+    /// How long the ledger keeps finished drops (extension).
+    package struct LedgerRetention: Sendable, Equatable {
+        /// Finished drops filed longer ago than this are pruned in the background. Their NAMEs
+        /// stay taken while their files are in `sent/`, `failed/` or `receipts/`.
+        package var keepDays: Int = 400
+        package init() {}
     }
 
     /// When work counts as stuck or the bridge as not ready (extension; 0 turns a check off).

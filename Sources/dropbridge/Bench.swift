@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Auth
 import Bridge
+import DropFolder
 import DropbridgeCore
 import Foundation
 import Ledger
@@ -8,22 +9,39 @@ import Logging
 import NIOCore
 
 /// `dropbridge bench`: the bridge in this process against `dropbridge simulate` in another,
-/// over loopback, in a temporary folder. Prints one JSON object.
+/// over loopback, in a folder under `--dir` (the filesystem the figures are about). One run:
 ///
+/// - limits: what the machine allows on that filesystem (see `MachineLimits`);
+/// - idle: the bridge started, with nothing to do for a few seconds (stream open): RSS and CPU;
+/// - large document: one 30 MB document; seconds to acceptance and the peak resident memory
+///   of this process while it was sent (VmHWM, reset before);
 /// - burst: N small MsgHead drops renamed into `outbox/` at once; drops per second from the
-///   first rename to the last `NAME.sent.json`;
+///   first rename to the last `NAME.sent.json`, syncs (file layer + ledger commits) and CPU
+///   per drop;
 /// - latency: drops at a steady 50 per second; drop (sidecar renamed in) to acceptance (the
 ///   ledger's `acceptedAt`), p50 and p99;
-/// - large document: one 30 MB document; seconds to acceptance and the peak resident memory
-///   of this process while it was sent (VmHWM, reset before).
+/// - inbound: messages pre-loaded into the simulator, then a bridge of its own started and
+///   drained (notification → durable inbox pair → downloaded mark); messages per second, CPU each;
+/// - altinn: a burst of Altinn drops (Maskinporten, the exchange, the multipart upload);
+/// - scale (`--scale`): see `ScaleBench`.
 struct Bench {
     var drops: Int
-    var logFormat: LogFormat = .text
+    /// The folder this run works in (created, removed after).
+    var root: String
+    var inboundMessages: Int = 2000
+    var idleSeconds: Int = 10
+    /// Also measure cost against backlog and history (`ScaleBench`).
+    var scale = false
 
     struct Report: Codable {
         struct Outbound: Codable {
             var drops: Int
             var dropsPerSecond: Double
+            /// fsync/fdatasync calls of the file layer plus ledger commits, per drop, in the burst.
+            var syncsPerDrop: Double
+            var fileSyncsPerDrop: Double
+            var ledgerCommitsPerDrop: Double
+            var cpuMsPerDrop: Double
             var latencyMs: Latency
             var largeDocument: Large
         }
@@ -42,25 +60,26 @@ struct Bench {
         struct Inbound: Codable {
             var messages: Int
             var messagesPerSecond: Double
+            var cpuMsPerMessage: Double
         }
+        var limits: MachineLimits
+        var outbound: Outbound
+        var inbound: Inbound
+        var idle: IdleUsage
         /// A burst of Altinn drops to one organisation each: rename → `NAME.sent.json`.
         struct Altinn: Codable {
             var drops: Int
             var dropsPerSecond: Double
         }
-        var outbound: Outbound
-        var inbound: Inbound
         var altinn: Altinn
-        var machine: [String: String]
+        var scale: ScaleBench.Report?
     }
 
-    func run() async throws {
-        LogSetup.bootstrap(level: .error, format: logFormat)
+    func run() async throws -> Report {
         let logger = Logger(label: "dropbridge.bench")
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("dropbridge-bench-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: root) }
         let samples = try DemoSetup.samplesDirectory(given: nil)
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
         let keyFile = try DemoSetup.helseIDKey(root: root)
         let maskinportenKey = try DemoSetup.maskinportenKey(root: root)
         let simulator = try SimulatorProcess.start(
@@ -71,36 +90,34 @@ struct Bench {
             ])
         defer { simulator.stop() }
 
-        var config = BridgeConfig(root: root)
-        config.schemas.directory = samples + "/schemas"
-        config.nhn.baseURL = "http://127.0.0.1:\(simulator.port)"
-        config.nhn.senderHerId = DemoSetup.ownHerIds[0]
-        config.nhn.herIds = [DemoSetup.ownHerIds[0]]
-        config.nhn.receive = .stream
-        // Authenticated as in production: a HelseID token and a DPoP proof on every call.
-        config.helseID.tokenEndpoint = "http://127.0.0.1:\(simulator.port)/connect/token"
-        config.helseID.clientId = DemoSetup.clientID
-        config.helseID.privateKeyFile = keyFile
-        config.outbox.settleMilliseconds = 100
-        config.outbox.rescanSeconds = 5
-        // Altinn as in production: a Maskinporten grant exchanged for an Altinn token.
-        let origin = "http://127.0.0.1:\(simulator.port)"
-        config.altinn.enabled = true
-        config.altinn.baseURL = origin
-        config.altinn.resourceId = DemoSetup.altinnResource
-        config.altinn.maskinporten.tokenEndpoint = origin + "/maskinporten/token"
-        config.altinn.maskinporten.audience = origin + "/maskinporten/"
-        config.altinn.maskinporten.clientId = DemoSetup.maskinportenClientID
-        config.altinn.maskinporten.privateKeyFile = maskinportenKey
-        let runtime = try BridgeRuntime(config: config, credentials: try await Credentials.load(config, file: "bench"), logger: logger)
-        let stopSwitch = StopSwitch()
-        let bridge = Task { try await runtime.run(logger: logger, companions: [stopSwitch], signals: []) }
+        let config = Self.bridgeConfig(root: root, port: simulator.port, keyFile: keyFile, maskinportenKey: maskinportenKey, samples: samples)
+        let credentials = try await Credentials.load(config, file: "bench")
+
+        // The machine first, on the same filesystem, before the bridge runs.
+        let durable = try DurableWriteProbe.measure(in: root + "/.limits")
+        let answers = try await AnswerRateProbe.measure(
+            baseURL: config.nhn.baseURL,
+            authorizer: credentials.nhnRequestAuthorizer(httpClient: HTTPClient.shared, timeoutSeconds: 30))
+        let limits = MachineLimits(
+            durableWritesPerSecond: durable.perSecond.rounded(toPlaces: 1), fsyncMs: durable.fsyncMs.rounded(toPlaces: 3),
+            simulatorAnswersPerSecond: answers.rounded(toPlaces: 1))
 
         let template = try String(contentsOfFile: samples + "/outbox/01-dialog-helsefaglig.xml", encoding: .utf8)
+        let runtime = try BridgeRuntime(config: config, credentials: credentials, logger: logger)
+        let commits = LedgerCommitCounter()
+        runtime.ledger.countCommits(with: commits)
+        let stopSwitch = StopSwitch()
+        let bridge = Task { try await runtime.run(logger: logger, companions: [stopSwitch], signals: []) }
+        defer { stopSwitch.flip() }
+
+        // Idle: started (registered, the stream open), nothing to do.
+        try await Task.sleep(for: .seconds(2))
+        let idle = try await IdleUsage.measure(seconds: idleSeconds)
+
         let producer = BenchProducer(outbox: config.folders.outbox, staging: root + "/.staging", template: template)
         try FileManager.default.createDirectory(atPath: producer.staging, withIntermediateDirectories: true)
 
-        // One 30 MB document, first, while the process holds nothing else.
+        // One 30 MB document, while the process holds little else.
         // Staged to disk and let go before measuring: the bench's own copy must not count.
         let largeBytes = try producer.stageLarge(from: samples + "/outbox/04-dialog-with-attachment.xml", bytes: 30_000_000, as: "large-30mb")
         let baseline = MemoryUsage.resetPeak()
@@ -110,14 +127,19 @@ struct Bench {
         let largeSeconds = (ContinuousClock.now - largeStart).seconds
         let peak = MemoryUsage.peakBytes()
 
-
         // Burst.
         var burstNames: [String] = []
         for index in 0..<drops { burstNames.append(try producer.stage("burst-\(index)")) }
+        let syncsBefore = SyncCounter.shared.counts
+        let commitsBefore = commits.count
+        let burstUsage = ProcessUsage.now()
         let burstStart = ContinuousClock.now
         for name in burstNames { try producer.release(name) }
         try await waitForReceipts(runtime.progress, count: drops + 1, timeout: .seconds(600))
         let burstSeconds = (ContinuousClock.now - burstStart).seconds
+        let burstCPU = ProcessUsage.cpuMs(since: burstUsage, per: drops)
+        let fileSyncs = (SyncCounter.shared.counts - syncsBefore).total
+        let ledgerCommits = commits.count - commitsBefore
 
         // Steady 50 drops/s.
         let steadyCount = 500
@@ -139,20 +161,6 @@ struct Bench {
         }
         latencies.sort()
 
-        // Inbound: messages injected for our HER-id, from the first injection to the last durable
-        // inbox pair with its downloaded mark. The bridge reads the stream while they arrive, so
-        // the clock starts before the first one (the injections themselves are much quicker).
-        let inboundCount = drops
-        let template04 = try String(contentsOfFile: samples + "/outbox/01-dialog-helsefaglig.xml", encoding: .utf8)
-        let inboundStart = ContinuousClock.now
-        _ = try await simulator.inject(count: inboundCount, document: template04, receiver: DemoSetup.ownHerIds[0])
-        let inboundDeadline = ContinuousClock.now + .seconds(600)
-        while try runtime.ledger.inboundDownloadedCount() < inboundCount {
-            guard ContinuousClock.now < inboundDeadline else { throw DemoError("bench: timed out receiving") }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        let inboundSeconds = (ContinuousClock.now - inboundStart).seconds
-
         // Altinn: one correspondence per drop (multipart upload, key recorded before each).
         let altinnCount = max(1, drops / 4)
         var altinnNames: [String] = []
@@ -162,22 +170,89 @@ struct Bench {
         try await waitForReceipts(runtime.progress, count: drops + steadyCount + 1 + altinnCount, timeout: .seconds(600))
         let altinnSeconds = (ContinuousClock.now - altinnStart).seconds
 
-        let report = Report(
+        stopSwitch.flip()
+        _ = try? await bridge.value
+
+        // Inbound: pre-loaded into the simulator before a bridge of its own starts, so the
+        // drain is the bridge's own rate, not the injections'.
+        let inboundConfig = Self.bridgeConfig(
+            root: root + "/inbound", port: simulator.port, keyFile: keyFile, maskinportenKey: maskinportenKey, samples: samples)
+        try await simulator.inject(count: inboundMessages, document: template, receiver: DemoSetup.ownHerIds[0])
+        let inbound = try await drainInbound(inboundConfig, credentials: credentials, logger: logger)
+
+        let burstRate = Double(drops) / burstSeconds
+        let scaleReport = scale
+            ? try await ScaleBench(
+                root: root, port: simulator.port, keyFile: keyFile, maskinportenKey: maskinportenKey, samples: samples, template: template, burstDrops: drops,
+                burstRate: burstRate
+            ).run(logger: logger)
+            : nil
+        let perDrop = { (count: Int) in (Double(count) / Double(drops)).rounded(toPlaces: 2) }
+        return Report(
+            limits: limits,
             outbound: .init(
-                drops: drops, dropsPerSecond: (Double(drops) / burstSeconds).rounded(toPlaces: 1),
+                drops: drops, dropsPerSecond: burstRate.rounded(toPlaces: 1),
+                syncsPerDrop: perDrop(fileSyncs + ledgerCommits), fileSyncsPerDrop: perDrop(fileSyncs),
+                ledgerCommitsPerDrop: perDrop(ledgerCommits), cpuMsPerDrop: burstCPU,
                 latencyMs: .init(
                     p50: percentile(latencies, 0.50).rounded(toPlaces: 1), p99: percentile(latencies, 0.99).rounded(toPlaces: 1),
                     drops: latencies.count, ratePerSecond: 50),
                 largeDocument: .init(bytes: largeBytes, seconds: largeSeconds.rounded(toPlaces: 2), peakRSSBytes: peak, baselineRSSBytes: baseline)),
-            inbound: .init(messages: inboundCount, messagesPerSecond: (Double(inboundCount) / inboundSeconds).rounded(toPlaces: 1)),
+            inbound: inbound,
+            idle: idle,
             altinn: .init(drops: altinnCount, dropsPerSecond: (Double(altinnCount) / altinnSeconds).rounded(toPlaces: 1)),
-            machine: ["cores": "\(ProcessInfo.processInfo.activeProcessorCount)", "build": Self.buildKind])
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        print(String(decoding: try encoder.encode(report), as: UTF8.self))
-        fflush(nil)
+            scale: scaleReport)
+    }
+
+    /// Starts a bridge on `config` and measures it receiving the messages waiting for it.
+    private func drainInbound(_ config: BridgeConfig, credentials: Credentials, logger: Logger) async throws -> Report.Inbound {
+        let runtime = try BridgeRuntime(config: config, credentials: credentials, logger: logger)
+        let stopSwitch = StopSwitch()
+        let usage = ProcessUsage.now()
+        let start = ContinuousClock.now
+        let bridge = Task { try await runtime.run(logger: logger, companions: [stopSwitch], signals: []) }
+        defer { stopSwitch.flip() }
+        let deadline = ContinuousClock.now + .seconds(600)
+        while try runtime.ledger.inboundDownloadedCount() < inboundMessages {
+            guard ContinuousClock.now < deadline else { throw DemoError("bench: timed out receiving") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let seconds = (ContinuousClock.now - start).seconds
+        let cpu = ProcessUsage.cpuMs(since: usage, per: inboundMessages)
         stopSwitch.flip()
         _ = try? await bridge.value
+        return Report.Inbound(
+            messages: inboundMessages, messagesPerSecond: (Double(inboundMessages) / seconds).rounded(toPlaces: 1), cpuMsPerMessage: cpu)
+    }
+
+    /// The bench's bridge: authenticated as in production (a HelseID token and a DPoP proof on
+    /// every call), receiving by stream.
+    static func bridgeConfig(root: String, port: Int, keyFile: String, maskinportenKey: String, samples: String) -> BridgeConfig {
+        var config = BridgeConfig(root: root)
+        config.schemas.directory = samples + "/schemas"
+        config.nhn.baseURL = "http://127.0.0.1:\(port)"
+        config.nhn.senderHerId = DemoSetup.ownHerIds[0]
+        config.nhn.herIds = [DemoSetup.ownHerIds[0]]
+        config.nhn.receive = .stream
+        config.helseID.tokenEndpoint = "http://127.0.0.1:\(port)/connect/token"
+        config.helseID.clientId = DemoSetup.clientID
+        config.helseID.privateKeyFile = keyFile
+        config.outbox.settleMilliseconds = 100
+        config.outbox.rescanSeconds = 5
+        // Altinn as in production: a Maskinporten grant exchanged for an Altinn token.
+        let origin = "http://127.0.0.1:\(port)"
+        config.altinn.enabled = true
+        config.altinn.baseURL = origin
+        config.altinn.resourceId = DemoSetup.altinnResource
+        config.altinn.maskinporten.tokenEndpoint = origin + "/maskinporten/token"
+        config.altinn.maskinporten.audience = origin + "/maskinporten/"
+        config.altinn.maskinporten.clientId = DemoSetup.maskinportenClientID
+        config.altinn.maskinporten.privateKeyFile = maskinportenKey
+        return config
+    }
+
+    static var machine: [String: String] {
+        ["cores": "\(ProcessInfo.processInfo.activeProcessorCount)", "build": buildKind]
     }
 
     static var buildKind: String {
@@ -305,20 +380,29 @@ struct SimulatorProcess {
         process.waitUntilExit()
     }
 
-    /// Puts `count` messages for `receiver` into the simulator (through `/_sim/inject`), one
-    /// after another.
-    func inject(count: Int, document: String, receiver: Int) async throws -> Int {
-        for index in 0..<count {
-            let xml = document.replacingOccurrences(of: "6f1b2c3d-0001-4a00-9000-000000000001", with: "inbound-\(index)-\(UUID().uuidString)")
-            let body = try JSONSerialization.data(withJSONObject: ["senderHerId": 8094866, "receiverHerIds": [receiver], "document": xml])
-            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/_sim/inject")
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: body))
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-            guard response.status.code == 201 else { throw DemoError("bench: the simulator refused an injection") }
+    /// Puts `count` messages for `receiver` into the simulator (through `/_sim/inject`), eight
+    /// at a time.
+    func inject(count: Int, document: String, receiver: Int) async throws {
+        let port = port
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<8 {
+                group.addTask {
+                    for index in stride(from: worker, to: count, by: 8) {
+                        let xml = document.replacingOccurrences(
+                            of: "6f1b2c3d-0001-4a00-9000-000000000001", with: "inbound-\(index)-\(UUID().uuidString)")
+                        let body = try JSONSerialization.data(
+                            withJSONObject: ["senderHerId": 8094866, "receiverHerIds": [receiver], "document": xml])
+                        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/_sim/inject")
+                        request.method = .POST
+                        request.headers.add(name: "Content-Type", value: "application/json")
+                        request.body = .bytes(ByteBuffer(bytes: body))
+                        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+                        guard response.status.code == 201 else { throw DemoError("bench: the simulator refused an injection") }
+                    }
+                }
+            }
+            try await group.waitForAll()
         }
-        return count
     }
 }
 
@@ -330,6 +414,8 @@ enum MemoryUsage {
     }
 
     static func peakBytes() -> Int { statusField("VmHWM") }
+
+    static func currentBytes() -> Int { statusField("VmRSS") }
 
     private static func statusField(_ field: String) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }

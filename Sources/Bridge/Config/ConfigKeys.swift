@@ -5,7 +5,7 @@ import Yams
 /// only answers for keys it is asked about, so a misspelt key would silently fall back to its
 /// default; the file's keys are listed here and anything unknown is refused.
 enum ConfigKeys {
-    static let sections: Set<String> = ["folders", "outbox", "schemas", "nhn", "helseid", "altinn", "altinn.maskinporten", "metrics", "memory", "alerts"]
+    static let sections: Set<String> = ["folders", "outbox", "schemas", "nhn", "helseid", "altinn", "altinn.maskinporten", "metrics", "memory", "alerts", "ledger"]
 
     static let leaves: Set<String> = [
         "root", "fileMode", "folderMode",
@@ -25,6 +25,7 @@ enum ConfigKeys {
         "memory.inFlightBytes",
         "alerts.stuckSeconds", "alerts.inboxSeconds", "alerts.silentStreamSeconds", "alerts.unreachableSeconds",
         "alerts.minFreeBytes",
+        "ledger.keepDays",
     ]
 
     /// The dotted keys in `text` (YAML, or JSON, which is YAML too) that the contract does not know.

@@ -154,6 +154,7 @@ struct ConfigValues {
         config.alerts.unreachableSeconds = try double("alerts.unreachableSeconds", min: 0) ?? config.alerts.unreachableSeconds
         config.alerts.minFreeBytes = try int("alerts.minFreeBytes", min: 0) ?? config.alerts.minFreeBytes
         config.memory.inFlightBytes = try int("memory.inFlightBytes", min: 1_000_000) ?? config.memory.inFlightBytes
+        config.ledger.keepDays = try int("ledger.keepDays", min: 1) ?? config.ledger.keepDays
         return config
     }
 

@@ -1,0 +1,23 @@
+import GRDB
+
+extension Ledger {
+    /// Deletes at most `limit` finished drops (a final answer, their files filed) filed before
+    /// `cutoff`, oldest first, in one transaction; returns how many went.
+    ///
+    /// The name rule does not rest on these rows: `FreeName` also checks `sent/`, `failed/` and
+    /// `receipts/`, so a NAME whose files are still there is never given again. Unfinished
+    /// drops, held or waiting ones included, are never pruned.
+    package func pruneFinishedDrops(filedBefore cutoff: Double, limit: Int) throws -> Int {
+        try database.write { db in
+            try db.execute(
+                sql: """
+                    DELETE FROM drops WHERE id IN (
+                        SELECT id FROM drops
+                        WHERE filedAt IS NOT NULL AND filedAt < ? AND state IN (?, ?)
+                        ORDER BY id LIMIT ?)
+                    """,
+                arguments: [cutoff, DropState.accepted.rawValue, DropState.failed.rawValue, limit])
+            return db.changesCount
+        }
+    }
+}
