@@ -45,7 +45,8 @@ final class DiskPauseTests: XCTestCase {
             let marks = await harness.simulator.downloadedMarks()
             return FileManager.default.fileExists(atPath: harness.config.folders.inbox + "/\(id).xml") && marks[id] != nil
         }
-        XCTAssertEqual(try harness.ledger.pendingNotificationCount(), 0)
+        // The queue item is finished after the downloaded mark (its own ledger write).
+        try await harness.waitUntil("the queue item is finished") { try harness.ledger.pendingNotificationCount() == 0 }
         // Counted as it happened: one notification, one inbox write, the calls it took.
         let text = metrics.render()
         XCTAssertTrue(text.contains("dropbridge_notifications_total{type=\"NewMessage\"} 1"), text)
