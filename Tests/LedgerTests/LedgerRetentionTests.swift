@@ -1,6 +1,6 @@
 import DropbridgeCore
 import Foundation
-import Ledger
+@testable import Ledger
 import XCTest
 
 /// `ledger.keepDays`: finished drops filed before the cutoff go; nothing else does.
@@ -35,7 +35,13 @@ final class LedgerRetentionTests: XCTestCase {
         let held = try await drop(ledger, "held", state: .held, filedAt: nil)
         let unfiled = try await drop(ledger, "accepted-unfiled", state: .accepted, filedAt: nil)
 
+        let oldSent = try XCTUnwrap(try ledger.drop(named: "old-sent")?.id)
+        try await ledger.linkAppRec("apprec-of-old-sent", toDrop: oldSent, receiverHerId: 8094866, now: 150)
+        try await ledger.linkAppRec("apprec-of-recent", toDrop: recent, receiverHerId: 8094866, now: 5_050)
+
         XCTAssertEqual(try ledger.pruneFinishedDrops(filedBefore: 1_000, limit: 2), 2, "a batch stops at its limit")
+        let links = try await ledger.database.read { db in try String.fetchAll(db, sql: "SELECT appRecId FROM appRecLinks") }
+        XCTAssertEqual(links, ["apprec-of-recent"], "a pruned drop's correlation rows go with it")
         XCTAssertEqual(try ledger.pruneFinishedDrops(filedBefore: 1_000, limit: 2), 1)
         XCTAssertEqual(try ledger.pruneFinishedDrops(filedBefore: 1_000, limit: 2), 0)
         for name in ["old-sent", "old-failed", "old-third"] { XCTAssertNil(try ledger.drop(named: name), name) }
