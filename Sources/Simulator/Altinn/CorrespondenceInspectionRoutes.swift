@@ -37,16 +37,7 @@ struct CorrespondenceInspectionRoutes: Sendable {
             JSONResponse.make(status: .ok, await state.faults)
         }
         group.put("altinn/faults") { request, _ in
-            try RequestBodyReader.requireJSON(request)
-            let body = try await RequestBodyReader.collect(request, limit: 1_000_000)
-            let faults: FaultSettings
-            do {
-                faults = try JSONDecoder().decode(FaultSettings.self, from: Data(body))
-            } catch {
-                throw NHNProblem.validation("The fault settings are not valid JSON.", errors: ["$: \(error)"])
-            }
-            let problems = faults.problems
-            guard problems.isEmpty else { throw NHNProblem.validation("Invalid fault settings.", errors: problems) }
+            let faults = try await InspectionJSON.faults(request)
             await state.setFaults(faults)
             return JSONResponse.make(status: .ok, faults)
         }
@@ -54,14 +45,7 @@ struct CorrespondenceInspectionRoutes: Sendable {
             JSONResponse.make(status: .ok, await state.settings)
         }
         group.put("altinn/settings") { request, _ in
-            try RequestBodyReader.requireJSON(request)
-            let body = try await RequestBodyReader.collect(request, limit: 1_000_000)
-            let change: CorrespondenceSettingsChange
-            do {
-                change = try JSONDecoder().decode(CorrespondenceSettingsChange.self, from: Data(body))
-            } catch {
-                throw NHNProblem.validation("The Altinn settings are not valid JSON.", errors: ["$: \(error)"])
-            }
+            let change: CorrespondenceSettingsChange = try await InspectionJSON.decode(request, what: "Altinn settings")
             let settings = change.applied(to: await state.settings)
             let problems = settings.problems
             guard problems.isEmpty else { throw NHNProblem.validation("Invalid Altinn settings.", errors: problems) }

@@ -25,16 +25,7 @@ struct InspectionRoutes: Sendable {
             JSONResponse.make(status: .ok, await state.faults)
         }
         group.put("faults") { request, _ in
-            try RequestBodyReader.requireJSON(request)
-            let body = try await RequestBodyReader.collect(request, limit: 1_000_000)
-            let faults: FaultSettings
-            do {
-                faults = try JSONDecoder().decode(FaultSettings.self, from: Data(body))
-            } catch {
-                throw NHNProblem.validation("The fault settings are not valid JSON.", errors: ["$: \(error)"])
-            }
-            let problems = faults.problems
-            guard problems.isEmpty else { throw NHNProblem.validation("Invalid fault settings.", errors: problems) }
+            let faults = try await InspectionJSON.faults(request)
             await state.setFaults(faults)
             return JSONResponse.make(status: .ok, faults)
         }
@@ -71,12 +62,6 @@ struct InspectionRoutes: Sendable {
     }
 
     private func decode<Value: Decodable>(_ request: Request, what: String) async throws -> Value {
-        try RequestBodyReader.requireJSON(request)
-        let body = try await RequestBodyReader.collect(request, limit: state.settings.maxRequestBytes)
-        do {
-            return try JSONDecoder().decode(Value.self, from: Data(body))
-        } catch {
-            throw NHNProblem.validation("The \(what) are not valid JSON.", errors: ["$: \(error)"])
-        }
+        try await InspectionJSON.decode(request, what: what, limit: state.settings.maxRequestBytes)
     }
 }
