@@ -46,6 +46,30 @@ extension Ledger {
         }
     }
 
+    /// One batch's state and the overall state in one transaction, so `status` never reads the
+    /// two disagreeing. `overall` is asked when the write runs, not when it is queued: writes of
+    /// two batches may commit in either order, and the last one must carry the latest sum.
+    package func setReceiveBatchState(
+        herIds: [Int], state: String, detail: String?, overall: @escaping @Sendable () -> (String, String?), now: Double
+    ) async throws {
+        _ = try await groupCommitWrite { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO receiveBatches (herIds, state, detail, updatedAt) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(herIds) DO UPDATE SET state = excluded.state, detail = excluded.detail, updatedAt = excluded.updatedAt
+                    """,
+                arguments: [Self.offsetKey(herIds), state, detail, now])
+            let (summed, summedDetail) = overall()
+            try db.execute(
+                sql: """
+                    INSERT INTO receiveState (id, state, detail, updatedAt) VALUES (1, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET state = excluded.state, detail = excluded.detail, updatedAt = excluded.updatedAt
+                    """,
+                arguments: [summed, summedDetail, now])
+            return true
+        }
+    }
+
     /// NHN sent something on this batch's stream at `at`.
     package func noteReceiveEvent(herIds: [Int], at: Double) async throws {
         _ = try await groupCommitWrite { db in

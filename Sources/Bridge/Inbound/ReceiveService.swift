@@ -93,18 +93,20 @@ package final class ReceiveService: Service {
     }
 
     /// One batch's connection state into the ledger, and the overall state summed up from all
-    /// batches: `streaming` only when every batch streams. Written when it changes, so its
-    /// time says since when.
+    /// batches (`streaming` only when every batch streams), in one transaction. Written when it
+    /// changes, so its time says since when.
     private func report(batch herIds: [Int], _ state: String, _ detail: String?) async {
         let key = Ledger.offsetKey(herIds)
-        let summed = batchStates.withLock { states -> (String, String?)? in
-            if let known = states[key], known == (state, detail) { return nil }
+        let changed = batchStates.withLock { states -> Bool in
+            if let known = states[key], known == (state, detail) { return false }
             states[key] = (state, detail)
-            return Self.summary(states, batches: batches.count)
+            return true
         }
-        guard let (overall, overallDetail) = summed else { return }
-        try? await ledger.setReceiveBatchState(herIds: herIds, state: state, detail: detail, now: Timestamp.now())
-        await report(overall, overallDetail)
+        guard changed else { return }
+        let batchCount = batches.count
+        try? await ledger.setReceiveBatchState(
+            herIds: herIds, state: state, detail: detail,
+            overall: { self.batchStates.withLock { Self.summary($0, batches: batchCount) } }, now: Timestamp.now())
     }
 
     /// The overall state of `batches` batches from the states reported so far.
