@@ -45,14 +45,18 @@ extension Ledger {
 
     package func setReceiveState(_ state: String, detail: String?, now: Double) async throws {
         _ = try await groupCommitWrite { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO receiveState (id, state, detail, updatedAt) VALUES (1, ?, ?, ?)
-                    ON CONFLICT(id) DO UPDATE SET state = excluded.state, detail = excluded.detail, updatedAt = excluded.updatedAt
-                    """,
-                arguments: [state, detail, now])
+            try Self.upsertReceiveState(db, state: state, detail: detail, now: now)
             return true
         }
+    }
+
+    static func upsertReceiveState(_ db: Database, state: String, detail: String?, now: Double) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO receiveState (id, state, detail, updatedAt) VALUES (1, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET state = excluded.state, detail = excluded.detail, updatedAt = excluded.updatedAt
+                """,
+            arguments: [state, detail, now])
     }
 
     package func receiveState() throws -> ReceiveState? {

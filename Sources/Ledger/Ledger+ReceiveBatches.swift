@@ -36,12 +36,7 @@ extension Ledger {
 
     package func setReceiveBatchState(herIds: [Int], state: String, detail: String?, now: Double) async throws {
         _ = try await groupCommitWrite { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO receiveBatches (herIds, state, detail, updatedAt) VALUES (?, ?, ?, ?)
-                    ON CONFLICT(herIds) DO UPDATE SET state = excluded.state, detail = excluded.detail, updatedAt = excluded.updatedAt
-                    """,
-                arguments: [Self.offsetKey(herIds), state, detail, now])
+            try Self.upsertBatchState(db, herIds: herIds, state: state, detail: detail, now: now)
             return true
         }
     }
@@ -53,21 +48,20 @@ extension Ledger {
         herIds: [Int], state: String, detail: String?, overall: @escaping @Sendable () -> (String, String?), now: Double
     ) async throws {
         _ = try await groupCommitWrite { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO receiveBatches (herIds, state, detail, updatedAt) VALUES (?, ?, ?, ?)
-                    ON CONFLICT(herIds) DO UPDATE SET state = excluded.state, detail = excluded.detail, updatedAt = excluded.updatedAt
-                    """,
-                arguments: [Self.offsetKey(herIds), state, detail, now])
+            try Self.upsertBatchState(db, herIds: herIds, state: state, detail: detail, now: now)
             let (summed, summedDetail) = overall()
-            try db.execute(
-                sql: """
-                    INSERT INTO receiveState (id, state, detail, updatedAt) VALUES (1, ?, ?, ?)
-                    ON CONFLICT(id) DO UPDATE SET state = excluded.state, detail = excluded.detail, updatedAt = excluded.updatedAt
-                    """,
-                arguments: [summed, summedDetail, now])
+            try Self.upsertReceiveState(db, state: summed, detail: summedDetail, now: now)
             return true
         }
+    }
+
+    private static func upsertBatchState(_ db: Database, herIds: [Int], state: String, detail: String?, now: Double) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO receiveBatches (herIds, state, detail, updatedAt) VALUES (?, ?, ?, ?)
+                ON CONFLICT(herIds) DO UPDATE SET state = excluded.state, detail = excluded.detail, updatedAt = excluded.updatedAt
+                """,
+            arguments: [offsetKey(herIds), state, detail, now])
     }
 
     /// NHN sent something on this batch's stream at `at`.
