@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 @testable import Auth
 import Foundation
+import JWTKit
 import Simulator
 import XCTest
 
@@ -87,6 +88,65 @@ final class MaskinportenTests: XCTestCase {
         XCTAssertEqual(reply.status, 400)
         XCTAssertEqual(reply.json["error"] as? String, "invalid_grant")
         XCTAssertTrue((reply.json["error_description"] as? String ?? "").contains("iat"), reply.body)
+    }
+
+    /// Maskinporten answers "Invalid assertion" to any claim it does not document (`sub`, `nbf`:
+    /// what a HelseID assertion carries) and to `aud` as a list; dropbridge's own grant carries
+    /// the documented claims only.
+    func testAGrantWithUndocumentedClaimsOrAnAudienceListIsRefused() async throws {
+        struct ListAudienceClaims: JWTPayload {
+            var iss: String, aud: [String], jti: String, iat: Int, exp: Int, scope: String
+            func verify(using algorithm: some JWTAlgorithm) async throws {}
+        }
+        let now = Int(Date().timeIntervalSince1970)
+        let audience = harness.baseURL + "/maskinporten/"
+        let withSubject = try await rsaKey.sign(
+            ClientAssertionClaims(
+                iss: Self.rsaClient, sub: Self.rsaClient, aud: audience, jti: RandomID.make(), iat: now, nbf: now,
+                exp: now + 30, scope: "altinn:serviceowner"),
+            type: "JWT", embedPublicKey: false)
+        let withList = try await rsaKey.sign(
+            ListAudienceClaims(iss: Self.rsaClient, aud: [audience], jti: RandomID.make(), iat: now, exp: now + 30, scope: "altinn:serviceowner"),
+            type: "JWT", embedPublicKey: false)
+        for (grant, expected) in [(withSubject, "nbf, sub"), (withList, "aud must be one string")] {
+            let reply = try await harness.postForm(
+                "/maskinporten/token", [("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", grant)])
+            XCTAssertEqual(reply.status, 400, reply.body)
+            XCTAssertEqual(reply.json["error"] as? String, "invalid_grant")
+            let description = reply.json["error_description"] as? String ?? ""
+            XCTAssertTrue(description.contains("Invalid assertion") && description.contains(expected), reply.body)
+        }
+        // dropbridge's grant: iss, aud (one string), jti, iat, exp, scope and nothing else.
+        let ours = try await ClientAssertionSigner(clientID: Self.rsaClient, key: rsaKey)
+            .maskinportenGrant(audience: audience, scope: "altinn:serviceowner")
+        let claims = try DecodedJWS(ours).claims
+        XCTAssertEqual(Set(claims.keys), ["iss", "aud", "jti", "iat", "exp", "scope"])
+        XCTAssertEqual(claims["aud"] as? String, audience)
+        let reply = try await harness.postForm(
+            "/maskinporten/token", [("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", ours)])
+        XCTAssertEqual(reply.status, 200, reply.body)
+    }
+
+    /// The exchange's body is the Altinn JWT: plain text, or a JSON string when the client asks
+    /// for JSON only; dropbridge asks for text and reads either.
+    func testExchangeAnswersPlainTextOrAJSONStringAndBothAreRead() async throws {
+        let grant = try await ClientAssertionSigner(clientID: Self.rsaClient, key: rsaKey)
+            .maskinportenGrant(audience: harness.baseURL + "/maskinporten/", scope: "altinn:correspondence.write altinn:serviceowner")
+        let granted = try await harness.postForm(
+            "/maskinporten/token", [("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", grant)])
+        let maskinportenToken = try XCTUnwrap(granted.json["access_token"] as? String)
+        for (accept, quoted) in [("text/plain", false), ("application/json", true), ("*/*", false)] {
+            var request = HTTPClientRequest(url: harness.baseURL + "/authentication/api/v1/exchange/maskinporten")
+            request.headers.add(name: "Authorization", value: "Bearer \(maskinportenToken)")
+            request.headers.add(name: "Accept", value: accept)
+            let reply = try await harness.send(request)
+            XCTAssertEqual(reply.status, 200, reply.body)
+            XCTAssertEqual(reply.body.hasPrefix("\""), quoted, accept)
+            let token = try AltinnAuthorizer.altinnToken(
+                from: TokenEndpoint.Reply(status: 200, headers: reply.headers, body: Array(reply.body.utf8)))
+            XCTAssertEqual(token.value.split(separator: ".").count, 3, accept)
+            XCTAssertFalse(token.value.contains("\""), accept)
+        }
     }
 
     func testExchangeNeedsAValidMaskinportenToken() async throws {

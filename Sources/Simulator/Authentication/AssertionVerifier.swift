@@ -21,6 +21,9 @@ struct AssertionVerifier: Sendable {
         /// How far `iat` may be from the server's clock, both ways (Maskinporten: 10 s); nil:
         /// only not in the future.
         var issuedAtWindow: TimeInterval? = nil
+        /// Maskinporten: the only claims a grant may carry (any other is "Invalid assertion"),
+        /// and `aud` must be one string. nil: any claims.
+        var allowedClaims: Set<String>? = nil
     }
 
     /// The verified client and claims, or why the assertion is refused.
@@ -30,6 +33,13 @@ struct AssertionVerifier: Sendable {
             throw Refusal("the assertion's typ must be \(type)")
         }
         let claims = jws.claims
+        if let allowed = expected.allowedClaims {
+            let unknown = jws.claimNames.subtracting(allowed)
+            guard unknown.isEmpty else {
+                throw Refusal("Invalid assertion: claim \(unknown.sorted().joined(separator: ", ")) is not allowed in a JWT grant")
+            }
+            guard jws.audienceIsSingle else { throw Refusal("Invalid assertion: aud must be one string, not a list") }
+        }
         guard let issuer = claims.iss, !issuer.isEmpty else { throw Refusal("iss is missing") }
         if let clientID = expected.clientID {
             guard issuer == clientID, claims.sub == clientID else {

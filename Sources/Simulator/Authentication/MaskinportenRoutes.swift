@@ -11,6 +11,11 @@ struct MaskinportenRoutes: Sendable {
     /// Signs the Altinn tokens the exchange hands out (a JWT whose `exp` clients read).
     let altinnKey: ES256PrivateKey
     static let scopes: Set<String> = ["altinn:correspondence.write", "altinn:serviceowner", "altinn:events.subscribe"]
+    /// The claims Maskinporten documents for a JWT grant; any other (`sub`, `nbf`, …) is refused
+    /// as "Invalid assertion" (docs/altinn-correspondence.md, Maskinporten and the Altinn exchange).
+    static let grantClaims: Set<String> = [
+        "aud", "iss", "scope", "iat", "exp", "jti", "resource", "consumer_org", "iss_onbehalfof", "authorization_details",
+    ]
 
     func register(on router: Router<SimulatorRequestContext>) {
         router.post("maskinporten/token") { request, _ in
@@ -44,7 +49,7 @@ struct MaskinportenRoutes: Sendable {
                 assertion,
                 .init(
                     audiences: [audience], clientID: nil, type: nil, maxLifetime: 120,
-                    algorithms: ["RS256", "RS384", "RS512"], issuedAtWindow: 10))
+                    algorithms: ["RS256", "RS384", "RS512"], issuedAtWindow: 10, allowedClaims: Self.grantClaims))
         } catch {
             throw OAuthRefusal("invalid_grant", error.reason)
         }
@@ -76,9 +81,19 @@ struct MaskinportenRoutes: Sendable {
             throw OAuthRefusal("server_error", "the simulator could not sign the Altinn token", status: .internalServerError)
         }
         _ = await authority.issue(clientID: token.clientID, audience: .altinn, boundKey: nil, scope: token.scope, value: jwt)
+        // ASP.NET's content negotiation: a string result is plain text unless the client asked
+        // for JSON and not for text, then it is a JSON string (quoted).
+        if Self.wantsJSON(request.headers[values: .accept].joined(separator: ",")) {
+            return JSONResponse.make(status: .ok, jwt)
+        }
         return Response(
             status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(string: jwt)))
+    }
+
+    static func wantsJSON(_ accept: String) -> Bool {
+        let types = accept.split(separator: ",").map { trimmed(String($0.split(separator: ";").first ?? "")).lowercased() }
+        return types.contains("application/json") && !types.contains("text/plain") && !types.contains("*/*")
     }
 
     struct AltinnTokenClaims: JWTPayload {

@@ -8,6 +8,11 @@ struct ReceivedJWS: Sendable {
     let token: String
     let header: JWTHeader
     let claims: ReceivedClaims
+    /// Every claim name in the payload, known to `ReceivedClaims` or not (Maskinporten refuses
+    /// claims it does not document).
+    let claimNames: Set<String>
+    /// `aud` was one string, not an array (Maskinporten takes one value only).
+    let audienceIsSingle: Bool
 
     /// The algorithms HelseID and Maskinporten accept; never `none` or HMAC.
     static let acceptedAlgorithms: Set<String> = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"]
@@ -20,6 +25,11 @@ struct ReceivedJWS: Sendable {
         self.token = token
         header = parsed.header
         claims = parsed.payload
+        let segments = token.split(separator: ".", omittingEmptySubsequences: false)
+        let payload = segments.count == 3 ? Base64URL.decode(String(segments[1])) : nil
+        let object = payload.flatMap { (try? JSONSerialization.jsonObject(with: Data($0))) as? [String: Any] } ?? [:]
+        claimNames = Set(object.keys)
+        audienceIsSingle = object["aud"] is String
     }
 
     /// The `alg`, when it is one we accept.
