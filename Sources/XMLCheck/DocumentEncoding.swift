@@ -22,6 +22,31 @@ enum DocumentEncoding {
         bytes.starts(with: utf8BOM) ? Array(bytes.dropFirst(3)) : bytes
     }
 
+    /// NHN wants UTF-8 that says so (docs/nhn-edi.md §3.2, §11.14): a UTF-8 document without a
+    /// declaration gets `<?xml version="1.0" encoding="UTF-8"?>`, one whose declaration names no
+    /// encoding gets `encoding="UTF-8"` after its version. Nothing else changes (an XML
+    /// signature never covers the declaration). `bytes` is UTF-8 without a BOM.
+    static func declaringUTF8(_ bytes: [UInt8]) -> [UInt8] {
+        let open = Array("<?xml".utf8)
+        guard bytes.starts(with: open), bytes.count > open.count, [0x20, 0x09, 0x0D, 0x0A].contains(bytes[open.count]) else {
+            return Array(#"<?xml version="1.0" encoding="UTF-8"?>"#.utf8) + [0x0A] + bytes
+        }
+        // The declaration is ASCII and short; its end is the first "?>".
+        guard let end = (open.count..<min(bytes.count - 1, 512)).first(where: { bytes[$0] == 0x3F && bytes[$0 + 1] == 0x3E }) else {
+            return bytes
+        }
+        let declaration = String(decoding: bytes[..<end], as: UTF8.self)
+        if declaration.contains("encoding") { return bytes }
+        // After the version pseudo-attribute's closing quote (XML 1.0 §2.8: version comes first).
+        guard let version = declaration.range(of: "version") else { return bytes }
+        let afterName = declaration[version.upperBound...]
+        guard let quoteStart = afterName.firstIndex(where: { $0 == "\"" || $0 == "'" }) else { return bytes }
+        let quote = afterName[quoteStart]
+        guard let quoteEnd = afterName[afterName.index(after: quoteStart)...].firstIndex(of: quote) else { return bytes }
+        let insertAt = declaration.utf8.distance(from: declaration.startIndex, to: declaration.index(after: quoteEnd))
+        return Array(bytes[..<insertAt]) + Array(#" encoding="UTF-8""#.utf8) + Array(bytes[insertAt...])
+    }
+
     /// Serializes the whole document (prolog comments included) as UTF-8 without reformatting;
     /// libxml2 writes a declaration with encoding="UTF-8".
     static func reencodedAsUTF8(_ doc: xmlDocPtr) -> [UInt8]? {

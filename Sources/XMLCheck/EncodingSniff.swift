@@ -124,3 +124,13 @@ enum EncodingSniff {
         return value.isEmpty ? nil : String(value)
     }
 }
+
+/// What a document's own declaration says.
+package enum XMLDeclaration {
+    /// The `encoding` of a leading `<?xml …?>` (after any byte-order mark), as written; nil when
+    /// there is no declaration or it names no encoding.
+    package static func encoding(of bytes: [UInt8]) -> String? {
+        EncodingSniff.signals(of: bytes).declared
+    }
+}
+

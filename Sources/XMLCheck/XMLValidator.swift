@@ -3,8 +3,9 @@ import DropbridgeCore
 
 /// A document that passed the safe parse, ready to send.
 package struct CheckedDocument: Sendable, Equatable {
-    /// Bytes to send: UTF-8 without BOM. Re-encoded (declaration saying UTF-8) when the input
-    /// was not UTF-8; otherwise the input bytes minus any BOM.
+    /// Bytes to send: UTF-8 without BOM, with a declaration saying UTF-8. Re-encoded when the
+    /// input was not UTF-8; otherwise the input bytes minus any BOM, a declaration added (or
+    /// `encoding="UTF-8"` added to it) when the input did not declare its encoding.
     package var utf8: [UInt8]
     /// e.g. "ISO-8859-1" when re-encoded; nil when the input already was UTF-8.
     package var originalEncoding: String?
@@ -80,7 +81,7 @@ package struct XMLValidator: Sendable {
         let rootNamespace = DocumentTree.namespaceURI(root)
 
         var document = CheckedDocument(
-            utf8: DocumentEncoding.droppingUTF8BOM(bytes), rootName: rootName, rootNamespace: rootNamespace,
+            utf8: DocumentEncoding.declaringUTF8(DocumentEncoding.droppingUTF8BOM(bytes)), rootName: rootName, rootNamespace: rootNamespace,
             msgHead: MessageExtraction.msgHead(root: root), appRec: MessageExtraction.appRec(root: root))
 
         if let encoding = DocumentEncoding.nonUTF8Encoding(of: bytes, doc: parsed.doc) {

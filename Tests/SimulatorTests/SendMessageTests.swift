@@ -39,6 +39,8 @@ final class SendMessageTests: XCTestCase {
         let id = try XCTUnwrap(reply.json?["id"] as? String)
         XCTAssertNotNil(UUID(uuidString: id))
         XCTAssertEqual(id, id.lowercased())
+        // NHN names the shipment in Location too (docs/nhn-edi.md §13.4).
+        XCTAssertEqual(reply.header("Location"), "/messages/\(id)")
 
         let messages = try await harness.simMessages()
         XCTAssertEqual(messages.count, 1)
@@ -220,6 +222,19 @@ final class SendMessageTests: XCTestCase {
         // Plain ASCII, so valid UTF-8 bytes, but it says it is Latin-1: NHN wants UTF-8 that says so.
         let document = TestDocuments.msgHead().replacingOccurrences(of: "UTF-8", with: "ISO-8859-1")
         assertRefused(try await harness.sendMessage(TestDocuments.sendBody(document: document)), naming: "businessDocument")
+    }
+
+    /// NHN takes UTF-8 that declares it (docs/nhn-edi.md §3.2, §11.14).
+    func testADocumentThatDoesNotDeclareUTF8IsRefused() async throws {
+        let declared = TestDocuments.msgHead()
+        for undeclared in [
+            declared.replacingOccurrences(of: #"<?xml version="1.0" encoding="UTF-8"?>"#, with: ""),
+            declared.replacingOccurrences(of: #" encoding="UTF-8""#, with: ""),
+        ] {
+            let reply = try await harness.sendMessage(TestDocuments.sendBody(document: undeclared))
+            assertRefused(reply, naming: "businessDocument")
+            XCTAssertTrue(String(decoding: reply.body, as: UTF8.self).contains("encoding"), String(decoding: reply.body, as: UTF8.self))
+        }
     }
 
     func testDoctypeIsRefused() async throws {

@@ -68,4 +68,23 @@ final class EncodingTests: XCTestCase {
         XCTAssertNil(result.document?.originalEncoding)
         XCTAssertEqual(result.document?.utf8, utf8(text))
     }
+
+    /// NHN requires UTF-8 with an explicit declaration (docs/nhn-edi.md §3.2, §11.14): a
+    /// declaration without `encoding` gets one after its version; one with it is left alone.
+    func testADeclarationWithoutEncodingIsGivenUTF8() throws {
+        for (declaration, expected) in [
+            (#"<?xml version="1.0"?>"#, #"<?xml version="1.0" encoding="UTF-8"?>"#),
+            ("<?xml version='1.0' standalone='yes'?>", #"<?xml version='1.0' encoding="UTF-8" standalone='yes'?>"#),
+            (#"<?xml version="1.0" encoding="UTF-8"?>"#, #"<?xml version="1.0" encoding="UTF-8"?>"#),
+        ] {
+            let result = strictValidator.check(utf8(msgHead(declaration: declaration)))
+            XCTAssertNil(result.failure, String(describing: result.failure))
+            XCTAssertEqual(result.document?.utf8, utf8(msgHead(declaration: expected)), declaration)
+            XCTAssertNil(result.document?.originalEncoding)
+        }
+        // No declaration at all: one is put first.
+        let bare = msgHead(declaration: "")
+        let result = strictValidator.check(utf8(bare))
+        XCTAssertEqual(result.document?.utf8, utf8(#"<?xml version="1.0" encoding="UTF-8"?>"# + "\n" + bare))
+    }
 }

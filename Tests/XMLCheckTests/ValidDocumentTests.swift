@@ -118,11 +118,12 @@ final class ValidDocumentTests: XCTestCase {
         XCTAssertTrue(strict.failure?.reason.contains(KITHNamespace.appRec10) ?? false)
     }
 
-    func testUTF8WithBOMAndWithoutDeclarationKeepsBytesMinusBOM() throws {
+    /// NHN wants UTF-8 that declares it: the BOM goes and a declaration comes, nothing else changes.
+    func testUTF8WithBOMAndWithoutDeclarationGetsADeclarationInsteadOfTheBOM() throws {
         let body = msgHead(declaration: "<!-- ingen deklarasjon -->")
         let result = strictValidator.check([0xEF, 0xBB, 0xBF] + utf8(body))
         XCTAssertNil(result.failure, String(describing: result.failure))
-        XCTAssertEqual(result.document?.utf8, utf8(body))
+        XCTAssertEqual(result.document?.utf8, utf8(#"<?xml version="1.0" encoding="UTF-8"?>"# + "\n" + body))
         XCTAssertNil(result.document?.originalEncoding)
     }
 

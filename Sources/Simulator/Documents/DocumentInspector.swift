@@ -27,9 +27,15 @@ struct XMLCheckInspector: DocumentInspecting {
             let failure = result.failure
             return .refused(reason: failure?.reason ?? "the XML is not well-formed", errors: failure?.errors ?? [])
         }
-        // NHN wants UTF-8 that says so (docs/nhn-edi.md §3.2); XMLCheck would re-encode.
+        // NHN wants UTF-8 that says so (docs/nhn-edi.md §3.2, §11.14); XMLCheck would re-encode,
+        // and would add a missing declaration.
         if let encoding = document.originalEncoding {
             return .refused(reason: "the XML is declared as \(encoding); NHN requires UTF-8", errors: [])
+        }
+        guard let declared = XMLDeclaration.encoding(of: bytes), ["UTF-8", "UTF8"].contains(declared.uppercased()) else {
+            return .refused(
+                reason: "the XML does not declare its encoding; NHN requires <?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+                errors: [])
         }
         if let failure = result.failure {
             return .refused(reason: failure.reason, errors: failure.errors)
