@@ -11,6 +11,12 @@ final class DownloadedObserverTests: XCTestCase {
         let harness = try await SimulatorHarness.startInbound()
         addTeardownBlock { try? await harness.shutDown() }
         let seen = Marks()
+        // Unconfigured, the HER-id cannot mark anything downloaded (v3).
+        let early = try await harness.inject(document: TestDocuments.msgHead(msgId: "observed-0", senderHerId: SimulatorHarness.foreign, receiverHerId: SimulatorHarness.own))
+        let unconfigured = try await harness.put("/messages/\(early)/downloaded", json: ["receiverHerId": SimulatorHarness.own])
+        XCTAssertEqual(unconfigured.status, 400, String(decoding: unconfigured.body, as: UTF8.self))
+        XCTAssertEqual(unconfigured.errorCode, 1001)
+        try await harness.configure([SimulatorHarness.own, SimulatorHarness.ownOther])
         await harness.simulator.observeDownloadedMarks { id, receiver in
             seen.append("\(id)@\(receiver)")
         }
@@ -26,6 +32,7 @@ final class DownloadedObserverTests: XCTestCase {
         XCTAssertEqual(seen.all, ["\(id)@\(SimulatorHarness.own)"])
 
         await harness.simulator.reset()
+        try await harness.configure([SimulatorHarness.own])
         let again = try await harness.inject(document: TestDocuments.msgHead(msgId: "observed-2", senderHerId: SimulatorHarness.foreign, receiverHerId: SimulatorHarness.own))
         _ = try await harness.put("/messages/\(again)/downloaded", json: ["receiverHerId": SimulatorHarness.own])
         XCTAssertEqual(seen.all.count, 2, "the observer outlives a reset")

@@ -39,7 +39,9 @@ final class NotificationsTests: XCTestCase {
         let limited = try await harness.poll(SimulatorHarness.own, extra: "&NotificationsToFetch=1")
         XCTAssertEqual(limited.compactMap { ($0["offset"] as? NSNumber)?.int64Value }, [offsets[0]])
         XCTAssertEqual(limited.first?["notificationReceiverHerId"] as? Int, SimulatorHarness.own)
-        XCTAssertNotNil(limited.first?["id"] as? String)
+        // Like NHN's, the notifications carry no id (docs/nhn-edi.md §13.1).
+        XCTAssertNil(limited.first?["id"])
+        XCTAssertNil(limited.first?["notificationId"])
         XCTAssertNotNil(limited.first?["relatedMessageId"] as? String)
     }
 

@@ -15,7 +15,9 @@ package enum NotificationType: String, Sendable, Codable, CaseIterable {
 
 /// One notification, in the shape `GET /notifications` and the stream return.
 package struct SimNotification: Sendable, Codable, Equatable {
-    package var id: String
+    /// Always nil: NHN's notifications carry no id (docs/nhn-edi.md §13.1; one portal example
+    /// shows one), so clients must key on the offset. Left out of the JSON when nil.
+    package var id: String?
     package var relatedMessageId: String?
     package var type: NotificationType
     package var notificationReceiverHerId: Int

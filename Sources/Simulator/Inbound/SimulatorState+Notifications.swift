@@ -11,7 +11,7 @@ extension SimulatorState {
         _ type: NotificationType, to receiver: Int, triggeredBy: Int?, relatedMessageId: String?, description: String
     ) -> SimNotification {
         let notification = SimNotification(
-            id: UUID().uuidString.lowercased(), relatedMessageId: relatedMessageId, type: type,
+            id: nil, relatedMessageId: relatedMessageId, type: type,
             notificationReceiverHerId: receiver, notificationTriggeredByHerId: triggeredBy,
             description: description, createdAt: Date(), offset: inbound.nextOffset())
         inbound.notifications.append(notification)

@@ -20,4 +20,12 @@ enum JSONResponse {
             status: status, headers: [.contentType: "application/json; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
+
+    /// 202 `{id}` with `Location: /messages/{id}`, as NHN answers `POST /messages` and
+    /// `POST /messages/{id}/apprec` (docs/nhn-edi.md §13.4).
+    static func acceptedShipment(_ id: String) -> Response {
+        var response = make(status: .accepted, ["id": id])
+        response.headers[.location] = "/messages/\(id)"
+        return response
+    }
 }

@@ -66,7 +66,7 @@ struct MessagesRoutes: Sendable {
             context.logger.debug("Fault: dropping the connection after accepting the message")
             throw await ConnectionDropper.drop(context.channel)
         }
-        return JSONResponse.make(status: .accepted, ["id": accepted.id])
+        return JSONResponse.acceptedShipment(accepted.id)
     }
 
     /// The business document as bytes and text: base64 that decodes to UTF-8.

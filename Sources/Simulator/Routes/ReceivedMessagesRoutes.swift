@@ -43,6 +43,8 @@ struct ReceivedMessagesRoutes: Sendable {
             try RequestBodyReader.requireJSON(request)
             let receiver = try Self.receiverHerId(try await RequestBodyReader.collect(request, limit: 1_000_000))
             try checkReceiver(receiver, of: message)
+            // v3: a call for a HER-id without an MSH configuration is refused.
+            try await MshConfigurationRoutes.requireConfigured(receiver, as: "receiverHerId", in: state)
             await state.markDownloaded(message.id, by: receiver)
             return Response(status: .noContent)
         }
@@ -120,7 +122,7 @@ struct ReceivedMessagesRoutes: Sendable {
         await state.recordAppRec(received, document: document, original: original)
         context.logger.info(
             "Accepted AppRec", metadata: ["id": "\(received.id)", "original": "\(original.id)", "status": "\(parsed.appRecStatus)"])
-        return JSONResponse.make(status: .accepted, ["id": received.id])
+        return JSONResponse.acceptedShipment(received.id)
     }
 }
 
