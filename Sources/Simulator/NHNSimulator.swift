@@ -175,6 +175,11 @@ package final class NHNSimulator: Sendable {
         await authority.expireAllTokens()
     }
 
+    /// Stops accepting every DPoP nonce handed out so far, as if their time had run out.
+    package func expireAllNonces() async {
+        await authority.expireAllNonces()
+    }
+
     // MARK: Inbound side
 
     /// Places a document in the network as if `senderHerId` had sent it: stored, and a

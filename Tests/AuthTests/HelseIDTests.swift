@@ -38,6 +38,29 @@ final class HelseIDTests: XCTestCase {
         XCTAssertEqual(counters.refusals, [])
     }
 
+    /// HelseID's nonces live about a minute, tokens longer: the next token request carries a
+    /// stale nonce, is answered use_dpop_nonce, and is retried once with the fresh one.
+    func testAStaleNonceAtTheNextTokenRequestIsReplacedWithOneRetry() async throws {
+        let authorizer = harness.helseID()
+        let first = try await AuthHarness.headers(from: authorizer, url: harness.baseURL + "/ping")
+        let answered = try await harness.nhnRequest("/ping", headers: first)
+        XCTAssertEqual(answered.status, 200)
+        await harness.simulator.expireAllTokens()
+        await harness.simulator.expireAllNonces()
+        let rejected = try await harness.nhnRequest("/ping", headers: first)
+        XCTAssertEqual(rejected.status, 401)
+        var request = HTTPClientRequest(url: harness.baseURL + "/ping")
+        for (name, value) in first { request.headers.add(name: name, value: value) }
+        await authorizer.credentialsRejected(request, answer: rejected.headers)
+
+        let second = try await AuthHarness.headers(from: authorizer, url: harness.baseURL + "/ping")
+        let renewed = try await harness.nhnRequest("/ping", headers: second)
+        XCTAssertEqual(renewed.status, 200, renewed.body)
+        let counters = await harness.simulator.authCounters()
+        XCTAssertEqual(counters.tokensIssued["nhn"], 2)
+        XCTAssertEqual(counters.nonceChallenges, 2, "the stale nonce was answered with a new one, once")
+    }
+
     func testTokenRequestWithoutNonceIsAnsweredUseDPoPNonce() async throws {
         let assertion = try await ClientAssertionSigner(clientID: AuthHarness.clientID, key: harness.key)
             .helseIDAssertion(audience: harness.baseURL)

@@ -45,7 +45,9 @@ actor AuthorityState {
     func newNonce() -> String {
         let nonce = RandomID.make()
         sweepIfDue()
-        nonces[nonce] = Date() + 300
+        // Duende IdentityServer (HelseID) takes a server nonce for about a minute: a client
+        // that keeps the last one is told use_dpop_nonce again and must retry with the new one.
+        nonces[nonce] = Date() + 60
         counters.nonceChallenges += 1
         return nonce
     }
@@ -84,6 +86,11 @@ actor AuthorityState {
     func token(_ value: String) -> IssuedToken? { tokens[value] }
 
     /// Makes every issued token expired, as if time had passed (for tests of renewal).
+    /// Every nonce handed out so far stops being accepted, as if its minute had passed.
+    func expireAllNonces() {
+        nonces.removeAll()
+    }
+
     func expireAllTokens() {
         let past = Date() - 1
         tokens = tokens.mapValues {
