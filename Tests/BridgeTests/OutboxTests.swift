@@ -208,6 +208,24 @@ final class OutboxTests: XCTestCase {
         XCTAssertEqual(received?.messageTypeIdentificator, "DIALOG_HELSEFAGLIG")
     }
 
+    /// NHN wants UTF-8 that declares it (the simulator refuses anything else): a drop without a
+    /// declaration is sent with one, and `sent/` keeps the bytes as dropped.
+    func testADropWithoutADeclarationIsSentDeclaredUTF8() async throws {
+        let harness = try await BridgeHarness()
+        addTeardownBlock { await harness.shutdown() }
+        try await harness.start()
+        let declaration = #"<?xml version="1.0" encoding="UTF-8"?>"#
+        let dropped = String(decoding: try Self.msgHead(msgId: "undeclared-1"), as: UTF8.self)
+            .replacingOccurrences(of: declaration, with: "")
+        XCTAssertFalse(dropped.contains("<?xml"))
+        try harness.drop("undeclared", xml: Array(dropped.utf8), sidecar: #"{"receiverHerIds":[8094866]}"#)
+        try await harness.waitUntilFiled("undeclared", in: harness.config.folders.sent)
+        let received = try XCTUnwrap(await harness.simulator.receivedMessages().first { $0.msgId == "undeclared-1" })
+        XCTAssertEqual(received.document, declaration + "\n" + dropped)
+        let kept = try String(contentsOfFile: harness.config.folders.sent + "/undeclared.xml", encoding: .utf8)
+        XCTAssertEqual(kept, dropped)
+    }
+
     func testGzipDropsAndGzipBombs() async throws {
         let harness = try await BridgeHarness { $0.outbox.maxBytes = 1_000_000 }
         addTeardownBlock { await harness.shutdown() }
