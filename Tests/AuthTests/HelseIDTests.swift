@@ -101,6 +101,8 @@ final class HelseIDTests: XCTestCase {
         let now = Int(Date().timeIntervalSince1970)
         let cases: [(ClientAssertionClaims, String)] = [
             (.init(iss: AuthHarness.clientID, sub: AuthHarness.clientID, aud: "https://elsewhere", jti: RandomID.make(), iat: now, nbf: now, exp: now + 30), "aud"),
+            // The issuer is the audience, not the token endpoint.
+            (.init(iss: AuthHarness.clientID, sub: AuthHarness.clientID, aud: harness.baseURL + "/connect/token", jti: RandomID.make(), iat: now, nbf: now, exp: now + 30), "aud"),
             (.init(iss: AuthHarness.clientID, sub: AuthHarness.clientID, aud: harness.baseURL, jti: RandomID.make(), iat: now - 300, nbf: now - 300, exp: now - 240), "expired"),
             (.init(iss: AuthHarness.clientID, sub: AuthHarness.clientID, aud: harness.baseURL, jti: RandomID.make(), iat: now, nbf: now, exp: now + 600), "longer than 60 s"),
             (.init(iss: AuthHarness.clientID, sub: "someone-else", aud: harness.baseURL, jti: RandomID.make(), iat: now, nbf: now, exp: now + 30), "sub"),

@@ -21,9 +21,12 @@ struct AssertionVerifier: Sendable {
         /// How far `iat` may be from the server's clock, both ways (Maskinporten: 10 s); nil:
         /// only not in the future.
         var issuedAtWindow: TimeInterval? = nil
-        /// Maskinporten: the only claims a grant may carry (any other is "Invalid assertion"),
-        /// and `aud` must be one string. nil: any claims.
+        /// Maskinporten: the only claims a grant may carry (any other is "Invalid assertion").
+        /// nil: any claims.
         var allowedClaims: Set<String>? = nil
+        /// `aud` must be one string, not a list (Maskinporten; HelseID, strict as the 2025
+        /// private_key_jwt audience-injection advisory asks).
+        var singleAudience = false
     }
 
     /// The verified client and claims, or why the assertion is refused.
@@ -38,7 +41,9 @@ struct AssertionVerifier: Sendable {
             guard unknown.isEmpty else {
                 throw Refusal("Invalid assertion: claim \(unknown.sorted().joined(separator: ", ")) is not allowed in a JWT grant")
             }
-            guard jws.audienceIsSingle else { throw Refusal("Invalid assertion: aud must be one string, not a list") }
+        }
+        if expected.singleAudience, !jws.audienceIsSingle {
+            throw Refusal("Invalid assertion: aud must be one string, not a list")
         }
         guard let issuer = claims.iss, !issuer.isEmpty else { throw Refusal("iss is missing") }
         if let clientID = expected.clientID {

@@ -55,11 +55,12 @@ struct HelseIDTokenRoute: Sendable {
         do {
             _ = try await AssertionVerifier(authority: authority).verify(
                 assertion,
-                // HelseID takes its issuer (with or without a final slash) or its token endpoint,
-                // and assertions valid for at most 60 s.
+                // HelseID's issuer is the one `aud` (docs/nhn-edi.md §2.2; strict, as the 2025
+                // private_key_jwt audience-injection advisory asks: not the token endpoint, not a
+                // list), and assertions are valid for at most 60 s.
                 .init(
-                    audiences: [origin, origin + "/", origin + Self.path], clientID: clientID,
-                    type: "client-authentication+jwt", maxLifetime: 60))
+                    audiences: [origin], clientID: clientID, type: "client-authentication+jwt", maxLifetime: 60,
+                    singleAudience: true))
         } catch {
             throw OAuthRefusal("invalid_client", error.reason)
         }

@@ -49,7 +49,7 @@ struct MaskinportenRoutes: Sendable {
                 assertion,
                 .init(
                     audiences: [audience], clientID: nil, type: nil, maxLifetime: 120,
-                    algorithms: ["RS256", "RS384", "RS512"], issuedAtWindow: 10, allowedClaims: Self.grantClaims))
+                    algorithms: ["RS256", "RS384", "RS512"], issuedAtWindow: 10, allowedClaims: Self.grantClaims, singleAudience: true))
         } catch {
             throw OAuthRefusal("invalid_grant", error.reason)
         }
