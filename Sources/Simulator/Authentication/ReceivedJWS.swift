@@ -1,6 +1,7 @@
 import Auth
 import Foundation
 import JWTKit
+import Synchronization
 
 /// A compact JWS someone sent (client assertion, DPoP proof), read without trusting it:
 /// header and claims first, the signature checked against a key the caller chooses.
@@ -38,20 +39,50 @@ struct ReceivedJWS: Sendable {
         } else if key.members["kty"] != "RSA" {
             return false
         }
-        var members = key.members
-        members["alg"] = algorithm
-        members["kid"] = "received"
-        guard let json = try? JSONEncoder().encode(members),
-            let jwk = try? JWK(json: String(decoding: json, as: UTF8.self))
-        else { return false }
-        let keys = JWTKeyCollection()
-        do {
+        // The canonical JSON holds exactly the key's required members (RFC 7638), so it names
+        // one key; the algorithm after it comes from a fixed set without `|` or `}`.
+        let cacheKey = String(decoding: key.canonicalJSON, as: UTF8.self) + "|" + algorithm
+        let keys: JWTKeyCollection
+        if let known = VerifyingKeys.shared.keys(for: cacheKey) {
+            keys = known
+        } else {
+            var members = key.members
+            members["alg"] = algorithm
+            members["kid"] = "received"
+            guard let json = try? JSONEncoder().encode(members),
+                let jwk = try? JWK(json: String(decoding: json, as: UTF8.self))
+            else { return false }
+            keys = JWTKeyCollection()
             // The only key in the collection is the default whatever `kid` the header names.
-            try await keys.add(jwk: jwk, isDefault: true)
+            guard (try? await keys.add(jwk: jwk, isDefault: true)) != nil else { return false }
+            VerifyingKeys.shared.remember(keys, for: cacheKey)
+        }
+        do {
             _ = try await keys.verify(Array(token.utf8), as: ReceivedClaims.self)
             return true
         } catch {
             return false
+        }
+    }
+}
+
+/// Verifying keys built from received public JWKs, by key and algorithm. A client signs every
+/// DPoP proof with the same key, and building the verifier from the JWK (parsing, curve point
+/// checks) cost about as much as verifying; the signature itself is still checked on every
+/// proof. Bounded: forgotten all at once when full (a test making many keys, not a client).
+final class VerifyingKeys: Sendable {
+    static let shared = VerifyingKeys()
+    static let capacity = 256
+    private let entries = Mutex<[String: JWTKeyCollection]>([:])
+
+    func keys(for cacheKey: String) -> JWTKeyCollection? {
+        entries.withLock { $0[cacheKey] }
+    }
+
+    func remember(_ keys: JWTKeyCollection, for cacheKey: String) {
+        entries.withLock { entries in
+            if entries.count >= Self.capacity { entries.removeAll() }
+            entries[cacheKey] = keys
         }
     }
 }
