@@ -68,21 +68,28 @@ struct ReceivedJWS: Sendable {
 
 /// Verifying keys built from received public JWKs, by key and algorithm. A client signs every
 /// DPoP proof with the same key, and building the verifier from the JWK (parsing, curve point
-/// checks) cost about as much as verifying; the signature itself is still checked on every
-/// proof. Bounded: forgotten all at once when full (a test making many keys, not a client).
-final class VerifyingKeys: Sendable {
-    static let shared = VerifyingKeys()
-    static let capacity = 256
-    private let entries = Mutex<[String: JWTKeyCollection]>([:])
+/// checks) cost about as much as verifying; the signature itself is still checked on every proof.
+enum VerifyingKeys {
+    static let shared = BoundedCache<JWTKeyCollection>(capacity: 256)
+}
 
-    func keys(for cacheKey: String) -> JWTKeyCollection? {
-        entries.withLock { $0[cacheKey] }
+/// A few values by key, forgotten all at once when full (many keys come from tests, not clients).
+final class BoundedCache<Value: Sendable>: Sendable {
+    let capacity: Int
+    private let entries = Mutex<[String: Value]>([:])
+
+    init(capacity: Int) {
+        self.capacity = capacity
     }
 
-    func remember(_ keys: JWTKeyCollection, for cacheKey: String) {
+    func keys(for key: String) -> Value? {
+        entries.withLock { $0[key] }
+    }
+
+    func remember(_ value: Value, for key: String) {
         entries.withLock { entries in
-            if entries.count >= Self.capacity { entries.removeAll() }
-            entries[cacheKey] = keys
+            if entries.count >= capacity { entries.removeAll() }
+            entries[key] = value
         }
     }
 }
