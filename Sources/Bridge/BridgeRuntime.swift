@@ -83,7 +83,12 @@ package struct BridgeRuntime: Sendable {
 
         // Refused connections reported at once (not retried inside the client), no redirects.
         var httpConfiguration = NHNClient.recommendedHTTPClientConfiguration()
-        httpConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 32)
+        // Set field by field: a new `connectionPool` value would bring back the retried connection
+        // establishment the recommended configuration turns off. Room for the outbound gate (32),
+        // the inbound worker (`NotificationWorker.limit`, 32) and the notification stream at once:
+        // a call waiting for a pooled connection is latency that no CPU is spent on.
+        httpConfiguration.connectionPool.idleTimeout = .seconds(60)
+        httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 72
         httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
 
         let io = BlockingIO.started(threads: 64)

@@ -91,9 +91,8 @@ extension Ledger {
 
     package func markInboundDownloaded(messageId: String, at now: Double) async throws {
         _ = try await groupCommitWrite { db in
-            try db.execute(
-                sql: "UPDATE inbound SET downloadedAt = ? WHERE messageId = ? AND downloadedAt IS NULL",
-                arguments: [now, messageId])
+            try db.cachedStatement(sql: "UPDATE inbound SET downloadedAt = ? WHERE messageId = ? AND downloadedAt IS NULL")
+                .execute(arguments: [now, messageId])
             return true
         }
     }

@@ -68,7 +68,13 @@ extension Ledger {
 
     /// The notification's effect is durable.
     package func finishNotification(offset: Int64, now: Double) async throws {
-        try await changeNotification(offset: offset, now: now) { $0.state = .done }
+        // Once per received message in a drain: one cached statement, not a fetch and a record
+        // update (whose SQL GRDB builds and authorizes anew each time).
+        _ = try await groupCommitWrite { db in
+            try db.cachedStatement(sql: "UPDATE notificationQueue SET state = ?, updatedAt = ? WHERE offset = ?")
+                .execute(arguments: [QueuedNotification.State.done.rawValue, now, offset])
+            return true
+        }
     }
 
     /// Tried again at `nextAttemptAt`; `failed` counts the attempt (a wait for our own sends does not).

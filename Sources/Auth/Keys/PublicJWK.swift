@@ -50,7 +50,7 @@ package struct PublicJWK: Sendable, Equatable {
     }
 
     /// The required members in lexicographic order without whitespace (RFC 7638 §3).
-    var canonicalJSON: Data {
+    package var canonicalJSON: Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // A [String: String] always encodes.

@@ -15,7 +15,11 @@ import Synchronization
 /// by each attempt's outcome, and reads only what the reader added (a burst of 2,000 would
 /// otherwise read the whole backlog once per item).
 final class NotificationWorker: Sendable {
-    static let limit = 8
+    /// Handlings at once. Each spends most of its time waiting (three calls to NHN, fsyncs, ledger
+    /// commits), so more at once keep the cores busy and let fsyncs and commits be shared; memory
+    /// is bounded by bytes, not by this count: each handling reserves its download in
+    /// `memory.inFlightBytes` before fetching (`NotificationHandler.downloadEstimate`).
+    static let limit = 32
     /// How long a notification about a message we do not know waits for our own sends in flight
     /// before it is filed as unmatched.
     static let patienceForOwnSends: Double = 30

@@ -1,6 +1,7 @@
 import Auth
 import Foundation
 import JWTKit
+import Synchronization
 
 /// A compact JWS someone sent (client assertion, DPoP proof), read without trusting it:
 /// header and claims first, the signature checked against a key the caller chooses.
@@ -48,20 +49,57 @@ struct ReceivedJWS: Sendable {
         } else if key.members["kty"] != "RSA" {
             return false
         }
-        var members = key.members
-        members["alg"] = algorithm
-        members["kid"] = "received"
-        guard let json = try? JSONEncoder().encode(members),
-            let jwk = try? JWK(json: String(decoding: json, as: UTF8.self))
-        else { return false }
-        let keys = JWTKeyCollection()
-        do {
+        // The canonical JSON holds exactly the key's required members (RFC 7638), so it names
+        // one key; the algorithm after it comes from a fixed set without `|` or `}`.
+        let cacheKey = String(decoding: key.canonicalJSON, as: UTF8.self) + "|" + algorithm
+        let keys: JWTKeyCollection
+        if let known = VerifyingKeys.shared.keys(for: cacheKey) {
+            keys = known
+        } else {
+            var members = key.members
+            members["alg"] = algorithm
+            members["kid"] = "received"
+            guard let json = try? JSONEncoder().encode(members),
+                let jwk = try? JWK(json: String(decoding: json, as: UTF8.self))
+            else { return false }
+            keys = JWTKeyCollection()
             // The only key in the collection is the default whatever `kid` the header names.
-            try await keys.add(jwk: jwk, isDefault: true)
+            guard (try? await keys.add(jwk: jwk, isDefault: true)) != nil else { return false }
+            VerifyingKeys.shared.remember(keys, for: cacheKey)
+        }
+        do {
             _ = try await keys.verify(Array(token.utf8), as: ReceivedClaims.self)
             return true
         } catch {
             return false
+        }
+    }
+}
+
+/// Verifying keys built from received public JWKs, by key and algorithm. A client signs every
+/// DPoP proof with the same key, and building the verifier from the JWK (parsing, curve point
+/// checks) cost about as much as verifying; the signature itself is still checked on every proof.
+enum VerifyingKeys {
+    static let shared = BoundedCache<JWTKeyCollection>(capacity: 256)
+}
+
+/// A few values by key, forgotten all at once when full (many keys come from tests, not clients).
+final class BoundedCache<Value: Sendable>: Sendable {
+    let capacity: Int
+    private let entries = Mutex<[String: Value]>([:])
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    func keys(for key: String) -> Value? {
+        entries.withLock { $0[key] }
+    }
+
+    func remember(_ value: Value, for key: String) {
+        entries.withLock { entries in
+            if entries.count >= capacity { entries.removeAll() }
+            entries[key] = value
         }
     }
 }
