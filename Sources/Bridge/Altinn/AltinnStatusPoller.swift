@@ -68,7 +68,8 @@ package final class AltinnStatusPoller: Service {
                         break
                     }
                     // Receipts go beside the filed drop, under the name it was filed as.
-                    guard let drop = try ledger.drop(id: row.dropId), drop.filedAt != nil else {
+                    guard let drop = try ledger.drop(id: row.dropId) else { continue }
+                    guard drop.filedAt != nil else {
                         wait = min(wait, filingRecheck)
                         continue
                     }
