@@ -142,7 +142,7 @@ let package = Package(
         .target(
             name: "Bridge",
             dependencies: [
-                "DropbridgeCore", "XMLCheck", "DropFolder", "Ledger", "NHNClient", "AltinnClient", "Auth",
+                "DropbridgeCore", "XMLCheck", "DropFolder", "Ledger", "NHNClient", "AltinnClient", "Auth", "CLinuxSys",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

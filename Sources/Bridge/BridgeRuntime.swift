@@ -165,7 +165,7 @@ package struct BridgeRuntime: Sendable {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: registrations),
             .init(service: outbox),
-            .init(service: OperatorDesk(ledger: ledger, outbox: outbox, logger: Logger(label: "dropbridge.operator"))),
+            .init(service: OperatorDesk(ledger: ledger, outbox: outbox, logger: Logger(label: "dropbridge.operator"), bell: config.state.requestBell)),
             // Receiving ends by itself when it is off: that must not stop the bridge.
             .init(service: receive, successTerminationBehavior: .ignore),
             .init(service: pruner),

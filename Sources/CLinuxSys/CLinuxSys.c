@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -17,4 +18,8 @@ int clinuxsys_rename_noreplace(int olddirfd, const char *oldpath, int newdirfd, 
     errno = ENOSYS;
     return -1;
 #endif
+}
+
+int clinuxsys_limit_malloc_arenas(int arenas) {
+    return mallopt(M_ARENA_MAX, arenas);
 }

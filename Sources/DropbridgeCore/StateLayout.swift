@@ -16,6 +16,9 @@ package struct StateLayout: Sendable, Equatable {
     package var ledger: String { directory + "/ledger.sqlite" }
     /// The lock that lets one dropbridge at a time use a root.
     package var lock: String { directory + "/lock" }
+    /// Rung (opened for writing, closed) by `release`, `retry --now`, `pause` and `resume` after
+    /// they wrote their request into the ledger: the daemon, watching for it, looks at once.
+    package var requestBell: String { directory + "/requests" }
 }
 
 extension BridgeConfig {

@@ -83,3 +83,8 @@ package struct AltinnEvent: Codable, Sendable, Equatable {
         self.at = at
     }
 }
+
+extension AltinnSendRecord {
+    /// Accepted and not yet final: the status poller follows it (`openAltinnPolls`).
+    package var isFollowed: Bool { state == .accepted && !pollDone }
+}

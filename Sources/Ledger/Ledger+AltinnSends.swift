@@ -91,15 +91,19 @@ extension Ledger {
     package func updateAltinnSend(
         dropId: Int64, recipientIndex: Int, now: Double, _ change: @escaping @Sendable (inout AltinnSendRecord) -> Void
     ) async throws -> AltinnSendRecord {
-        try await groupCommitWrite { db in
+        let (row, opened) = try await groupCommitWrite { db in
             guard var row = try AltinnSendRecord.fetchOne(db, key: ["dropId": dropId, "recipientIndex": recipientIndex]) else {
                 throw LedgerError.missingDrop(dropId)
             }
+            let wasFollowed = row.isFollowed
             change(&row)
             row.updatedAt = now
             try row.update(db)
-            return row
+            return (row, !wasFollowed && row.isFollowed)
         }
+        // After the commit, so the poller woken by it finds the row.
+        if opened { altinnPollsOpened.changed() }
+        return row
     }
 
     /// Accepted correspondences whose status is still followed, soonest first.

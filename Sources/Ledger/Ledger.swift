@@ -10,6 +10,9 @@ package final class Ledger: Sendable {
     private let groupCommit: GroupCommit
     /// Moves on each time `proveArrival` records a proof: wakes the drops waiting for one.
     package let arrivalsProven = ChangeSignal()
+    /// Moves on each time a correspondence is accepted (its status is to be followed): wakes
+    /// the Altinn status poller, which otherwise sleeps until its next poll is due.
+    package let altinnPollsOpened = ChangeSignal()
 
     package init(path: String) throws {
         try LedgerFiles.restrict(path)

@@ -9,17 +9,20 @@ import ServiceLifecycle
 /// The operator's listener on `metrics.listen`, as a `Service`: `/metrics` (Prometheus text),
 /// `/livez`, `/readyz` (200, or 503 with the reasons as JSON), `/status.json` (the snapshot)
 /// and the status page `/`. It also samples the bridge every `sampleInterval` so the gauges
-/// and the alert log move without anyone asking. A listener that cannot bind is logged and
+/// and the alert log move without anyone asking (every 30 s: the alerts' thresholds are minutes
+/// or more, and each sample surveys the folders and the ledger). A listener that cannot bind is logged and
 /// does not stop the bridge: files matter more than their dashboard.
 package struct MonitoringServer: Service {
     package let monitor: Monitor
     package let address: ListenAddress
     package let sampleInterval: Duration
+    /// Between samples nobody asked for; a scrape or a page reads afresh.
+    package static let defaultSampleInterval: Duration = .seconds(30)
     private let logger: Logger
     private let onListening: @Sendable (Int) -> Void
 
     package init(
-        monitor: Monitor, address: ListenAddress, sampleInterval: Duration = .seconds(5), logger: Logger,
+        monitor: Monitor, address: ListenAddress, sampleInterval: Duration = Self.defaultSampleInterval, logger: Logger,
         onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
         self.monitor = monitor

@@ -12,7 +12,7 @@ extension MonitoringServer {
     /// it is empty (off).
     package static func forBridge(
         config: BridgeConfig, ledger: Ledger, metrics: PrometheusMetrics, logger: Logger,
-        sampleInterval: Duration = .seconds(5), onListening: @escaping @Sendable (Int) -> Void = { _ in }
+        sampleInterval: Duration = MonitoringServer.defaultSampleInterval, onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) -> MonitoringServer? {
         guard !config.metricsListen.isEmpty, let address = ListenAddress(config.metricsListen) else { return nil }
         let reader = SnapshotReader(config: config, ledger: ledger, reachability: metrics.reachability, version: BuildInfo.version)

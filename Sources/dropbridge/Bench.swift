@@ -417,6 +417,13 @@ enum MemoryUsage {
 
     static func currentBytes() -> Int { statusField("VmRSS") }
 
+    /// The private part of the RSS (heap, stacks): what this process alone costs.
+    static func anonymousBytes() -> Int { statusField("RssAnon") }
+
+    /// The file-backed part (the binary's and libraries' pages it touched): shared with every
+    /// other process mapping the same files, and the kernel can drop it under pressure.
+    static func fileBytes() -> Int { statusField("RssFile") }
+
     private static func statusField(_ field: String) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
         for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {

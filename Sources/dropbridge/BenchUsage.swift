@@ -27,6 +27,9 @@ struct ProcessUsage {
 struct IdleUsage: Codable {
     var seconds: Double
     var rssBytes: Int
+    /// `rssBytes` split: private (heap, stacks) and file-backed (shared pages of the binary and its libraries).
+    var anonymousRSSBytes: Int
+    var fileRSSBytes: Int
     var cpuSecondsPerMinute: Double
 
     /// Watches this process for `seconds` while the bench itself sleeps.
@@ -38,6 +41,7 @@ struct IdleUsage: Codable {
         let cpu = ProcessUsage.now().cpuSeconds - before.cpuSeconds
         return IdleUsage(
             seconds: elapsed.rounded(toPlaces: 1), rssBytes: MemoryUsage.currentBytes(),
+            anonymousRSSBytes: MemoryUsage.anonymousBytes(), fileRSSBytes: MemoryUsage.fileBytes(),
             cpuSecondsPerMinute: (cpu * 60 / elapsed).rounded(toPlaces: 3))
     }
 }

@@ -1,5 +1,7 @@
 import ArgumentParser
+import Bridge
 import DropbridgeCore
+import Foundation
 
 @main
 struct Dropbridge: AsyncParsableCommand {
@@ -27,6 +29,12 @@ struct Dropbridge: AsyncParsableCommand {
             StatusCommand.self, ShowCommand.self, CheckCommand.self, RetryCommand.self, ReleaseCommand.self, PauseCommand.self, ResumeCommand.self, BenchCommand.self, KeygenCommand.self,
         ]
     )
+
+    static func main() async {
+        // Before any thread pool starts: how many malloc arenas the threads may make.
+        MallocArenas.limitToCores(environment: ProcessInfo.processInfo.environment)
+        await main(nil)
+    }
 }
 
 /// sysexits(3) codes the contract promises (docs/contract.md §4).

@@ -42,3 +42,29 @@ final class AltinnSendsLedgerTests: XCTestCase {
         XCTAssertTrue(try ledger.openAltinnPolls().isEmpty, "a refused recipient is not polled")
     }
 }
+
+/// The Altinn status poller sleeps until a correspondence is accepted: the ledger says when.
+final class AltinnPollsOpenedTests: XCTestCase {
+    func testOnlyAnAcceptanceMovesTheSignalAndOnlyOnce() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let ledger = try Ledger(path: folder + "/ledger.sqlite")
+        let start = ledger.altinnPollsOpened.generation
+        _ = try await ledger.recordAltinnAttempt(
+            AltinnSendRecord(idempotentKey: "key-1", dropId: 7, recipientIndex: 0, recipient: "org:910753614", now: 1), now: 1)
+        XCTAssertEqual(ledger.altinnPollsOpened.generation, start, "an upload about to start is nothing to follow")
+        try await ledger.updateAltinnSend(dropId: 7, recipientIndex: 0, now: 2) { row in
+            row.state = .accepted
+            row.correspondenceId = "c-1"
+            row.nextPollAt = 3
+        }
+        let accepted = ledger.altinnPollsOpened.generation
+        XCTAssertGreaterThan(accepted, start, "an acceptance wakes the poller")
+        try await ledger.updateAltinnSend(dropId: 7, recipientIndex: 0, now: 4) { row in row.nextPollAt = 10 }
+        XCTAssertEqual(ledger.altinnPollsOpened.generation, accepted, "the poller's own updates do not wake it again")
+        try await ledger.updateAltinnSend(dropId: 7, recipientIndex: 0, now: 5) { row in row.pollDone = true }
+        XCTAssertEqual(ledger.altinnPollsOpened.generation, accepted)
+        XCTAssertTrue(try ledger.openAltinnPolls().isEmpty)
+    }
+}

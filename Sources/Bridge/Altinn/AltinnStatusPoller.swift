@@ -10,24 +10,31 @@ import ServiceLifecycle
 /// `GET …/correspondence/{id}` (never `/details` routinely) until it reaches a final state,
 /// rewriting `receipts/NAME.status.json` on every change. What is still open lives in the
 /// ledger, so polling resumes after a restart; each correspondence backs off while nothing happens.
+/// Between polls it sleeps until the soonest one is due, or until the ledger says a
+/// correspondence was accepted (`Ledger.altinnPollsOpened`): with nothing to follow it does
+/// not wake at all (but for a rare look, `idleRecheck`, in case of a change made elsewhere).
 package final class AltinnStatusPoller: Service {
     private let client: any CorrespondenceSender
     private let ledger: Ledger
     private let receipts: ReceiptWriter
     private let tracker: AltinnStatusTracker
     private let logger: Logger
-    /// How often the ledger is looked at for newly accepted correspondences.
-    private let scanInterval: Duration
+    /// How soon a due correspondence whose drop is not filed yet is looked at again (its
+    /// receipt goes beside the filed drop; filing follows acceptance within moments).
+    private let filingRecheck: Duration
+    /// The longest sleep: a safety net only, every change this process makes wakes it.
+    private let idleRecheck: Duration
 
     package init(
         client: any CorrespondenceSender, ledger: Ledger, receipts: ReceiptWriter, maxInterval: Double = 300,
-        scanInterval: Duration = .milliseconds(500), logger: Logger
+        filingRecheck: Duration = .milliseconds(500), idleRecheck: Duration = .seconds(60), logger: Logger
     ) {
         self.client = client
         self.ledger = ledger
         self.receipts = receipts
         tracker = AltinnStatusTracker(maxInterval: maxInterval)
-        self.scanInterval = scanInterval
+        self.filingRecheck = filingRecheck
+        self.idleRecheck = idleRecheck
         self.logger = logger
     }
 
@@ -47,23 +54,48 @@ package final class AltinnStatusPoller: Service {
     private func loop(_ stop: ShutdownSignal) async {
         var warnedStuck = Set<String>()
         while !stop.isTriggered {
+            // Read before the ledger is: an acceptance committed after this is never slept through.
+            let seen = ledger.altinnPollsOpened.generation
+            var wait = idleRecheck
             do {
                 let now = Timestamp.now()
-                for row in try ledger.openAltinnPolls() where (row.nextPollAt ?? 0) <= now {
+                for row in try ledger.openAltinnPolls() {
                     if stop.isTriggered { return }
+                    let due = row.nextPollAt ?? 0
+                    guard due <= now else {
+                        // Soonest first: the rest are due later still.
+                        wait = min(wait, Self.duration(seconds: due - now))
+                        break
+                    }
                     // Receipts go beside the filed drop, under the name it was filed as.
-                    guard let drop = try ledger.drop(id: row.dropId), drop.filedAt != nil else { continue }
-                    try await poll(row, name: drop.releasedAs ?? drop.name, warnedStuck: &warnedStuck)
+                    guard let drop = try ledger.drop(id: row.dropId) else { continue }
+                    guard drop.filedAt != nil else {
+                        wait = min(wait, filingRecheck)
+                        continue
+                    }
+                    let polled = try await poll(row, name: drop.releasedAs ?? drop.name, warnedStuck: &warnedStuck)
+                    if polled.isFollowed {
+                        // Never sooner than `filingRecheck`: a row the poll could not move must not spin.
+                        let next = Self.duration(seconds: (polled.nextPollAt ?? 0) - Timestamp.now())
+                        wait = min(wait, max(next, filingRecheck))
+                    }
                 }
             } catch {
                 logger.error("Altinn status polling could not use the ledger: \(error)")
+                wait = min(wait, .seconds(5))
             }
-            guard await stop.sleep(for: scanInterval) else { return }
+            guard await stop.sleep(for: wait, orUntil: ledger.altinnPollsOpened, changesAfter: seen) else { return }
         }
     }
 
-    private func poll(_ start: AltinnSendRecord, name: String, warnedStuck: inout Set<String>) async throws {
-        guard let id = start.correspondenceId else { return }
+    /// A wait of `seconds` (at least a millisecond, so a due row never spins the loop).
+    static func duration(seconds: Double) -> Duration {
+        .milliseconds(Int64(max(0.001, seconds) * 1000))
+    }
+
+    /// Polls one correspondence; returns its row as now stored.
+    private func poll(_ start: AltinnSendRecord, name: String, warnedStuck: inout Set<String>) async throws -> AltinnSendRecord {
+        guard let id = start.correspondenceId else { return start }
         var row = start
         let metadata: Logger.Metadata = ["drop": "\(name)", "recipient": "\(row.recipient)", "correspondenceId": "\(id)"]
         let now = Timestamp.now()
@@ -106,6 +138,7 @@ package final class AltinnStatusPoller: Service {
             try receipts.writeAltinnStatus(AltinnStatusReceipt(name: name, rows: rows, now: now))
             logger.info("Altinn status: \(AltinnStatusTracker.receiptStatus(row))", metadata: metadata)
         }
+        return row
     }
 }
 

@@ -29,9 +29,11 @@ package final class ReceiveService: Service {
     /// Each batch's connection state (by `Ledger.offsetKey`), for the overall state.
     private let batchStates = Mutex<[String: (state: String, detail: String?)]>([:])
     /// When each batch's last event was written to the ledger: heartbeats are noted at most
-    /// every `eventNoteInterval`, not one write each.
+    /// every `eventNoteInterval`, not one write each. A minute: the time only feeds `status`
+    /// ("last event … ago") and the silent-stream alert (hours), and an idle bridge should not
+    /// commit (and fsync) the ledger at every heartbeat.
     private let eventsNoted = Mutex<[String: ContinuousClock.Instant]>([:])
-    private let eventNoteInterval: Duration = .seconds(5)
+    private let eventNoteInterval: Duration = .seconds(60)
     private let batches: [[Int]]
     /// Notifications read, by type (`Monitoring`).
     private let metrics: any BridgeMetrics

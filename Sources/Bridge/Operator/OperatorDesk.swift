@@ -1,35 +1,54 @@
+import DropFolder
 import Foundation
 import Ledger
 import Logging
 import ServiceLifecycle
 
 /// Carries out what operators asked through the ledger (`release`, `retry --now`, `pause`,
-/// `resume`): looks every `interval` (a second) for new requests and for the pause switch, does
-/// each request once, logs it, and records the outcome the waiting command prints. Requests made
+/// `resume`): looks for new requests and for the pause switch when the command rings the
+/// request bell (`StateLayout.requestBell`, watched with inotify), and otherwise only every
+/// `fallbackInterval` (30 s; every second when inotify cannot watch the bell), does each
+/// request once, logs it, and records the outcome the waiting command prints. Requests made
 /// while no daemon ran are done at the next start. Receiving is never paused.
 package final class OperatorDesk: Service {
     private let ledger: Ledger
     private let outbox: OutboxService
     private let logger: Logger
-    private let interval: Duration
+    private let bellPath: String?
+    private let fallbackInterval: Duration
 
-    package init(ledger: Ledger, outbox: OutboxService, logger: Logger, interval: Duration = .seconds(1)) {
+    /// `bell`: the request bell's path (nil: none, look every `fallbackInterval`).
+    package init(
+        ledger: Ledger, outbox: OutboxService, logger: Logger, bell: String? = nil, fallbackInterval: Duration = .seconds(30)
+    ) {
         self.ledger = ledger
         self.outbox = outbox
         self.logger = logger
-        self.interval = interval
+        bellPath = bell
+        self.fallbackInterval = fallbackInterval
     }
 
     package func run() async throws {
+        let rung = ChangeSignal()
+        let bell = bellPath.map { RequestBell(path: $0) { rung.changed() } }
+        defer { bell?.cancel() }
+        // Without a bell to hear, a request waits at most a second, as before the bell.
+        let interval = bell?.isWatching == true ? fallbackInterval : min(fallbackInterval, .seconds(1))
+        if let bellPath, bell?.isWatching != true {
+            logger.warning("operator requests are looked for every second: inotify cannot watch \(bellPath)")
+        }
+        let stop = ShutdownSignal()
         applySwitch(initially: true)
-        while !Task.isCancelled {
-            await handleRequests()
-            applySwitch(initially: false)
-            do {
-                try await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
-            } catch {
-                return
-            }
+        await withTaskCancellationOrGracefulShutdownHandler {
+            repeat {
+                // Read before looking: a ring while this round runs makes the next one start at once.
+                let seen = rung.generation
+                await handleRequests()
+                applySwitch(initially: false)
+                guard await stop.sleep(for: interval, orUntil: rung, changesAfter: seen) else { return }
+            } while true
+        } onCancelOrGracefulShutdown: {
+            stop.trigger()
         }
     }
 

@@ -50,9 +50,10 @@ package final class OutboxService: Service {
         let watcher = try OutboxWatcher(
             directory: config.folders.outbox, mode: config.outbox.inotify,
             pollInterval: .milliseconds(Int64(config.outbox.rescanSeconds * 1000)),
-            // Short: a producer writing steadily must not wait for a quiet spell; a burst still
-            // costs one scan per 50 ms at most.
-            quiet: .milliseconds(5), maxDelay: .milliseconds(50),
+            // A lone drop is looked at 1 ms after its last rename (a pair renamed in together
+            // lands in one scan, and no drop waits for a batch that is not coming); a burst
+            // still costs one scan per 50 ms at most.
+            quiet: .milliseconds(1), maxDelay: .milliseconds(50),
             logger: logger)
         logger.info("watching the outbox", metadata: ["folder": "\(config.folders.outbox)", "method": "\(watcher.method)"])
         let wakeups = self.wakeups

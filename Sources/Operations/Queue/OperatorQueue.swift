@@ -1,9 +1,10 @@
+import DropFolder
 import DropbridgeCore
 import Foundation
 import Ledger
 
 /// The command side of `release`, `retry --now`, `pause` and `resume`: the request goes into the
-/// ledger; a running daemon does it within a second or so, and the command waits (with a
+/// ledger and the request bell is rung; a running daemon does it at once, and the command waits (with a
 /// deadline) for what it did. Without a daemon the request waits for the next start; `pause`
 /// and `resume` take effect in the ledger at once either way.
 package struct OperatorQueue {
@@ -35,6 +36,8 @@ package struct OperatorQueue {
         }
         let request = try ledger.addOperatorRequest(
             OperatorRequest(action: action, names: names, requestedAt: now, requestedBy: OperatorLedger.callerName()))
+        // Committed first: the daemon woken by the bell finds the request.
+        RequestBell.ring(config.state.requestBell)
         guard LockProbe.probe(config.state.lock).holder == .running else {
             return .queued(Self.queuedLine(action))
         }
