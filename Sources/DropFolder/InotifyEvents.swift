@@ -1,12 +1,19 @@
 import CLinuxSys
 
 /// One `struct inotify_event` read from the inotify descriptor.
-struct InotifyEvent: Sendable, Equatable {
+package struct InotifyEvent: Sendable, Equatable {
     var watch: Int32
-    var mask: UInt32
+    package var mask: UInt32
     var cookie: UInt32
     /// The entry name inside the watched directory (empty for events about the directory itself).
-    var name: [UInt8]
+    package var name: [UInt8]
+
+    package init(watch: Int32 = 1, mask: UInt32, cookie: UInt32 = 0, name: [UInt8]) {
+        self.watch = watch
+        self.mask = mask
+        self.cookie = cookie
+        self.name = name
+    }
 
     static let headerSize = 16
     static let queueOverflow = UInt32(IN_Q_OVERFLOW)
@@ -61,6 +68,9 @@ struct WakeUpAccumulator: Sendable {
     private(set) var isEmpty = true
 
     mutating func add(_ event: InotifyEvent) {
+        // A write alone changes nothing a scan could decide on (the writer's close will wake
+        // one): waking for each would rescan the outbox all through a large in-place write.
+        if event.mask == UInt32(IN_MODIFY) { return }
         isEmpty = false
         if event.mask & InotifyEvent.queueOverflow != 0 { overflow = true }
         if event.mask & InotifyEvent.folderGone != 0, event.name.isEmpty { folderGone = true }

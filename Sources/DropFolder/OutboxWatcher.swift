@@ -42,6 +42,10 @@ package final class OutboxWatcher: Sendable {
     package let method: Method
     package let wakeUps: AsyncStream<OutboxWakeUp>
     private let control: WatcherControl
+    private let writers = SharedOpenWriters()
+
+    /// Entries some process has written to and not yet closed (empty when polling).
+    package var namesBeingWritten: Set<[UInt8]> { writers.names }
 
     /// - Parameters:
     ///   - quiet: a burst ends after this long without events.
@@ -91,7 +95,7 @@ package final class OutboxWatcher: Sendable {
         self.wakeUps = stream
         self.control = control
         let loop = WatcherLoop(
-            inotifyFD: inotifyFD, wakeRead: wakePipe[0], control: control, continuation: continuation,
+            inotifyFD: inotifyFD, wakeRead: wakePipe[0], control: control, writers: writers, continuation: continuation,
             pollInterval: pollInterval, quiet: quiet, maxDelay: maxDelay, logger: logger)
         let thread = Thread { loop.run() }
         thread.name = "dropbridge-outbox-watcher"
@@ -134,6 +138,7 @@ private struct WatcherLoop: Sendable {
     var inotifyFD: Int32
     let wakeRead: Int32
     let control: WatcherControl
+    let writers: SharedOpenWriters
     let continuation: AsyncStream<OutboxWakeUp>.Continuation
     let pollInterval: Duration
     let quiet: Duration
@@ -172,9 +177,13 @@ private struct WatcherLoop: Sendable {
             if inotifyFD >= 0, fds.count > 1, fds[1].revents != 0 {
                 let events = Self.readAvailable(inotifyFD)
                 if !events.isEmpty {
-                    if pending.isEmpty { burstStart = clock.now }
-                    lastEvent = clock.now
+                    writers.note(events)
+                    let wasEmpty = pending.isEmpty
                     for event in events { pending.add(event) }
+                    if !pending.isEmpty {
+                        if wasEmpty { burstStart = clock.now }
+                        lastEvent = clock.now
+                    }
                 }
             }
             let after = clock.now
@@ -220,7 +229,9 @@ private struct WatcherLoop: Sendable {
 enum InotifySetup {
     enum Result { case success(Int32), failure(String) }
 
-    static let mask = UInt32(IN_CLOSE_WRITE) | UInt32(IN_MOVED_TO) | UInt32(IN_CREATE)
+    /// IN_MODIFY tells a file being written in place (`OpenWriters`); the kernel folds a
+    /// writer's consecutive writes into one queued event.
+    static let mask = UInt32(IN_CLOSE_WRITE) | UInt32(IN_MOVED_TO) | UInt32(IN_CREATE) | UInt32(IN_MODIFY)
         | UInt32(IN_DELETE_SELF) | UInt32(IN_MOVE_SELF) | UInt32(IN_ONLYDIR)
 
     static func watch(_ directory: String) -> Result {

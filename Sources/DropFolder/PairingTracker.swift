@@ -54,6 +54,11 @@ package struct PairingTracker: Sendable {
         for name in entryNames { renamedIn[name] = now }
     }
 
+    /// Entry names a process has written to and not closed yet (the watcher's `OpenWriters`),
+    /// set before each `observe`. Such a file is not stable, however long its writer pauses,
+    /// until `orphanAfter` passes without a change (a missed close cannot hold it for ever).
+    package var beingWritten: Set<[UInt8]> = []
+
     /// Lets a decided NAME be decided again (e.g. its claim failed and it is still there).
     package mutating func forget(_ name: DropName) {
         decided[GroupKey(name: name.bytes, appRec: false)] = nil
@@ -126,7 +131,9 @@ package struct PairingTracker: Sendable {
 
     private func isStable(_ entry: OutboxEntry, now: ContinuousClock.Instant) -> Bool {
         guard let track = tracks[entry.rawName] else { return false }
-        return track.arrivedByRename || now - track.since >= policy.settle
+        if track.arrivedByRename { return true }
+        if beingWritten.contains(entry.rawName), now - track.since < policy.orphanAfter { return false }
+        return now - track.since >= policy.settle
     }
 
     /// Time since the newest change among `files`.

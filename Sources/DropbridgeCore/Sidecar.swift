@@ -276,9 +276,16 @@ struct FieldReader {
         case nil, .null?: return nil
         case .array(let items)?:
             var ids: [Int] = []
+            var seen = Set<Int>()
             for item in items {
                 guard let id = HerId.from(item) else {
                     throw SidecarError("\"\(path)\(key)\" must hold positive whole numbers (HER-ids)")
+                }
+                // A receiver named twice would be sent the message twice (one sidecar listing
+                // 8094866 5,000 times produced 5,000 deliveries): refused, as Altinn refuses
+                // duplicate recipients.
+                guard seen.insert(id).inserted else {
+                    throw SidecarError("\"\(path)\(key)\" names HER-id \(id) more than once: list each receiver once")
                 }
                 ids.append(id)
             }

@@ -45,6 +45,16 @@ enum EncodingSniff {
         return Signals(family: family, bom: bom, declared: declaredEncoding(bytes.dropFirst(bomLength), family: family))
     }
 
+    /// The family alone, from the byte-order mark or else the first four bytes.
+    static func unmarkedOrMarkedFamily(_ bytes: [UInt8]) -> Family {
+        if bytes.starts(with: [0x00, 0x00, 0xFE, 0xFF]) { return .utf32(bigEndian: true) }
+        if bytes.starts(with: [0xFF, 0xFE, 0x00, 0x00]) { return .utf32(bigEndian: false) }
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { return .asciiCompatible }
+        if bytes.starts(with: [0xFE, 0xFF]) { return .utf16(bigEndian: true) }
+        if bytes.starts(with: [0xFF, 0xFE]) { return .utf16(bigEndian: false) }
+        return unmarkedFamily(Array(bytes.prefix(4)))
+    }
+
     /// Without a mark: XML text starts with ASCII (`<`, or whitespace when there is no
     /// declaration) and never holds NUL, so NULs among the first four bytes give the unit size
     /// and byte order (XML 1.0 appendix F, generalised from `<?` to any ASCII start).

@@ -39,6 +39,10 @@ enum SafeParser {
             return ParseOutcome(state: .notWellFormed([LineError(message: "the XML parser could not be started")]))
         }
         defer { xmlFreeParserCtxt(ctxt) }
+        if let line = StartTagScan.lineOfTagWithTooManyAttributes(bytes) {
+            return ParseOutcome(state: .notWellFormed([LineError(
+                line: line, message: "an element has more than \(StartTagScan.maxAttributes) attributes")]))
+        }
 
         let collector = DiagnosticCollector()
         collector.recordsElementStarts = recordElementStarts

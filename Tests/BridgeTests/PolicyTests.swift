@@ -70,6 +70,15 @@ final class SidecarTests: XCTestCase {
         XCTAssertEqual(nhn.transportMetadataOverrides?.compressPayload, true)
     }
 
+    /// A sidecar naming one receiver 5,000 times was sent as is, and delivered 5,000 times.
+    func testAReceiverNamedTwiceIsRefused() throws {
+        XCTAssertThrowsError(try decode(#"{"receiverHerIds":[8094866,8143025,8094866]}"#)) { error in
+            XCTAssertTrue("\(error)".contains("8094866 more than once"), "\(error)")
+        }
+        guard case .nhn(let nhn) = try decode(#"{"receiverHerIds":[8094866,8143025]}"#) else { return XCTFail("not nhn") }
+        XCTAssertEqual(nhn.receiverHerIds, [8094866, 8143025])
+    }
+
     func testRefusalsNameTheKey() {
         let cases: [(String, String)] = [
             (#"{"receiverHerIds":[1],"recieverHerIds":[1]}"#, "recieverHerIds"),

@@ -3,6 +3,7 @@ import DropbridgeCore
 import Foundation
 import Ledger
 import Logging
+import Synchronization
 
 /// Claims decided drops out of the outbox into the `ClaimArea`, recording each claim in the
 /// ledger first, and at start-up reconciles the ledger with what the work area holds.
@@ -27,6 +28,9 @@ package final class ClaimDesk: Sendable {
     private let logger: Logger
     private let gate = ConcurrencyGate(limit: 64)
     private let proof: ArrivalProof
+    private let troubleLog = Mutex(ClaimTroubleLog())
+    private let clock = ContinuousClock()
+    private let origin = ContinuousClock.now
 
     package init(config: BridgeConfig, ledger: Ledger, area: ClaimArea, io: BlockingIO, logger: Logger) {
         self.config = config
@@ -61,6 +65,9 @@ package final class ClaimDesk: Sendable {
                 try area.claim(name: name, files: decision.files, from: config.folders.outbox, claimId: record.claimId)
             }
             logger.info("drop claimed", metadata: record.logMetadata)
+            if case let .logRecovered(failures) = troubleLog.withLock({ $0.succeeded() }) {
+                logger.notice("drops are claimed again, after \(failures) failed claim(s)")
+            }
             return .claimed(record)
         } catch {
             if let reserved {
@@ -69,9 +76,28 @@ package final class ClaimDesk: Sendable {
             if case DurableFileError.notFound = error {
                 logger.debug("drop vanished before it was claimed", metadata: ["drop": "\(name)"])
             } else {
-                logger.error("drop could not be claimed; it stays in the outbox", metadata: ["drop": "\(name)", "error": "\(error)"])
+                logClaimFailure(name: name, error: error)
             }
             return .vanished
+        }
+    }
+
+    /// One error line when claiming starts failing, then a summary at most once a minute (a
+    /// full disk fails every waiting drop at every scan).
+    private func logClaimFailure(name: DropName, error: any Error) {
+        let seconds = (clock.now - origin) / .seconds(1)
+        let metadata: Logger.Metadata = ["drop": "\(name)", "error": "\(error)"]
+        switch troubleLog.withLock({ $0.failed(now: seconds) }) {
+        case .logFailure:
+            logger.error(
+                "drop could not be claimed; it stays in the outbox (further failures are summed up once a minute)",
+                metadata: metadata)
+        case let .logSummary(failures):
+            logger.error(
+                "\(failures) claim(s) failed in the last minute; the drops stay in the outbox (latest error below)",
+                metadata: metadata)
+        case .logQuietly, .logRecovered, .nothing:
+            logger.debug("drop could not be claimed; it stays in the outbox", metadata: metadata)
         }
     }
 

@@ -80,7 +80,7 @@ package final class OutboxService: Service {
                     for drop in await recover() where running.begin(drop.id) {
                         group.addTask { await self.finish(drop) }
                     }
-                    await watch(group: &group)
+                    await watch(group: &group, watcher: watcher)
                 }
             } onGracefulShutdown: {
                 self.stopClaiming()
@@ -119,7 +119,7 @@ package final class OutboxService: Service {
         }
     }
 
-    private func watch(group: inout DiscardingTaskGroup) async {
+    private func watch(group: inout DiscardingTaskGroup, watcher: OutboxWatcher) async {
         var tracker = PairingTracker(policy: PairingPolicy(config.outbox))
         let scanner = OutboxScanner(directory: config.folders.outbox)
         let rescan = Duration.milliseconds(Int64(config.outbox.rescanSeconds * 1000))
@@ -148,6 +148,7 @@ package final class OutboxService: Service {
             }
             // Each drop is claimed and then run in one task, so a burst's first drops are sent
             // while its last ones are still being claimed.
+            tracker.beingWritten = watcher.namesBeingWritten
             for decision in tracker.observe(entries, now: now) {
                 group.addTask {
                     switch await self.claims.claim(decision) {

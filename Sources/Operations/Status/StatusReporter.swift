@@ -78,8 +78,8 @@ package enum StatusReporter {
             if free < threshold {
                 attention.append(.init(
                     kind: .diskNearlyFull, subject: config.folders.inbox,
-                    reason: "\(free) bytes free, fewer than \(threshold); receiving waits (messages stay at NHN) until there is room",
-                    action: "free space on that disk; receiving resumes by itself"))
+                    reason: "\(free) bytes free, fewer than \(threshold); receiving waits (messages stay at NHN) until there is room, and drops that cannot be claimed for want of space stay in the outbox",
+                    action: "free space on that disk; receiving and claiming resume by themselves"))
             }
         }
         return StatusReport(
