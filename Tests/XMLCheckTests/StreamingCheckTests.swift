@@ -72,9 +72,12 @@ final class StreamingCheckTests: XCTestCase {
     }
 
     func testTroubleReadingIsThrownNotARefusal() throws {
-        let bytes = try sampleBytes("01-dialog-helsefaglig.xml")
-        XCTAssertThrowsError(try strictValidator.check(size: bytes.count, streaming: PieceSource(bytes, failAfter: 5000))) { error in
-            XCTAssertTrue(error is PieceSource.DiskTrouble, "\(error)")
+        let bytes = try sampleBytes("01-dialog-helsefaglig.xml") + Array("<!--\(String(repeating: "x", count: 20_000))-->".utf8)
+        // In the head (the encoding sniff) and in the middle of the parse.
+        for failAfter in [100, 10_000] {
+            XCTAssertThrowsError(try strictValidator.check(size: bytes.count, streaming: PieceSource(bytes, failAfter: failAfter))) { error in
+                XCTAssertTrue(error is PieceSource.DiskTrouble, "\(error)")
+            }
         }
     }
 
