@@ -5,17 +5,20 @@ import NIOCore
 enum Base64Writer {
     static func encodedLength(of count: Int) -> Int { (count + 2) / 3 * 4 }
 
-    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    fileprivate static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     static func write(_ bytes: [UInt8], into buffer: inout ByteBuffer) {
+        bytes.withUnsafeBytes { write($0, into: &buffer) }
+    }
+
+    /// All of `bytes`, padded at the end.
+    static func write(_ bytes: UnsafeRawBufferPointer, into buffer: inout ByteBuffer) {
         let outputLength = encodedLength(of: bytes.count)
         guard outputLength > 0 else { return }
-        bytes.withUnsafeBufferPointer { input in
-            alphabet.withUnsafeBufferPointer { table in
-                _ = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: outputLength) { output in
-                    encode(input, into: output, table: table)
-                    return outputLength
-                }
+        alphabet.withUnsafeBufferPointer { table in
+            _ = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: outputLength) { output in
+                encode(bytes.bindMemory(to: UInt8.self), into: output, table: table)
+                return outputLength
             }
         }
     }
@@ -54,5 +57,34 @@ enum Base64Writer {
         default:
             break
         }
+    }
+}
+
+/// Base64 of a byte stream that arrives in pieces of any size: whole 3-byte groups are encoded
+/// as they come, the 0–2 bytes left over wait for the next piece, and `finish` pads the end.
+/// The output is exactly `Base64Writer.write` of all the pieces joined.
+struct Base64StreamEncoder {
+    private var carry: [UInt8] = []
+
+    /// Encodes what `bytes` completes and keeps the rest for later.
+    mutating func append(_ bytes: UnsafeRawBufferPointer, into buffer: inout ByteBuffer) {
+        var input = bytes[...]
+        if !carry.isEmpty {
+            let needed = 3 - carry.count
+            carry.append(contentsOf: input.prefix(needed))
+            input = input.dropFirst(needed)
+            guard carry.count == 3 else { return }
+            Base64Writer.write(carry, into: &buffer)
+            carry.removeAll(keepingCapacity: true)
+        }
+        let whole = input.count / 3 * 3
+        Base64Writer.write(UnsafeRawBufferPointer(rebasing: input.prefix(whole)), into: &buffer)
+        carry.append(contentsOf: input.dropFirst(whole))
+    }
+
+    /// The last 0–2 bytes, padded.
+    mutating func finish(into buffer: inout ByteBuffer) {
+        Base64Writer.write(carry, into: &buffer)
+        carry.removeAll()
     }
 }

@@ -1,14 +1,9 @@
 import DropbridgeCore
-import NIOCore
 
-/// Builds the `POST /messages` JSON body in one pre-sized buffer: every small field first, then
-/// `businessDocument` last, its base64 written straight into the buffer. Peak memory is the
-/// document plus about 4/3 of it, with no intermediate copies.
+/// Builds the `POST /messages` JSON body: every small field first, then `businessDocument`
+/// last, whose base64 is streamed (`MessageBody`). Only the small head is held in memory.
 enum MessageBodyEncoder {
-    static func encode(
-        _ message: OutgoingMessage, applicationName: String, applicationVersion: String,
-        allocator: ByteBufferAllocator = ByteBufferAllocator()
-    ) -> ByteBuffer {
+    static func body(_ message: OutgoingMessage, applicationName: String, applicationVersion: String) -> MessageBody {
         var head = JSONObjectWriter()
         head.field("senderHerId", message.senderHerId)
         head.field("receiverHerIds", message.receiverHerIds)
@@ -21,15 +16,7 @@ enum MessageBodyEncoder {
             head.field("transportMetadataOverrides", object: overrides)
         }
         head.key("businessDocument")
-        let prefix = head.bytes + [UInt8(ascii: "\"")]
-        let suffix: [UInt8] = [UInt8(ascii: "\""), UInt8(ascii: "}")]
-
-        let size = prefix.count + Base64Writer.encodedLength(of: message.document.count) + suffix.count
-        var buffer = allocator.buffer(capacity: size)
-        buffer.writeBytes(prefix)
-        Base64Writer.write(message.document, into: &buffer)
-        buffer.writeBytes(suffix)
-        return buffer
+        return MessageBody(prefix: head.bytes + [UInt8(ascii: "\"")], document: message.document)
     }
 
     /// Only the overrides that are set; nil keys are left out, not sent as `null`.

@@ -5,9 +5,9 @@ extension NHNClient {
     /// `POST /messages`. Never throws: every answer is classified. A 401 is retried once with a
     /// renewed credential (NHN did not process the request, so that retry cannot duplicate).
     package func sendMessage(_ message: OutgoingMessage) async -> SendOutcome {
-        let body = MessageBodyEncoder.encode(
+        let body = MessageBodyEncoder.body(
             message, applicationName: endpoint.applicationName, applicationVersion: endpoint.applicationVersion)
-        let call = NHNRequest(method: .POST, path: "/messages", body: body)
+        let call = NHNRequest(method: .POST, path: "/messages", streamedBody: body)
         switch await perform(call) {
         case .failure(let failure):
             return SendOutcome(failure)

@@ -117,6 +117,10 @@ extension NHNClient {
             request.headers.add(name: "Content-Type", value: "application/json")
             // The buffer is shared, not copied, so the 401 retry costs no memory.
             request.body = .bytes(body)
+        } else if let streamed = call.streamedBody {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            // A fresh pass for each exchange: the 401 retry reads the document again.
+            request.body = streamed.requestBody
         }
         do {
             // The DPoP proof's `htu` is the URL without the query string.

@@ -14,6 +14,8 @@ struct NHNRequest: Sendable {
     var query: [(name: String, value: String)] = []
     /// JSON body, sent with `Content-Type: application/json`.
     var body: ByteBuffer?
+    /// A JSON body written as a stream (with its length), read afresh for each exchange.
+    var streamedBody: MessageBody?
     var accept = "application/json"
     /// The most of the answer's body kept in memory; longer bodies are cut and flagged.
     var responseLimit = NHNClient.maxResponseBodyBytes

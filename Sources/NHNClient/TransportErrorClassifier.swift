@@ -10,7 +10,9 @@ enum TransportErrorClassifier {
     static func classify(_ error: any Error, call: String) -> CallFailure {
         let beforeSending = neverSent(error)
         let reason: String
-        if beforeSending {
+        if let error = error as? MessageBodyError {
+            reason = "\(call) was stopped before the end of its body: \(error)."
+        } else if beforeSending {
             reason = "Could not reach NHN for \(call): \(describe(error))."
         } else if isTimeout(error) {
             reason = "NHN did not answer \(call) in time (\(describe(error))); the request may have arrived."
@@ -22,6 +24,8 @@ enum TransportErrorClassifier {
 
     /// True when the error can only happen before the request was written.
     static func neverSent(_ error: any Error) -> Bool {
+        // Our own body gave up before its last byte: the server never had a whole request.
+        if error is MessageBodyError { return true }
         if let error = error as? HTTPClientError {
             return preSendClientErrors.contains(error)
         }

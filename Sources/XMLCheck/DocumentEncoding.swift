@@ -47,6 +47,20 @@ enum DocumentEncoding {
         return Array(bytes[..<insertAt]) + Array(#" encoding="UTF-8""#.utf8) + Array(bytes[insertAt...])
     }
 
+    /// `declaringUTF8` for a document sent from its file: given the document's first bytes
+    /// (without a BOM; the declaration lies within its first 512), the bytes to send before the
+    /// file's own and how many of the file's first bytes they stand for, so that
+    /// `prefix + file[skipped...]` is `declaringUTF8(file)`. `([], 0)` when nothing changes.
+    static func declarationPrefix(forHead head: [UInt8]) -> (prefix: [UInt8], skipped: Int) {
+        let declared = declaringUTF8(head)
+        guard declared != head else { return ([], 0) }
+        // `declared` is `head` with bytes inserted: after their common start, the rest is `head`'s
+        // own rest shifted by the inserted count.
+        let common = zip(declared, head).prefix(while: { $0 == $1 }).count
+        let inserted = declared.count - head.count
+        return (Array(declared[..<(common + inserted)]), common)
+    }
+
     /// Serializes the whole document (prolog comments included) as UTF-8 without reformatting;
     /// libxml2 writes a declaration with encoding="UTF-8".
     static func reencodedAsUTF8(_ doc: xmlDocPtr) -> [UInt8]? {

@@ -34,8 +34,28 @@ final class OwnedDocument {
 /// entity substitution, and any DOCTYPE stops the parser before its internal subset is read.
 enum SafeParser {
     static func parse(_ bytes: [UInt8], recordElementStarts: Bool) -> ParseOutcome {
+        guard bytes.count <= Int(Int32.max) else {
+            return ParseOutcome(state: .notWellFormed([LineError(message: "the XML parser could not be started")]))
+        }
+        // Read through a callback rather than xmlCtxtReadMemory: libxml2 2.9 copies a whole
+        // memory input first, which doubles the cost of a 30 MB document.
+        return bytes.withUnsafeBytes { buffer in
+            var position = 0
+            return parse(recordElementStarts: recordElementStarts) { destination in
+                let count = min(destination.count, buffer.count - position)
+                guard count > 0, let base = buffer.baseAddress else { return 0 }
+                destination.baseAddress?.copyMemory(from: base + position, byteCount: count)
+                position += count
+                return count
+            }
+        }
+    }
+
+    /// Parses what `pull` hands over, in the chunks libxml2 asks for: `pull` fills the buffer
+    /// it is given and returns how many bytes it wrote (0 at the end, -1 on a read error).
+    static func parse(recordElementStarts: Bool, pull: (UnsafeMutableRawBufferPointer) -> Int) -> ParseOutcome {
         LibXML.ensureReady()
-        guard bytes.count <= Int(Int32.max), let ctxt = xmlNewParserCtxt() else {
+        guard let ctxt = xmlNewParserCtxt() else {
             return ParseOutcome(state: .notWellFormed([LineError(message: "the XML parser could not be started")]))
         }
         defer { xmlFreeParserCtxt(ctxt) }
@@ -48,11 +68,9 @@ enum SafeParser {
         collector.recordsElementStarts = recordElementStarts
         installHooks(on: ctxt, collector: collector)
 
-        // Read through a callback rather than xmlCtxtReadMemory: libxml2 2.9 copies a whole
-        // memory input first, which doubles the cost of a 30 MB document.
         let doc: xmlDocPtr? = withThreadErrors(into: collector) {
-            bytes.withUnsafeBufferPointer { buffer -> xmlDocPtr? in
-                let reader = ChunkReader(buffer)
+            withoutActuallyEscaping(pull) { pull in
+                let reader = ChunkReader(pull)
                 return withExtendedLifetime(reader) {
                     xmlCtxtReadIO(
                         ctxt, ChunkReader.read, nil, Unmanaged.passUnretained(reader).toOpaque(), nil, nil,
@@ -215,22 +233,18 @@ enum SafeParser {
     }
 }
 
-/// Hands libxml2 the input in the chunks it asks for, straight from the caller's buffer.
+/// Hands libxml2 the input in the chunks it asks for, straight from the caller's pull.
 private final class ChunkReader {
-    let buffer: UnsafeBufferPointer<UInt8>
-    var position = 0
+    let pull: (UnsafeMutableRawBufferPointer) -> Int
 
-    init(_ buffer: UnsafeBufferPointer<UInt8>) {
-        self.buffer = buffer
+    init(_ pull: @escaping (UnsafeMutableRawBufferPointer) -> Int) {
+        self.pull = pull
     }
 
     static let read: xmlInputReadCallback = { context, destination, length in
         guard let context, let destination, length > 0 else { return 0 }
         let reader = Unmanaged<ChunkReader>.fromOpaque(context).takeUnretainedValue()
-        let count = min(Int(length), reader.buffer.count - reader.position)
-        guard count > 0, let base = reader.buffer.baseAddress else { return 0 }
-        UnsafeMutableRawPointer(destination).copyMemory(from: base + reader.position, byteCount: count)
-        reader.position += count
-        return Int32(count)
+        let count = reader.pull(UnsafeMutableRawBufferPointer(start: destination, count: Int(length)))
+        return Int32(clamping: count)
     }
 }

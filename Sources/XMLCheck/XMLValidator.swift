@@ -15,6 +15,13 @@ package struct CheckedDocument: Sendable, Equatable {
     package var msgHead: MsgHeadInfo?
     /// Set when the root is `AppRec` in either AppRec namespace.
     package var appRec: AppRecInfo?
+    /// Set by `check(size:streaming:)` when the bytes to send are the source's own from this
+    /// offset (3 after a UTF-8 byte-order mark, else 0); `utf8` is empty then. Nil when `utf8`
+    /// holds them (a check of bytes, or a document re-encoded as UTF-8).
+    package var sourceOffset: Int?
+    /// With `sourceOffset`: bytes sent before the source's own, when the source did not declare
+    /// UTF-8 (the declaration, or the head of its declaration with `encoding="UTF-8"` added).
+    package var sourcePrefix: [UInt8] = []
 
     package init(
         utf8: [UInt8], originalEncoding: String? = nil, rootName: String, rootNamespace: String?,
@@ -58,16 +65,61 @@ package struct XMLValidator: Sendable {
 
     /// Never crashes on input; every refusal is a `DropFailure` with one operator sentence.
     package func check(_ bytes: [UInt8]) -> XMLCheckResult {
-        if bytes.count > maxBytes {
-            return refused(.reading, "the XML file is \(bytes.count) bytes, over the limit of \(maxBytes) bytes")
+        if let refusal = refusalBeforeParsing(size: bytes.count, head: bytes) { return refusal }
+        let parsed = SafeParser.parse(bytes, recordElementStarts: schemas != nil)
+        return judge(parsed, head: bytes) { $0.utf8 = DocumentEncoding.declaringUTF8(DocumentEncoding.droppingUTF8BOM(bytes)) }
+    }
+
+    /// The check of `check(_:)` on a document of `size` bytes read from `source` as the parser
+    /// goes, so that no copy of it is held beside libxml2's tree. The bytes to send are then the
+    /// source's own from `document.sourceOffset` (or `document.utf8` once re-encoded). Throws
+    /// what the source threw: trouble reading says nothing about the document.
+    package func check(size: Int, streaming source: some XMLByteSource) throws -> XMLCheckResult {
+        // The encoding sniff reads at most 2,052 bytes (a BOM and 512 code units of UTF-32).
+        let head = try source.readHead(min(size, 4096))
+        if let refusal = refusalBeforeParsing(size: size, head: head) { return refusal }
+        var readError: (any Error)?
+        var headOffset = 0
+        let parsed = SafeParser.parse(recordElementStarts: schemas != nil) { destination in
+            if headOffset < head.count {
+                let count = min(destination.count, head.count - headOffset)
+                head.withUnsafeBytes { destination.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[headOffset..<headOffset + count])) }
+                headOffset += count
+                return count
+            }
+            do {
+                return try source.read(into: destination)
+            } catch {
+                readError = error
+                return -1
+            }
         }
-        if bytes.isEmpty { return refused(.validation, "the XML file is empty") }
-        if let reason = EncodingSniff.refusal(EncodingSniff.signals(of: bytes)) {
+        if let readError { throw readError }
+        let bom = head.starts(with: DocumentEncoding.utf8BOM) ? DocumentEncoding.utf8BOM.count : 0
+        let (prefix, skipped) = DocumentEncoding.declarationPrefix(forHead: Array(head[bom...]))
+        return judge(parsed, head: head) { document in
+            document.sourceOffset = bom + skipped
+            document.sourcePrefix = prefix
+        }
+    }
+
+    private func refusalBeforeParsing(size: Int, head: [UInt8]) -> XMLCheckResult? {
+        if size > maxBytes {
+            return refused(.reading, "the XML file is \(size) bytes, over the limit of \(maxBytes) bytes")
+        }
+        if size == 0 { return refused(.validation, "the XML file is empty") }
+        if let reason = EncodingSniff.refusal(EncodingSniff.signals(of: head)) {
             return refused(.validation, reason)
         }
+        return nil
+    }
 
+    /// The rest of the check on the parsed tree, which is freed when this returns. `head`: the
+    /// document's first bytes (at least 4 KB of it); `sendInput` says where the bytes to send
+    /// are when they need no re-encoding.
+    private func judge(_ outcome: ParseOutcome, head: [UInt8], sendInput: (inout CheckedDocument) -> Void) -> XMLCheckResult {
         let parsed: OwnedDocument
-        switch SafeParser.parse(bytes, recordElementStarts: schemas != nil).state {
+        switch outcome.state {
         case let .doctypeRefused(line, column):
             return refused(.validation, Refusal.doctype, [LineError(line: line, column: column, message: Refusal.doctypeDetail)])
         case let .notWellFormed(errors):
@@ -81,10 +133,11 @@ package struct XMLValidator: Sendable {
         let rootNamespace = DocumentTree.namespaceURI(root)
 
         var document = CheckedDocument(
-            utf8: DocumentEncoding.declaringUTF8(DocumentEncoding.droppingUTF8BOM(bytes)), rootName: rootName, rootNamespace: rootNamespace,
+            utf8: [], rootName: rootName, rootNamespace: rootNamespace,
             msgHead: MessageExtraction.msgHead(root: root), appRec: MessageExtraction.appRec(root: root))
+        sendInput(&document)
 
-        if let encoding = DocumentEncoding.nonUTF8Encoding(of: bytes, doc: parsed.doc) {
+        if let encoding = DocumentEncoding.nonUTF8Encoding(of: head, doc: parsed.doc) {
             if DocumentEncoding.containsSignature(root) {
                 return XMLCheckResult(document: document, failure: DropFailure(
                     stage: .validation,
@@ -95,6 +148,7 @@ package struct XMLValidator: Sendable {
                     stage: .validation, reason: "the document in \(encoding) could not be re-encoded as UTF-8"))
             }
             document.utf8 = utf8
+            document.sourceOffset = nil
             document.originalEncoding = encoding
         }
 

@@ -56,6 +56,16 @@ struct Bench {
             var seconds: Double
             var peakRSSBytes: Int
             var baselineRSSBytes: Int
+            /// `burstDocuments` documents of `burstDocumentBytes` renamed in at once: peak RSS
+            /// while they are sent, against `memory.inFlightBytes` (`budgetBytes`) and the
+            /// most the budget held at once.
+            var burstDocuments: Int
+            var burstDocumentBytes: Int
+            var burstSeconds: Double
+            var burstPeakRSSBytes: Int
+            var burstBaselineRSSBytes: Int
+            var budgetBytes: Int
+            var budgetHighWaterBytes: Int
         }
         struct Inbound: Codable {
             var messages: Int
@@ -127,6 +137,18 @@ struct Bench {
         let largeSeconds = (ContinuousClock.now - largeStart).seconds
         let peak = MemoryUsage.peakBytes()
 
+        // 32 documents of 20 MB at once: the byte budget, not the count of sends, bounds memory.
+        let burstLarge = (count: 32, bytes: 20_000_000)
+        let burstLargeNames = try producer.stageLargeBurst(
+            from: samples + "/outbox/04-dialog-with-attachment.xml", bytes: burstLarge.bytes, count: burstLarge.count, prefix: "large-burst")
+        let burstBaseline = MemoryUsage.resetPeak()
+        let burstLargeStart = ContinuousClock.now
+        for name in burstLargeNames { try producer.release(name) }
+        try await waitForReceipts(runtime.progress, count: 1 + burstLarge.count, timeout: .seconds(600))
+        let burstLargeSeconds = (ContinuousClock.now - burstLargeStart).seconds
+        let burstPeak = MemoryUsage.peakBytes()
+        let sentBefore = 1 + burstLarge.count
+
         // Burst.
         var burstNames: [String] = []
         for index in 0..<drops { burstNames.append(try producer.stage("burst-\(index)")) }
@@ -135,7 +157,7 @@ struct Bench {
         let burstUsage = ProcessUsage.now()
         let burstStart = ContinuousClock.now
         for name in burstNames { try producer.release(name) }
-        try await waitForReceipts(runtime.progress, count: drops + 1, timeout: .seconds(600))
+        try await waitForReceipts(runtime.progress, count: drops + sentBefore, timeout: .seconds(600))
         let burstSeconds = (ContinuousClock.now - burstStart).seconds
         let burstCPU = ProcessUsage.cpuMs(since: burstUsage, per: drops)
         let fileSyncs = (SyncCounter.shared.counts - syncsBefore).total
@@ -152,7 +174,7 @@ struct Bench {
             try producer.release(name)
             droppedAt[name] = Date().timeIntervalSince1970
         }
-        try await waitForReceipts(runtime.progress, count: drops + steadyCount + 1, timeout: .seconds(300))
+        try await waitForReceipts(runtime.progress, count: drops + steadyCount + sentBefore, timeout: .seconds(300))
         var latencies: [Double] = []
         for (name, dropped) in droppedAt {
             if let accepted = try runtime.ledger.drop(named: name)?.acceptedAt {
@@ -167,7 +189,7 @@ struct Bench {
         for index in 0..<altinnCount { altinnNames.append(try producer.stageAltinn("altinn-\(index)")) }
         let altinnStart = ContinuousClock.now
         for name in altinnNames { try producer.release(name) }
-        try await waitForReceipts(runtime.progress, count: drops + steadyCount + 1 + altinnCount, timeout: .seconds(600))
+        try await waitForReceipts(runtime.progress, count: drops + steadyCount + sentBefore + altinnCount, timeout: .seconds(600))
         let altinnSeconds = (ContinuousClock.now - altinnStart).seconds
 
         stopSwitch.flip()
@@ -197,7 +219,11 @@ struct Bench {
                 latencyMs: .init(
                     p50: percentile(latencies, 0.50).rounded(toPlaces: 1), p99: percentile(latencies, 0.99).rounded(toPlaces: 1),
                     drops: latencies.count, ratePerSecond: 50),
-                largeDocument: .init(bytes: largeBytes, seconds: largeSeconds.rounded(toPlaces: 2), peakRSSBytes: peak, baselineRSSBytes: baseline)),
+                largeDocument: .init(
+                    bytes: largeBytes, seconds: largeSeconds.rounded(toPlaces: 2), peakRSSBytes: peak, baselineRSSBytes: baseline,
+                    burstDocuments: burstLarge.count, burstDocumentBytes: burstLarge.bytes, burstSeconds: burstLargeSeconds.rounded(toPlaces: 2),
+                    burstPeakRSSBytes: burstPeak, burstBaselineRSSBytes: burstBaseline, budgetBytes: runtime.memoryBudget.capacity,
+                    budgetHighWaterBytes: runtime.memoryBudget.highWater)),
             inbound: inbound,
             idle: idle,
             altinn: .init(drops: altinnCount, dropsPerSecond: (Double(altinnCount) / altinnSeconds).rounded(toPlaces: 1)),
@@ -322,6 +348,29 @@ struct BenchProducer {
         return document.count
     }
 
+    /// `count` large documents (each its own MsgId), staged; returns their names.
+    func stageLargeBurst(from sample: String, bytes: Int, count: Int, prefix: String) throws -> [String] {
+        let document = try largeDocument(from: sample, bytes: bytes)
+        // The sample's MsgId (a UUID) sits near the start; each copy gets its own of equal length.
+        let sampleId = Array("6f1b2c3d-0004-4a00-9000-000000000004".utf8)
+        guard let at = (0..<min(8192, document.count - sampleId.count)).first(where: { document[$0..<$0 + sampleId.count].elementsEqual(sampleId) })
+        else { throw DemoError("bench: the attachment sample's MsgId is not where it was") }
+        let rest = Data(document[(at + sampleId.count)...])
+        var names: [String] = []
+        for index in 0..<count {
+            let name = "\(prefix)-\(index)"
+            let url = URL(fileURLWithPath: staging + "/" + name + ".xml")
+            FileManager.default.createFile(atPath: url.path, contents: Data(document[..<at]) + Data(UUID().uuidString.lowercased().utf8))
+            let handle = try FileHandle(forWritingTo: url)
+            try handle.seekToEnd()
+            try handle.write(contentsOf: rest)
+            try handle.close()
+            try sidecar.write(to: URL(fileURLWithPath: staging + "/" + name + ".json"))
+            names.append(name)
+        }
+        return names
+    }
+
     /// The attachment sample with its Base64Container grown until the document is `bytes` long.
     func largeDocument(from sample: String, bytes: Int) throws -> [UInt8] {
         let text = try String(contentsOfFile: sample, encoding: .utf8)
@@ -332,10 +381,9 @@ struct BenchProducer {
         let tail = Array(text[close.lowerBound...].utf8)
         var filler = max(0, bytes - head.count - tail.count)
         filler -= filler % 4
-        let pattern = Array("QUJD".utf8)
         var document = head
         document.reserveCapacity(bytes)
-        for index in 0..<filler { document.append(pattern[index % 4]) }
+        document += String(repeating: "QUJD", count: filler / 4).utf8
         document += tail
         return document
     }

@@ -170,12 +170,14 @@ final class PipelineHarness: @unchecked Sendable {
 
     var pipeline: DropPipeline { pipeline(files: store) }
 
-    func pipeline(files: any DropFileStore) -> DropPipeline {
+    func pipeline(files: any DropFileStore) -> DropPipeline { pipeline(files: files, sender: sender, gateLimit: 4) }
+
+    func pipeline(files: any DropFileStore, sender: any MessageSender, gateLimit: Int) -> DropPipeline {
         let validator = XMLValidator(schemas: nil, requireSchema: false, maxBytes: config.outbox.maxBytes)
         return DropPipeline(
             ledger: flaky, preparer: DropPreparer(files: files, validator: validator, config: config, io: io),
             sender: sender, files: files, io: io, retry: RetryPolicy(initialSeconds: 0.01, maxSeconds: 0.05),
-            logger: Logger(label: "test.pipeline"), gate: ConcurrencyGate(limit: 4), budget: budget, shutdown: shutdown,
+            logger: Logger(label: "test.pipeline"), gate: ConcurrencyGate(limit: gateLimit), budget: budget, shutdown: shutdown,
             registrations: registrations, arrivalProof: ArrivalProof(config: config))
     }
 

@@ -3,6 +3,7 @@ import DropbridgeCore
 import Foundation
 import Ledger
 import NHNClient
+import Synchronization
 import SystemPackage
 import XCTest
 
@@ -237,11 +238,90 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(harness.sender.mostInFlight, 2)
     }
 
-    func testTheMemoryEstimateCountsTheInflatedCopyAndTheBase64Body() {
-        XCTAssertEqual(AttemptMemory.estimate(fileBytes: 3_000, inflatedBytes: nil, maxBytes: 35_000_000), 3_000 + 3_000 + 4_000 + 65_536)
+    func testTheMemoryEstimateCountsTheTreeACopyAndForAGzipItsBytesAndTheInflatedXML() {
+        let overhead = 2 * 1024 * 1024
+        XCTAssertEqual(AttemptMemory.estimate(fileBytes: 3_000, inflatedBytes: nil, maxBytes: 35_000_000), 3_000 + 3_000 + overhead)
         XCTAssertEqual(
-            AttemptMemory.estimate(fileBytes: 1_000, inflatedBytes: 30_000, maxBytes: 35_000_000), 1_000 + 30_000 + 30_000 + 40_000 + 65_536)
+            AttemptMemory.estimate(fileBytes: 1_000, inflatedBytes: 30_000, maxBytes: 35_000_000), 1_000 + 30_000 + 2 * 30_000 + overhead)
         // A trailer that lies is capped: inflating stops at outbox.maxBytes anyway.
-        XCTAssertEqual(AttemptMemory.estimate(fileBytes: 1_000, inflatedBytes: Int(UInt32.max), maxBytes: 3_000), 1_000 + 3_000 + 3_000 + 4_000 + 65_536)
+        XCTAssertEqual(AttemptMemory.estimate(fileBytes: 1_000, inflatedBytes: Int(UInt32.max), maxBytes: 3_000), 1_000 + 3_000 + 2 * 3_000 + overhead)
     }
+
+    /// The documents of a burst of 32 that the gate would all let in (it allows 32 at once) are
+    /// admitted by their bytes: with room for three 20 MB documents, three are sent at a time,
+    /// the others wait for the budget, and it never holds more than its capacity.
+    func testTheByteBudgetNotTheCountHoldsABurstOfLargeDocuments() async throws {
+        let declared = 20_000_000
+        let one = AttemptMemory.estimate(fileBytes: declared, inflatedBytes: nil, maxBytes: 35_000_000)
+        let sender = HeldSender()
+        let harness = try PipelineHarness(budgetBytes: one * 3 + one / 2)
+        addTeardownBlock { harness.remove() }
+        let files = DeclaredSizeStore(harness.store, bytes: declared)
+        var drops: [DropRecord] = []
+        for index in 0..<32 { drops.append(try await harness.claim("large-\(index)")) }
+        let pipeline = harness.pipeline(files: files, sender: sender, gateLimit: 32)
+        let running = Task {
+            await withTaskGroup(of: DropPipeline.Ending.self) { group in
+                for drop in drops { group.addTask { await pipeline.run(drop) } }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+        }
+        try await waitUntil("three sends hold the budget, the rest wait for bytes") {
+            sender.inFlight == 3 && harness.budget.waiting == 29
+        }
+        XCTAssertLessThanOrEqual(harness.budget.inUse, harness.budget.capacity)
+        sender.letGo()
+        let endings = await running.value
+        XCTAssertEqual(endings, Array(repeating: .sent, count: 32))
+        XCTAssertEqual(sender.mostInFlight, 3, "the gate allowed 32; the budget admitted 3")
+        XCTAssertEqual(harness.budget.highWater, 3 * one)
+        XCTAssertEqual(harness.budget.inUse, 0, "every reservation is given back")
+    }
+}
+
+/// A sender that holds every send until `letGo`, counting how many are in flight at once.
+final class HeldSender: MessageSender {
+    private let state = Mutex((inFlight: 0, most: 0, held: true))
+
+    var inFlight: Int { state.withLock { $0.inFlight } }
+    var mostInFlight: Int { state.withLock { $0.most } }
+    func letGo() { state.withLock { $0.held = false } }
+
+    func send(_ message: OutgoingMessage) async -> SendOutcome {
+        state.withLock { state in
+            state.inFlight += 1
+            state.most = max(state.most, state.inFlight)
+        }
+        while state.withLock({ $0.held }) { try? await Task.sleep(for: .milliseconds(5)) }
+        state.withLock { $0.inFlight -= 1 }
+        return .accepted(messageId: UUID().uuidString.lowercased())
+    }
+
+    func sendAppRec(originalId: String, _ request: AppRecRequest) async -> SendOutcome { .accepted(messageId: "apprec") }
+}
+
+/// The fake store's files, each claiming to be `bytes` long for the memory estimate.
+struct DeclaredSizeStore: DropFileStore {
+    let store: FakeDropFileStore
+    let bytes: Int
+
+    init(_ store: FakeDropFileStore, bytes: Int) {
+        self.store = store
+        self.bytes = bytes
+    }
+
+    func read(claimId: String, file: String, limit: Int, shownAs: String) async throws(PreparationError) -> [UInt8] {
+        try await store.read(claimId: claimId, file: file, limit: limit, shownAs: shownAs)
+    }
+    func size(claimId: String, file: String) async -> ClaimedFileSize? { ClaimedFileSize(bytes: bytes) }
+    func releaseName(for drop: DropRecord, to destination: DropDestination) async throws -> String {
+        try await store.releaseName(for: drop, to: destination)
+    }
+    func fileAsSent(_ drop: DropRecord, as name: String, receipt: [UInt8], receiptSuffix: String) async throws {
+        try await store.fileAsSent(drop, as: name, receipt: receipt, receiptSuffix: receiptSuffix)
+    }
+    func fileAsFailed(_ drop: DropRecord, as name: String, report: [UInt8]) async throws {
+        try await store.fileAsFailed(drop, as: name, report: report)
+    }
+    func writeReceipt(_ bytes: [UInt8], named fileName: String) async throws { try await store.writeReceipt(bytes, named: fileName) }
 }

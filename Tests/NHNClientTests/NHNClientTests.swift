@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Auth
+import Crypto
 import DropbridgeCore
 import Foundation
 import Logging
@@ -14,11 +15,11 @@ import XCTest
 // MARK: - Request body
 
 final class NHNMessageBodyTests: XCTestCase {
-    private func encode(_ message: OutgoingMessage, name: String = "dropbridge", version: String = "1.0") throws
+    private func encode(_ message: OutgoingMessage, name: String = "dropbridge", version: String = "1.0") async throws
         -> [String: Any]
     {
-        let buffer = MessageBodyEncoder.encode(message, applicationName: name, applicationVersion: version)
-        let object = try JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))
+        let bytes = try await collect(MessageBodyEncoder.body(message, applicationName: name, applicationVersion: version))
+        let object = try JSONSerialization.jsonObject(with: Data(bytes))
         return try XCTUnwrap(object as? [String: Any])
     }
 
@@ -28,9 +29,9 @@ final class NHNMessageBodyTests: XCTestCase {
             messageTypeIdentificator: type)
     }
 
-    func testBodyHasExactlyTheDocumentedFieldsWhenNoOverrides() throws {
+    func testBodyHasExactlyTheDocumentedFieldsWhenNoOverrides() async throws {
         let xml = Array(#"<?xml version="1.0" encoding="UTF-8"?><MsgHead>Æøå</MsgHead>"#.utf8)
-        let json = try encode(message(xml))
+        let json = try await encode(message(xml))
         XCTAssertEqual(
             Set(json.keys),
             [
@@ -59,22 +60,116 @@ final class NHNMessageBodyTests: XCTestCase {
         }
     }
 
-    func testStringFieldsAreEscaped() throws {
+    /// Pieces of every size 1…7 over documents of every length 0…20: each piece boundary falls at
+    /// every residue mod 3, and the carried bytes must join up exactly.
+    func testStreamEncoderJoinsPiecesAtEveryResidue() {
+        let source = (0..<20).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        for length in 0...source.count {
+            let document = Array(source.prefix(length))
+            for piece in 1...7 {
+                var encoder = Base64StreamEncoder()
+                var buffer = ByteBuffer()
+                var offset = 0
+                document.withUnsafeBytes { all in
+                    while offset < length {
+                        let end = min(length, offset + piece)
+                        encoder.append(UnsafeRawBufferPointer(rebasing: all[offset..<end]), into: &buffer)
+                        offset = end
+                    }
+                }
+                encoder.finish(into: &buffer)
+                XCTAssertEqual(String(buffer: buffer), Data(document).base64EncodedString(), "length \(length), pieces of \(piece)")
+            }
+        }
+    }
+
+    /// The streamed body is byte for byte what the former single-buffer encoder produced, from
+    /// memory and from a file, for chunk sizes at every residue mod 3 and the empty document.
+    func testStreamedBodyIsExactlyTheWholeBufferBody() async throws {
+        var overrides = TransportMetadataOverrides()
+        overrides.conversationId = "c-1"
+        for length in [0, 1, 2, 3, 4, 5, 10, 1000] {
+            let document = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 7) }
+            var outgoing = message(document)
+            outgoing.transportMetadataOverrides = length == 1000 ? overrides : nil
+            let expected = WholeBufferEncoder.encode(outgoing, applicationName: "dropbridge", applicationVersion: "2.0")
+            let file = try temporaryFile(document)
+            defer { unlink(file.path) }
+            for source in [outgoing.document, .file(file)] {
+                var sent = outgoing
+                sent.document = source
+                let body = MessageBodyEncoder.body(sent, applicationName: "dropbridge", applicationVersion: "2.0")
+                XCTAssertEqual(body.length, expected.count, "length known before reading")
+                for chunk in [1, 2, 3, 4, 5, 6, 7, 64 * 1024] {
+                    let streamed = try await collect(body, rawBytesPerChunk: chunk)
+                    XCTAssertEqual(streamed, expected, "document of \(length) bytes from \(source), chunks of \(chunk)")
+                }
+            }
+        }
+    }
+
+    func testUTF8ByteOrderMarkIsHashedButNotSent() async throws {
+        let xml = Array("<MsgHead>ø</MsgHead>".utf8)
+        let file = try temporaryFile([0xEF, 0xBB, 0xBF] + xml)
+        defer { unlink(file.path) }
+        var withBOM = file
+        withBOM.skip = 3
+        let body = MessageBodyEncoder.body(message([]), applicationName: "a", applicationVersion: "b")
+        let streamed = try await collect(MessageBody(prefix: body.prefix, document: .file(withBOM)), rawBytesPerChunk: 2)
+        XCTAssertEqual(streamed, WholeBufferEncoder.encode(message(xml), applicationName: "a", applicationVersion: "b"))
+    }
+
+    /// A document that is not the one checked (other bytes, same size; or longer) ends the body
+    /// before its last bytes: whatever was handed out is not a complete request.
+    func testChangedFileStopsTheBodyBeforeItsEnd() async throws {
+        let original = Array(String(repeating: "<a>x</a>", count: 100).utf8)
+        for changed in [Array(original.reversed()), original + [0x20]] {
+            let file = try temporaryFile(original)
+            defer { unlink(file.path) }
+            try Data(changed).write(to: URL(fileURLWithPath: file.path))
+            var outgoing = message([])
+            outgoing.document = .file(file)
+            let body = MessageBodyEncoder.body(outgoing, applicationName: "a", applicationVersion: "b")
+            var handedOut: [UInt8] = []
+            do {
+                for try await chunk in body.chunks(rawBytesPerChunk: 64) { handedOut += chunk.readableBytesView }
+                XCTFail("the changed document was sent whole")
+            } catch let error as MessageBodyError {
+                XCTAssertEqual(error, .documentChanged)
+            }
+            XCTAssertLessThan(handedOut.count, body.length)
+            XCTAssertNotEqual(handedOut.suffix(2), MessageBody.suffix)
+        }
+    }
+
+    func testMissingFileIsUnreadable() async throws {
+        var outgoing = message([])
+        outgoing.document = .file(ClaimedDocumentFile(path: "/nonexistent/dropbridge/document.xml", size: 3, sha256: []))
+        let body = MessageBodyEncoder.body(outgoing, applicationName: "a", applicationVersion: "b")
+        do {
+            _ = try await collect(body)
+            XCTFail("read a missing file")
+        } catch let error as MessageBodyError {
+            XCTAssertEqual(error, .unreadable(errno: ENOENT))
+        }
+    }
+
+    func testStringFieldsAreEscaped() async throws {
         let tricky = "A\"B\\C\nD\rE\tF\u{01}G\u{1F}H/Æøå😀"
-        let json = try encode(message([1, 2, 3], type: tricky), name: "na\"me", version: "v\\1")
+        let json = try await encode(message([1, 2, 3], type: tricky), name: "na\"me", version: "v\\1")
         XCTAssertEqual(json["messageTypeIdentificator"] as? String, tricky)
         XCTAssertEqual(json["applicationName"] as? String, "na\"me")
         XCTAssertEqual(json["applicationVersion"] as? String, "v\\1")
     }
 
-    func testOverridesCarryOnlyTheKeysThatAreSet() throws {
+    func testOverridesCarryOnlyTheKeysThatAreSet() async throws {
         var overrides = TransportMetadataOverrides()
         overrides.cpaId = "cpa-1"
         overrides.service = "Svc\"x"
         overrides.compressPayload = false
         var outgoing = message([60, 97, 47, 62])
         outgoing.transportMetadataOverrides = overrides
-        let json = try encode(outgoing)
+        let json = try await encode(outgoing)
         let sent = try XCTUnwrap(json["transportMetadataOverrides"] as? [String: Any])
         XCTAssertEqual(Set(sent.keys), ["cpaId", "service", "compressPayload"])
         XCTAssertEqual(sent["cpaId"] as? String, "cpa-1")
@@ -82,19 +177,27 @@ final class NHNMessageBodyTests: XCTestCase {
         XCTAssertEqual(sent["compressPayload"] as? Bool, false)
     }
 
-    func testEmptyOverridesAreLeftOut() throws {
+    func testEmptyOverridesAreLeftOut() async throws {
         var outgoing = message([1])
         outgoing.transportMetadataOverrides = TransportMetadataOverrides()
-        XCTAssertNil(try encode(outgoing)["transportMetadataOverrides"])
+        let json = try await encode(outgoing)
+        XCTAssertNil(json["transportMetadataOverrides"])
     }
 
-    func testLargeDocumentIsWrittenWithoutGrowingTheBuffer() throws {
+    /// No piece of a large document's body is larger than one chunk's base64: the whole base64
+    /// never exists at once.
+    func testLargeDocumentIsStreamedInBoundedChunks() async throws {
         let document = [UInt8](repeating: 0x41, count: 3_000_001)
-        let buffer = MessageBodyEncoder.encode(message(document), applicationName: "a", applicationVersion: "b")
-        // Pre-sized: one allocation (NIO rounds it to a power of two), never regrown.
-        XCTAssertLessThanOrEqual(buffer.capacity, 2 * buffer.readableBytes)
-        XCTAssertGreaterThan(buffer.readableBytes, Base64Writer.encodedLength(of: document.count))
-        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any])
+        let body = MessageBodyEncoder.body(message(document), applicationName: "a", applicationVersion: "b")
+        var collected: [UInt8] = []
+        var largest = 0
+        for try await chunk in body.chunks(rawBytesPerChunk: 65_536) {
+            largest = max(largest, chunk.readableBytes)
+            collected += chunk.readableBytesView
+        }
+        XCTAssertLessThanOrEqual(largest, Base64Writer.encodedLength(of: 65_536 + 2))
+        XCTAssertEqual(collected.count, body.length)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(collected)) as? [String: Any])
         let base64 = try XCTUnwrap(json["businessDocument"] as? String)
         XCTAssertEqual(Data(base64Encoded: base64).map(Array.init), document)
     }
@@ -300,6 +403,52 @@ final class NHNClientWireTests: XCTestCase {
         XCTAssertEqual(json["businessDocument"] as? String, Data("<MsgHead/>".utf8).base64EncodedString())
     }
 
+    /// The document streamed from its file still goes out with a Content-Length (known from the
+    /// file's size, so a server refuses an oversized request before the body), and a 401 retry
+    /// reads the file again: both requests carry the whole document.
+    func testFileDocumentIsStreamedWithContentLengthAndReadAgainOnRetry() async throws {
+        let xml = Array(String(repeating: "<MsgHead>æøå</MsgHead>", count: 20_000).utf8)
+        let file = try temporaryFile(xml)
+        defer { unlink(file.path) }
+        var message = outgoing
+        message.document = .file(file)
+        let server = ScriptedResponder(replies: [.init(status: 401, body: ""), .init(status: 202, body: #"{"id":"m-9"}"#)])
+        let base = try await server.start()
+        let outcome = await client(base, RecordingAuthorizer()).sendMessage(message)
+        await server.stop()
+
+        XCTAssertEqual(outcome, .accepted(messageId: "m-9"))
+        XCTAssertEqual(server.received.count, 2)
+        for request in server.received {
+            XCTAssertEqual(request.header("Content-Length"), "\(request.body.count)")
+            XCTAssertNil(request.header("Transfer-Encoding"))
+            let base64 = try XCTUnwrap(request.json?["businessDocument"] as? String)
+            XCTAssertEqual(Data(base64Encoded: base64).map(Array.init), xml)
+        }
+    }
+
+    /// A claimed file that is not the one checked: the body stops before its end, the server
+    /// has no whole request, and the outcome says it cannot have arrived (sending again is safe).
+    func testChangedFileIsNeverSentWholeAndCannotHaveArrived() async throws {
+        let xml = Array(String(repeating: "<MsgHead/>", count: 50_000).utf8)
+        let file = try temporaryFile(xml)
+        defer { unlink(file.path) }
+        try Data(xml.reversed()).write(to: URL(fileURLWithPath: file.path))
+        var message = outgoing
+        message.document = .file(file)
+        let server = ScriptedResponder(replies: [.init(status: 202, body: #"{"id":"never"}"#)])
+        let base = try await server.start()
+        let outcome = await client(base, RecordingAuthorizer()).sendMessage(message)
+        await server.stop()
+
+        guard case .transient(let reason, _, let mayHaveArrived) = outcome else {
+            return XCTFail("expected a transient outcome, got \(outcome)")
+        }
+        XCTAssertFalse(mayHaveArrived)
+        XCTAssertTrue(reason.contains("changed after it was checked"), reason)
+        XCTAssertTrue(server.received.isEmpty, "the server saw a complete request")
+    }
+
     func testOne401IsRetriedWithRenewedCredentials() async throws {
         let server = ScriptedResponder(replies: [
             .init(status: 401, headers: [("WWW-Authenticate", #"DPoP error="invalid_token""#)]),
@@ -413,5 +562,45 @@ final class NHNClientWireTests: XCTestCase {
         XCTAssertEqual(server.received.map(\.method), ["GET", "PUT", "PUT"])
         XCTAssertEqual(server.received.map(\.uri), ["/ping", "/mshconfigurations", "/mshconfigurations"])
         XCTAssertNil(server.received[0].header("Content-Type"))
+    }
+}
+
+
+// MARK: - Body test helpers
+
+func collect(_ body: MessageBody, rawBytesPerChunk: Int = MessageBody.defaultChunkBytes) async throws -> [UInt8] {
+    var bytes: [UInt8] = []
+    for try await chunk in body.chunks(rawBytesPerChunk: rawBytesPerChunk) { bytes += chunk.readableBytesView }
+    return bytes
+}
+
+/// The document written to a temporary file, described as the check would describe it.
+func temporaryFile(_ document: [UInt8]) throws -> ClaimedDocumentFile {
+    let path = NSTemporaryDirectory() + "dropbridge-body-\(UUID().uuidString).xml"
+    try Data(document).write(to: URL(fileURLWithPath: path))
+    return ClaimedDocumentFile(path: path, size: document.count, sha256: Array(SHA256.hash(data: document)))
+}
+
+/// The former encoder, kept as the reference: the whole body in one buffer (head, the base64
+/// written in one go, `"}`).
+enum WholeBufferEncoder {
+    static func encode(_ message: OutgoingMessage, applicationName: String, applicationVersion: String) -> [UInt8] {
+        guard case .memory(let document) = message.document else { preconditionFailure("reference takes bytes") }
+        var head = JSONObjectWriter()
+        head.field("senderHerId", message.senderHerId)
+        head.field("receiverHerIds", message.receiverHerIds)
+        head.field("messageTypeIdentificator", message.messageTypeIdentificator)
+        head.field("applicationName", applicationName)
+        head.field("applicationVersion", applicationVersion)
+        head.field("contentType", "application/xml")
+        head.field("contentTransferEncoding", "base64")
+        if let overrides = message.transportMetadataOverrides.map(MessageBodyEncoder.overridesObject), !overrides.isEmpty {
+            head.field("transportMetadataOverrides", object: overrides)
+        }
+        head.key("businessDocument")
+        var buffer = ByteBuffer(bytes: head.bytes + [UInt8(ascii: "\"")])
+        Base64Writer.write(document, into: &buffer)
+        buffer.writeBytes([UInt8(ascii: "\""), UInt8(ascii: "}")])
+        return Array(buffer.readableBytesView)
     }
 }

@@ -14,7 +14,21 @@ package enum DocumentCheck {
                 stage: .reading, reason: "the file is \(dropped.count) bytes, over outbox.maxBytes (\(maxBytes))")
         }
         let xml = gzipped ? try Gzip.inflate(dropped, maxBytes: maxBytes) : dropped
-        let checked = validator.check(xml)
+        return try nhnDocument(validator.check(xml))
+    }
+
+    /// `check` of a plain (not gzipped) document of `size` bytes read from `source` as it is
+    /// parsed, so that only libxml2's tree is in memory; the bytes to send stay in the source
+    /// (`sourceOffset`) unless re-encoded. Throws what the source threw (trouble reading).
+    package static func check(
+        size: Int, streaming source: some XMLByteSource, validator: XMLValidator
+    ) throws -> Result<CheckedDocument, DropFailure> {
+        let checked = try validator.check(size: size, streaming: source)
+        return Result { () throws(DropFailure) in try nhnDocument(checked) }
+    }
+
+    /// What NHN carries: a valid MsgHead, or an AppRec.
+    private static func nhnDocument(_ checked: XMLCheckResult) throws(DropFailure) -> CheckedDocument {
         if let failure = checked.failure { throw failure }
         guard let document = checked.document else {
             throw DropFailure(stage: .validation, reason: "the XML could not be read")

@@ -27,10 +27,17 @@ package protocol DropFileStore: Sendable {
     /// Where a claimed file lies, for a channel that streams it instead of holding it; nil when
     /// the store keeps no files on disk.
     func claimedPath(claimId: String, file: String) -> String?
+    /// Opens one claimed file to be read in pieces (the document check reads it as it parses),
+    /// with `read`'s refusals; nil when the store keeps no files on disk (then `read` is used).
+    /// Blocking: call it off the cooperative pool.
+    func openForReading(claimId: String, file: String, limit: Int, shownAs: String) -> Result<ClaimedFileHandle, PreparationError>?
 }
 
 extension DropFileStore {
     package func claimedPath(claimId: String, file: String) -> String? { nil }
+    package func openForReading(claimId: String, file: String, limit: Int, shownAs: String) -> Result<ClaimedFileHandle, PreparationError>? {
+        nil
+    }
 }
 
 /// Where an answered drop's files go.

@@ -3,13 +3,15 @@ import Crypto
 import Foundation
 import DropbridgeCore
 import Ledger
+import NHNClient
 import XMLCheck
 
 /// A claimed drop that passed every check: what will be sent, and the facts for the ledger.
 package struct PreparedDrop: Sendable {
     package enum Payload: Sendable {
-        /// `POST /messages` with the document: UTF-8 bytes without BOM (`businessDocument`).
-        case message(ResolvedMessage, document: [UInt8])
+        /// `POST /messages` with the document (`businessDocument`): UTF-8 without BOM, in memory
+        /// or read from the claimed file while the request is written.
+        case message(ResolvedMessage, document: BusinessDocument)
         /// `POST /messages/{id}/apprec`: NHN builds and sends the AppRec.
         case appRec(AppRecAnswer)
         /// One Altinn correspondence per recipient, the document as its attachment (streamed
@@ -73,23 +75,7 @@ package struct DropPreparer: Sendable {
         }
         try checkEnabled()
 
-        let shownAs = drop.originalName + (documentFile.hasSuffix(".gz") ? ".xml.gz" : ".xml")
-        let dropped = try await files.read(claimId: drop.claimId, file: documentFile, limit: config.outbox.maxBytes, shownAs: shownAs)
-        // Parsing, validating and hashing are CPU work on up to 35 MB: off the cooperative pool.
-        let (validator, maxBytes, gzipped) = (self.validator, config.outbox.maxBytes, documentFile.hasSuffix(".gz"))
-        let checked: Result<(CheckedDocument, String), DropFailure>
-        do {
-            checked = try await io.run {
-                Result { () throws(DropFailure) in
-                    let document = try DocumentCheck.check(dropped, gzipped: gzipped, validator: validator, maxBytes: maxBytes)
-                    return (document, Self.hexDigest(dropped))
-                }
-            }
-        } catch {
-            // The thread pool is gone (shutting down): nothing is wrong with the document.
-            throw .transient(reason: "the document could not be checked now: \(error)")
-        }
-        let (document, hash) = try checked.mapError { PreparationError.refused($0) }.get()
+        let (document, payload, hash) = try await checkNHNDocument(drop, documentFile: documentFile)
         var nhnSidecar: NHNSidecar?
         if case .nhn(let value)? = sidecar { nhnSidecar = value }
         let message: ResolvedMessage
@@ -99,7 +85,75 @@ package struct DropPreparer: Sendable {
         } catch {
             throw .refused(error)
         }
-        return PreparedDrop(payload: .message(message, document: document.utf8), contentHash: hash)
+        return PreparedDrop(payload: .message(message, document: payload), contentHash: hash)
+    }
+
+    /// Reads and checks an NHN document: the checked facts, the bytes to send and the content
+    /// hash. A plain claimed file is parsed as it is read (only libxml2's tree is in memory,
+    /// freed before this returns) and is sent from the file; a `.gz`, a store without files or a
+    /// document re-encoded as UTF-8 is held in memory.
+    private func checkNHNDocument(
+        _ drop: DropRecord, documentFile: String
+    ) async throws(PreparationError) -> (CheckedDocument, BusinessDocument, String) {
+        let gzipped = documentFile.hasSuffix(".gz")
+        let shownAs = drop.originalName + (gzipped ? ".xml.gz" : ".xml")
+        let (files, validator, maxBytes, claimId) = (self.files, self.validator, config.outbox.maxBytes, drop.claimId)
+        // Parsing, validating and hashing are CPU work on up to 35 MB: off the cooperative pool.
+        if !gzipped {
+            let streamed: Result<(CheckedDocument, BusinessDocument, String), PreparationError>?
+            do {
+                streamed = try await io.run {
+                    files.openForReading(claimId: claimId, file: documentFile, limit: maxBytes, shownAs: shownAs)
+                        .map { opened in opened.flatMap { Self.check(opened: $0, validator: validator) } }
+                }
+            } catch {
+                // The thread pool is gone (shutting down): nothing is wrong with the document.
+                throw .transient(reason: "the document could not be checked now: \(error)")
+            }
+            if let streamed { return try streamed.get() }
+        }
+        let dropped = try await files.read(claimId: claimId, file: documentFile, limit: maxBytes, shownAs: shownAs)
+        let checked: Result<(CheckedDocument, String), DropFailure>
+        do {
+            checked = try await io.run {
+                Result { () throws(DropFailure) in
+                    let document = try DocumentCheck.check(dropped, gzipped: gzipped, validator: validator, maxBytes: maxBytes)
+                    return (document, Self.hexDigest(dropped))
+                }
+            }
+        } catch {
+            throw .transient(reason: "the document could not be checked now: \(error)")
+        }
+        let (document, hash) = try checked.mapError { PreparationError.refused($0) }.get()
+        return (document, .memory(document.utf8), hash)
+    }
+
+    /// The check of a claimed file as it is read. What is sent later is read from the same
+    /// path: the claim directory is the bridge's own (nothing else writes there), and the body
+    /// hashes the file again as it sends it and stops short of its end if it is not the file
+    /// checked here (`ClaimedDocumentFile`).
+    private static func check(
+        opened handle: ClaimedFileHandle, validator: XMLValidator
+    ) -> Result<(CheckedDocument, BusinessDocument, String), PreparationError> {
+        let document: CheckedDocument
+        do {
+            switch try DocumentCheck.check(size: handle.size, streaming: handle, validator: validator) {
+            case .failure(let refusal): return .failure(.refused(refusal))
+            case .success(let checked): document = checked
+            }
+        } catch {
+            return .failure(handle.readFailure(error))
+        }
+        return handle.finish().map { sha256 in
+            let payload: BusinessDocument =
+                if let offset = document.sourceOffset {
+                    .file(ClaimedDocumentFile(
+                        path: handle.path, size: handle.size, skip: offset, sha256: sha256, prefix: document.sourcePrefix))
+                } else {
+                    .memory(document.utf8)
+                }
+            return (document, payload, hex(sha256))
+        }
     }
 
     /// An Altinn drop: the sidecar's rules first (a refusal names the field and nothing is
@@ -170,7 +224,11 @@ package struct DropPreparer: Sendable {
 
     /// SHA-256 of the bytes as dropped, in hex: the ledger's content hash.
     static func hexDigest(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        hex(Array(SHA256.hash(data: bytes)))
+    }
+
+    static func hex(_ digest: [UInt8]) -> String {
+        digest.map { String(format: "%02x", $0) }.joined()
     }
 
     private func readSidecar(_ drop: DropRecord) async throws(PreparationError) -> Sidecar? {

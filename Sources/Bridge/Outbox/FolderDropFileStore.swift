@@ -72,6 +72,10 @@ package struct FolderDropFileStore: DropFileStore {
         area.directory(of: claimId) + "/" + file
     }
 
+    package func openForReading(claimId: String, file: String, limit: Int, shownAs: String) -> Result<ClaimedFileHandle, PreparationError>? {
+        ClaimedFileReader.open(area.directory(of: claimId) + "/" + file, shownAs: shownAs, limit: limit)
+    }
+
     /// Moves the claimed files out under the name chosen before. After a crash mid-filing the
     /// claim may already be gone: then there is nothing to move.
     private func releaseIfClaimed(_ drop: DropRecord, to directory: String, as name: String) throws {
@@ -138,7 +142,17 @@ enum ClaimedFileReader {
         var transient: Bool { errno.map(LocalTrouble.isTransient) ?? false }
     }
 
-    private static func readClassified(_ path: String, shownAs name: String, limit: Int) -> Result<[UInt8], Failure> {
+    /// Opens a claimed file to be read in pieces (the document check), with the same refusals
+    /// as `read`, decided on the open descriptor before anything is read. Blocking.
+    static func open(_ path: String, shownAs name: String, limit: Int) -> Result<ClaimedFileHandle, PreparationError> {
+        openClassified(path, shownAs: name, limit: limit)
+            .map { ClaimedFileHandle(descriptor: $0.fd, path: path, size: $0.size, shownAs: name) }
+            .mapError { failure in failure.transient ? .transient(reason: failure.reason) : .refused(failure.refusal) }
+    }
+
+    /// Opened without following links and without blocking (a FIFO must never hang the
+    /// daemon); a regular file of at most `limit` bytes, else a refusal. The caller closes it.
+    private static func openClassified(_ path: String, shownAs name: String, limit: Int) -> Result<(fd: FileDescriptor, size: Int), Failure> {
         let fd: FileDescriptor
         do {
             fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.noFollow, .nonBlocking, .closeOnExec])
@@ -153,20 +167,31 @@ enum ClaimedFileReader {
         } catch {
             return .failure(Failure(reason: "\(name) could not be opened: \(error)"))
         }
-        defer { try? fd.close() }
         var info = stat()
         guard fstat(fd.rawValue, &info) == 0 else {
             let error = Errno(rawValue: errno)
+            try? fd.close()
             return .failure(Failure(reason: "\(name) could not be examined: \(error)", errno: error))
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
+            try? fd.close()
             return .failure(Failure(reason: "\(name) is not a regular file (FIFO, device or socket); it was not read"))
         }
         let size = Int(info.st_size)
         guard size <= limit else {
-            return .failure(
-                Failure(reason: Self.tooLarge(name, size: size, limit: limit)))
+            try? fd.close()
+            return .failure(Failure(reason: Self.tooLarge(name, size: size, limit: limit)))
         }
+        return .success((fd, size))
+    }
+
+    private static func readClassified(_ path: String, shownAs name: String, limit: Int) -> Result<[UInt8], Failure> {
+        let fd: FileDescriptor, size: Int
+        switch openClassified(path, shownAs: name, limit: limit) {
+        case .failure(let failure): return .failure(failure)
+        case .success(let opened): (fd, size) = opened
+        }
+        defer { try? fd.close() }
         do {
             var bytes = [UInt8](repeating: 0, count: size)
             var filled = 0
