@@ -41,7 +41,7 @@ enum SafeParser {
         // memory input first, which doubles the cost of a 30 MB document.
         return bytes.withUnsafeBytes { buffer in
             var position = 0
-            return parse(recordElementStarts: recordElementStarts) { destination in
+            return parse(head: Array(bytes.prefix(4)), recordElementStarts: recordElementStarts) { destination in
                 let count = min(destination.count, buffer.count - position)
                 guard count > 0, let base = buffer.baseAddress else { return 0 }
                 destination.baseAddress?.copyMemory(from: base + position, byteCount: count)
@@ -53,24 +53,28 @@ enum SafeParser {
 
     /// Parses what `pull` hands over, in the chunks libxml2 asks for: `pull` fills the buffer
     /// it is given and returns how many bytes it wrote (0 at the end, -1 on a read error).
-    static func parse(recordElementStarts: Bool, pull: (UnsafeMutableRawBufferPointer) -> Int) -> ParseOutcome {
+    /// `head`: the document's first bytes (four are enough), for the start-tag scan's encoding.
+    static func parse(head: [UInt8], recordElementStarts: Bool, pull: (UnsafeMutableRawBufferPointer) -> Int) -> ParseOutcome {
         LibXML.ensureReady()
         guard let ctxt = xmlNewParserCtxt() else {
             return ParseOutcome(state: .notWellFormed([LineError(message: "the XML parser could not be started")]))
         }
         defer { xmlFreeParserCtxt(ctxt) }
-        if let line = StartTagScan.lineOfTagWithTooManyAttributes(bytes) {
-            return ParseOutcome(state: .notWellFormed([LineError(
-                line: line, message: "an element has more than \(StartTagScan.maxAttributes) attributes")]))
-        }
-
         let collector = DiagnosticCollector()
         collector.recordsElementStarts = recordElementStarts
         installHooks(on: ctxt, collector: collector)
 
+        // Every piece is scanned before libxml2 gets it; a tag over the bound ends the input
+        // there (as a read error), so libxml2 never holds more of it.
+        var tags = StartTagScan(head: head)
         let doc: xmlDocPtr? = withThreadErrors(into: collector) {
             withoutActuallyEscaping(pull) { pull in
-                let reader = ChunkReader(pull)
+                let reader = ChunkReader { destination in
+                    let count = pull(destination)
+                    guard count > 0 else { return count }
+                    tags.feed(UnsafeRawBufferPointer(rebasing: destination[..<count]))
+                    return tags.refusedLine == nil ? count : -1
+                }
                 return withExtendedLifetime(reader) {
                     xmlCtxtReadIO(
                         ctxt, ChunkReader.read, nil, Unmanaged.passUnretained(reader).toOpaque(), nil, nil,
@@ -79,6 +83,11 @@ enum SafeParser {
             }
         }
 
+        if let line = tags.refusedLine {
+            if let doc { xmlFreeDoc(doc) }
+            return ParseOutcome(state: .notWellFormed([LineError(
+                line: line, message: "an element has more than \(StartTagScan.maxAttributes) attributes")]))
+        }
         if let doctype = collector.doctypeLocation {
             if let doc { xmlFreeDoc(doc) }
             return ParseOutcome(state: .doctypeRefused(line: doctype.line, column: doctype.column))

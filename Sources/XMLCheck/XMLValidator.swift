@@ -80,7 +80,7 @@ package struct XMLValidator: Sendable {
         if let refusal = refusalBeforeParsing(size: size, head: head) { return refusal }
         var readError: (any Error)?
         var headOffset = 0
-        let parsed = SafeParser.parse(recordElementStarts: schemas != nil) { destination in
+        let parsed = SafeParser.parse(head: Array(head.prefix(4)), recordElementStarts: schemas != nil) { destination in
             if headOffset < head.count {
                 let count = min(destination.count, head.count - headOffset)
                 head.withUnsafeBytes { destination.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[headOffset..<headOffset + count])) }

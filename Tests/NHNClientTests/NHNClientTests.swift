@@ -119,6 +119,27 @@ final class NHNMessageBodyTests: XCTestCase {
         XCTAssertEqual(streamed, WholeBufferEncoder.encode(message(xml), applicationName: "a", applicationVersion: "b"))
     }
 
+    /// A file that lacks a UTF-8 declaration is sent with one as a prefix (`ClaimedDocumentFile.prefix`),
+    /// standing for the file's first `skip` bytes: the body is that of the declared bytes.
+    func testADeclarationPrefixIsSentBeforeTheFilesOwnBytes() async throws {
+        let xml = Array("<?xml version=\"1.0\"?><MsgHead>ø</MsgHead>".utf8)
+        let declared = Array("<?xml version=\"1.0\" encoding=\"UTF-8\"?><MsgHead>ø</MsgHead>".utf8)
+        let file = try temporaryFile([0xEF, 0xBB, 0xBF] + xml)
+        defer { unlink(file.path) }
+        var prefixed = file
+        prefixed.skip = 3 + 19
+        prefixed.prefix = Array(declared.prefix(19 + 17))
+        var outgoing = message([])
+        outgoing.document = .file(prefixed)
+        let body = MessageBodyEncoder.body(outgoing, applicationName: "a", applicationVersion: "b")
+        let expected = WholeBufferEncoder.encode(message(declared), applicationName: "a", applicationVersion: "b")
+        XCTAssertEqual(body.length, expected.count, "the prefix counted in Content-Length")
+        for chunk in [1, 2, 5, 64 * 1024] {
+            let streamed = try await collect(body, rawBytesPerChunk: chunk)
+            XCTAssertEqual(streamed, expected, "chunks of \(chunk)")
+        }
+    }
+
     /// A document that is not the one checked (other bytes, same size; or longer) ends the body
     /// before its last bytes: whatever was handed out is not a complete request.
     func testChangedFileStopsTheBodyBeforeItsEnd() async throws {

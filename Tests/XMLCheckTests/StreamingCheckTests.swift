@@ -63,6 +63,41 @@ final class StreamingCheckTests: XCTestCase {
         XCTAssertEqual(result.document?.utf8, [])
     }
 
+    /// A UTF-8 document that does not declare it is sent declared (NHN wants the declaration):
+    /// from a stream, as a prefix before the source's own bytes, equal to what `check(_:)` holds.
+    func testAnUndeclaredDocumentIsStreamedWithTheDeclarationAsAPrefix() throws {
+        let body = #"<r xmlns="urn:test">å</r>"#
+        for input in [
+            body, "<?xml version=\"1.0\"?>\n" + body, "<?xml version='1.0' standalone='yes'?>" + body,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>" + body,
+        ] {
+            for bom in [[], DocumentEncoding.utf8BOM] {
+                let bytes = bom + Array(input.utf8)
+                let whole = try XCTUnwrap(XMLValidator(schemas: nil, requireSchema: false).check(bytes).document, input)
+                let fromStream = try XCTUnwrap(
+                    try XMLValidator(schemas: nil, requireSchema: false).check(size: bytes.count, streaming: PieceSource(bytes)).document)
+                let offset = try XCTUnwrap(fromStream.sourceOffset)
+                XCTAssertEqual(fromStream.sourcePrefix + bytes[offset...], whole.utf8, input)
+                XCTAssertTrue(String(decoding: whole.utf8, as: UTF8.self).hasPrefix("<?xml version="), input)
+                XCTAssertTrue(String(decoding: whole.utf8.prefix(60), as: UTF8.self).contains("encoding="), input)
+                if input.contains("encoding") { XCTAssertEqual(fromStream.sourcePrefix, [], "nothing added: \(input)") }
+            }
+        }
+    }
+
+    /// The start-tag bound holds on a streamed document too, across the pieces it is read in:
+    /// comments and CDATA (whatever quotes they hold, however their end is written) do not count.
+    func testTooManyAttributesAreRefusedFromAStreamAcrossPieces() throws {
+        let filler = "<!-- \"\"\"\" -> -->" + String(repeating: "<![CDATA[ '' ]]]>", count: 400) + String(repeating: "x", count: 3_000)
+        let attributes = (0..<300).map { " a\($0)=\"v\"" }.joined()
+        let bomb = Array("<r>\(filler)\n\n<e\(attributes)/></r>".utf8)
+        let refused = try XMLValidator(schemas: nil, requireSchema: false).check(size: bomb.count, streaming: PieceSource(bomb))
+        XCTAssertEqual(refused.failure?.errors.first?.message, "an element has more than 256 attributes")
+        XCTAssertEqual(refused.failure?.errors.first?.line, 3)
+        let fine = Array("<r>\(filler)<e\((0..<256).map { " a\($0)='v'" }.joined())/></r>".utf8)
+        XCTAssertNil(try XMLValidator(schemas: nil, requireSchema: false).check(size: fine.count, streaming: PieceSource(fine)).failure)
+    }
+
     func testAReencodedDocumentIsHeldAsUTF8() throws {
         let result = try streamed(try sampleBytes("03-dialog-latin1-tromso.xml"))
         XCTAssertNil(result.failure)
