@@ -109,6 +109,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -198,11 +199,33 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `dropbridge demo`: the simulated network's identities and keys, the sample drops seeded
+        // into the outbox, and what the demo prints as drops move.
+        .target(
+            name: "Demo",
+            dependencies: [
+                "Bridge", "DropbridgeCore", "Ledger", "Simulator", "Auth",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // `dropbridge bench`: the machine's limits, then the bridge's figures against a simulator
+        // process (see `Bench`).
+        .target(
+            name: "Benchmark",
+            dependencies: [
+                "Bridge", "Demo", "DropbridgeCore", "DropFolder", "Ledger", "Auth",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The executable: commands only.
         .executableTarget(
             name: "dropbridge",
             dependencies: [
-                "Bridge", "Operations", "Monitoring", "Simulator", "XMLCheck", "DropbridgeCore", "DropFolder", "Ledger", "Auth",
+                "Bridge", "Operations", "Monitoring", "Simulator", "Demo", "Benchmark", "XMLCheck", "DropbridgeCore", "DropFolder", "Ledger", "Auth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Auth
 import Bridge
+import Demo
 import DropFolder
 import DropbridgeCore
 import Foundation
@@ -24,7 +25,7 @@ import NIOCore
 ///   drained (notification → durable inbox pair → downloaded mark); messages per second, CPU each;
 /// - altinn: a burst of Altinn drops (Maskinporten, the exchange, the multipart upload);
 /// - scale (`--scale`): see `ScaleBench`.
-struct Bench {
+package struct Bench {
     var drops: Int
     /// The folder this run works in (created, removed after).
     var root: String
@@ -33,7 +34,15 @@ struct Bench {
     /// Also measure cost against backlog and history (`ScaleBench`).
     var scale = false
 
-    struct Report: Codable {
+    package init(drops: Int, root: String, inboundMessages: Int = 2000, idleSeconds: Int = 10, scale: Bool = false) {
+        self.drops = drops
+        self.root = root
+        self.inboundMessages = inboundMessages
+        self.idleSeconds = idleSeconds
+        self.scale = scale
+    }
+
+    package struct Report: Codable {
         struct Outbound: Codable {
             var drops: Int
             var dropsPerSecond: Double
@@ -75,7 +84,7 @@ struct Bench {
         var scale: ScaleBench.Report?
     }
 
-    func run() async throws -> Report {
+    package func run() async throws -> Report {
         let logger = Logger(label: "dropbridge.bench")
         let samples = try DemoSetup.samplesDirectory(given: nil)
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
@@ -251,7 +260,7 @@ struct Bench {
         return config
     }
 
-    static var machine: [String: String] {
+    package static var machine: [String: String] {
         ["cores": "\(ProcessInfo.processInfo.activeProcessorCount)", "build": buildKind]
     }
 

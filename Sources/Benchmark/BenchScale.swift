@@ -1,5 +1,6 @@
 import Bridge
 import DropbridgeCore
+import Demo
 import Foundation
 import Ledger
 import Logging
