@@ -22,8 +22,15 @@
 //   small, pure Swift, only swift-atomics besides, instead of a hand-written exposition format).
 import PackageDescription
 
-// `any` spelled out for every existential, as Hummingbird builds. (MemberImportVisibility, which
-// Hummingbird also uses, is not on yet: on Linux it wants `stat`'s members from CoreFoundation.)
+// `any` spelled out for every existential, as Hummingbird builds. Not on (yet), with the reason:
+// - MemberImportVisibility: on Linux it wants the module of every member used (Foundation for
+//   String's `trimmingCharacters` where only a dependency imported it, CoreFoundation/Glibc for
+//   `stat`'s fields), so a missing import shows one module at a time; tried, the first module
+//   already needed Foundation imports, and a full pass over the targets on this two-core
+//   machine did not fit the time left. The next step: turn it on and add the imports it names.
+// - InternalImportsByDefault: the package has no library product and shares its API with
+//   `package` access, so nearly every import would have to become `package import` for its
+//   types in `package` signatures; it would protect no client and churn every file.
 let swiftSettings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
     .enableUpcomingFeature("ExistentialAny"),
@@ -109,6 +116,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -201,11 +209,33 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `dropbridge demo`: the simulated network's identities and keys, the sample drops seeded
+        // into the outbox, and what the demo prints as drops move.
+        .target(
+            name: "Demo",
+            dependencies: [
+                "Bridge", "DropbridgeCore", "Ledger", "Simulator", "Auth",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // `dropbridge bench`: the machine's limits, then the bridge's figures against a simulator
+        // process (see `Bench`).
+        .target(
+            name: "Benchmark",
+            dependencies: [
+                "Bridge", "Demo", "DropbridgeCore", "DropFolder", "Ledger", "Auth",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The executable: commands only.
         .executableTarget(
             name: "dropbridge",
             dependencies: [
-                "Bridge", "Operations", "Monitoring", "Simulator", "XMLCheck", "DropbridgeCore", "DropFolder", "Ledger", "Auth",
+                "Bridge", "Operations", "Monitoring", "Simulator", "Demo", "Benchmark", "XMLCheck", "DropbridgeCore", "DropFolder", "Ledger", "Auth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

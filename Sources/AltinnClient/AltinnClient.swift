@@ -160,11 +160,10 @@ package struct AltinnClient: Sendable {
                 try await authorizer.authorize(&request, method: method.rawValue, url: url)
             } catch AuthorizationError.credentialsRefused(let reason) {
                 // Not sent for want of a token: says nothing about Altinn's reachability.
-                metrics.credentials(api: "altinn", refusal: reason)
-                metrics.requestFinished(api: "altinn", call: label, statusClass: "credentials", seconds: 0)
+                metrics.observe(.notSent(credentialsRefusal: reason), api: "altinn", service: "Altinn", call: label, label: label, seconds: 0)
                 return .failure(.unauthorized(reason: "Credentials refused, \(label) not sent: \(reason)."))
             } catch {
-                metrics.requestFinished(api: "altinn", call: label, statusClass: "credentials", seconds: 0)
+                metrics.observe(.notSent(credentialsRefusal: nil), api: "altinn", service: "Altinn", call: label, label: label, seconds: 0)
                 return .failure(.transient(reason: "Could not get an Altinn token for \(label): \(ProblemDetails.clip("\(error)", max: 300)).", retryAfter: nil))
             }
             let response: AltinnResponse
@@ -175,14 +174,14 @@ package struct AltinnClient: Sendable {
                     status: Int(head.status.code), retryAfterHeader: head.headers.first(name: "Retry-After"),
                     body: Array(bytes.readableBytesView))
             } catch {
-                metrics.requestFinished(api: "altinn", call: label, statusClass: "transport", seconds: Self.seconds(since: started))
+                metrics.observe(.noAnswer, api: "altinn", service: "Altinn", call: label, label: label, seconds: Self.seconds(since: started))
                 let reason = "Altinn did not answer \(label) (\(ProblemDetails.clip("\(error)", max: 200))); trying again with the same key."
                 logger.warning("\(reason)", metadata: ["altinn.call": "\(label)"])
                 return .failure(.transient(reason: reason, retryAfter: nil))
             }
-            metrics.requestFinished(
-                api: "altinn", call: label, statusClass: httpStatusClass(response.status), seconds: Self.seconds(since: started))
-            metrics.credentials(api: "altinn", refusal: response.status == 401 ? "Altinn answered \(label) with 401 Unauthorized." : nil)
+            metrics.observe(
+                .answered(status: response.status), api: "altinn", service: "Altinn", call: label, label: label,
+                seconds: Self.seconds(since: started))
             logger.debug("Altinn answered", metadata: ["altinn.call": "\(label)", "altinn.status": "\(response.status)"])
             if response.status == 401, !renewed {
                 renewed = true

@@ -1,15 +1,9 @@
-import AltinnClient
 import AsyncHTTPClient
-import Auth
-import DropFolder
 import DropbridgeCore
-import Foundation
 import Ledger
 import Logging
-import NHNClient
 import ServiceLifecycle
 import UnixSignals
-import XMLCheck
 
 /// Everything `dropbridge run` (and `demo`) needs, built from one configuration.
 /// Start-up checks happen here, before any service starts, so a bad set-up fails at once
@@ -29,132 +23,33 @@ package struct BridgeRuntime: Sendable {
     package let altinnPoller: AltinnStatusPoller?
     private let lock: InstanceLock
 
-    package enum StartupError: Error, CustomStringConvertible {
-        case folders(String)
-        case schemas(String)
-        case ledger(String)
-        case locked(String)
-
-        package var description: String {
-            switch self {
-            case .locked(let message): message
-            case .folders(let message): "folders: \(message)"
-            case .schemas(let message): "schemas: \(message)"
-            case .ledger(let message): "ledger: \(message)"
-            }
-        }
-    }
-
     /// `metrics` hears of outcomes, requests, notifications and inbox writes as they happen.
     /// `diskSpace` pauses receiving on a nearly full disk (default: `alerts.minFreeBytes` on the inbox's disk).
+    /// Assembled part by part, each in a `BridgeRuntime+….swift` of its own: the start-up
+    /// checks and what the parts share (+Startup), NHN, Altinn, the outbound side, the inbound
+    /// side; `run` lists the services.
     package init(
         config: BridgeConfig, credentials: Credentials, logger: Logger, metrics: any BridgeMetrics = NoMetrics(),
         diskSpace: DiskSpaceGuard? = nil
     ) throws {
         self.config = config
-        do {
-            try FolderLayout.prepare(config)
-        } catch {
-            throw StartupError.folders("\(error)")
-        }
-        do {
-            lock = try InstanceLock(path: config.stateDirectory + "/lock")
-        } catch {
-            throw StartupError.locked("\(error)")
-        }
-        let schemaSet: SchemaSet?
-        do {
-            schemaSet = try SchemaSet.compile(directory: config.schemas.directory)
-        } catch {
-            if config.schemas.require {
-                throw StartupError.schemas("\(config.schemas.directory): \(error) (set schemas.require: false to check well-formedness only)")
-            }
-            logger.warning("no schema set: checking well-formedness only", metadata: ["reason": "\(error)"])
-            schemaSet = nil
-        }
-        do {
-            ledger = try Ledger(path: config.stateDirectory + "/ledger.sqlite")
-        } catch {
-            throw StartupError.ledger("\(config.stateDirectory)/ledger.sqlite: \(error)")
-        }
+        let checked = try StartupChecks(config: config, logger: logger)
+        lock = checked.lock
+        ledger = checked.ledger
         if credentials.helseID == nil {
             logger.warning("helseid.enabled is false: requests are sent without authentication (only for a loopback simulator)")
         }
-
-        // Refused connections reported at once (not retried inside the client), no redirects.
-        var httpConfiguration = NHNClient.recommendedHTTPClientConfiguration()
-        // Set field by field: a new `connectionPool` value would bring back the retried connection
-        // establishment the recommended configuration turns off. Room for the outbound gate (32),
-        // the inbound worker (`NotificationWorker.limit`, 32) and the notification stream at once:
-        // a call waiting for a pooled connection is latency that no CPU is spent on.
-        httpConfiguration.connectionPool.idleTimeout = .seconds(60)
-        httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 72
-        httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
-
-        let io = BlockingIO.started(threads: 64)
-        let endpoint = NHNEndpoint(
-            baseURL: config.nhn.baseURL, sourceSystem: config.nhn.sourceSystem,
-            applicationName: config.nhn.applicationName, applicationVersion: config.nhn.applicationVersion,
-            requestTimeout: .seconds(config.nhn.requestTimeoutSeconds))
-        let client = NHNClient(
-            endpoint: endpoint, httpClient: httpClient,
-            authorizer: credentials.nhnAuthorizer(httpClient: httpClient, timeout: config.nhn.requestTimeoutSeconds),
-            logger: Logger(label: "dropbridge.nhn"), metrics: metrics)
-        let store = FolderDropFileStore(config: config, io: io)
-        memoryBudget = ByteBudget(capacity: config.memory.inFlightBytes)
-        registrations = Registrations(
-            // With nhn.enabled false nothing is sent or received: nothing to register.
-            herIds: config.nhn.enabled ? config.nhn.herIds + (config.nhn.senderHerId.map { [$0] } ?? []) : [],
-            registrar: client, ledger: ledger,
-            retry: RetryPolicy(initialSeconds: 1, maxSeconds: min(30, config.nhn.maxBackoffSeconds)),
-            logger: Logger(label: "dropbridge.registration"),
-            // A refusal (403/423/401) waits for an operator: tried again every minute at first,
-            // then less often, up to hourly.
-            refusalRetry: RetryPolicy(initialSeconds: min(60, config.nhn.maxBackoffSeconds), maxSeconds: 3600))
-        let durable = DurableFiles(config: config)
-        let receipts = ReceiptWriter(receipts: config.folders.receipts, durable: durable)
-        var altinnChannel: AltinnChannel?
-        if config.altinn.enabled, let maskinporten = credentials.maskinporten {
-            var client = AltinnClient(
-                baseURL: config.altinn.baseURL, httpClient: httpClient,
-                authorizer: AltinnAuthorizer(
-                    settings: maskinporten.settings, key: maskinporten.key, httpClient: httpClient,
-                    logger: Logger(label: "dropbridge.maskinporten")),
-                requestTimeout: .seconds(config.nhn.requestTimeoutSeconds), logger: Logger(label: "dropbridge.altinn"))
-            client.metrics = metrics
-            altinnChannel = AltinnChannel(client: client, ledger: ledger, logger: Logger(label: "dropbridge.altinn"))
-            altinnPoller = AltinnStatusPoller(
-                client: client, ledger: ledger, receipts: receipts, maxInterval: config.altinn.maxPollSeconds,
-                logger: Logger(label: "dropbridge.altinn.status"))
-        } else {
-            altinnPoller = nil
-        }
-        let validator = XMLValidator(schemas: schemaSet, requireSchema: config.schemas.require && schemaSet != nil, maxBytes: config.outbox.maxBytes)
-        let pipeline = DropPipeline(
-            ledger: ledger, preparer: DropPreparer(files: store, validator: validator, config: config, io: io),
-            sender: client, files: store, io: io,
-            retry: RetryPolicy(initialSeconds: 1, maxSeconds: config.nhn.maxBackoffSeconds),
-            logger: logger, gate: ConcurrencyGate(limit: 32), budget: memoryBudget, shutdown: ShutdownSignal(),
-            registrations: registrations,
-            arrivalProof: ArrivalProof(config: config), altinn: altinnChannel, metrics: metrics)
-        let claims = ClaimDesk(config: config, ledger: ledger, area: store.area, io: io, logger: logger)
-        var handler = NotificationHandler(
-            transport: client, ledger: ledger,
-            inbox: InboxWriter(inbox: config.folders.inbox, durable: durable),
-            receipts: receipts,
-            validator: validator, io: io, logger: Logger(label: "dropbridge.receive"), autoAppRec: config.nhn.autoAppRec,
-            budget: memoryBudget)
-        handler.metrics = metrics
-        receive = ReceiveService(
-            herIds: config.nhn.herIds, mode: config.nhn.receive, pollInterval: .seconds(config.nhn.pollSeconds),
-            transport: client, handler: handler, ledger: ledger, logger: Logger(label: "dropbridge.receive"),
-            maxBackoffSeconds: config.nhn.maxBackoffSeconds, streamIdle: .milliseconds(Int64(config.nhn.streamIdleSeconds * 1000)),
-            registrations: registrations, metrics: metrics,
-            diskSpace: diskSpace ?? DiskSpaceGuard(path: config.folders.inbox, minFreeBytes: config.alerts.minFreeBytes))
+        httpClient = Self.makeHTTPClient()
+        let shared = SharedParts(config: config, ledger: ledger, schemaSet: checked.schemaSet, metrics: metrics)
+        memoryBudget = shared.memoryBudget
+        let nhn = NHNParts(config: config, credentials: credentials, httpClient: httpClient, shared: shared)
+        registrations = nhn.registrations
+        let altinn = AltinnParts(config: config, credentials: credentials, httpClient: httpClient, shared: shared)
+        altinnPoller = altinn?.poller
         progress = OutboxProgress()
-        pruner = LedgerPruner(ledger: ledger, keepDays: config.ledger.keepDays, io: io, logger: Logger(label: "dropbridge.ledger"))
-        outbox = OutboxService(
-            config: config, ledger: ledger, claims: claims, pipeline: pipeline, io: io, logger: logger, progress: progress)
+        outbox = Self.outbound(config: config, shared: shared, nhn: nhn, altinn: altinn, progress: progress, logger: logger)
+        receive = Self.inbound(config: config, shared: shared, nhn: nhn, diskSpace: diskSpace)
+        pruner = LedgerPruner(ledger: ledger, keepDays: config.ledger.keepDays, io: shared.io, logger: Logger(label: "dropbridge.ledger"))
     }
 
     /// Runs until SIGTERM/SIGINT, then shuts down gracefully. `companions` run beside the
@@ -170,18 +65,7 @@ package struct BridgeRuntime: Sendable {
             .init(service: receive, successTerminationBehavior: .ignore),
             .init(service: pruner),
         ]
-        let notifier: SystemdNotifier
-        do {
-            notifier = try SystemdNotifier()
-        } catch {
-            logger.warning("\(error); systemd is not notified")
-            notifier = try SystemdNotifier(environment: [:])
-        }
-        services.append(.init(
-            service: SystemdService(
-                notifier: notifier, watchdog: SystemdNotifier.watchdogInterval(), ledger: ledger,
-                logger: Logger(label: "dropbridge.systemd")),
-            successTerminationBehavior: .ignore))
+        services.append(.init(service: try systemdService(logger: logger), successTerminationBehavior: .ignore))
         if let altinnPoller { services.append(.init(service: altinnPoller)) }
         for companion in companions {
             services.append(.init(service: companion, successTerminationBehavior: .gracefullyShutdownGroup))
@@ -199,5 +83,19 @@ package struct BridgeRuntime: Sendable {
             throw error
         }
         try await httpClient.shutdown()
+    }
+
+    /// Ready, status and watchdog notifications to systemd (none when not started by it).
+    private func systemdService(logger: Logger) throws -> SystemdService {
+        let notifier: SystemdNotifier
+        do {
+            notifier = try SystemdNotifier()
+        } catch {
+            logger.warning("\(error); systemd is not notified")
+            notifier = try SystemdNotifier(environment: [:])
+        }
+        return SystemdService(
+            notifier: notifier, watchdog: SystemdNotifier.watchdogInterval(), ledger: ledger,
+            logger: Logger(label: "dropbridge.systemd"))
     }
 }

@@ -90,18 +90,20 @@ extension NHNClient {
 
     /// Tells the metrics how one exchange went (the 401 retry is a second exchange).
     private func observe(_ call: NHNRequest, sent: Bool, status: Int?, failure: CallFailure?, since started: ContinuousClock.Instant) {
-        let statusClass: String
+        let observation: RequestObservation
         if let status {
-            statusClass = httpStatusClass(status)
-            metrics.credentials(api: "nhn", refusal: status == 401 ? "NHN answered \(call.label) with 401 Unauthorized." : nil)
+            observation = .answered(status: status)
         } else if !sent {
-            // Not sent for want of a token: says nothing about NHN itself.
-            statusClass = "credentials"
-            if case .unauthorized(_, let reason) = failure { metrics.credentials(api: "nhn", refusal: reason) }
+            if case .unauthorized(_, let reason) = failure {
+                observation = .notSent(credentialsRefusal: reason)
+            } else {
+                observation = .notSent(credentialsRefusal: nil)
+            }
         } else {
-            statusClass = "transport"
+            observation = .noAnswer
         }
-        metrics.requestFinished(api: "nhn", call: call.route, statusClass: statusClass, seconds: (ContinuousClock.now - started).seconds)
+        metrics.observe(
+            observation, api: "nhn", service: "NHN", call: call.route, label: call.label, seconds: (ContinuousClock.now - started).seconds)
     }
 
     /// Builds, authorizes and sends the request; returns once the response head is in (or the

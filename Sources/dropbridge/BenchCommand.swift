@@ -1,8 +1,10 @@
 import ArgumentParser
+import Benchmark
+import Demo
 import DropbridgeCore
 import Foundation
 
-/// `dropbridge bench`: see Bench.swift.
+/// `dropbridge bench`: see `Bench` (Sources/Benchmark).
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure the machine, then the bridge's throughput, latency, CPU and memory against a simulator process; prints JSON.")

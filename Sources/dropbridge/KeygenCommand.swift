@@ -2,7 +2,6 @@ import ArgumentParser
 import DropbridgeCore
 import Auth
 import Foundation
-import SystemPackage
 
 /// `dropbridge keygen --out FILE`: a new key pair for HelseID or Maskinporten.
 struct KeygenCommand: ParsableCommand {
@@ -44,56 +43,3 @@ struct KeygenCommand: ParsableCommand {
 
 extension KeyGenerator.KeyType: ExpressibleByArgument {}
 extension SigningKey.Algorithm: ExpressibleByArgument {}
-
-/// Writes a key pair: the private JWK readable by its owner only, the public JWK beside it.
-/// Neither is ever overwritten, and both are on disk (fsynced) before this returns.
-enum KeyPairFiles {
-    struct Written {
-        var pair: KeyGenerator.KeyPair
-        var privateKeyFile: String
-        var publicKeyFile: String
-    }
-
-    static func publicKeyFile(for privateKeyFile: String) -> String {
-        (privateKeyFile.hasSuffix(".jwk") ? String(privateKeyFile.dropLast(4)) : privateKeyFile) + ".public.jwk"
-    }
-
-    static func generate(_ type: KeyGenerator.KeyType, algorithm: SigningKey.Algorithm? = nil, privateKeyFile: String) throws -> Written {
-        let publicFile = publicKeyFile(for: privateKeyFile)
-        for path in [privateKeyFile, publicFile] where FileManager.default.fileExists(atPath: path) {
-            throw KeygenError("\(path) exists already; keys are never overwritten (move it away first)")
-        }
-        let pair = try KeyGenerator.generate(type, algorithm: algorithm)
-        let directory = FilePath(privateKeyFile).removingLastComponent()
-        if !directory.isEmpty {
-            // Only the owner may look into a fresh key folder.
-            try FileManager.default.createDirectory(
-                atPath: directory.string, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        }
-        try write(pair.privateJWK, to: privateKeyFile, permissions: [.ownerReadWrite])
-        try write(pair.publicJWK, to: publicFile, permissions: [.ownerReadWrite, .groupRead, .otherRead])
-        return Written(pair: pair, privateKeyFile: privateKeyFile, publicKeyFile: publicFile)
-    }
-
-    private static func write(_ bytes: [UInt8], to path: String, permissions: FilePermissions) throws {
-        let fd = try FileDescriptor.open(
-            FilePath(path), .writeOnly, options: [.create, .exclusiveCreate], permissions: permissions)
-        try fd.closeAfter {
-            _ = try fd.writeAll(bytes)
-            try sync(fd, path)
-        }
-        // The name is durable only once its directory is.
-        let directory = FilePath(path).removingLastComponent()
-        let dirFD = try FileDescriptor.open(directory.isEmpty ? "." : directory, .readOnly)
-        try dirFD.closeAfter { try sync(dirFD, directory.string) }
-    }
-
-    private static func sync(_ fd: FileDescriptor, _ path: String) throws {
-        guard fsync(fd.rawValue) == 0 else { throw KeygenError("\(path): fsync failed: \(Errno(rawValue: errno))") }
-    }
-}
-
-struct KeygenError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}

@@ -6,25 +6,7 @@ import XCTest
 
 @testable import Simulator
 
-final class FaultInjectionTests: XCTestCase {
-    var harness: SimulatorHarness!
-
-    override func setUp() async throws {
-        harness = try await SimulatorHarness.start()
-    }
-
-    override func tearDown() async throws {
-        try await harness?.shutDown()
-        harness = nil
-    }
-
-    /// A dropped connection, not an HTTP answer: an RST (`IOError` ECONNRESET) or an EOF.
-    func assertConnectionError(_ error: any Error, file: StaticString = #filePath, line: UInt = #line) {
-        let isReset = (error as? IOError)?.errnoCode == ECONNRESET
-        let isClosed = (error as? HTTPClientError) == .remoteConnectionClosed
-        XCTAssertTrue(isReset || isClosed, "not a connection error: \(error)", file: file, line: line)
-    }
-
+final class FaultInjectionTests: SimulatorTestCase {
     func testStatusRateOfOneAnswers503WithRetryAfterAndRecordsNothing() async throws {
         await harness.simulator.setFaults(FaultSettings(statusRates: [503: 1.0], retryAfterSeconds: 7))
         let reply = try await harness.sendMessage(TestDocuments.sendBody())

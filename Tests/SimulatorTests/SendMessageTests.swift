@@ -6,18 +6,7 @@ import XCTest
 
 @testable import Simulator
 
-final class SendMessageTests: XCTestCase {
-    var harness: SimulatorHarness!
-
-    override func setUp() async throws {
-        harness = try await SimulatorHarness.start()
-    }
-
-    override func tearDown() async throws {
-        try await harness?.shutDown()
-        harness = nil
-    }
-
+final class SendMessageTests: SimulatorTestCase {
     /// Asserts a 400/1001 ProblemDetails whose validationErrors name `field`.
     func assertRefused(
         _ reply: SimulatorHarness.Reply, status: Int = 400, errorCode: Int = 1001, naming field: String?,

@@ -166,3 +166,24 @@ enum TestDocuments {
         ]
     }
 }
+
+/// A test case with a simulator of its own per test (`SimulatorHarness.start()`).
+class SimulatorTestCase: XCTestCase {
+    var harness: SimulatorHarness!
+
+    override func setUp() async throws {
+        harness = try await SimulatorHarness.start()
+    }
+
+    override func tearDown() async throws {
+        try await harness?.shutDown()
+        harness = nil
+    }
+}
+
+/// A dropped connection, not an HTTP answer: an RST (`IOError` ECONNRESET) or an EOF.
+func assertConnectionError(_ error: any Error, file: StaticString = #filePath, line: UInt = #line) {
+    let isReset = (error as? IOError)?.errnoCode == ECONNRESET
+    let isClosed = (error as? HTTPClientError) == .remoteConnectionClosed
+    XCTAssertTrue(isReset || isClosed, "not a connection error: \(error)", file: file, line: line)
+}

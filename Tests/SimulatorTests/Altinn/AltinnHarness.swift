@@ -242,3 +242,17 @@ enum TestParties {
         RecipientIdentifier.personPrefix + nationalIdentityNumber(serial: serial)
     }
 }
+
+/// A test case with a simulator of its own per test, called through `AltinnHarness.start()`.
+class AltinnTestCase: XCTestCase {
+    var harness: AltinnHarness!
+
+    override func setUp() async throws {
+        harness = try await AltinnHarness.start()
+    }
+
+    override func tearDown() async throws {
+        try await harness?.shutDown()
+        harness = nil
+    }
+}

@@ -7,18 +7,7 @@ import XCTest
 
 /// Every Correspondence call needs an Altinn token the simulated exchange issued, unexpired to
 /// the second, with the call's scope; the Accept rule; nothing is created when refused.
-final class CorrespondenceAuthenticationTests: XCTestCase {
-    var harness: AltinnHarness!
-
-    override func setUp() async throws {
-        harness = try await AltinnHarness.start()
-    }
-
-    override func tearDown() async throws {
-        try await harness?.shutDown()
-        harness = nil
-    }
-
+final class CorrespondenceAuthenticationTests: AltinnTestCase {
     func assertUnauthenticated(_ reply: AltinnHarness.Reply, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(reply.status, 401, reply.text, file: file, line: line)
         XCTAssertTrue(reply.headers.first(name: "WWW-Authenticate")?.hasPrefix("Bearer") == true, file: file, line: line)

@@ -7,24 +7,7 @@ import XCTest
 
 /// Faults on the Correspondence routes (their own settings, so NHN's are untouched): status
 /// rates, latency, a dropped connection, and the lost answer that idempotency must survive.
-final class CorrespondenceFaultTests: XCTestCase {
-    var harness: AltinnHarness!
-
-    override func setUp() async throws {
-        harness = try await AltinnHarness.start()
-    }
-
-    override func tearDown() async throws {
-        try await harness?.shutDown()
-        harness = nil
-    }
-
-    func assertConnectionError(_ error: any Error, file: StaticString = #filePath, line: UInt = #line) {
-        let isReset = (error as? IOError)?.errnoCode == ECONNRESET
-        let isClosed = (error as? HTTPClientError) == .remoteConnectionClosed
-        XCTAssertTrue(isReset || isClosed, "not a connection error: \(error)", file: file, line: line)
-    }
-
+final class CorrespondenceFaultTests: AltinnTestCase {
     func testStatusFaultsAnswerInAltinnsDialectAndCreateNothing() async throws {
         let token = try await harness.token()
         for (status, code, retryAfter) in [(503, nil, "4"), (429, nil, "4"), (500, 1032, nil), (502, 2002, nil), (408, 2022, nil)] as [(Int, Int?, String?)] {

@@ -5,18 +5,7 @@ import XCTest
 
 /// `POST …/correspondence/upload` and `POST …/correspondence` over real HTTP: the answers,
 /// what the simulator recorded, idempotency and the search by key.
-final class CorrespondenceUploadTests: XCTestCase {
-    var harness: AltinnHarness!
-
-    override func setUp() async throws {
-        harness = try await AltinnHarness.start()
-    }
-
-    override func tearDown() async throws {
-        try await harness?.shutDown()
-        harness = nil
-    }
-
+final class CorrespondenceUploadTests: AltinnTestCase {
     func testUploadToAnOrganisationCreatesOneInitializedCorrespondenceWithTheAttachmentIntact() async throws {
         // Binary-safe: CR, LF, NUL and the boundary's dashes inside the file.
         let attachment = Array("<?xml version=\"1.0\"?>\r\n<a>--\0\r\n--x</a>".utf8) + [0xFF, 0x00, 0x0D, 0x0A]

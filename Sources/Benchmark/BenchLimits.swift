@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Auth
+import Demo
 import Foundation
 import NIOCore
 

@@ -3,7 +3,7 @@ import Foundation
 /// Turns the reports of one or more runs into the printed JSON: each throughput (a figure
 /// named `…PerSecond`) also as a ratio to the same run's `limits.durableWritesPerSecond`, and
 /// with `--runs N` the median, minimum and maximum of every figure over the runs.
-enum BenchSummary {
+package enum BenchSummary {
     static let limitKey = "limits.durableWritesPerSecond"
 
     /// The report's numbers by dotted path ("outbound.latencyMs.p99"), ratios added (not for
@@ -21,7 +21,7 @@ enum BenchSummary {
     }
 
     /// One run: the report as it is, with its ratios. Several: median, min and max per figure.
-    static func json(_ reports: [Bench.Report], machine: [String: String]) throws -> String {
+    package static func json(_ reports: [Bench.Report], machine: [String: String]) throws -> String {
         var output: [String: Any] = ["machine": machine]
         let runs = try reports.map(figures(of:))
         if runs.count == 1, let only = reports.first {

@@ -1,5 +1,6 @@
 import Bridge
 import DropbridgeCore
+import Demo
 import Foundation
 import Ledger
 import Logging
@@ -97,21 +98,16 @@ struct ScaleBench {
         _ config: BridgeConfig, count: Int, logger: Logger, start: (BridgeRuntime) throws -> Void,
         after: (BridgeRuntime) throws -> Void = { _ in }
     ) async throws -> Double {
-        let runtime = try BridgeRuntime(config: config, credentials: try await Credentials.load(config, file: "bench"), logger: logger)
-        let stopSwitch = StopSwitch()
-        let began = ContinuousClock.now
-        let bridge = Task { try await runtime.run(logger: logger, companions: [stopSwitch], signals: []) }
-        defer { stopSwitch.flip() }
-        try start(runtime)
-        let deadline = ContinuousClock.now + .seconds(1800)
-        while await runtime.progress.count(.sent) < count {
-            guard ContinuousClock.now < deadline else { throw DemoError("bench: timed out draining \(count) drops") }
-            try await Task.sleep(for: .milliseconds(5))
+        let credentials = try await Credentials.load(config, file: "bench")
+        var began = ContinuousClock.now
+        return try await BenchBridge.run(config, credentials: credentials, logger: logger, beforeStart: { _ in began = .now }) { runtime in
+            try start(runtime)
+            try await BenchBridge.wait(until: "\(count) drops are drained", timeout: .seconds(1800), poll: .milliseconds(5)) {
+                await runtime.progress.count(.sent) >= count
+            }
+            let seconds = (ContinuousClock.now - began).seconds
+            try after(runtime)
+            return seconds
         }
-        let seconds = (ContinuousClock.now - began).seconds
-        try after(runtime)
-        stopSwitch.flip()
-        _ = try? await bridge.value
-        return seconds
     }
 }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Auth
 import Bridge
+import Demo
 import DropFolder
 import DropbridgeCore
 import Foundation
@@ -24,7 +25,7 @@ import NIOCore
 ///   drained (notification → durable inbox pair → downloaded mark); messages per second, CPU each;
 /// - altinn: a burst of Altinn drops (Maskinporten, the exchange, the multipart upload);
 /// - scale (`--scale`): see `ScaleBench`.
-struct Bench {
+package struct Bench {
     var drops: Int
     /// The folder this run works in (created, removed after).
     var root: String
@@ -33,7 +34,15 @@ struct Bench {
     /// Also measure cost against backlog and history (`ScaleBench`).
     var scale = false
 
-    struct Report: Codable {
+    package init(drops: Int, root: String, inboundMessages: Int = 2000, idleSeconds: Int = 10, scale: Bool = false) {
+        self.drops = drops
+        self.root = root
+        self.inboundMessages = inboundMessages
+        self.idleSeconds = idleSeconds
+        self.scale = scale
+    }
+
+    package struct Report: Codable {
         struct Outbound: Codable {
             var drops: Int
             var dropsPerSecond: Double
@@ -85,7 +94,7 @@ struct Bench {
         var scale: ScaleBench.Report?
     }
 
-    func run() async throws -> Report {
+    package func run() async throws -> Report {
         let logger = Logger(label: "dropbridge.bench")
         let samples = try DemoSetup.samplesDirectory(given: nil)
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
@@ -232,21 +241,21 @@ struct Bench {
 
     /// Starts a bridge on `config` and measures it receiving the messages waiting for it.
     private func drainInbound(_ config: BridgeConfig, credentials: Credentials, logger: Logger) async throws -> Report.Inbound {
-        let runtime = try BridgeRuntime(config: config, credentials: credentials, logger: logger)
-        let stopSwitch = StopSwitch()
-        let usage = ProcessUsage.now()
-        let start = ContinuousClock.now
-        let bridge = Task { try await runtime.run(logger: logger, companions: [stopSwitch], signals: []) }
-        defer { stopSwitch.flip() }
-        let deadline = ContinuousClock.now + .seconds(600)
-        while try runtime.ledger.inboundDownloadedCount() < inboundMessages {
-            guard ContinuousClock.now < deadline else { throw DemoError("bench: timed out receiving") }
-            try await Task.sleep(for: .milliseconds(10))
+        var usage = ProcessUsage.now()
+        var start = ContinuousClock.now
+        let seconds = try await BenchBridge.run(
+            config, credentials: credentials, logger: logger,
+            beforeStart: { _ in
+                usage = ProcessUsage.now()
+                start = .now
+            }
+        ) { runtime in
+            try await BenchBridge.wait(until: "\(inboundMessages) messages are received", timeout: .seconds(600), poll: .milliseconds(10)) {
+                try runtime.ledger.inboundDownloadedCount() >= inboundMessages
+            }
+            return (ContinuousClock.now - start).seconds
         }
-        let seconds = (ContinuousClock.now - start).seconds
         let cpu = ProcessUsage.cpuMs(since: usage, per: inboundMessages)
-        stopSwitch.flip()
-        _ = try? await bridge.value
         return Report.Inbound(
             messages: inboundMessages, messagesPerSecond: (Double(inboundMessages) / seconds).rounded(toPlaces: 1), cpuMsPerMessage: cpu)
     }
@@ -277,7 +286,7 @@ struct Bench {
         return config
     }
 
-    static var machine: [String: String] {
+    package static var machine: [String: String] {
         ["cores": "\(ProcessInfo.processInfo.activeProcessorCount)", "build": buildKind]
     }
 
@@ -292,12 +301,9 @@ struct Bench {
     /// Waits until `count` drops are filed in `sent/` (their receipts written). Asks the
     /// bridge's progress record rather than listing folders, which would cost the bridge CPU.
     private func waitForReceipts(_ progress: OutboxProgress, count: Int, timeout: Duration) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if await progress.count(.sent) >= count { return }
-            try await Task.sleep(for: .milliseconds(2))
+        try await BenchBridge.wait(until: "\(count) drops are in sent/", timeout: timeout, poll: .milliseconds(2)) {
+            await progress.count(.sent) >= count
         }
-        throw DemoError("bench: timed out waiting for \(count) drops in sent/")
     }
 
     private func percentile(_ sorted: [Double], _ p: Double) -> Double {

@@ -1,16 +1,17 @@
+import Auth
 import Foundation
 
 /// The embedded default the demo runs: who is who in the simulated health network, where the
 /// project's samples are, and the configuration the demo writes for `status`/`retry`.
-enum DemoSetup {
+package enum DemoSetup {
     /// The demo bridge acts for this HER-id (the samples' sender).
-    static let ownHerIds = [8143060]
+    package static let ownHerIds = [8143060]
     /// Known foreign receivers in the samples.
-    static let counterpartyHerIds = [8094866, 8143025]
+    package static let counterpartyHerIds = [8094866, 8143025]
 
     /// Finds the project's `samples/` folder: given, or in the working directory, or beside
     /// the executable's build folder (`.build/debug/dropbridge` → `samples/`).
-    static func samplesDirectory(given: String?) throws -> String {
+    package static func samplesDirectory(given: String?) throws -> String {
         if let given { return given }
         var candidates = [FileManager.default.currentDirectoryPath + "/samples"]
         var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
@@ -25,10 +26,10 @@ enum DemoSetup {
     }
 
     /// The demo's client at the simulated HelseID.
-    static let clientID = "dropbridge-demo"
+    package static let clientID = "dropbridge-demo"
 
     /// The demo's HelseID key, made on first run and kept (so a rerun is the same client).
-    static func helseIDKey(root: String) throws -> String {
+    package static func helseIDKey(root: String) throws -> String {
         let keys = root + "/keys"
         try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
         let file = keys + "/helseid.jwk"
@@ -40,11 +41,11 @@ enum DemoSetup {
     }
 
     /// The demo's client at the simulated Maskinporten, and the Altinn resource it sends with.
-    static let maskinportenClientID = "dropbridge-demo-maskinporten"
-    static let altinnResource = "dropbridge-correspondence"
+    package static let maskinportenClientID = "dropbridge-demo-maskinporten"
+    package static let altinnResource = "dropbridge-correspondence"
 
     /// The demo's Maskinporten key (RSA: Maskinporten takes RS256 grants), made on first run.
-    static func maskinportenKey(root: String) throws -> String {
+    package static func maskinportenKey(root: String) throws -> String {
         let keys = root + "/keys"
         try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
         let file = keys + "/maskinporten.jwk"
@@ -54,7 +55,7 @@ enum DemoSetup {
         return file
     }
 
-    static func configYAML(root: String, port: Int, metricsListen: String = "127.0.0.1:9464") -> String {
+    package static func configYAML(root: String, port: Int, metricsListen: String = "127.0.0.1:9464") -> String {
         """
         # Written by `dropbridge demo`: the bridge against the in-process simulator.
         # `dropbridge status --config \(root)/dropbridge.yaml` works while the demo runs.
@@ -103,7 +104,7 @@ enum DemoSetup {
     }
 }
 
-struct DemoError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+package struct DemoError: Error, CustomStringConvertible {
+    package var description: String
+    package init(_ description: String) { self.description = description }
 }
