@@ -38,7 +38,7 @@ extension ClaimArea {
     /// Claims every request: its claim directory made, one manifest naming them all written
     /// (durable together with the directories: one fsync of `<work>`), each drop's files moved
     /// in (document first, sidecar last) and its directory fsynced, then the outbox fsynced once
-    /// and the manifest marked complete. One result per request, in order: a drop whose files
+    /// and the manifest marked complete (made durable by the next fsync of `<work>`). One result per request, in order: a drop whose files
     /// vanished (`DurableFileError.notFound`) gets its moved files back and fails alone.
     /// Throws, having moved nothing, when the manifest cannot be written.
     package func claim(_ requests: [ClaimRequest], from outbox: String) throws -> [Result<ClaimedDrop, any Error>] {
@@ -106,10 +106,13 @@ extension ClaimArea {
         let manifestPath = workDirectory + "/" + claiming
         if claimed == 0 {
             _ = unlink(manifestPath)
-        } else if rename(manifestPath, workDirectory + "/" + ClaimBatchManifest.fileName(batchId: batchId, complete: true)) == 0 {
-            // Best effort: a `.claiming` manifest left by a failure here is finished by recovery,
-            // which moves in only the very files (inodes) the scan saw.
-            try? RawPath.syncDirectory(workDirectory)
+        } else {
+            // Not fsynced here: the first member's release fsyncs <work> (for its claim
+            // directory's removal) and so makes this durable before anything of the batch leaves
+            // the work area. Until then a crash leaves `.claiming`, whose recovery has nothing
+            // to move in: it moves only the very files (inodes) the scan saw, and those are
+            // claimed already. A failed rename is left to recovery the same way.
+            _ = rename(manifestPath, workDirectory + "/" + ClaimBatchManifest.fileName(batchId: batchId, complete: true))
         }
         return results.map { $0! }
     }
