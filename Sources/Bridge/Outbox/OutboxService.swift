@@ -131,7 +131,7 @@ package final class OutboxService: Service {
         let settle = Duration.milliseconds(max(20, config.outbox.settleMilliseconds / 4))
         var lastError: String?
         var lookalikesWarned = Set<[UInt8]>()
-        var queue = ClaimQueue(limit: Self.claimWindow, capacity: Self.claimWindow * 8)
+        var queue = ClaimQueue(limit: Self.claimWindow, capacity: Self.claimWindow * 64)
         while !shutdown.isTriggered {
             let now = ContinuousClock.now
             let entries: [OutboxEntry]
