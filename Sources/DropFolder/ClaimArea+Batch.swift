@@ -38,8 +38,9 @@ extension ClaimArea {
     /// Claims every request: its claim directory made, one manifest naming them all written
     /// (durable together with the directories: one fsync of `<work>`), each drop's files moved
     /// in (document first, sidecar last) and its directory fsynced, then the outbox fsynced once
-    /// and the manifest marked complete (made durable by the next fsync of `<work>`). One result per request, in order: a drop whose files
-    /// vanished (`DurableFileError.notFound`) gets its moved files back and fails alone.
+    /// and the manifest marked complete (made durable by the next fsync of `<work>`). One result
+    /// per request, in order: a drop whose files vanished (`DurableFileError.notFound`) gets its
+    /// moved files back and fails alone.
     /// Throws, having moved nothing, when the manifest cannot be written.
     package func claim(_ requests: [ClaimRequest], from outbox: String) throws -> [Result<ClaimedDrop, any Error>] {
         var results = [Result<ClaimedDrop, any Error>?](repeating: nil, count: requests.count)
@@ -104,7 +105,10 @@ extension ClaimArea {
             }
         }
         let manifestPath = workDirectory + "/" + claiming
-        if claimed == 0 {
+        // A member whose files could not all be given back keeps its directory: the manifest
+        // stays for recovery to return them.
+        let leftOver = members.contains { exists(directory(of: $0.member.claimId)) }
+        if claimed == 0 && !leftOver {
             _ = unlink(manifestPath)
         } else {
             // Not fsynced here: the first member's release fsyncs <work> (for its claim
@@ -170,6 +174,11 @@ extension ClaimArea {
             }
         }
         try removeClaimDirectory(claimDirectory)
+    }
+
+    private func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
     }
 
     // MARK: Release
