@@ -98,20 +98,35 @@ package struct ClaimArea: Sendable {
         outbox: String, onProblem: (_ claimId: String, _ error: any Error) -> Void = { _, _ in }
     ) throws -> [ClaimedDrop] {
         var claims: [ClaimedDrop] = []
-        for rawId in try DirectoryListing.names(in: workDirectory).sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+        let names = try DirectoryListing.names(in: workDirectory)
+        // Batch claims first: an interrupted one is finished before its members are listed.
+        var members: [String: ClaimBatchManifest.Member] = [:]
+        for batch in loadBatches(names, onProblem: onProblem).sorted(by: { $0.batchId < $1.batchId }) {
+            if !batch.complete {
+                do {
+                    try finishBatch(batch, outbox: outbox)
+                } catch {
+                    onProblem(batch.fileName, error)
+                }
+            }
+            for member in batch.manifest.members { members[member.claimId] = member }
+        }
+        for rawId in names.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
             guard let claimId = String(validating: rawId, as: UTF8.self), !claimId.hasPrefix(".") else { continue }
             do {
-                if let claim = try recoverClaim(claimId, outbox: outbox) { claims.append(claim) }
+                if let claim = try recoverClaim(claimId, outbox: outbox, batchMember: members[claimId]) { claims.append(claim) }
             } catch {
                 onProblem(claimId, error)
             }
         }
+        try? removeSpentBatches()
         return claims
     }
 
-    private func recoverClaim(_ claimId: String, outbox: String) throws -> ClaimedDrop? {
+    private func recoverClaim(_ claimId: String, outbox: String, batchMember: ClaimBatchManifest.Member?) throws -> ClaimedDrop? {
         let claimDirectory = directory(of: claimId)
         guard let manifest = try readManifest(claimDirectory) else {
+            if let batchMember { return try recoverMember(batchMember) }
             // Crashed between mkdir and the manifest: nothing was moved yet.
             if try DirectoryListing.names(in: claimDirectory).isEmpty { try removeClaimDirectory(claimDirectory) }
             return nil
@@ -144,7 +159,13 @@ package struct ClaimArea: Sendable {
     /// The claim `claimId` as it is now, or nil when there is none.
     package func claimed(_ claimId: String) throws -> ClaimedDrop? {
         let claimDirectory = directory(of: claimId)
-        guard let manifest = try readManifest(claimDirectory) else { return nil }
+        guard let manifest = try readManifest(claimDirectory) else {
+            guard try contents(of: claimId) != nil, let member = try batchMember(claimId) else { return nil }
+            let present = try presentKinds(claimDirectory)
+            return ClaimedDrop(
+                claimId: claimId, name: member.dropName, directory: claimDirectory,
+                kinds: member.kinds.filter { present.contains($0) }, pendingReleaseName: nil)
+        }
         let present = try presentKinds(claimDirectory)
         return ClaimedDrop(
             claimId: claimId, name: manifest.dropName, directory: claimDirectory,
@@ -159,7 +180,9 @@ package struct ClaimArea: Sendable {
     package func chooseReleaseName(_ claimId: String, to directory: String, as finalName: String) throws -> String {
         let claimDirectory = self.directory(of: claimId)
         guard var manifest = try readManifest(claimDirectory) else {
-            throw DurableFileError.notFound(path: claimDirectory)
+            // A batch member records no name: the first choice is the caller's to keep.
+            guard let contents = try contents(of: claimId) else { throw DurableFileError.notFound(path: claimDirectory) }
+            return try FreeName.pick(for: finalName, checking: [NameCheck(directory: directory, suffixes: contents.kinds.map(\.suffix))])
         }
         if let earlier = manifest.release, earlier.directory == directory { return earlier.name }
         let present = try presentKinds(claimDirectory)
@@ -177,6 +200,10 @@ package struct ClaimArea: Sendable {
     package func release(_ claimId: String, to directory: String, as finalName: String) throws -> String {
         let claimDirectory = self.directory(of: claimId)
         let name = try chooseReleaseName(claimId, to: directory, as: finalName)
+        if try contents(of: claimId)?.hasOwnManifest == false {
+            try releaseMember(claimId, to: directory, as: name)
+            return name
+        }
         guard let manifest = try readManifest(claimDirectory) else {
             throw DurableFileError.notFound(path: claimDirectory)
         }
@@ -196,7 +223,8 @@ package struct ClaimArea: Sendable {
     package func returnToOutbox(_ claimId: String, outbox: String) throws {
         let claimDirectory = directory(of: claimId)
         guard let manifest = try readManifest(claimDirectory) else {
-            throw DurableFileError.notFound(path: claimDirectory)
+            guard let member = try batchMember(claimId) else { throw DurableFileError.notFound(path: claimDirectory) }
+            return try returnMember(member, to: outbox)
         }
         let present = try presentKinds(claimDirectory)
         // Sidecar last again, so the outbox never shows a sidecar without its document.
@@ -210,7 +238,7 @@ package struct ClaimArea: Sendable {
 
     // MARK: - Helpers
 
-    private static func checkClaimId(_ claimId: String) throws {
+    static func checkClaimId(_ claimId: String) throws {
         if claimId.isEmpty || claimId.hasPrefix(".") || claimId.contains("/") || claimId.utf8.contains(0) {
             throw DurableFileError.io(operation: "claim", path: claimId, errno: .invalidArgument)
         }
@@ -226,7 +254,7 @@ package struct ClaimArea: Sendable {
     }
 
     /// Removes the manifest and the (then empty) claim directory, durably.
-    private func removeClaimDirectory(_ path: String) throws {
+    func removeClaimDirectory(_ path: String) throws {
         if unlink(path + "/" + ClaimManifest.fileName) != 0, errno != ENOENT {
             throw DurableFileError.io(operation: "unlink", path: path + "/" + ClaimManifest.fileName, errno: Errno(rawValue: errno))
         }
@@ -236,8 +264,12 @@ package struct ClaimArea: Sendable {
         try RawPath.syncDirectory(workDirectory)
     }
 
-    private func readManifest(_ claimDirectory: String) throws -> ClaimManifest? {
-        let path = claimDirectory + "/" + ClaimManifest.fileName
+    func readManifest(_ claimDirectory: String) throws -> ClaimManifest? {
+        try Self.readBytes(claimDirectory + "/" + ClaimManifest.fileName).map(ClaimManifest.decode)
+    }
+
+    /// The whole file, or nil when there is none (never following a link).
+    static func readBytes(_ path: String) throws -> [UInt8]? {
         let fd: FileDescriptor
         do {
             fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec, .noFollow])
@@ -252,10 +284,10 @@ package struct ClaimArea: Sendable {
             if count == 0 { break }
             bytes += chunk[0..<count]
         }
-        return try ClaimManifest.decode(bytes)
+        return bytes
     }
 
-    private func presentKinds(_ claimDirectory: String) throws -> Set<DropFileKind> {
+    func presentKinds(_ claimDirectory: String) throws -> Set<DropFileKind> {
         let names = Set(try DirectoryListing.names(in: claimDirectory))
         return Set(DropFileKind.allCases.filter { names.contains(Array($0.claimedFileName.utf8)) })
     }

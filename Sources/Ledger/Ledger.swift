@@ -112,6 +112,7 @@ package final class Ledger: Sendable {
         registerDropHistoryMigration(&migrator)
         registerOperatorMigration(&migrator)
         registerAltinnMigrations(&migrator)
+        registerHistoryIndexMigration(&migrator)
         return migrator
     }
 
@@ -142,9 +143,66 @@ package final class Ledger: Sendable {
         }
     }
 
+    /// One drop to reserve with `reserve(_:now:)`.
+    package struct Reservation: Sendable {
+        package var originalName: String
+        package var files: [String]
+        package var channel: String
+        package var refusal: StoredFailure?
+        package var pickName: @Sendable (_ usedInLedger: (String) throws -> Bool) throws -> String
+
+        package init(
+            originalName: String, files: [String], channel: String, refusal: StoredFailure? = nil,
+            pickName: @escaping @Sendable (_ usedInLedger: (String) throws -> Bool) throws -> String
+        ) {
+            self.originalName = originalName
+            self.files = files
+            self.channel = channel
+            self.refusal = refusal
+            self.pickName = pickName
+        }
+    }
+
+    /// `reserve` for the drops of one scan, in one transaction (one commit for all of them).
+    /// A drop whose name cannot be picked fails alone (its own savepoint); the others hold.
+    package func reserve(_ reservations: [Reservation], now: Double) async throws -> [Result<DropRecord, any Error>] {
+        try await groupCommit.write { db in
+            reservations.map { reservation in
+                Result {
+                    var reserved: DropRecord?
+                    try db.inSavepoint {
+                        let name = try reservation.pickName { candidate in
+                            try DropRecord.filter(Column("name") == candidate).fetchCount(db) > 0
+                        }
+                        var record = DropRecord(
+                            name: name, originalName: reservation.originalName, files: reservation.files,
+                            channel: reservation.channel, now: now)
+                        if let refusal = reservation.refusal {
+                            record.state = .failed
+                            record.failure = refusal
+                        }
+                        try record.insert(db)
+                        reserved = record
+                        return .commit
+                    }
+                    guard let reserved else { throw LedgerError.missingDrop(0) }
+                    return reserved
+                }
+            }
+        }
+    }
+
     /// Forgets a reservation whose claim never happened (the files are still in the outbox).
     package func forget(id: Int64) throws {
         _ = try database.write { db in try DropRecord.deleteOne(db, key: id) }
+    }
+
+    /// `forget` for several reservations, in one transaction.
+    package func forget(ids: [Int64]) async throws {
+        guard !ids.isEmpty else { return }
+        try await groupCommit.write { db in
+            _ = try DropRecord.deleteAll(db, keys: ids)
+        }
     }
 
     // MARK: Transitions
@@ -229,7 +287,7 @@ package final class Ledger: Sendable {
                 byState[row["state"]] = row["n"]
             }
             let unfinished = try DropRecord.filter(Column("filedAt") == nil).fetchCount(db)
-            let duplicates = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(possibleDuplicates), 0) FROM drops") ?? 0
+            let duplicates = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(possibleDuplicates), 0) FROM drops WHERE possibleDuplicates > 0") ?? 0
             let oldest = try Double.fetchOne(db, sql: "SELECT MIN(claimedAt) FROM drops WHERE filedAt IS NULL")
             let held = try DropRecord.filter(Column("state") == DropState.held.rawValue).fetchAll(db)
                 .map { NotedDrop(name: $0.name, reason: $0.lastError) }

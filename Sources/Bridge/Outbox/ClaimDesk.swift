@@ -8,8 +8,9 @@ import Synchronization
 /// Claims decided drops out of the outbox into the `ClaimArea`, recording each claim in the
 /// ledger first, and at start-up reconciles the ledger with what the work area holds.
 ///
-/// Order of one claim: ledger row (reserves the claim id and a unique NAME) → `ClaimArea.claim`
-/// (document first, sidecar last). A crash before the claim leaves a row without a claim, which
+/// Order of one scan's claims: ledger rows (reserve the claim ids and unique NAMEs, one
+/// transaction) → `ClaimArea.claim` of the batch (one manifest; each drop's document first,
+/// sidecar last). A crash before the claim leaves a row without a claim, which
 /// recovery forgets (the files are still in the outbox); `ClaimArea.recover` finishes a claim
 /// that a crash interrupted half-way.
 package final class ClaimDesk: Sendable {
@@ -26,7 +27,7 @@ package final class ClaimDesk: Sendable {
     private let durable: DurableFiles
     private let io: BlockingIO
     private let logger: Logger
-    private let gate = ConcurrencyGate(limit: 64)
+    private let gate = ConcurrencyGate(limit: 2)
     private let proof: ArrivalProof
     private let troubleLog = Mutex(ClaimTroubleLog())
     private let clock = ContinuousClock()
@@ -42,43 +43,94 @@ package final class ClaimDesk: Sendable {
         self.logger = logger
     }
 
-    /// Claims one decided drop, at most `parallelClaims` at a time: renames and fsyncs of
-    /// different drops overlap well, up to a point.
+    /// Claims one decided drop (a batch of one).
     package func claim(_ decision: PairingDecision) async -> Outcome {
-        (try? await gate.withPermit { await self.claimOne(decision) }) ?? .vanished
+        await claim([decision]).first ?? .vanished
     }
 
-    private func claimOne(_ decision: PairingDecision) async -> Outcome {
-        let name = decision.name
-        let claimedFiles = decision.files.compactMap { $0.kind?.claimedFileName }
+    /// Claims the decided drops of one scan together, one outcome per decision in order: their
+    /// ledger rows reserved in one transaction, then one `ClaimArea` batch claim (one manifest,
+    /// one fsync per folder), then the rows of drops whose files went away forgotten, again in
+    /// one transaction. At most two batches at a time: their fsyncs overlap, and more only queue.
+    package func claim(_ decisions: [PairingDecision]) async -> [Outcome] {
+        guard !decisions.isEmpty else { return [] }
+        return (try? await gate.withPermit { await self.claimBatch(decisions) }) ?? decisions.map { _ in .vanished }
+    }
+
+    private func claimBatch(_ decisions: [PairingDecision]) async -> [Outcome] {
         let checks = NameCheck.contract(config.folders)
-        var reserved: DropRecord?
-        do {
-            let record = try await ledger.reserve(
-                originalName: name.safe, files: claimedFiles, channel: "nhn", now: Timestamp.now(),
+        let reservations = decisions.map { decision in
+            let name = decision.name
+            return Ledger.Reservation(
+                originalName: name.safe, files: decision.files.compactMap { $0.kind?.claimedFileName }, channel: "nhn",
                 refusal: decision.failure.map(StoredFailure.init)
             ) { usedInLedger in
                 try FreeName.pick(for: name.safe, checking: checks, isTaken: usedInLedger)
             }
-            reserved = record
-            _ = try await io.run { [area, config] in
-                try area.claim(name: name, files: decision.files, from: config.folders.outbox, claimId: record.claimId)
-            }
-            logger.info("drop claimed", metadata: record.logMetadata)
-            if case let .logRecovered(failures) = troubleLog.withLock({ $0.succeeded() }) {
-                logger.notice("drops are claimed again, after \(failures) failed claim(s)")
-            }
-            return .claimed(record)
+        }
+        let reserved: [Result<DropRecord, any Error>]
+        do {
+            reserved = try await ledger.reserve(reservations, now: Timestamp.now())
         } catch {
-            if let reserved {
-                try? await io.run { [ledger] in try ledger.forget(id: reserved.id ?? 0) }
+            // A full disk fails every scan this way: logged once, then summed up (`ClaimTroubleLog`).
+            logClaimFailure(name: decisions[0].name, error: error)
+            return decisions.map { _ in .vanished }
+        }
+        var requests: [ClaimRequest] = []
+        var requestIndex: [Int: Int] = [:]
+        var outcomes = [Outcome](repeating: .vanished, count: decisions.count)
+        for (index, (decision, result)) in zip(decisions, reserved).enumerated() {
+            switch result {
+            case .success(let record):
+                requestIndex[index] = requests.count
+                requests.append(ClaimRequest(name: decision.name, files: decision.files, claimId: record.claimId))
+            case .failure(let error):
+                logClaimFailure(name: decision.name, error: error)
             }
-            if case DurableFileError.notFound = error {
-                logger.debug("drop vanished before it was claimed", metadata: ["drop": "\(name)"])
-            } else {
-                logClaimFailure(name: name, error: error)
+        }
+        let claimed: [Result<ClaimedDrop, any Error>]
+        do {
+            let sweep = Self.sweepDue(lastSweep)
+            claimed = try await io.run { [area, config, requests] in
+                if sweep { _ = try? area.removeSpentBatches() }
+                return try area.claim(requests, from: config.folders.outbox)
             }
-            return .vanished
+        } catch {
+            claimed = requests.map { _ in .failure(error) }
+        }
+        var forgotten: [Int64] = []
+        for (index, decision) in decisions.enumerated() {
+            guard let position = requestIndex[index], case .success(let record) = reserved[index] else { continue }
+            switch claimed[position] {
+            case .success:
+                logger.info("drop claimed", metadata: record.logMetadata)
+                if case let .logRecovered(failures) = troubleLog.withLock({ $0.succeeded() }) {
+                    logger.notice("drops are claimed again, after \(failures) failed claim(s)")
+                }
+                outcomes[index] = .claimed(record)
+            case .failure(let error):
+                if let id = record.id { forgotten.append(id) }
+                if case DurableFileError.notFound = error {
+                    logger.debug("drop vanished before it was claimed", metadata: ["drop": "\(decision.name)"])
+                } else {
+                    logClaimFailure(name: decision.name, error: error)
+                }
+            }
+        }
+        // A row left behind (this write failing, a crash) is forgotten by recovery: it has no claim.
+        try? await ledger.forget(ids: forgotten)
+        return outcomes
+    }
+
+    /// Spent batch manifests are removed at most once a second, not on every scan.
+    private let lastSweep = Mutex<ContinuousClock.Instant?>(nil)
+
+    private static func sweepDue(_ last: borrowing Mutex<ContinuousClock.Instant?>) -> Bool {
+        let now = ContinuousClock.now
+        return last.withLock { last in
+            if let previous = last, now - previous < .seconds(1) { return false }
+            last = now
+            return true
         }
     }
 

@@ -4,7 +4,8 @@ import Glibc
 import Ledger
 import SystemPackage
 
-/// The real `DropFileStore`: claimed files live in the `ClaimArea` (`<state>/work/<claimId>/`);
+/// The real `DropFileStore`: claimed files live in the `ClaimArea` (`<state>/work/<claimId>/`, a
+/// claim of its own or a member of a scan's batch claim);
 /// answered drops leave for `sent/` or `failed/` under their final name.
 package struct FolderDropFileStore: DropFileStore {
     package let config: BridgeConfig
@@ -45,7 +46,11 @@ package struct FolderDropFileStore: DropFileStore {
     package func releaseName(for drop: DropRecord, to destination: DropDestination) async throws -> String {
         let directory = directory(destination)
         return try await io.run { [area] in
-            guard try area.claimed(drop.claimId) != nil else { return drop.releasedAs ?? drop.name }
+            guard let contents = try area.contents(of: drop.claimId) else { return drop.releasedAs ?? drop.name }
+            if contents.hasOwnManifest { return try area.chooseReleaseName(drop.claimId, to: directory, as: drop.name) }
+            // A batch member keeps no name of its own: once a file has moved out, the name
+            // recorded in the ledger (before the move) is the one; until then choose afresh.
+            if let recorded = drop.releasedAs, !Set(drop.files).isSubset(of: contents.fileNames) { return recorded }
             return try area.chooseReleaseName(drop.claimId, to: directory, as: drop.name)
         }
     }
@@ -79,7 +84,8 @@ package struct FolderDropFileStore: DropFileStore {
     /// Moves the claimed files out under the name chosen before. After a crash mid-filing the
     /// claim may already be gone: then there is nothing to move.
     private func releaseIfClaimed(_ drop: DropRecord, to directory: String, as name: String) throws {
-        guard try area.claimed(drop.claimId) != nil else { return }
+        guard let contents = try area.contents(of: drop.claimId) else { return }
+        if !contents.hasOwnManifest { return try area.releaseMember(drop.claimId, to: directory, as: name) }
         let released = try area.release(drop.claimId, to: directory, as: name)
         // The manifest keeps the name chosen first, which the ledger recorded: never file under two.
         guard released == name else { throw ReleaseNameMismatch(recorded: name, chosen: released) }

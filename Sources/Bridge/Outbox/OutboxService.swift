@@ -21,7 +21,7 @@ package final class OutboxService: Service {
     private let claims: ClaimDesk
     let pipeline: DropPipeline
     private let shutdown: ShutdownSignal
-    let wakeups = Wakeups()
+    let wakeups: Wakeups
     /// Names whose claim found the files gone: the tracker may decide them again.
     private let vanished = VanishedNames()
     let logger: Logger
@@ -31,6 +31,8 @@ package final class OutboxService: Service {
     let running = RunningDrops()
     /// Released drops for the loop to start.
     let restarts = PendingRestarts()
+    /// Drops claimed by the loop and not finished (`claimWindow`).
+    let inFlight: ClaimedInFlight
 
     package init(
         config: BridgeConfig, ledger: Ledger, claims: ClaimDesk, pipeline: DropPipeline,
@@ -44,6 +46,9 @@ package final class OutboxService: Service {
         self.shutdown = pipeline.shutdown
         self.logger = logger
         self.progress = progress
+        let wakeups = Wakeups()
+        self.wakeups = wakeups
+        inFlight = ClaimedInFlight(limit: Self.claimWindow, wakeups: wakeups)
     }
 
     package func run() async throws {
@@ -127,6 +132,7 @@ package final class OutboxService: Service {
         let settle = Duration.milliseconds(max(20, config.outbox.settleMilliseconds / 4))
         var lastError: String?
         var lookalikesWarned = Set<[UInt8]>()
+        var queue = ClaimQueue(limit: Self.claimWindow, capacity: Self.claimWindow * 64)
         while !shutdown.isTriggered {
             let now = ContinuousClock.now
             let entries: [OutboxEntry]
@@ -146,18 +152,17 @@ package final class OutboxService: Service {
             for drop in restarts.drain() {
                 group.addTask { await self.finish(drop) }
             }
-            // Each drop is claimed and then run in one task, so a burst's first drops are sent
-            // while its last ones are still being claimed.
+            // One scan's decisions are claimed in batches (one manifest, one ledger transaction,
+            // one fsync per folder each), and each claimed drop then runs in a task of its own,
+            // so a burst's first drops are sent while its last ones are still being claimed.
+            // With a backlog, only a window of them is claimed at a time (`ClaimQueue`).
             tracker.beingWritten = watcher.namesBeingWritten
-            for decision in tracker.observe(entries, now: now) {
-                group.addTask {
-                    switch await self.claims.claim(decision) {
-                    case .claimed(let drop):
-                        guard self.running.begin(drop.id) else { return }
-                        await self.finish(drop)
-                    case .vanished: self.vanished.add(decision.name)
-                    }
-                }
+            for refused in queue.add(tracker.observe(entries, now: now)) { tracker.forget(refused.name) }
+            let decisions = queue.take(inFlight: inFlight.value)
+            inFlight.add(decisions.count)
+            for start in stride(from: 0, to: decisions.count, by: Self.claimBatchSize) {
+                let batch = Array(decisions[start..<min(start + Self.claimBatchSize, decisions.count)])
+                group.addTask { await self.claimAndRun(batch) }
             }
             // Sleep until the tracker's next settle or orphan deadline, or the periodic rescan.
             var timeout = rescan
@@ -167,6 +172,34 @@ package final class OutboxService: Service {
             let wake = await wakeups.wait(timeout: timeout)
             if !wake.renamedIn.isEmpty { tracker.noteArrivedByRename(wake.renamedIn, now: ContinuousClock.now) }
             if wake.overflow { logger.warning("inotify queue overflowed: rescanning the outbox") }
+        }
+    }
+
+    /// The most drops claimed together (one manifest, one ledger transaction).
+    static let claimBatchSize = 64
+    /// The most drops claimed and not finished: eight batches, enough to keep the 32 sends
+    /// at once busy; a larger backlog waits in the outbox as decisions.
+    static let claimWindow = 512
+
+    private func claimAndRun(_ batch: [PairingDecision]) async {
+        let outcomes = await claims.claim(batch)
+        await withDiscardingTaskGroup { drops in
+            for (decision, outcome) in zip(batch, outcomes) {
+                switch outcome {
+                case .claimed(let drop):
+                    guard running.begin(drop.id) else {
+                        inFlight.finished()
+                        continue
+                    }
+                    drops.addTask {
+                        await self.finish(drop)
+                        self.inFlight.finished()
+                    }
+                case .vanished:
+                    vanished.add(decision.name)
+                    inFlight.finished()
+                }
+            }
         }
     }
 
