@@ -28,6 +28,32 @@ package struct NHNSidecar: Sendable, Equatable, Codable {
     }
 }
 
+extension NHNSidecar {
+    /// The most receivers one drop may name. NHN documents no limit for `POST /messages`
+    /// (docs/nhn-edi.md §3.2: "at least one"); one MsgHead has one receiver plus copy receivers,
+    /// and every receiver is a shipment NHN tracks on its own (status, AppRec). A list longer
+    /// than this is a producer's mistake (a whole register pasted in), not a message; 1,500 is
+    /// NHN's own cap on HER-ids in one call (`GET /notifications`), kept well below.
+    package static let maxReceivers = 100
+
+    /// `receiverHerIds`: 1–`maxReceivers` HER-ids, each once (a duplicate would be one
+    /// receiver named twice to NHN).
+    static func checkReceivers(_ receivers: [Int]) throws(SidecarError) {
+        guard receivers.count <= maxReceivers else {
+            throw SidecarError(
+                "\"receiverHerIds\" names \(receivers.count) receivers; at most \(maxReceivers) are allowed in one drop (split it into several drops)")
+        }
+        var seen: [Int: Int] = [:]
+        for (index, herId) in receivers.enumerated() {
+            if let first = seen[herId] {
+                throw SidecarError(
+                    "\"receiverHerIds[\(index)]\": HER-id \(herId) is already named at receiverHerIds[\(first)]; name each receiver once")
+            }
+            seen[herId] = index
+        }
+    }
+}
+
 /// ebXML overrides passed through to `POST /messages` (docs/nhn-edi.md §3.2).
 package struct TransportMetadataOverrides: Sendable, Equatable, Codable {
     package var cpaId: String?
@@ -164,6 +190,7 @@ extension Sidecar {
             guard !receivers.isEmpty else {
                 throw SidecarError("\"receiverHerIds\" is empty: name at least one receiver HER-id")
             }
+            try NHNSidecar.checkReceivers(receivers)
             return .nhn(
                 NHNSidecar(
                     senderHerId: sender, receiverHerIds: receivers, messageTypeIdentificator: messageType,
