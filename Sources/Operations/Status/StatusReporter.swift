@@ -28,6 +28,13 @@ package enum StatusReporter {
         }
     }
 
+    /// The pause switch with when it was set and who ran the last `dropbridge pause`.
+    static func pause(_ ledger: Ledger, now: Double) throws -> StatusReport.Pause? {
+        guard let state = try ledger.operatorSwitchState(Ledger.sendingPausedSwitch), state.on else { return nil }
+        let request = try ledger.latestOperatorRequest(.pause)
+        return StatusReport.Pause(since: state.since, ageSeconds: max(0, now - state.since), by: request?.requestedBy)
+    }
+
     package static func ledgerPath(_ config: BridgeConfig) -> String { config.state.ledger }
 
     /// Opens the root's ledger read-only (see `Ledger.openReadOnly`) and reports.
@@ -82,12 +89,18 @@ package enum StatusReporter {
                     action: "free space on that disk; receiving resumes by itself"))
             }
         }
+        let pause = try Self.pause(ledger, now: now)
+        if let pause {
+            attention.append(.init(
+                kind: .sendingPaused, subject: "sending", reason: pause.reason,
+                action: "`dropbridge resume` sends again (drops wait claimed meanwhile)"))
+        }
         return StatusReport(
             generatedAt: now, root: config.root,
             daemon: .init(
                 lock: lock.holder, detail: lock.detail, lastProgressAt: lastProgress,
                 lastProgressAgeSeconds: lastProgress.map { max(0, now - $0) }),
-            sendingPaused: (try? ledger.operatorSwitch(Ledger.sendingPausedSwitch)) ?? false,
+            sendingPaused: pause != nil, pause: pause,
             needsOperator: attention, folders: folders, ledger: summary,
             oldestUnfinishedAgeSeconds: summary.oldestUnfinishedClaimedAt.map { now - $0 },
             receiving: try ledger.receiveState(), quarantined: quarantined,

@@ -1,3 +1,4 @@
+import Bridge
 import Foundation
 import Ledger
 
@@ -17,7 +18,11 @@ package enum StatusText {
         } else {
             lines.append("  no progress recorded yet")
         }
-        if report.sendingPaused { lines.append("  SENDING PAUSED (receiving goes on): `dropbridge resume` to send again") }
+        if let pause = report.pause {
+            lines.append("  SENDING PAUSED: \(LogEscaping.escaped(pause.reason)); `dropbridge resume` to send again")
+        } else if report.sendingPaused {
+            lines.append("  SENDING PAUSED (receiving goes on): `dropbridge resume` to send again")
+        }
         lines.append("folders:")
         for (key, status) in report.folders.sorted(by: { $0.key < $1.key }) {
             if let error = status.error {
