@@ -71,6 +71,10 @@ package struct HealthCheck: Sendable {
             let reason = snapshot.status?.pause?.reason ?? "sending is paused by an operator; receiving goes on"
             found.append(.init(code: "sending_paused", reason: reason + " (`dropbridge resume` starts it again)"))
         }
+        for item in snapshot.status?.needsOperator ?? [] where item.kind == .registrationRefused {
+            // Drops from that HER-id wait (they go on by themselves once NHN accepts).
+            found.append(.init(code: "registration_refused", reason: "\(item.subject): \(item.reason)"))
+        }
         if !snapshot.drops.held.isEmpty {
             found.append(
                 .init(code: "drops_held", reason: "\(snapshot.drops.held.count) drop(s) held for an operator; the first, \(snapshot.drops.held[0].name): \(snapshot.drops.held[0].reason ?? "no reason recorded")"))

@@ -5,6 +5,7 @@ import Foundation
 import Ledger
 import Logging
 import Monitoring
+import Operations
 import ServiceLifecycle
 import Simulator
 
@@ -101,7 +102,7 @@ struct DemoCommand: AsyncParsableCommand {
             companions.append(SimulatorStopper(simulator: simulator, after: stopSimulatorAfter))
         }
         let seeded = try DemoSeeder.seed(from: samplesDirectory + "/outbox", into: settings.folders.outbox)
-        print("  seeded \(seeded.count) drops into \(settings.folders.outbox); drop more there while it runs")
+        print(ConsoleText.line("  seeded \(seeded.count) drops into \(settings.folders.outbox); drop more there while it runs"))
         print("")
 
         let reporter = DemoReporter(ledger: runtime.ledger, root: root, expected: Set(seeded), seconds: seconds)
@@ -210,16 +211,9 @@ actor DemoReporter: Service {
             printed.insert(drop.id ?? 0)
             lastFiledAt = max(lastFiledAt, drop.filedAt ?? 0)
             if expected.contains(drop.originalName) { seenExpected.insert(drop.originalName) }
-            if drop.state == .accepted {
-                sent += 1
-                let id = drop.channel == "altinn" ? "altinn, correspondence" : "messageId"
-                print("  \(drop.name)  →  sent/  and receipts/\(drop.name).sent.json  (\(id) \(drop.messageId ?? "?"))")
-            } else {
-                failed += 1
-                let failure = drop.failure
-                let first = failure?.errors?.first.map { " — \($0)" } ?? ""
-                print("  \(drop.name)  →  failed/ [\(failure?.stage.rawValue ?? "?")] \(failure?.reason ?? "")\(first)")
-            }
+            if drop.state == .accepted { sent += 1 } else { failed += 1 }
+            // Names are shown escaped (a drop may be called "a\nb"); the files keep their names.
+            print(ConsoleText.filed(drop))
         }
         showNewFiles()
         fflush(nil)
@@ -244,7 +238,7 @@ actor DemoReporter: Service {
             let line = statusLine(file)
             if !line.isEmpty, shownStatus[file] != line {
                 shownStatus[file] = line
-                print("  + \(file)  status: \(line)")
+                print(ConsoleText.line("  + \(file)  status: \(line)"))
             }
         }
         for file in current.subtracting(shown).sorted() where !file.hasSuffix(".status.json") {
@@ -256,7 +250,7 @@ actor DemoReporter: Service {
                 case let f where f.hasPrefix("inbox/"): "received message"
                 default: ""
                 }
-            print("  + \(file)  \(what)")
+            print(ConsoleText.line("  + \(file)  \(what)"))
         }
         shownFiles = current
     }

@@ -78,6 +78,8 @@ package final class Registrations: Service, SenderRegistration {
 
     package func run() async throws {
         await withTaskCancellationOrGracefulShutdownHandler {
+            // Refusals an earlier run recorded are learnt again by this one.
+            try? await ledger.clearRegistrationRefusals()
             // One loop per HER-id: a refusal of one (403) must not hold the others back.
             await withDiscardingTaskGroup { group in
                 for herId in herIds {
@@ -149,6 +151,23 @@ package final class Registrations: Service, SenderRegistration {
         }
     }
 
+    /// For `dropbridge status`: why drops from `herId` wait, and when it is tried next.
+    private func recordRefusal(_ herId: Int, _ failure: CallFailure, retryIn delay: Double) async {
+        var status: Int?
+        switch failure {
+        case .refused(let code, _, _): status = code
+        case .locked: status = 423
+        case .unauthorized: status = 401
+        case .transient: status = nil
+        }
+        let now = Timestamp.now()
+        do {
+            try await ledger.recordRegistrationRefusal(herId: herId, reason: failure.reason, httpStatus: status, now: now, nextAttemptAt: now + delay)
+        } catch {
+            logger.error("the refused registration could not be recorded in the ledger: \(error)", metadata: ["herId": "\(herId)"])
+        }
+    }
+
     /// `PUT /mshconfigurations` until it succeeds or shutdown; success is remembered in the
     /// ledger. Every answer wakes the waiters.
     private func register(_ herId: Int) async {
@@ -181,6 +200,7 @@ package final class Registrations: Service, SenderRegistration {
                 book.withLock { $0.refused(herId, failure) }
                 answered.changed()
                 delay = refusalRetry.delay(afterFailures: refusals, retryAfter: nil)
+                await recordRefusal(herId, failure, retryIn: delay)
                 logger.error(
                     "NHN refused to register the HER-id (an operator must act); trying again in \(RetryPolicy.describe(delay)): \(failure.reason)",
                     metadata: metadata)

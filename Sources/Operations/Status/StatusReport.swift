@@ -110,6 +110,9 @@ package struct StatusReport: Codable, Sendable, Equatable {
             case diskNearlyFull
             /// `dropbridge pause` is in force: nothing is sent until `dropbridge resume`.
             case sendingPaused
+            /// NHN refuses `PUT /mshconfigurations` for a HER-id: drops from it wait (and go on by
+            /// themselves once NHN accepts; the daemon keeps trying).
+            case registrationRefused
         }
 
         package var kind: Kind

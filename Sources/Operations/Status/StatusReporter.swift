@@ -28,6 +28,14 @@ package enum StatusReporter {
         }
     }
 
+    static func registrationAction(_ status: Int?) -> String {
+        switch status {
+        case 423?: "another HelseID client holds the HER-id's lock: release it there (or stop that client); no restart needed"
+        case 403?: "give the HelseID client access to the HER-id (HelseID self-service, the herid claim); no restart needed"
+        default: "fix what NHN names; dropbridge tries again by itself, no restart needed"
+        }
+    }
+
     /// The pause switch with when it was set and who ran the last `dropbridge pause`.
     static func pause(_ ledger: Ledger, now: Double) throws -> StatusReport.Pause? {
         guard let state = try ledger.operatorSwitchState(Ledger.sendingPausedSwitch), state.on else { return nil }
@@ -88,6 +96,14 @@ package enum StatusReporter {
                     reason: "\(free) bytes free, fewer than \(threshold); receiving waits (messages stay at NHN) until there is room",
                     action: "free space on that disk; receiving resumes by itself"))
             }
+        }
+        for refusal in try ledger.registrationRefusals() {
+            let waiting = try ledger.unfinishedDropCount(senderHerId: refusal.herId)
+            let next = refusal.nextAttemptAt.map { ", tried again at \(StatusReport.utc($0))" } ?? ""
+            attention.append(.init(
+                kind: .registrationRefused, subject: "HER-id \(refusal.herId)",
+                reason: "NHN refuses to register it (PUT /mshconfigurations) since \(StatusReport.utc(refusal.since))\(next): \(refusal.reason); \(waiting) drop(s) from it wait and go on by themselves once NHN accepts",
+                action: Self.registrationAction(refusal.httpStatus)))
         }
         let pause = try Self.pause(ledger, now: now)
         if let pause {

@@ -1,4 +1,3 @@
-import Bridge
 import Foundation
 import Ledger
 
@@ -19,7 +18,7 @@ package enum StatusText {
             lines.append("  no progress recorded yet")
         }
         if let pause = report.pause {
-            lines.append("  SENDING PAUSED: \(LogEscaping.escaped(pause.reason)); `dropbridge resume` to send again")
+            lines.append("  SENDING PAUSED: \(pause.reason); `dropbridge resume` to send again")
         } else if report.sendingPaused {
             lines.append("  SENDING PAUSED (receiving goes on): `dropbridge resume` to send again")
         }
@@ -59,7 +58,7 @@ package enum StatusText {
             lines.append("  automatic AppRecs possibly sent twice: \(report.appRecPossibleDuplicates)")
         }
         if !summary.retrying.isEmpty {
-            lines.append("  retrying \(summary.retrying.count)\(summary.retrying.count == 100 ? "+" : "") drop(s) after transient trouble; the latest problem:")
+            lines.append("  retrying \(summary.retrying.count)\(summary.retrying.count == 100 ? "+" : "") drop(s) waiting to be sent (transient trouble, or a refused registration); the latest problem:")
             lines.append("    \(summary.retrying.last?.reason ?? "")")
         }
         if report.needsOperator.isEmpty {
@@ -70,7 +69,8 @@ package enum StatusText {
                 lines.append("  \(item.kind.rawValue.uppercased()) \(item.subject): \(item.reason) — \(item.action)")
             }
         }
-        return lines.joined(separator: "\n")
+        // Names and reasons come from files and servers: each line is shown escaped.
+        return ConsoleText.lines(lines)
     }
 
     /// One batch of HER-ids (one notification stream): its state, offset, last event and the
