@@ -117,7 +117,9 @@ package struct BridgeRuntime: Sendable {
                     logger: Logger(label: "dropbridge.maskinporten")),
                 requestTimeout: .seconds(config.nhn.requestTimeoutSeconds), logger: Logger(label: "dropbridge.altinn"))
             client.metrics = metrics
-            altinnChannel = AltinnChannel(client: client, ledger: ledger, logger: Logger(label: "dropbridge.altinn"))
+            altinnChannel = AltinnChannel(
+                client: client, ledger: ledger, logger: Logger(label: "dropbridge.altinn"),
+                parallelUploads: config.altinn.parallelUploads, budget: memoryBudget)
             altinnPoller = AltinnStatusPoller(
                 client: client, ledger: ledger, receipts: receipts, maxInterval: config.altinn.maxPollSeconds,
                 logger: Logger(label: "dropbridge.altinn.status"))
