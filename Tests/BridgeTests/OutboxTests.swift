@@ -332,7 +332,12 @@ final class OutboxTests: XCTestCase {
         addTeardownBlock { await harness.shutdown() }
         try await harness.start()
         try harness.drop("locked", xml: try Self.msgHead(msgId: "l-1"), sidecar: #"{"receiverHerIds":[8094866]}"#)
-        try await harness.waitUntil("the drop is held") { try harness.ledger.drop(named: "locked")?.state == .held }
+        // The 423 comes first for the sender's registration: the drop waits claimed, saying why
+        // (it would go on by itself once NHN accepts; RegistrationTests proves that).
+        try await harness.waitUntil("the drop waits for the refused registration") {
+            try harness.ledger.drop(named: "locked")?.lastError?.contains("waiting for NHN to accept the registration") == true
+        }
+        XCTAssertNotEqual(try harness.ledger.drop(named: "locked")?.state, .failed)
         XCTAssertEqual(harness.files(in: harness.config.folders.failed), [])
         XCTAssertEqual(harness.files(in: harness.config.folders.sent), [])
         // Still claimed: a restart without the lock sends it.

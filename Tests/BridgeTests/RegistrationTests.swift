@@ -113,7 +113,6 @@ final class RegistrationTests: XCTestCase {
             XCTAssertNotEqual(drop.state, .held, "waiting, not held for `release`")
             XCTAssertTrue(drop.lastError?.contains("waiting for NHN to accept the registration") == true, drop.lastError ?? "")
         }
-        XCTAssertTrue(report?.ledger.retrying.contains { $0.name == "waits-1" } == true, "listed with why it waits")
         XCTAssertEqual(harness.files(in: harness.config.folders.failed), [])
 
         // An operator sorts the lock out at NHN; nobody touches dropbridge.

@@ -63,6 +63,23 @@ extension DropPipeline {
                 return nil
             case .stopped:
                 return .interrupted
+            case .refused(.refused(let status, let problem, let reason)) where !registrations.isConfigured(herId):
+                // A sender we are not configured for (e.g. a MsgHead naming another HER-id):
+                // the producer's mistake, refused with NHN's answer.
+                let failure = DropFailure(
+                    stage: .sending, reason: "NHN refused to register the sender (PUT /mshconfigurations): \(reason)",
+                    httpStatus: status, problem: problem)
+                drop = try await recordFailure(drop, failure)
+                return try await file(drop)
+            case .refused(let failure) where !registrations.isConfigured(herId) || failure.isUnauthorized:
+                let reason = "NHN refused to register the sender (PUT /mshconfigurations): \(failure.reason)"
+                drop = try await persist(drop, "the hold") { row in
+                    row.advance(.held)
+                    row.lastError = reason
+                }
+                logger.critical("drop held for an operator: \(reason)", metadata: drop.logMetadata)
+                countHeld(drop)
+                return .held
             case .refused(.unauthorized(_, let reason)):
                 let reason = "NHN refused to register the sender (PUT /mshconfigurations): \(reason)"
                 drop = try await persist(drop, "the hold") { row in
@@ -90,4 +107,11 @@ extension DropPipeline {
 
     /// How a drop's `lastError` begins while it waits for a refused registration.
     static let registrationWaitPrefix = "waiting for NHN to accept the registration of the sender HER-id"
+}
+
+extension CallFailure {
+    var isUnauthorized: Bool {
+        if case .unauthorized = self { return true }
+        return false
+    }
 }

@@ -10,6 +10,9 @@ import Synchronization
 /// lost its configuration. The outbox pipeline and the receive service use it.
 package protocol SenderRegistration: Sendable {
     func isRegistered(_ herId: Int) -> Bool
+    /// Whether `herId` is one the bridge is configured to act for (`nhn.herIds`, `nhn.senderHerId`),
+    /// registered at start-up: its refusal is an operator's to fix, and its drops wait for it.
+    func isConfigured(_ herId: Int) -> Bool
     /// Returns once `herId` is registered (starting its registration if nobody has), NHN refused
     /// it, or `shutdown` came first.
     func waitUntilRegistered(_ herId: Int, shutdown: ShutdownSignal) async -> RegistrationWait
@@ -21,6 +24,8 @@ package protocol SenderRegistration: Sendable {
 }
 
 extension SenderRegistration {
+    package func isConfigured(_ herId: Int) -> Bool { false }
+
     package func waitForNextAnswer(_ herId: Int, shutdown: ShutdownSignal) async -> RegistrationWait {
         await waitUntilRegistered(herId, shutdown: shutdown)
     }
@@ -98,6 +103,8 @@ package final class Registrations: Service, SenderRegistration {
     }
 
     package func isRegistered(_ herId: Int) -> Bool { book.withLock { $0.isRegistered(herId) } }
+
+    package func isConfigured(_ herId: Int) -> Bool { herIds.contains(herId) }
 
     /// Waiters parked until NHN's next answer (for tests).
     var waiters: Int { answered.waiting }
