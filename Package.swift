@@ -214,7 +214,7 @@ let package = Package(
         .target(
             name: "Demo",
             dependencies: [
-                "Bridge", "DropbridgeCore", "Ledger", "Simulator", "Auth",
+                "Bridge", "DropbridgeCore", "Ledger", "Simulator", "Auth", "Operations",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings

@@ -20,7 +20,9 @@ extension BridgeRuntime {
                     logger: Logger(label: "dropbridge.maskinporten")),
                 requestTimeout: .seconds(config.nhn.requestTimeoutSeconds), logger: Logger(label: "dropbridge.altinn"))
             client.metrics = shared.metrics
-            channel = AltinnChannel(client: client, ledger: shared.ledger, logger: Logger(label: "dropbridge.altinn"))
+            channel = AltinnChannel(
+                client: client, ledger: shared.ledger, logger: Logger(label: "dropbridge.altinn"),
+                parallelUploads: config.altinn.parallelUploads, budget: shared.memoryBudget)
             poller = AltinnStatusPoller(
                 client: client, ledger: shared.ledger, receipts: shared.receipts, maxInterval: config.altinn.maxPollSeconds,
                 logger: Logger(label: "dropbridge.altinn.status"))

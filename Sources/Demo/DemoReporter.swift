@@ -2,6 +2,7 @@ import Bridge
 import DropbridgeCore
 import Foundation
 import Ledger
+import Operations
 import ServiceLifecycle
 
 /// Prints each drop as it is filed, and ends the demo after `seconds`.
@@ -47,16 +48,9 @@ package actor DemoReporter: Service {
             printed.insert(drop.id ?? 0)
             lastFiledAt = max(lastFiledAt, drop.filedAt ?? 0)
             if expected.contains(drop.originalName) { seenExpected.insert(drop.originalName) }
-            if drop.state == .accepted {
-                sent += 1
-                let id = drop.channel == "altinn" ? "altinn, correspondence" : "messageId"
-                print("  \(drop.name)  →  sent/  and receipts/\(drop.name).sent.json  (\(id) \(drop.messageId ?? "?"))")
-            } else {
-                failed += 1
-                let failure = drop.failure
-                let first = failure?.errors?.first.map { " — \($0)" } ?? ""
-                print("  \(drop.name)  →  failed/ [\(failure?.stage.rawValue ?? "?")] \(failure?.reason ?? "")\(first)")
-            }
+            if drop.state == .accepted { sent += 1 } else { failed += 1 }
+            // Names are shown escaped (a drop may be called "a\nb"); the files keep their names.
+            print(ConsoleText.filed(drop))
         }
         showNewFiles()
         fflush(nil)
@@ -81,7 +75,7 @@ package actor DemoReporter: Service {
             let line = statusLine(file)
             if !line.isEmpty, shownStatus[file] != line {
                 shownStatus[file] = line
-                print("  + \(file)  status: \(line)")
+                print(ConsoleText.line("  + \(file)  status: \(line)"))
             }
         }
         for file in current.subtracting(shown).sorted() where !file.hasSuffix(".status.json") {
@@ -93,7 +87,7 @@ package actor DemoReporter: Service {
                 case let f where f.hasPrefix("inbox/"): "received message"
                 default: ""
                 }
-            print("  + \(file)  \(what)")
+            print(ConsoleText.line("  + \(file)  \(what)"))
         }
         shownFiles = current
     }

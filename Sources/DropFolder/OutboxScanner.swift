@@ -45,12 +45,15 @@ package struct OutboxEntry: Sendable, Equatable, Hashable {
     /// Modification time in nanoseconds since the epoch.
     package let mtimeNanoseconds: Int64
     package let inode: UInt64
+    /// Hard links to the file (`st_nlink`); more than one means another name can still change
+    /// it, so it is refused like a symlink.
+    package let linkCount: Int
     /// Whether dropbridge may read it (`faccessat(R_OK)`; the file is not opened).
     package let readable: Bool
 
     package init(
         rawName: [UInt8], type: EntryFileType, size: Int64 = 0, mtimeNanoseconds: Int64 = 0,
-        inode: UInt64 = 0, readable: Bool = true
+        inode: UInt64 = 0, linkCount: Int = 1, readable: Bool = true
     ) {
         self.rawName = rawName
         self.classification = DropEntryClass(entryName: rawName)
@@ -58,6 +61,7 @@ package struct OutboxEntry: Sendable, Equatable, Hashable {
         self.size = size
         self.mtimeNanoseconds = mtimeNanoseconds
         self.inode = inode
+        self.linkCount = linkCount
         self.readable = readable
     }
 
@@ -99,7 +103,7 @@ package struct OutboxScanner: Sendable {
                 entries.append(OutboxEntry(
                     rawName: name, type: type, size: stat.size,
                     mtimeNanoseconds: Int64(stat.st_mtim.tv_sec) * 1_000_000_000 + Int64(stat.st_mtim.tv_nsec),
-                    inode: UInt64(stat.inode.rawValue), readable: readable))
+                    inode: UInt64(stat.inode.rawValue), linkCount: stat.linkCount, readable: readable))
             }
             return entries.sorted { $0.rawName.lexicographicallyPrecedes($1.rawName) }
         }

@@ -15,11 +15,13 @@ package struct PairingTracker: Sendable {
         var size: Int64
         var mtime: Int64
         var inode: UInt64
+        var linkCount: Int
         init(_ entry: OutboxEntry) {
             type = entry.type
             size = entry.size
             mtime = entry.mtimeNanoseconds
             inode = entry.inode
+            linkCount = entry.linkCount
         }
     }
 
@@ -212,14 +214,27 @@ package struct PairingTracker: Sendable {
         return .orphan(name: name, files: files, reason: reason)
     }
 
-    /// A ready pair whose files cannot be read is refused at the reading stage instead.
+    /// A ready pair whose files cannot be read, or that have another hard link, is refused at
+    /// the reading stage instead. The link count is judged only once the pair is stable: a
+    /// producer that publishes with `link(tmp, NAME)` + `unlink(tmp)` has two links for a moment
+    /// (and a change of the count restarts the settle window).
     private func ready(_ pair: DropPair) -> PairingDecision {
+        if let linked = pair.files.first(where: { $0.linkCount > 1 }) {
+            return .unsafe(
+                name: pair.name, entry: linked, files: pair.files,
+                reason: Self.hardLinkReason(linked.displayName, links: linked.linkCount))
+        }
         if let unreadable = pair.files.first(where: { !$0.readable }) {
             return .unsafe(
                 name: pair.name, entry: unreadable, files: pair.files,
                 reason: "\(unreadable.displayName) cannot be read by dropbridge (permission denied)")
         }
         return .ready(pair)
+    }
+
+    /// Shared with the check after the claim (a link made between the scan and the claim).
+    package static func hardLinkReason(_ name: String, links: Int) -> String {
+        "\(name) has \(links) hard links: another name still points to the same file and could change it after it is sent, so dropbridge refuses it (like a symbolic link) and leaves the other link alone; drop a copy instead"
     }
 
     /// `DropFileKind.claimRank`; entries of no kind last.

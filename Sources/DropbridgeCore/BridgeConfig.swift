@@ -186,6 +186,10 @@ package struct BridgeConfig: Sendable, Equatable {
         package var resourceId: String = ""
         /// The longest wait between two status polls of one correspondence (extension).
         package var maxPollSeconds: Double = 300
+        /// How many recipients of one drop are uploaded at once (extension, 1–16). Each upload
+        /// streams the same claimed file; the uploads beyond the first reserve their buffers in
+        /// `memory.inFlightBytes` and wait for one to finish when it is full.
+        package var parallelUploads: Int = 4
         package var maskinporten = Maskinporten()
         package init() {}
 

@@ -28,6 +28,33 @@ package struct NHNSidecar: Sendable, Equatable, Codable {
     }
 }
 
+extension NHNSidecar {
+    /// The most receivers one drop may name. NHN documents no limit for `POST /messages`
+    /// (docs/nhn-edi.md §3.2: "at least one"); one MsgHead has one receiver plus copy receivers,
+    /// and every receiver is a shipment NHN tracks on its own (status, AppRec). A list longer
+    /// than this is a producer's mistake (a whole register pasted in), not a message; 1,500 is
+    /// NHN's own cap on HER-ids in one call (`GET /notifications`), kept well below.
+    package static let maxReceivers = 100
+
+    /// `receiverHerIds`: 1–`maxReceivers` HER-ids, each once (a duplicate would be one
+    /// receiver named twice to NHN: one sidecar listing 8094866 5,000 times produced 5,000
+    /// deliveries).
+    static func checkReceivers(_ receivers: [Int]) throws(SidecarError) {
+        guard receivers.count <= maxReceivers else {
+            throw SidecarError(
+                "\"receiverHerIds\" names \(receivers.count) receivers; at most \(maxReceivers) are allowed in one drop (split it into several drops)")
+        }
+        var seen: [Int: Int] = [:]
+        for (index, herId) in receivers.enumerated() {
+            if let first = seen[herId] {
+                throw SidecarError(
+                    "\"receiverHerIds[\(index)]\": HER-id \(herId) is already named at receiverHerIds[\(first)]; name each receiver once")
+            }
+            seen[herId] = index
+        }
+    }
+}
+
 /// ebXML overrides passed through to `POST /messages` (docs/nhn-edi.md §3.2).
 package struct TransportMetadataOverrides: Sendable, Equatable, Codable {
     package var cpaId: String?
@@ -164,6 +191,7 @@ extension Sidecar {
             guard !receivers.isEmpty else {
                 throw SidecarError("\"receiverHerIds\" is empty: name at least one receiver HER-id")
             }
+            try NHNSidecar.checkReceivers(receivers)
             return .nhn(
                 NHNSidecar(
                     senderHerId: sender, receiverHerIds: receivers, messageTypeIdentificator: messageType,
@@ -276,16 +304,9 @@ struct FieldReader {
         case nil, .null?: return nil
         case .array(let items)?:
             var ids: [Int] = []
-            var seen = Set<Int>()
             for item in items {
                 guard let id = HerId.from(item) else {
                     throw SidecarError("\"\(path)\(key)\" must hold positive whole numbers (HER-ids)")
-                }
-                // A receiver named twice would be sent the message twice (one sidecar listing
-                // 8094866 5,000 times produced 5,000 deliveries): refused, as Altinn refuses
-                // duplicate recipients.
-                guard seen.insert(id).inserted else {
-                    throw SidecarError("\"\(path)\(key)\" names HER-id \(id) more than once: list each receiver once")
                 }
                 ids.append(id)
             }

@@ -90,6 +90,23 @@ extension Ledger {
         }
     }
 
+    /// A switch with the time it last changed; nil when it was never set.
+    package func operatorSwitchState(_ key: String) throws -> (on: Bool, since: Double)? {
+        try database.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT \"on\", updatedAt FROM operatorSwitches WHERE key = ?", arguments: [key]) else {
+                return nil
+            }
+            return (row["on"], row["updatedAt"])
+        }
+    }
+
+    /// The newest request of `action` (e.g. who paused sending).
+    package func latestOperatorRequest(_ action: OperatorRequest.Action) throws -> OperatorRequest? {
+        try database.read { db in
+            try OperatorRequest.filter(Column("action") == action.rawValue).order(Column("id").desc).fetchOne(db)
+        }
+    }
+
     package func setOperatorSwitch(_ key: String, on: Bool, now: Double) async throws {
         try await groupCommitWrite { db in
             try db.execute(

@@ -32,6 +32,8 @@ extension Ledger {
                 try db.execute(
                     sql: "INSERT OR REPLACE INTO registrations (herId, configuration, registeredAt) VALUES (?, ?, ?)",
                     arguments: [herId, configuration(herId), now])
+                // Accepted: no longer refused (same commit, so status never shows both).
+                try db.execute(sql: "DELETE FROM registrationRefusals WHERE herId = ?", arguments: [herId])
             }
         }
     }

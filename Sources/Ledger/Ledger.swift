@@ -113,6 +113,7 @@ package final class Ledger: Sendable {
         registerOperatorMigration(&migrator)
         registerAltinnMigrations(&migrator)
         registerHistoryIndexMigration(&migrator)
+        registerRegistrationRefusalMigration(&migrator)
         return migrator
     }
 
@@ -264,8 +265,8 @@ package final class Ledger: Sendable {
         package var possibleDuplicates: Int
         package var oldestUnfinishedClaimedAt: Double?
         package var held: [NotedDrop]
-        /// Drops waiting to be sent again after transient trouble, or for NHN's proof that an
-        /// uncertain send arrived, with the last problem.
+        /// Drops waiting to be sent again after transient trouble, for NHN's proof that an
+        /// uncertain send arrived, or for a registration NHN refuses, with the last problem.
         package var retrying: [NotedDrop]
     }
 
@@ -293,7 +294,8 @@ package final class Ledger: Sendable {
                 .map { NotedDrop(name: $0.name, reason: $0.lastError) }
             let retrying = try DropRecord
                 .filter(
-                    Column("filedAt") == nil && [DropState.validated.rawValue, DropState.uncertain.rawValue].contains(Column("state"))
+                    Column("filedAt") == nil
+                        && [DropState.claimed.rawValue, DropState.validated.rawValue, DropState.uncertain.rawValue].contains(Column("state"))
                         && Column("lastError") != nil)
                 .order(Column("id")).limit(100).fetchAll(db)
                 .map { NotedDrop(name: $0.name, reason: $0.lastError) }

@@ -67,7 +67,13 @@ package struct HealthCheck: Sendable {
                     reason: "\(count)\(count == 100 ? "+" : "") drop(s) without an answer for longer than alerts.stuckSeconds (\(Self.age(alerts.stuckSeconds))); the oldest, \(oldest.name), is \(oldest.state) for \(Self.age(oldest.ageSeconds))\(oldest.reason.map { ": \($0)" } ?? "")"))
         }
         if snapshot.sendingPaused {
-            found.append(.init(code: "sending_paused", reason: "sending is paused by an operator (`dropbridge resume` starts it again); receiving goes on"))
+            // The same sentence `dropbridge status` prints (since when, who).
+            let reason = snapshot.status?.pause?.reason ?? "sending is paused by an operator; receiving goes on"
+            found.append(.init(code: "sending_paused", reason: reason + " (`dropbridge resume` starts it again)"))
+        }
+        for item in snapshot.status?.needsOperator ?? [] where item.kind == .registrationRefused {
+            // Drops from that HER-id wait (they go on by themselves once NHN accepts).
+            found.append(.init(code: "registration_refused", reason: "\(item.subject): \(item.reason)"))
         }
         if !snapshot.drops.held.isEmpty {
             found.append(

@@ -17,6 +17,7 @@ package final class Monitor: Sendable {
     static let alertCodes = [
         "ledger_not_writable", "folder_missing", "disk_nearly_full", "credentials_refused", "nhn_unreachable",
         "altinn_unreachable", "receiving_not_running", "stream_silent", "drop_stuck", "drops_held", "inbox_waiting", "sending_paused",
+        "registration_refused",
     ]
 
     package init(reader: SnapshotReader, metrics: PrometheusMetrics, logger: Logger) {

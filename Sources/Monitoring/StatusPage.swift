@@ -29,7 +29,8 @@ package struct StatusPage: Sendable {
 
             """
         if snapshot.sendingPaused {
-            html += "<p id=\"paused\" class=\"bad\">Sending is paused (<code>dropbridge resume</code> starts it again); receiving goes on.</p>\n"
+            let reason = snapshot.status?.pause.map { HTMLText.escape($0.reason) } ?? "sending is paused; receiving goes on"
+            html += "<p id=\"paused\" class=\"bad\">Paused: \(reason) (<code>dropbridge resume</code> starts it again).</p>\n"
         }
         html += problems(snapshot)
         html += actions(snapshot)

@@ -14,7 +14,7 @@ struct CheckCommand: AsyncParsableCommand {
     func run() async throws {
         LogSetup.bootstrap(level: .error, format: log.logFormat)
         let lines = await ConfigCheck.run(file: options.config)
-        lines.forEach { print($0.text) }
+        lines.forEach { print(ConsoleText.line($0.text)) }
         let failed = lines.filter { $0.outcome == .fail }.count
         print(failed == 0 ? "check: all \(lines.count) checks passed" : "check: \(failed) of \(lines.count) checks failed")
         if failed > 0 { throw ExitCode(ExitStatus.validationFailed) }

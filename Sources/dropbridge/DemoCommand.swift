@@ -6,6 +6,7 @@ import Foundation
 import Ledger
 import Logging
 import Monitoring
+import Operations
 import ServiceLifecycle
 import Simulator
 
@@ -102,7 +103,7 @@ struct DemoCommand: AsyncParsableCommand {
             companions.append(SimulatorStopper(simulator: simulator, after: stopSimulatorAfter))
         }
         let seeded = try DemoSeeder.seed(from: samplesDirectory + "/outbox", into: settings.folders.outbox)
-        print("  seeded \(seeded.count) drops into \(settings.folders.outbox); drop more there while it runs")
+        print(ConsoleText.line("  seeded \(seeded.count) drops into \(settings.folders.outbox); drop more there while it runs"))
         print("")
 
         let reporter = DemoReporter(ledger: runtime.ledger, root: root, expected: Set(seeded), seconds: seconds)

@@ -59,15 +59,15 @@ func submitOperatorRequest(_ action: OperatorRequest.Action, names: [String]?, c
     let ledger = try openOperatorLedger(settings)
     switch try await OperatorQueue(config: settings, ledger: ledger).submit(action, names: names) {
     case .done(let lines):
-        lines.forEach { print($0) }
+        lines.forEach { print(ConsoleText.line($0)) }
         let succeeded = [": released", ": trying again now", "sending is", "no drop is"]
         if lines.contains(where: { line in !succeeded.contains { line.contains($0) } }) {
             throw ExitCode(ExitStatus.validationFailed)
         }
     case .queued(let line):
-        print(line)
+        print(ConsoleText.line(line))
     case .noAnswer(let line):
-        printError(line)
+        printError(ConsoleText.line(line))
         throw ExitCode(ExitStatus.unavailable)
     }
 }

@@ -50,8 +50,8 @@ struct RetryCommand: AsyncParsableCommand {
         let ledger = try openOperatorLedger(settings)
         if retriesMessages {
             let result = try QuarantineRetry(config: settings, ledger: ledger).retry(keys: allMessages ? nil : messageKeys)
-            result.retried.forEach { print($0) }
-            for key in result.missing { printError("\(key): not quarantined") }
+            result.retried.forEach { print(ConsoleText.line($0)) }
+            for key in result.missing { printError(ConsoleText.line("\(key): not quarantined")) }
             if allMessages && result.retried.isEmpty { print("nothing is quarantined") }
             if !result.missing.isEmpty { throw ExitCode(ExitStatus.validationFailed) }
             return
@@ -59,7 +59,7 @@ struct RetryCommand: AsyncParsableCommand {
         let retry = FailedDropRetry(config: settings, ledger: ledger)
         let outcomes = retry.retry(all ? retry.failedNames() : names)
         for outcome in outcomes {
-            if outcome.isProblem { printError(outcome.line) } else { print(outcome.line) }
+            if outcome.isProblem { printError(ConsoleText.line(outcome.line)) } else { print(ConsoleText.line(outcome.line)) }
         }
         if outcomes.contains(where: \.isProblem) { throw ExitCode(ExitStatus.validationFailed) }
     }

@@ -9,7 +9,7 @@ import Operations
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status", abstract: "Folder counts and oldest ages, the ledger's summary, the daemon, and what needs an operator.",
-        discussion: "Exit status: 0 healthy, 1 something needs an operator (held drops, quarantined messages, stuck work), 69 no ledger, 78 configuration error.")
+        discussion: "Exit status: 0 healthy, 1 something needs an operator (held drops, quarantined messages, stuck work, sending paused, a refused registration), 69 no ledger, 78 configuration error.")
 
     @OptionGroup var options: ConfigOption
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Bridge
 import DropbridgeCore
 import Foundation
+import Operations
 import XMLCheck
 
 /// `dropbridge validate FILE...`: the same checks `run` makes before sending.
@@ -55,14 +56,14 @@ struct ValidateCommand: AsyncParsableCommand {
             }
             switch result {
             case .success(let summary):
-                print("\(file): valid\(summary)")
+                print(ConsoleText.line("\(file): valid\(summary)"))
             case .failure(let failure):
                 allValid = false
                 if failure.errors.isEmpty {
-                    print("\(file): \(failure.reason)")
+                    print(ConsoleText.line("\(file): \(failure.reason)"))
                 } else {
                     for error in failure.errors {
-                        print("\(file):\(error.line ?? 0):\(error.column ?? 0): \(error.message)")
+                        print(ConsoleText.line("\(file):\(error.line ?? 0):\(error.column ?? 0): \(error.message)"))
                     }
                 }
             }

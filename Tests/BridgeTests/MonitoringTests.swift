@@ -9,6 +9,33 @@ import XCTest
 /// `/metrics`, `/livez`, `/readyz` and the status page over real loopback HTTP, against a
 /// running bridge and the simulator.
 final class MonitoringTests: XCTestCase {
+    func testAPauseIsNotReadyAndThePageAndReadyzSaySinceWhenAndWho() async throws {
+        let harness = try await BridgeHarness { config in config.alerts.minFreeBytes = 0 }
+        let metrics = PrometheusMetrics()
+        var monitoring: MonitoringHTTP?
+        try await harness.start(metrics: metrics) { runtime in
+            let http = MonitoringHTTP(config: harness.config, ledger: runtime.ledger, metrics: metrics)
+            monitoring = http
+            return [http.server]
+        }
+        let port = await monitoring!.port()
+        defer { Task { await harness.shutdown() } }
+        try await harness.waitUntil("ready") { try await MonitoringHTTP.get(port, "/readyz").status == 200 }
+
+        // What `dropbridge pause` records (the desk obeys the switch).
+        try await harness.ledger.setOperatorSwitch(Ledger.sendingPausedSwitch, on: true, now: Date().timeIntervalSince1970)
+        _ = try harness.ledger.addOperatorRequest(.init(action: .pause, names: nil, requestedAt: Date().timeIntervalSince1970, requestedBy: "ola"))
+        try await harness.waitUntil("/readyz is 503") { try await MonitoringHTTP.get(port, "/readyz").status == 503 }
+        let readiness = try JSONDecoder().decode(Readiness.self, from: Data(try await MonitoringHTTP.get(port, "/readyz").body.utf8))
+        let paused = try XCTUnwrap(readiness.reasons.first { $0.code == "sending_paused" })
+        XCTAssertTrue(paused.reason.contains("sending is paused since "), paused.reason)
+        XCTAssertTrue(paused.reason.contains(" by ola"), paused.reason)
+        let page = try await MonitoringHTTP.get(port, "/").body
+        XCTAssertTrue(page.contains("Paused: sending is paused since "), page)
+        let status = try await MonitoringHTTP.get(port, "/status.json").body
+        XCTAssertTrue(status.contains("\"sendingPaused\""), status)
+    }
+
     func testCountersMoveAfterADropAndReadinessFollowsNHN() async throws {
         let harness = try await BridgeHarness { config in
             config.alerts.unreachableSeconds = 0.3

@@ -88,6 +88,11 @@ final class OperatorCommandTests: XCTestCase {
             fixture.logs().contains("sending is paused by an operator; the drop waits") && fixture.logs().contains("paused-one")
         }
         XCTAssertEqual(try statusJSON(fixture)["sendingPaused"] as? Bool, true)
+        // Paused is not healthy: exit 1, since when and who, as /readyz says too.
+        let pausedStatus = try cli(fixture, ["status"])
+        XCTAssertEqual(pausedStatus.status, 1, pausedStatus.output)
+        XCTAssertTrue(pausedStatus.output.contains("SENDING PAUSED: sending is paused since "), pausedStatus.output)
+        XCTAssertTrue(pausedStatus.output.contains("SENDINGPAUSED sending:"), pausedStatus.output)
         XCTAssertFalse(sent(fixture, "paused-one"))
         let resume = try cli(fixture, ["resume"])
         XCTAssertEqual(resume.status, 0, resume.output + resume.error)

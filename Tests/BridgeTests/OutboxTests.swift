@@ -134,6 +134,43 @@ final class OutboxTests: XCTestCase {
         XCTAssertEqual(info.st_mode & S_IFMT, S_IFLNK)
     }
 
+    func testHardLinkedDropsAreRefusedAndTheOtherLinkIsLeftAlone() async throws {
+        let harness = try await BridgeHarness()
+        addTeardownBlock { await harness.shutdown() }
+        try await harness.start()
+        let outbox = harness.config.folders.outbox
+        let elsewhere = harness.root + "/elsewhere"
+        try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+        let sidecar = #"{"receiverHerIds":[8094866]}"#
+        // The document has a second name outside the outbox that its owner can still change.
+        let document = try Self.msgHead(msgId: "linked-1")
+        try Data(document).write(to: URL(fileURLWithPath: elsewhere + "/doc.xml"))
+        XCTAssertEqual(link(elsewhere + "/doc.xml", outbox + "/.linked.xml"), 0)
+        XCTAssertEqual(rename(outbox + "/.linked.xml", outbox + "/linked.xml"), 0)
+        try harness.put(Data(sidecar.utf8), as: "linked.json")
+        // A sidecar linked to another file.
+        try harness.put(Data(try Self.msgHead(msgId: "linked-2")), as: "linked-sidecar.xml")
+        try Data(sidecar.utf8).write(to: URL(fileURLWithPath: elsewhere + "/sidecar.json"))
+        XCTAssertEqual(link(elsewhere + "/sidecar.json", outbox + "/.linked-sidecar.json"), 0)
+        XCTAssertEqual(rename(outbox + "/.linked-sidecar.json", outbox + "/linked-sidecar.json"), 0)
+        try harness.drop("plain", xml: try Self.msgHead(msgId: "plain-1"), sidecar: sidecar)
+
+        let failed = harness.config.folders.failed
+        try await harness.waitUntilFiled("linked", in: failed)
+        try await harness.waitUntilFiled("linked-sidecar", in: failed)
+        try await harness.waitUntilFiled("plain", in: harness.config.folders.sent)
+        for (name, file) in [("linked", "linked.xml"), ("linked-sidecar", "linked-sidecar.json")] {
+            let report = try harness.errorReport(name)
+            XCTAssertEqual(report.stage, .reading, name)
+            XCTAssertTrue(report.reason.contains("\(file) has 2 hard links"), report.reason)
+        }
+        let nothingSent = await harness.simulator.count(msgId: "linked-1") + harness.simulator.count(msgId: "linked-2")
+        XCTAssertEqual(nothingSent, 0)
+        // The other links are where they were, with their bytes.
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: elsewhere + "/doc.xml")), Data(document))
+        XCTAssertEqual(try String(contentsOfFile: elsewhere + "/sidecar.json", encoding: .utf8), sidecar)
+    }
+
     func testOddNamesAreKeptOrMadeSafe() async throws {
         let harness = try await BridgeHarness()
         addTeardownBlock { await harness.shutdown() }
@@ -314,7 +351,12 @@ final class OutboxTests: XCTestCase {
         addTeardownBlock { await harness.shutdown() }
         try await harness.start()
         try harness.drop("locked", xml: try Self.msgHead(msgId: "l-1"), sidecar: #"{"receiverHerIds":[8094866]}"#)
-        try await harness.waitUntil("the drop is held") { try harness.ledger.drop(named: "locked")?.state == .held }
+        // The 423 comes first for the sender's registration: the drop waits claimed, saying why
+        // (it would go on by itself once NHN accepts; RegistrationTests proves that).
+        try await harness.waitUntil("the drop waits for the refused registration") {
+            try harness.ledger.drop(named: "locked")?.lastError?.contains("waiting for NHN to accept the registration") == true
+        }
+        XCTAssertNotEqual(try harness.ledger.drop(named: "locked")?.state, .failed)
         XCTAssertEqual(harness.files(in: harness.config.folders.failed), [])
         XCTAssertEqual(harness.files(in: harness.config.folders.sent), [])
         // Still claimed: a restart without the lock sends it.

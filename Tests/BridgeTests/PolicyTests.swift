@@ -73,7 +73,7 @@ final class SidecarTests: XCTestCase {
     /// A sidecar naming one receiver 5,000 times was sent as is, and delivered 5,000 times.
     func testAReceiverNamedTwiceIsRefused() throws {
         XCTAssertThrowsError(try decode(#"{"receiverHerIds":[8094866,8143025,8094866]}"#)) { error in
-            XCTAssertTrue("\(error)".contains("8094866 more than once"), "\(error)")
+            XCTAssertTrue("\(error)".contains("HER-id 8094866 is already named at receiverHerIds[0]"), "\(error)")
         }
         guard case .nhn(let nhn) = try decode(#"{"receiverHerIds":[8094866,8143025]}"#) else { return XCTFail("not nhn") }
         XCTAssertEqual(nhn.receiverHerIds, [8094866, 8143025])

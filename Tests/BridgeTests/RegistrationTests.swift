@@ -1,6 +1,7 @@
 import DropbridgeCore
 import Foundation
 import Ledger
+import Operations
 import Simulator
 import XCTest
 
@@ -85,5 +86,44 @@ final class RegistrationTests: XCTestCase {
             FileManager.default.fileExists(atPath: harness.config.folders.inbox + "/\(id).json")
         }
         XCTAssertEqual(try harness.ledger.receiveState()?.state, "polling")
+    }
+
+    /// Drops from a HER-id whose registration NHN refuses (423) wait, `status` says why, and
+    /// they go by themselves once NHN accepts: no restart, no `release`.
+    func testDropsWaitingForARefusedRegistrationGoOnByThemselvesOnceNHNAccepts() async throws {
+        let harness = try await BridgeHarness(faults: FaultSettings(mshConfigurationRefusals: 1_000_000))
+        addTeardownBlock { await harness.shutdown() }
+        try await harness.start()
+        let names = ["waits-1", "waits-2"]
+        for name in names {
+            try harness.drop(name, xml: try OutboxTests.msgHead(msgId: name), sidecar: #"{"receiverHerIds":[8094866]}"#)
+        }
+        var report: StatusReport?
+        try await harness.waitUntil("status says why the drops wait") {
+            report = try StatusReporter.report(config: harness.config, ledger: harness.ledger, now: Date().timeIntervalSince1970)
+            return report?.needsOperator.contains { $0.kind == .registrationRefused && $0.reason.contains("2 drop(s)") } == true
+        }
+        let refused = try XCTUnwrap(report?.needsOperator.first { $0.kind == .registrationRefused })
+        XCTAssertEqual(refused.subject, "HER-id 8143060")
+        XCTAssertTrue(refused.reason.contains("locked by another HelseID client"), refused.reason)
+        XCTAssertTrue(refused.action.contains("lock"), refused.action)
+        XCTAssertFalse(report?.healthy ?? true)
+        for name in names {
+            let drop = try XCTUnwrap(try harness.ledger.drop(named: name))
+            XCTAssertNotEqual(drop.state, .held, "waiting, not held for `release`")
+            XCTAssertTrue(drop.lastError?.contains("waiting for NHN to accept the registration") == true, drop.lastError ?? "")
+        }
+        XCTAssertEqual(harness.files(in: harness.config.folders.failed), [])
+
+        // An operator sorts the lock out at NHN; nobody touches dropbridge.
+        await harness.simulator.setFaults(FaultSettings())
+        for name in names { try await harness.waitUntilFiled(name, in: harness.config.folders.sent) }
+        for name in names {
+            let count = await harness.simulator.count(msgId: name)
+            XCTAssertEqual(count, 1)
+        }
+        XCTAssertEqual(try harness.ledger.registrationRefusals(), [])
+        let after = try StatusReporter.report(config: harness.config, ledger: harness.ledger, now: Date().timeIntervalSince1970)
+        XCTAssertFalse(after.needsOperator.contains { $0.kind == .registrationRefused }, "\(after.needsOperator)")
     }
 }

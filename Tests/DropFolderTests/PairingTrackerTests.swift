@@ -7,8 +7,10 @@ final class PairingTrackerTests: XCTestCase {
 
     func at(_ ms: Int) -> ContinuousClock.Instant { t0 + .milliseconds(ms) }
 
-    func file(_ name: String, size: Int64 = 10, inode: UInt64 = 1, type: EntryFileType = .regular, readable: Bool = true) -> OutboxEntry {
-        OutboxEntry(rawName: Array(name.utf8), type: type, size: size, mtimeNanoseconds: 5, inode: inode, readable: readable)
+    func file(
+        _ name: String, size: Int64 = 10, inode: UInt64 = 1, type: EntryFileType = .regular, links: Int = 1, readable: Bool = true
+    ) -> OutboxEntry {
+        OutboxEntry(rawName: Array(name.utf8), type: type, size: size, mtimeNanoseconds: 5, inode: inode, linkCount: links, readable: readable)
     }
 
     func tracker(_ sidecar: BridgeConfig.SidecarPolicy = .required, orphanSeconds: Double = 300) -> PairingTracker {
@@ -129,6 +131,33 @@ final class PairingTrackerTests: XCTestCase {
         XCTAssertEqual(decisions[0].failure?.stage, .reading)
         guard case let .unsafe(_, fifo, _, _) = decisions[1] else { return XCTFail() }
         XCTAssertEqual(fifo.type, .fifo)
+    }
+
+    func testAHardLinkedDocumentOrSidecarIsUnsafeOnceStable() {
+        var t = tracker()
+        let linkedXML = [file("h.xml", links: 2), file("h.json", inode: 2)]
+        XCTAssertEqual(t.observe(linkedXML, now: at(0)), [], "judged only once stable")
+        guard case let .unsafe(_, entry, files, reason)? = t.observe(linkedXML, now: at(500)).first else { return XCTFail() }
+        XCTAssertEqual(entry.displayName, "h.xml")
+        XCTAssertEqual(files.count, 2, "the whole drop is refused")
+        XCTAssertTrue(reason.contains("2 hard links"), reason)
+        XCTAssertTrue(reason.contains("other link alone"), reason)
+
+        let linkedSidecar = [file("s.xml", inode: 3), file("s.json", inode: 4, links: 3)]
+        _ = t.observe(linkedSidecar, now: at(1000))
+        guard case let .unsafe(_, sidecar, _, _)? = t.observe(linkedSidecar, now: at(1500)).first else { return XCTFail() }
+        XCTAssertEqual(sidecar.displayName, "s.json")
+        XCTAssertEqual(t.observe(linkedSidecar, now: at(1500)).first?.failure?.stage, nil, "decided once")
+    }
+
+    func testALinkThenUnlinkPublishIsNotRefused() {
+        // `link(tmp, NAME.xml)` then `unlink(tmp)`: two links for a moment, then one.
+        var t = tracker()
+        let json = file("p.json", inode: 2)
+        XCTAssertEqual(t.observe([file("p.xml", links: 2), json], now: at(0)), [])
+        XCTAssertEqual(t.observe([file("p.xml", links: 1), json], now: at(300)), [])
+        XCTAssertEqual(t.observe([file("p.xml", links: 1), json], now: at(600)), [], "the count changed: the settle window starts again")
+        guard case .ready? = t.observe([file("p.xml", links: 1), json], now: at(800)).first else { return XCTFail() }
     }
 
     func testUnreadableReadyFileIsUnsafe() {

@@ -64,6 +64,37 @@ final class StatusReportTests: XCTestCase {
         XCTAssertTrue(report.stuck.isEmpty, "a held drop is reported as held, not as stuck")
     }
 
+    func testAPausedBridgeIsNotHealthyAndSaysSinceWhenAndWho() async throws {
+        let ledger = try Ledger(path: ledgerPath)
+        let healthy = try StatusReporter.report(config: config, ledger: ledger, now: 1_000)
+        XCTAssertTrue(healthy.healthy)
+        XCTAssertNil(healthy.pause)
+
+        // What `dropbridge pause` records: the switch, then the request with who asked.
+        try await ledger.setOperatorSwitch(Ledger.sendingPausedSwitch, on: true, now: 1_764_770_400)
+        _ = try ledger.addOperatorRequest(.init(action: .pause, names: nil, requestedAt: 1_764_770_400, requestedBy: "kari"))
+        let paused = try StatusReporter.report(config: config, ledger: ledger, now: 1_764_770_400 + 300)
+        XCTAssertTrue(paused.sendingPaused)
+        XCTAssertEqual(paused.pause, StatusReport.Pause(since: 1_764_770_400, ageSeconds: 300, by: "kari"))
+        XCTAssertFalse(paused.healthy, "paused is not healthy: `status` exits 1")
+        XCTAssertEqual(paused.needsOperator.map(\.kind), [.sendingPaused])
+        let reason = try XCTUnwrap(paused.needsOperator.first?.reason)
+        XCTAssertTrue(reason.contains("since 2025-12-03T14:00:00Z (5 min ago) by kari"), reason)
+        XCTAssertTrue(paused.needsOperator.first?.action.contains("dropbridge resume") == true)
+        let text = StatusText.render(paused)
+        XCTAssertTrue(text.contains("SENDING PAUSED: sending is paused since 2025-12-03T14:00:00Z"), text)
+        XCTAssertFalse(text.contains("healthy"), text)
+        let object = try JSONSerialization.jsonObject(with: Data(try StatusText.json(paused).utf8), options: [])
+        let pause = (object as? [String: Any])?["pause"] as? [String: Any]
+        XCTAssertEqual(pause?["by"] as? String, "kari")
+        XCTAssertEqual(pause?["since"] as? Double, 1_764_770_400)
+
+        try await ledger.setOperatorSwitch(Ledger.sendingPausedSwitch, on: false, now: 1_764_770_400 + 400)
+        let resumed = try StatusReporter.report(config: config, ledger: ledger, now: 1_764_770_400 + 500)
+        XCTAssertTrue(resumed.healthy)
+        XCTAssertNil(resumed.pause)
+    }
+
     func testARunningDaemonIsSeenAndItsLatestCommitIsRead() async throws {
         let lock = try InstanceLock(path: root + "/.dropbridge/lock")
         let ledger = try Ledger(path: ledgerPath)

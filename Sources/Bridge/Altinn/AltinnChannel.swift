@@ -13,15 +13,27 @@ package struct AltinnChannel: DropChannel {
     package var client: any CorrespondenceSender
     package var ledger: Ledger
     package var logger: Logger
+    /// Recipients of one drop uploaded at once (`altinn.parallelUploads`).
+    package var parallelUploads: Int
+    /// `memory.inFlightBytes`: the drop's own reservation covers one upload; each further one
+    /// at the same time holds `uploadBytes` more, taken only when it fits at once (never
+    /// waited for while holding the drop's share, so no two drops can wait on each other).
+    package var budget: ByteBudget?
 
-    package init(client: any CorrespondenceSender, ledger: Ledger, logger: Logger) {
+    /// One streamed upload's buffers: a 256 KiB chunk of the file, the form's fields and the
+    /// HTTP client's own buffers.
+    static let uploadBytes = 256 * 1024 + 64 * 1024
+
+    package init(client: any CorrespondenceSender, ledger: Ledger, logger: Logger, parallelUploads: Int = 4, budget: ByteBudget? = nil) {
         self.client = client
         self.ledger = ledger
         self.logger = logger
+        self.parallelUploads = max(1, parallelUploads)
+        self.budget = budget
     }
 
     /// How one recipient's attempt ended.
-    enum RecipientOutcome {
+    enum RecipientOutcome: Sendable {
         case done
         case held(String)
         case retry(String, Double?)
@@ -39,22 +51,58 @@ package struct AltinnChannel: DropChannel {
         } catch {
             return .retry(reason: "the ledger could not be read: \(error)", retryAfter: nil, mayHaveArrived: false)
         }
-        var pending: (reason: String, retryAfter: Double?)?
-        for (index, recipient) in correspondence.recipients.enumerated() {
-            if let row = existing[index], row.state != .sending { continue }
+        let uploads = correspondence.recipients.enumerated().compactMap { index, recipient -> (Int, CorrespondenceUpload)? in
+            if let row = existing[index], row.state != .sending { return nil }
             let key = UUIDv5.idempotentKey(
                 namespace: namespace, contentHash: prepared.contentHash, resourceId: correspondence.resourceId,
                 recipientURN: recipient.urn)
-            let upload = CorrespondenceUpload(
-                correspondence: correspondence, recipient: recipient, idempotentKey: key, checksum: checksum, document: document)
-            switch await send(upload, index: index, dropId: dropId, drop: drop) {
-            case .done: continue
-            case .held(let reason): return .held(reason: reason)
-            case .retry(let reason, let after):
-                // The others may still go now; this one is tried again with its key.
-                if pending == nil { pending = (reason, after) }
+            return (index, CorrespondenceUpload(
+                correspondence: correspondence, recipient: recipient, idempotentKey: key, checksum: checksum, document: document))
+        }
+        var pending: (reason: String, retryAfter: Double?)?
+        var held: String?
+        // Each upload records its key before it starts (`send`), as one after another did.
+        let extra = budget?.emptyReservation()
+        defer { extra?.release() }
+        /// Holds room for `count` uploads beyond the first, if it fits now.
+        func holdExtra(_ count: Int) -> Bool {
+            guard let extra else { return true }
+            if count == 0 {
+                extra.release()
+                return true
+            }
+            return extra.resizeNow(to: count * Self.uploadBytes)
+        }
+        await withTaskGroup(of: RecipientOutcome.self) { group in
+            var next = uploads.startIndex
+            var running = 0
+            func startWhatFits() {
+                while next < uploads.endIndex, held == nil, running < parallelUploads {
+                    // The first runs on the drop's own reservation; the others need room now.
+                    if running > 0, !holdExtra(running) { break }
+                    let (index, upload) = uploads[next]
+                    next += 1
+                    running += 1
+                    group.addTask { await self.send(upload, index: index, dropId: dropId, drop: drop) }
+                }
+            }
+            startWhatFits()
+            while let outcome = await group.next() {
+                running -= 1
+                _ = holdExtra(max(0, running - 1))
+                switch outcome {
+                case .done: break
+                case .held(let reason):
+                    // No new upload starts; those under way finish and record their answers.
+                    if held == nil { held = reason }
+                case .retry(let reason, let after):
+                    // The others may still go now; this one is tried again with its key.
+                    if pending == nil { pending = (reason, after) }
+                }
+                startWhatFits()
             }
         }
+        if let held { return .held(reason: held) }
         if let pending { return .retry(reason: pending.reason, retryAfter: pending.retryAfter, mayHaveArrived: false) }
         return summarize(dropId: dropId, count: correspondence.recipients.count)
     }

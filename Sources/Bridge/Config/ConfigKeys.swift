@@ -18,7 +18,7 @@ enum ConfigKeys {
         "nhn.requestTimeoutSeconds", "nhn.maxBackoffSeconds", "nhn.streamIdleSeconds", "nhn.uncertainSeconds",
         "helseid.enabled", "helseid.tokenEndpoint", "helseid.issuer", "helseid.clientId",
         "helseid.privateKeyFile", "helseid.keyId", "helseid.scope",
-        "altinn.enabled", "altinn.baseURL", "altinn.resourceId", "altinn.maxPollSeconds",
+        "altinn.enabled", "altinn.baseURL", "altinn.resourceId", "altinn.maxPollSeconds", "altinn.parallelUploads",
         "altinn.maskinporten.tokenEndpoint", "altinn.maskinporten.audience", "altinn.maskinporten.clientId",
         "altinn.maskinporten.privateKeyFile", "altinn.maskinporten.keyId", "altinn.maskinporten.scope",
         "metrics.listen",

@@ -129,6 +129,10 @@ struct ConfigValues {
         config.altinn.baseURL = try string("altinn.baseURL") ?? config.altinn.baseURL
         config.altinn.resourceId = try string("altinn.resourceId") ?? config.altinn.resourceId
         config.altinn.maxPollSeconds = try double("altinn.maxPollSeconds", min: 1) ?? config.altinn.maxPollSeconds
+        if let parallel = try int("altinn.parallelUploads", min: 1) {
+            guard parallel <= 16 else { throw ConfigurationError(file: file, key: "altinn.parallelUploads", message: "must be at most 16") }
+            config.altinn.parallelUploads = parallel
+        }
         let maskinporten = "altinn.maskinporten."
         config.altinn.maskinporten.tokenEndpoint = try string(maskinporten + "tokenEndpoint") ?? config.altinn.maskinporten.tokenEndpoint
         config.altinn.maskinporten.audience = try string(maskinporten + "audience") ?? config.altinn.maskinporten.audience

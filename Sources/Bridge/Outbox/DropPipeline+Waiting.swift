@@ -46,29 +46,72 @@ extension DropPipeline {
     }
 
     /// Waits (holding nothing) until `herId` may send. Nil when it may; otherwise how the drop
-    /// ends: interrupted by shutdown, or refused or held as NHN's refusal to register says.
+    /// ends: interrupted by shutdown, or held when NHN refused our credentials. While NHN refuses
+    /// the registration itself (403, 423, …) the drop waits, saying why in the ledger, and goes on
+    /// by itself once the registration, retried in the background, is accepted: the fix is an
+    /// operator's at HelseID or NHN, and needs neither a restart nor `release`.
     func awaitRegistration(of herId: Int, for drop: inout DropRecord) async throws -> Ending? {
         logger.info("drop waits for its sender's registration with NHN", metadata: drop.logMetadata.merging(["herId": "\(herId)"]) { $1 })
-        switch await registrations.waitUntilRegistered(herId, shutdown: shutdown) {
-        case .registered:
-            return nil
-        case .stopped:
-            return .interrupted
-        case .refused(.refused(let status, let problem, let reason)):
-            let failure = DropFailure(
-                stage: .sending, reason: "NHN refused to register the sender (PUT /mshconfigurations): \(reason)",
-                httpStatus: status, problem: problem)
-            drop = try await recordFailure(drop, failure)
-            return try await file(drop)
-        case .refused(let failure):
-            let reason = "NHN refused to register the sender (PUT /mshconfigurations): \(failure.reason)"
-            drop = try await persist(drop, "the hold") { row in
-                row.advance(.held)
-                row.lastError = reason
+        var outcome = await registrations.waitUntilRegistered(herId, shutdown: shutdown)
+        while true {
+            switch outcome {
+            case .registered:
+                if drop.lastError?.hasPrefix(Self.registrationWaitPrefix) == true {
+                    drop = try await record(drop) { row in row.lastError = nil }
+                    logger.notice("NHN accepted the sender's registration; the drop goes on", metadata: drop.logMetadata)
+                }
+                return nil
+            case .stopped:
+                return .interrupted
+            case .refused(.refused(let status, let problem, let reason)) where !registrations.isConfigured(herId):
+                // A sender we are not configured for (e.g. a MsgHead naming another HER-id):
+                // the producer's mistake, refused with NHN's answer.
+                let failure = DropFailure(
+                    stage: .sending, reason: "NHN refused to register the sender (PUT /mshconfigurations): \(reason)",
+                    httpStatus: status, problem: problem)
+                drop = try await recordFailure(drop, failure)
+                return try await file(drop)
+            case .refused(let failure) where !registrations.isConfigured(herId) || failure.isUnauthorized:
+                let reason = "NHN refused to register the sender (PUT /mshconfigurations): \(failure.reason)"
+                drop = try await persist(drop, "the hold") { row in
+                    row.advance(.held)
+                    row.lastError = reason
+                }
+                logger.critical("drop held for an operator: \(reason)", metadata: drop.logMetadata)
+                countHeld(drop)
+                return .held
+            case .refused(.unauthorized(_, let reason)):
+                let reason = "NHN refused to register the sender (PUT /mshconfigurations): \(reason)"
+                drop = try await persist(drop, "the hold") { row in
+                    row.advance(.held)
+                    row.lastError = reason
+                }
+                logger.critical("drop held for an operator: \(reason)", metadata: drop.logMetadata)
+                countHeld(drop)
+                return .held
+            case .refused(let failure):
+                let reason = "\(Self.registrationWaitPrefix) \(herId): NHN refused PUT /mshconfigurations (\(failure.reason)); it is tried again in the background and the drop goes on by itself once NHN accepts"
+                if drop.lastError != reason {
+                    drop = try await record(drop) { row in
+                        row.lastError = reason
+                        row.nextAttemptAt = nil
+                        // Known before validation was recorded: `status` counts the waiting drops by it.
+                        row.senderHerId = herId
+                    }
+                    logger.error("drop waits for its sender's registration, which NHN refuses: \(failure.reason)", metadata: drop.logMetadata)
+                }
+                outcome = await registrations.waitForNextAnswer(herId, shutdown: shutdown)
             }
-            logger.critical("drop held for an operator: \(reason)", metadata: drop.logMetadata)
-            countHeld(drop)
-            return .held
         }
+    }
+
+    /// How a drop's `lastError` begins while it waits for a refused registration.
+    static let registrationWaitPrefix = "waiting for NHN to accept the registration of the sender HER-id"
+}
+
+extension CallFailure {
+    var isUnauthorized: Bool {
+        if case .unauthorized = self { return true }
+        return false
     }
 }

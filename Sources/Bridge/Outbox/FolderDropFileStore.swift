@@ -183,6 +183,10 @@ enum ClaimedFileReader {
             try? fd.close()
             return .failure(Failure(reason: "\(name) is not a regular file (FIFO, device or socket); it was not read"))
         }
+        // A link made after the scan (the claim moved this name only): refused, never read.
+        guard info.st_nlink <= 1 else {
+            return .failure(Failure(reason: PairingTracker.hardLinkReason(name, links: Int(info.st_nlink))))
+        }
         let size = Int(info.st_size)
         guard size <= limit else {
             try? fd.close()

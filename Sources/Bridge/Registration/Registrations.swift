@@ -10,6 +10,9 @@ import Synchronization
 /// lost its configuration. The outbox pipeline and the receive service use it.
 package protocol SenderRegistration: Sendable {
     func isRegistered(_ herId: Int) -> Bool
+    /// Whether `herId` is one the bridge is configured to act for (`nhn.herIds`, `nhn.senderHerId`),
+    /// registered at start-up: its refusal is an operator's to fix, and its drops wait for it.
+    func isConfigured(_ herId: Int) -> Bool
     /// Returns once `herId` is registered (starting its registration if nobody has), NHN refused
     /// it, or `shutdown` came first.
     func waitUntilRegistered(_ herId: Int, shutdown: ShutdownSignal) async -> RegistrationWait
@@ -21,6 +24,8 @@ package protocol SenderRegistration: Sendable {
 }
 
 extension SenderRegistration {
+    package func isConfigured(_ herId: Int) -> Bool { false }
+
     package func waitForNextAnswer(_ herId: Int, shutdown: ShutdownSignal) async -> RegistrationWait {
         await waitUntilRegistered(herId, shutdown: shutdown)
     }
@@ -78,6 +83,8 @@ package final class Registrations: Service, SenderRegistration {
 
     package func run() async throws {
         await withTaskCancellationOrGracefulShutdownHandler {
+            // Refusals an earlier run recorded are learnt again by this one.
+            try? await ledger.clearRegistrationRefusals()
             // One loop per HER-id: a refusal of one (403) must not hold the others back.
             await withDiscardingTaskGroup { group in
                 for herId in herIds {
@@ -96,6 +103,8 @@ package final class Registrations: Service, SenderRegistration {
     }
 
     package func isRegistered(_ herId: Int) -> Bool { book.withLock { $0.isRegistered(herId) } }
+
+    package func isConfigured(_ herId: Int) -> Bool { herIds.contains(herId) }
 
     /// Waiters parked until NHN's next answer (for tests).
     var waiters: Int { answered.waiting }
@@ -149,6 +158,23 @@ package final class Registrations: Service, SenderRegistration {
         }
     }
 
+    /// For `dropbridge status`: why drops from `herId` wait, and when it is tried next.
+    private func recordRefusal(_ herId: Int, _ failure: CallFailure, retryIn delay: Double) async {
+        var status: Int?
+        switch failure {
+        case .refused(let code, _, _): status = code
+        case .locked: status = 423
+        case .unauthorized: status = 401
+        case .transient: status = nil
+        }
+        let now = Timestamp.now()
+        do {
+            try await ledger.recordRegistrationRefusal(herId: herId, reason: failure.reason, httpStatus: status, now: now, nextAttemptAt: now + delay)
+        } catch {
+            logger.error("the refused registration could not be recorded in the ledger: \(error)", metadata: ["herId": "\(herId)"])
+        }
+    }
+
     /// `PUT /mshconfigurations` until it succeeds or shutdown; success is remembered in the
     /// ledger. Every answer wakes the waiters.
     private func register(_ herId: Int) async {
@@ -181,6 +207,7 @@ package final class Registrations: Service, SenderRegistration {
                 book.withLock { $0.refused(herId, failure) }
                 answered.changed()
                 delay = refusalRetry.delay(afterFailures: refusals, retryAfter: nil)
+                await recordRefusal(herId, failure, retryIn: delay)
                 logger.error(
                     "NHN refused to register the HER-id (an operator must act); trying again in \(RetryPolicy.describe(delay)): \(failure.reason)",
                     metadata: metadata)

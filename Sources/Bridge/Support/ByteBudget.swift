@@ -41,6 +41,11 @@ package final class ByteBudget: Sendable {
         Reservation(budget: self, charged: try await reserve(bytes))
     }
 
+    /// A reservation holding nothing, taken without waiting. It grows only by `resizeNow`: for
+    /// work that uses more room when there is some (more uploads at once) but must never wait
+    /// for it while it holds other room.
+    package func emptyReservation() -> Reservation { Reservation(budget: self, charged: 0) }
+
     /// Bytes held for one piece of work; resized as its real size becomes known.
     package final class Reservation: Sendable {
         private let budget: ByteBudget

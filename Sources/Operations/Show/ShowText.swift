@@ -56,7 +56,8 @@ package enum ShowText {
             for file in message.files { lines.append("    \(file)") }
         }
         if report.isEmpty { lines.append("\(report.key): no drop or received message has this name, MsgId or message id") }
-        return lines.joined(separator: "\n")
+        // Names, reasons and ids come from files and servers: each line is shown escaped.
+        return ConsoleText.lines(lines)
     }
 
     /// The state, then only what changed since the previous event (each event is a full row).

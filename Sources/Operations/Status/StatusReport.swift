@@ -1,3 +1,4 @@
+import Foundation
 import Ledger
 
 /// What `dropbridge status --json` prints, and what the metrics and the status page read: one
@@ -13,6 +14,8 @@ package struct StatusReport: Codable, Sendable, Equatable {
     package var daemon: DaemonState
     /// `pause` / `resume`: false while sending is paused (receiving goes on).
     package var sendingPaused: Bool
+    /// While paused: since when and who asked (nil while sending).
+    package var pause: Pause?
     /// Exit 0 when empty; otherwise exit 1: each item needs an operator.
     package var needsOperator: [Attention]
     /// outbox, inbox, receipts, sent, failed, and `work` (claimed drops under .dropbridge/work).
@@ -31,6 +34,34 @@ package struct StatusReport: Codable, Sendable, Equatable {
     package var stuck: [StuckDrop]
 
     package var healthy: Bool { needsOperator.isEmpty }
+
+    /// `dropbridge pause` in force: drops wait claimed (nothing is sent) until `resume`.
+    package struct Pause: Codable, Sendable, Equatable {
+        /// When the switch was turned on (Unix seconds).
+        package var since: Double
+        package var ageSeconds: Double
+        /// The user who ran `dropbridge pause`, when recorded.
+        package var by: String?
+
+        package init(since: Double, ageSeconds: Double, by: String?) {
+            self.since = since
+            self.ageSeconds = ageSeconds
+            self.by = by
+        }
+
+        /// One sentence for the terminal, the status page and `/readyz`.
+        package var reason: String {
+            let who = by.map { " by \($0)" } ?? ""
+            return "sending is paused since \(StatusReport.utc(since)) (\(StatusText.age(ageSeconds)) ago)\(who): no drop is sent (receiving goes on)"
+        }
+    }
+
+    /// ISO 8601 in UTC, to the second.
+    package static func utc(_ seconds: Double) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: Date(timeIntervalSince1970: seconds.rounded(.down)))
+    }
 
     package struct DaemonState: Codable, Sendable, Equatable {
         /// `running`: a process holds `.dropbridge/lock`; `stopped`: nobody does;
@@ -77,6 +108,11 @@ package struct StatusReport: Codable, Sendable, Equatable {
             case inboxWaiting
             /// Less free space than `alerts.minFreeBytes`: receiving pauses until there is room.
             case diskNearlyFull
+            /// `dropbridge pause` is in force: nothing is sent until `dropbridge resume`.
+            case sendingPaused
+            /// NHN refuses `PUT /mshconfigurations` for a HER-id: drops from it wait (and go on by
+            /// themselves once NHN accepts; the daemon keeps trying).
+            case registrationRefused
         }
 
         package var kind: Kind

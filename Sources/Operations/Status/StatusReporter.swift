@@ -28,6 +28,21 @@ package enum StatusReporter {
         }
     }
 
+    static func registrationAction(_ status: Int?) -> String {
+        switch status {
+        case 423?: "another HelseID client holds the HER-id's lock: release it there (or stop that client); no restart needed"
+        case 403?: "give the HelseID client access to the HER-id (HelseID self-service, the herid claim); no restart needed"
+        default: "fix what NHN names; dropbridge tries again by itself, no restart needed"
+        }
+    }
+
+    /// The pause switch with when it was set and who ran the last `dropbridge pause`.
+    static func pause(_ ledger: Ledger, now: Double) throws -> StatusReport.Pause? {
+        guard let state = try ledger.operatorSwitchState(Ledger.sendingPausedSwitch), state.on else { return nil }
+        let request = try ledger.latestOperatorRequest(.pause)
+        return StatusReport.Pause(since: state.since, ageSeconds: max(0, now - state.since), by: request?.requestedBy)
+    }
+
     package static func ledgerPath(_ config: BridgeConfig) -> String { config.state.ledger }
 
     /// Opens the root's ledger read-only (see `Ledger.openReadOnly`) and reports.
@@ -82,12 +97,26 @@ package enum StatusReporter {
                     action: "free space on that disk; receiving and claiming resume by themselves"))
             }
         }
+        for refusal in try ledger.registrationRefusals() {
+            let waiting = try ledger.unfinishedDropCount(senderHerId: refusal.herId)
+            let next = refusal.nextAttemptAt.map { ", tried again at \(StatusReport.utc($0))" } ?? ""
+            attention.append(.init(
+                kind: .registrationRefused, subject: "HER-id \(refusal.herId)",
+                reason: "NHN refuses to register it (PUT /mshconfigurations) since \(StatusReport.utc(refusal.since))\(next): \(refusal.reason); \(waiting) drop(s) from it wait and go on by themselves once NHN accepts",
+                action: Self.registrationAction(refusal.httpStatus)))
+        }
+        let pause = try Self.pause(ledger, now: now)
+        if let pause {
+            attention.append(.init(
+                kind: .sendingPaused, subject: "sending", reason: pause.reason,
+                action: "`dropbridge resume` sends again (drops wait claimed meanwhile)"))
+        }
         return StatusReport(
             generatedAt: now, root: config.root,
             daemon: .init(
                 lock: lock.holder, detail: lock.detail, lastProgressAt: lastProgress,
                 lastProgressAgeSeconds: lastProgress.map { max(0, now - $0) }),
-            sendingPaused: (try? ledger.operatorSwitch(Ledger.sendingPausedSwitch)) ?? false,
+            sendingPaused: pause != nil, pause: pause,
             needsOperator: attention, folders: folders, ledger: summary,
             oldestUnfinishedAgeSeconds: summary.oldestUnfinishedClaimedAt.map { now - $0 },
             receiving: try ledger.receiveState(), quarantined: quarantined,

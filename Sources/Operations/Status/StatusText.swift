@@ -17,7 +17,11 @@ package enum StatusText {
         } else {
             lines.append("  no progress recorded yet")
         }
-        if report.sendingPaused { lines.append("  SENDING PAUSED (receiving goes on): `dropbridge resume` to send again") }
+        if let pause = report.pause {
+            lines.append("  SENDING PAUSED: \(pause.reason); `dropbridge resume` to send again")
+        } else if report.sendingPaused {
+            lines.append("  SENDING PAUSED (receiving goes on): `dropbridge resume` to send again")
+        }
         lines.append("folders:")
         for (key, status) in report.folders.sorted(by: { $0.key < $1.key }) {
             if let error = status.error {
@@ -54,7 +58,7 @@ package enum StatusText {
             lines.append("  automatic AppRecs possibly sent twice: \(report.appRecPossibleDuplicates)")
         }
         if !summary.retrying.isEmpty {
-            lines.append("  retrying \(summary.retrying.count)\(summary.retrying.count == 100 ? "+" : "") drop(s) after transient trouble; the latest problem:")
+            lines.append("  retrying \(summary.retrying.count)\(summary.retrying.count == 100 ? "+" : "") drop(s) waiting to be sent (transient trouble, or a refused registration); the latest problem:")
             lines.append("    \(summary.retrying.last?.reason ?? "")")
         }
         if report.needsOperator.isEmpty {
@@ -65,7 +69,8 @@ package enum StatusText {
                 lines.append("  \(item.kind.rawValue.uppercased()) \(item.subject): \(item.reason) — \(item.action)")
             }
         }
-        return lines.joined(separator: "\n")
+        // Names and reasons come from files and servers: each line is shown escaped.
+        return ConsoleText.lines(lines)
     }
 
     /// One batch of HER-ids (one notification stream): its state, offset, last event and the
