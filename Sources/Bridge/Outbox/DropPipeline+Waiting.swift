@@ -72,16 +72,9 @@ extension DropPipeline {
                 drop = try await recordFailure(drop, failure)
                 return try await file(drop)
             case .refused(let failure) where !registrations.isConfigured(herId) || failure.isUnauthorized:
+                // Refused credentials (401), or a sender we are not configured for held (423):
+                // waiting would not help, an operator must act.
                 let reason = "NHN refused to register the sender (PUT /mshconfigurations): \(failure.reason)"
-                drop = try await persist(drop, "the hold") { row in
-                    row.advance(.held)
-                    row.lastError = reason
-                }
-                logger.critical("drop held for an operator: \(reason)", metadata: drop.logMetadata)
-                countHeld(drop)
-                return .held
-            case .refused(.unauthorized(_, let reason)):
-                let reason = "NHN refused to register the sender (PUT /mshconfigurations): \(reason)"
                 drop = try await persist(drop, "the hold") { row in
                     row.advance(.held)
                     row.lastError = reason
