@@ -17,10 +17,8 @@ final class ChaosTests: XCTestCase {
                     resetRate: 0.02, resetAfterAcceptRate: 0.03),
                 stream: StreamSettings(heartbeatSeconds: 1, cutAfterEvents: 15)))
         addTeardownBlock { await fixture.shutdown() }
-        // A lost answer waits `uncertainSeconds` for its proof; one that comes too late only
-        // makes a counted duplicate, which this test allows, so the wait is kept short.
         try await fixture.writeConfig(
-            nhn: "herIds: [8143060], senderHerId: 8143060, receive: stream, maxBackoffSeconds: 1, uncertainSeconds: 2")
+            nhn: "herIds: [8143060], senderHerId: 8143060, receive: stream, maxBackoffSeconds: 1, uncertainSeconds: 5")
         var injected = try await fixture.injectMessages(60, prefix: "chaos-in")
         let drops = try fixture.dropMsgHeads(100, prefix: "chaos")
 

@@ -18,13 +18,8 @@ final class KillWhileReceivingTests: XCTestCase {
                 // Latency keeps POSTs in flight when the kill comes.
                 faults: FaultSettings(latencyMilliseconds: 25)))
         addTeardownBlock { await fixture.shutdown() }
-        // The final wait, for drops killed before their POST arrived, is `uncertainSeconds`
-        // long, and it is most of the test's length. Its deadline counts from the start that
-        // found the drop uncertain, across the later kills, and the proof must come through a
-        // stream that catches up on every status and inbound notification after each restart:
-        // 8 s was too short for that on two loaded cores (drops were re-sent), 20 s is not.
         try await fixture.writeConfig(
-            nhn: "herIds: [8143060], senderHerId: 8143060, receive: stream, maxBackoffSeconds: 1, uncertainSeconds: 20")
+            nhn: "herIds: [8143060], senderHerId: 8143060, receive: stream, maxBackoffSeconds: 1, uncertainSeconds: 30")
         let drops = try fixture.dropMsgHeads(150, prefix: "burst")
         // Inbound work competes with the proofs in the notification handler.
         let injected = try await fixture.injectMessages(40, prefix: "burst-in")
