@@ -99,9 +99,13 @@ final class RegistrationTests: XCTestCase {
             try harness.drop(name, xml: try OutboxTests.msgHead(msgId: name), sidecar: #"{"receiverHerIds":[8094866]}"#)
         }
         var report: StatusReport?
-        try await harness.waitUntil("status says why the drops wait") {
+        // A drop's sender is recorded when it is prepared, its reason for waiting a moment later:
+        // both are waited for.
+        try await harness.waitUntil("status says why the drops wait, and each drop says it waits") {
             report = try StatusReporter.report(config: harness.config, ledger: harness.ledger, now: Date().timeIntervalSince1970)
+            let reasons = try names.map { try harness.ledger.drop(named: $0)?.lastError ?? "" }
             return report?.needsOperator.contains { $0.kind == .registrationRefused && $0.reason.contains("2 drop(s)") } == true
+                && reasons.allSatisfy { $0.contains("waiting for NHN to accept the registration") }
         }
         let refused = try XCTUnwrap(report?.needsOperator.first { $0.kind == .registrationRefused })
         XCTAssertEqual(refused.subject, "HER-id 8143060")
