@@ -40,7 +40,9 @@ final class AltinnParallelUploadTests: XCTestCase {
                 state.keys.append(upload.idempotentKey)
                 if !recorded { state.unrecorded.append(upload.idempotentKey) }
             }
-            let deadline = ContinuousClock.now + .seconds(5)
+            // Held until the test releases it (the bound only keeps a failed test from hanging):
+            // a hold that ended by itself could let the first upload go before the last began.
+            let deadline = ContinuousClock.now + .seconds(60)
             while !state.withLock({ $0.released }), ContinuousClock.now < deadline {
                 try? await Task.sleep(for: .milliseconds(5))
             }
@@ -74,7 +76,7 @@ final class AltinnParallelUploadTests: XCTestCase {
     }
 
     private func waitUntil(_ what: String, _ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + .seconds(20)
         while !condition() {
             guard ContinuousClock.now < deadline else { return XCTFail("timed out waiting until \(what)") }
             try await Task.sleep(for: .milliseconds(5))

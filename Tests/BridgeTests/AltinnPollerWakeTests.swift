@@ -56,9 +56,10 @@ final class AltinnPollerWakeTests: XCTestCase {
         }
         try await waitUntil("the accepted correspondence is polled", timeout: .seconds(5)) { sender.overviews.withLock { $0 } == 1 }
         // Polled once, then it sleeps until the row's next poll is due (its backoff), not before.
+        // The row's next poll is written after the look; once the poller sleeps again it is.
+        try await waitUntil("the poller sleeps again") { ledger.altinnPollsOpened.waiting == 1 }
         let row = try XCTUnwrap(try ledger.altinnSends(dropId: drop.id ?? 0).first)
         XCTAssertGreaterThan(row.nextPollAt ?? 0, now, "the failed look put the next one off")
-        try await waitUntil("the poller sleeps again") { ledger.altinnPollsOpened.waiting == 1 }
         XCTAssertEqual(sender.overviews.withLock { $0 }, 1)
     }
 }

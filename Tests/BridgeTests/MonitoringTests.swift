@@ -19,7 +19,7 @@ final class MonitoringTests: XCTestCase {
             return [http.server]
         }
         let port = await monitoring!.port()
-        defer { Task { await harness.shutdown() } }
+        addTeardownBlock { await harness.shutdown() }
         try await harness.waitUntil("ready") { try await MonitoringHTTP.get(port, "/readyz").status == 200 }
 
         // What `dropbridge pause` records (the desk obeys the switch).
@@ -50,7 +50,7 @@ final class MonitoringTests: XCTestCase {
             return [http.server]
         }
         let port = await monitoring!.port()
-        defer { Task { await harness.shutdown() } }
+        addTeardownBlock { await harness.shutdown() }
 
         let before = try await MonitoringHTTP.get(port, "/metrics")
         XCTAssertEqual(before.status, 200)
@@ -138,7 +138,7 @@ final class MonitoringTests: XCTestCase {
             return [http.server]
         }
         let port = await monitoring!.port()
-        defer { Task { await harness.shutdown() } }
+        addTeardownBlock { await harness.shutdown() }
         try harness.dropSample("01-dialog-helsefaglig", as: "refused-key")
         try await harness.waitUntil("/readyz names the refused credentials") {
             let answer = try await MonitoringHTTP.get(port, "/readyz")
