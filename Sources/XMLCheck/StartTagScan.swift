@@ -51,13 +51,6 @@ struct StartTagScan {
         }
     }
 
-    /// The line of the first start tag with too many attributes in a whole document, or nil.
-    static func lineOfTagWithTooManyAttributes(_ bytes: [UInt8]) -> Int? {
-        var scan = StartTagScan(head: Array(bytes.prefix(4)))
-        bytes.withUnsafeBytes { scan.feed($0) }
-        return scan.refusedLine
-    }
-
     /// Scans the next piece; afterwards `refusedLine` says whether a tag went over the bound.
     mutating func feed(_ piece: UnsafeRawBufferPointer) {
         guard refusedLine == nil, mode != .stopped, !piece.isEmpty else { return }

@@ -9,17 +9,23 @@ import XCTest
 /// `/metrics`, `/livez`, `/readyz` and the status page over real loopback HTTP, against a
 /// running bridge and the simulator.
 final class MonitoringTests: XCTestCase {
-    func testAPauseIsNotReadyAndThePageAndReadyzSaySinceWhenAndWho() async throws {
-        let harness = try await BridgeHarness { config in config.alerts.minFreeBytes = 0 }
-        let metrics = PrometheusMetrics()
+    /// Starts the harness's bridge with a monitoring server beside it (shut down in teardown);
+    /// the server's port.
+    private func startWithMonitoring(_ harness: BridgeHarness, metrics: PrometheusMetrics) async throws -> Int {
         var monitoring: MonitoringHTTP?
         try await harness.start(metrics: metrics) { runtime in
             let http = MonitoringHTTP(config: harness.config, ledger: runtime.ledger, metrics: metrics)
             monitoring = http
             return [http.server]
         }
-        let port = await monitoring!.port()
         addTeardownBlock { await harness.shutdown() }
+        return await monitoring!.port()
+    }
+
+    func testAPauseIsNotReadyAndThePageAndReadyzSaySinceWhenAndWho() async throws {
+        let harness = try await BridgeHarness { config in config.alerts.minFreeBytes = 0 }
+        let metrics = PrometheusMetrics()
+        let port = try await startWithMonitoring(harness, metrics: metrics)
         try await harness.waitUntil("ready") { try await MonitoringHTTP.get(port, "/readyz").status == 200 }
 
         // What `dropbridge pause` records (the desk obeys the switch).
@@ -43,14 +49,7 @@ final class MonitoringTests: XCTestCase {
             config.nhn.requestTimeoutSeconds = 2
         }
         let metrics = PrometheusMetrics()
-        var monitoring: MonitoringHTTP?
-        try await harness.start(metrics: metrics) { runtime in
-            let http = MonitoringHTTP(config: harness.config, ledger: runtime.ledger, metrics: metrics)
-            monitoring = http
-            return [http.server]
-        }
-        let port = await monitoring!.port()
-        addTeardownBlock { await harness.shutdown() }
+        let port = try await startWithMonitoring(harness, metrics: metrics)
 
         let before = try await MonitoringHTTP.get(port, "/metrics")
         XCTAssertEqual(before.status, 200)
@@ -106,13 +105,7 @@ final class MonitoringTests: XCTestCase {
     func testAltinnRequestsAreCountedBesideNHNs() async throws {
         let harness = try await BridgeHarness.altinn { config in config.alerts.minFreeBytes = 0 }
         let metrics = PrometheusMetrics()
-        var monitoring: MonitoringHTTP?
-        try await harness.start(metrics: metrics) { runtime in
-            let http = MonitoringHTTP(config: harness.config, ledger: runtime.ledger, metrics: metrics)
-            monitoring = http
-            return [http.server]
-        }
-        let port = await monitoring!.port()
+        let port = try await startWithMonitoring(harness, metrics: metrics)
         try harness.dropAltinn("letter", recipients: [BridgeHarness.org])
         try await harness.waitUntilFiled("letter", in: harness.config.folders.sent)
         try await harness.waitUntil("the Altinn calls are counted") {
@@ -131,14 +124,7 @@ final class MonitoringTests: XCTestCase {
         }
         try await TestKeys.make(.ec, at: harness.config.root + "/keys/unregistered.jwk")
         let metrics = PrometheusMetrics()
-        var monitoring: MonitoringHTTP?
-        try await harness.start(metrics: metrics) { runtime in
-            let http = MonitoringHTTP(config: harness.config, ledger: runtime.ledger, metrics: metrics)
-            monitoring = http
-            return [http.server]
-        }
-        let port = await monitoring!.port()
-        addTeardownBlock { await harness.shutdown() }
+        let port = try await startWithMonitoring(harness, metrics: metrics)
         try harness.dropSample("01-dialog-helsefaglig", as: "refused-key")
         try await harness.waitUntil("/readyz names the refused credentials") {
             let answer = try await MonitoringHTTP.get(port, "/readyz")
