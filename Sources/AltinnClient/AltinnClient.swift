@@ -175,7 +175,7 @@ package struct AltinnClient: Sendable {
                     body: Array(bytes.readableBytesView))
             } catch {
                 metrics.observe(.noAnswer, api: "altinn", service: "Altinn", call: label, label: label, seconds: Self.seconds(since: started))
-                let reason = "Altinn did not answer \(label) (\(ProblemDetails.clip("\(error)", max: 200))); trying again with the same key."
+                let reason = "Altinn did not answer \(label) (\(TransportErrorText.describe(error))); trying again with the same key."
                 logger.warning("\(reason)", metadata: ["altinn.call": "\(label)"])
                 return .failure(.transient(reason: reason, retryAfter: nil))
             }

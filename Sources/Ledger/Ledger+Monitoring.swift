@@ -40,6 +40,14 @@ extension Ledger {
         }
     }
 
+    /// The latest drops filed in `sent/` (accepted by NHN or Altinn), newest first.
+    package func recentlySent(limit: Int = 10) throws -> [DropRecord] {
+        try database.read { db in
+            try DropRecord.filter(Column("filedAt") != nil && Column("state") == DropState.accepted.rawValue)
+                .order(Column("filedAt").desc).limit(limit).fetchAll(db)
+        }
+    }
+
     /// Whether the ledger takes a write now: takes SQLite's write lock and lets it go, changing
     /// nothing (a read-only file, a lost directory or a wedged lock shows here).
     package func probeWritable() throws {

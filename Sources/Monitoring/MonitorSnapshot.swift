@@ -74,11 +74,13 @@ package struct MonitorSnapshot: Sendable, Codable, Equatable {
         package var stuck: [StuckDrop]
         /// The latest drops filed in `failed/`, newest first.
         package var recentFailures: [FailedDrop]
+        /// The latest drops filed in `sent/`, newest first.
+        package var recentlySent: [SentDrop] = []
 
         package init(
             byState: [String: Int] = [:], unfinished: Int = 0, oldestUnfinishedAgeSeconds: Double? = nil,
             possibleDuplicates: Int = 0, held: [Ledger.NotedDrop] = [], retrying: [Ledger.NotedDrop] = [],
-            stuck: [StuckDrop] = [], recentFailures: [FailedDrop] = []
+            stuck: [StuckDrop] = [], recentFailures: [FailedDrop] = [], recentlySent: [SentDrop] = []
         ) {
             self.byState = byState
             self.unfinished = unfinished
@@ -88,6 +90,7 @@ package struct MonitorSnapshot: Sendable, Codable, Equatable {
             self.retrying = retrying
             self.stuck = stuck
             self.recentFailures = recentFailures
+            self.recentlySent = recentlySent
         }
     }
 
@@ -116,6 +119,24 @@ package struct MonitorSnapshot: Sendable, Codable, Equatable {
             self.stage = stage
             self.reason = reason
             self.filedAt = filedAt
+        }
+    }
+
+    package struct SentDrop: Sendable, Codable, Equatable {
+        package var name: String
+        package var channel: String
+        /// NHN's message id (nil for Altinn: its correspondence ids are in the receipt).
+        package var messageId: String?
+        package var filedAt: Double
+        /// From the claim to the service's acceptance.
+        package var claimToAcceptedSeconds: Double?
+
+        package init(name: String, channel: String, messageId: String?, filedAt: Double, claimToAcceptedSeconds: Double?) {
+            self.name = name
+            self.channel = channel
+            self.messageId = messageId
+            self.filedAt = filedAt
+            self.claimToAcceptedSeconds = claimToAcceptedSeconds
         }
     }
 

@@ -35,7 +35,7 @@ package final class PrometheusMetrics: BridgeMetrics {
     }
 
     /// The exposition text (`text/plain; version=0.0.4`).
-    package func render() -> String { registry.emitToString() }
+    package func render() -> String { MetricHelp.annotate(registry.emitToString()) }
 
     // MARK: Events
 

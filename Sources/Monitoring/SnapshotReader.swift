@@ -60,6 +60,9 @@ package struct SnapshotReader: Sendable {
             snapshot.drops.stuck[index].name = mask(snapshot.drops.stuck[index].name)
             snapshot.drops.stuck[index].reason = snapshot.drops.stuck[index].reason.map(mask)
         }
+        for index in snapshot.drops.recentlySent.indices {
+            snapshot.drops.recentlySent[index].name = mask(snapshot.drops.recentlySent[index].name)
+        }
         for index in snapshot.drops.recentFailures.indices {
             snapshot.drops.recentFailures[index].name = mask(snapshot.drops.recentFailures[index].name)
             snapshot.drops.recentFailures[index].reason = mask(snapshot.drops.recentFailures[index].reason)
@@ -110,16 +113,25 @@ package struct SnapshotReader: Sendable {
         }
         snapshot.sendingPaused = status.sendingPaused
         snapshot.lastProgressAt = status.daemon.lastProgressAt
-        snapshot.drops = .init(
+        let recentFailures: [MonitorSnapshot.FailedDrop] = try ledger.recentFailures().map { record in
+            MonitorSnapshot.FailedDrop(
+                name: ShowReporter.visibleName(record), stage: record.failure?.dropFailure.stage.rawValue ?? "reading",
+                reason: record.failure?.dropFailure.reason ?? record.lastError ?? "", filedAt: record.filedAt ?? record.updatedAt)
+        }
+        let recentlySent: [MonitorSnapshot.SentDrop] = try ledger.recentlySent().map { record in
+            let took: Double? = record.acceptedAt.map { max(0, $0 - record.claimedAt) }
+            return MonitorSnapshot.SentDrop(
+                name: record.releasedAs ?? ShowReporter.visibleName(record), channel: record.channel, messageId: record.messageId,
+                filedAt: record.filedAt ?? record.updatedAt, claimToAcceptedSeconds: took)
+        }
+        let stuck: [MonitorSnapshot.StuckDrop] = status.stuck.map {
+            MonitorSnapshot.StuckDrop(name: $0.name, state: $0.state, ageSeconds: $0.ageSeconds, reason: $0.lastError)
+        }
+        snapshot.drops = MonitorSnapshot.DropReading(
             byState: status.ledger.byState, unfinished: status.ledger.unfinished,
             oldestUnfinishedAgeSeconds: status.oldestUnfinishedAgeSeconds.map { max(0, $0) },
             possibleDuplicates: status.ledger.possibleDuplicates, held: status.ledger.held, retrying: status.ledger.retrying,
-            stuck: status.stuck.map { .init(name: $0.name, state: $0.state, ageSeconds: $0.ageSeconds, reason: $0.lastError) },
-            recentFailures: try ledger.recentFailures().map {
-                .init(
-                    name: $0.name, stage: $0.failure?.dropFailure.stage.rawValue ?? "reading",
-                    reason: $0.failure?.dropFailure.reason ?? $0.lastError ?? "", filedAt: $0.filedAt ?? $0.updatedAt)
-            })
+            stuck: stuck, recentFailures: recentFailures, recentlySent: recentlySent)
         snapshot.quarantinedNotifications = status.quarantined.map { .init(name: $0.key, reason: $0.reason) }
         snapshot.receiving.quarantined = status.quarantined.count
         if let state = status.receiving {

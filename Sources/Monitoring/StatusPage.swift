@@ -41,6 +41,7 @@ package struct StatusPage: Sendable {
         html += noted("Retrying", snapshot.drops.retrying.map { ($0.name, $0.reason) }, id: "retrying")
         html += noted("Quarantined received messages", snapshot.quarantinedNotifications.map { ($0.name, $0.reason) }, id: "quarantined")
         html += stuck(snapshot)
+        html += sent(snapshot)
         html += failures(snapshot)
         html += receiving(snapshot)
         html += apis(snapshot)
@@ -139,6 +140,17 @@ package struct StatusPage: Sendable {
         return html + "</table></section>\n"
     }
 
+    /// The latest drops NHN or Altinn accepted: what an operator looks for after dropping one.
+    private func sent(_ snapshot: MonitorSnapshot) -> String {
+        guard !snapshot.drops.recentlySent.isEmpty else { return "" }
+        var html = "<section id=\"sent\"><h2>Last sent</h2><table><tr><th>drop</th><th>when</th><th>channel</th><th>claim to accepted</th><th>message id</th></tr>\n"
+        for drop in snapshot.drops.recentlySent {
+            let took = drop.claimToAcceptedSeconds.map { Self.duration($0) } ?? "—"
+            html += "<tr><td><code>\(HTMLText.escape(drop.name))</code></td><td>\(Self.time(drop.filedAt))</td><td>\(HTMLText.escape(drop.channel))</td><td class=\"n\">\(took)</td><td><code>\(HTMLText.escape(drop.messageId ?? "—"))</code></td></tr>\n"
+        }
+        return html + "</table></section>\n"
+    }
+
     private func failures(_ snapshot: MonitorSnapshot) -> String {
         guard !snapshot.drops.recentFailures.isEmpty else { return "" }
         var html = "<section id=\"failures\"><h2>Last failures</h2><table><tr><th>drop</th><th>when</th><th>stage</th><th>reason</th></tr>\n"
@@ -192,6 +204,11 @@ package struct StatusPage: Sendable {
     }
 
     static func age(_ seconds: Double) -> String { HealthCheck.age(seconds) }
+
+    /// A short span with its fraction (a claim to acceptance is often under a second).
+    static func duration(_ seconds: Double) -> String {
+        seconds < 10 ? String(format: "%.2f s", seconds) : HealthCheck.age(seconds)
+    }
 
     static func time(_ seconds: Double) -> String {
         Date(timeIntervalSince1970: seconds).formatted(.iso8601)

@@ -1,3 +1,4 @@
+import Auth
 import AsyncHTTPClient
 import Foundation
 import NIOCore
@@ -58,6 +59,6 @@ enum TransportErrorClassifier {
 
     /// Short, single-line description of the error (never includes request bodies).
     private static func describe(_ error: any Error) -> String {
-        ProblemSummary.clip("\(error)", max: 200)
+        TransportErrorText.describe(error)
     }
 }

@@ -80,13 +80,19 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(try Self.dropbridge(["retry", "--config", config, "--all", "one"]).status, 64, "not both")
         let one = try Self.dropbridge(["retry", "--config", config, "one"])
         XCTAssertEqual(one.status, 0, one.error)
+        // An operator's action, logged with what it did and who did it.
+        XCTAssertTrue(one.error.contains("operator retry: failed drop back in the outbox"), one.error)
+        XCTAssertTrue(one.error.contains("action=retry") && one.error.contains("by=") && one.error.contains("drop=one"), one.error)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root + "/outbox").sorted(), ["one.json", "one.xml"])
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root + "/failed").sorted(), ["two.error.json", "two.json", "two.xml"])
         let all = try Self.dropbridge(["retry", "--config", config, "--all"])
         XCTAssertEqual(all.status, 0, all.error)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root + "/failed"), [])
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root + "/outbox").count, 4)
-        XCTAssertEqual(try Self.dropbridge(["retry", "--config", config, "nothing-here"]).status, 1)
+        let nothing = try Self.dropbridge(["retry", "--config", config, "nothing-here"])
+        XCTAssertEqual(nothing.status, 1)
+        XCTAssertTrue(nothing.error.contains("nothing-here: not in failed/"), nothing.error)
+        XCTAssertFalse(nothing.error.contains("operator retry:"), "nothing was done, so nothing is logged as done")
     }
 
     func testValidateRefusesXXEWithinASecondAndLeaksNothing() throws {
@@ -132,7 +138,7 @@ final class CommandLineTests: XCTestCase {
         }
         let text = try Self.dropbridge(["status", "--config", config])
         XCTAssertEqual(text.status, 0, text.error)
-        XCTAssertTrue(text.output.contains("batch 1500 HER-ids from 1000001: streaming, offset 100, last event 0 s ago, 1 oversized event(s) dropped"), text.output)
+        XCTAssertTrue(text.output.contains("batch 1500 HER-ids from 1000001: streaming, offset 100, last event under a minute ago, 1 oversized event(s) dropped"), text.output)
         XCTAssertTrue(text.output.contains("batch 1001501: polling (the stream is refused), offset none yet, no event yet"), text.output)
         let json = try Self.dropbridge(["status", "--config", config, "--json"])
         let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])

@@ -73,7 +73,8 @@ final class MonitoringTests: XCTestCase {
 
         // The page shows the drop, and nothing secret: no token, no part of the private key.
         let page = try await MonitoringHTTP.get(port, "/")
-        XCTAssertTrue(page.body.contains("lab-1") || page.body.contains("1 drop(s) filed in the last hour"), page.body)
+        XCTAssertTrue(page.body.contains("<section id=\"sent\">") && page.body.contains("<code>lab-1</code>"), page.body)
+        XCTAssertTrue(page.body.contains("1 drop(s) filed in the last hour"), page.body)
         let key = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: harness.config.helseID.privateKeyFile))) as! [String: Any]
         let secret = try XCTUnwrap(key["d"] as? String)
         let status = try await MonitoringHTTP.get(port, "/status.json")
@@ -162,6 +163,12 @@ final class MonitoringTests: XCTestCase {
             row.failure = StoredFailure(DropFailure(stage: .validation, reason: "value \"12345678901\" </td><b>bold</b>"))
             row.filedAt = now
         }
+        try await add("<i>sent</i> for 01017012345") { row in
+            row.state = .accepted
+            row.messageId = "6a0c2b9e-0000-4000-8000-000000000001"
+            row.acceptedAt = now - 29.5
+            row.filedAt = now
+        }
         try await add("line\nbreak") { row in
             row.state = .validated
             row.lastError = "NHN could not take POST /messages now"
@@ -190,6 +197,9 @@ final class MonitoringTests: XCTestCase {
         XCTAssertFalse(body.contains("<script"), "a drop name became markup")
         XCTAssertFalse(body.contains("<img"))
         XCTAssertFalse(body.contains("<b>bold"))
+        XCTAssertFalse(body.contains("<i>sent"), "a sent drop's name became markup")
+        XCTAssertTrue(body.contains("<code>&lt;i&gt;sent&lt;/i&gt; for [11 digits hidden]</code>"), body)
+        XCTAssertTrue(body.contains("<code>6a0c2b9e-0000-4000-8000-000000000001</code>") && body.contains("0.50 s"), "the sent drop's id and time")
         XCTAssertTrue(body.contains("quote&quot;d &#39;name&#39;"), body)
         XCTAssertTrue(body.contains("line\\nbreak"), "the newline is shown as an escape")
         XCTAssertFalse(body.contains("line\nbreak"))
@@ -197,7 +207,7 @@ final class MonitoringTests: XCTestCase {
         XCTAssertTrue(body.contains("[11 digits hidden]"))
         XCTAssertFalse(json.body.contains("01017012345") || json.body.contains("12345678901"), "an identity number is in status.json")
         // The parts an operator needs: held with its reason, the failure, folders, the chart.
-        for section in ["id=\"held\"", "id=\"failures\"", "id=\"retrying\"", "id=\"folders\"", "<svg", "drops_held", "NOT READY"] {
+        for section in ["id=\"held\"", "id=\"failures\"", "id=\"sent\"", "id=\"retrying\"", "id=\"folders\"", "<svg", "drops_held", "NOT READY"] {
             XCTAssertTrue(body.contains(section), "no \(section)")
         }
         XCTAssertFalse(body.contains("src=\"http") || body.contains("<link") || body.contains("<script"), "external assets or script")

@@ -546,6 +546,9 @@ final class NHNClientWireTests: XCTestCase {
         // Reported at once, not after the request deadline.
         XCTAssertLessThan(ContinuousClock.now - started, .seconds(5))
         XCTAssertTrue(reason.contains("Could not reach NHN"), reason)
+        // In the errno's own words, not NIO's "connection reset (error set): …) (errno: 111)".
+        XCTAssertTrue(reason.contains(": Connection refused (errno \(ECONNREFUSED))."), reason)
+        XCTAssertFalse(reason.contains("connection reset"), reason)
     }
 
     func testAuthorizerFailureIsTransientAndNeverArrived() async throws {

@@ -107,7 +107,7 @@ struct TokenEndpoint: Sendable {
 
     private static func describe(_ error: any Error) -> String {
         if let error = error as? HTTPClientError { return "\(error)" }
-        return clip("\(error)")
+        return TransportErrorText.describe(error)
     }
 }
 

@@ -122,7 +122,8 @@ package final class ReceiveService: Service {
         return ("connecting", batches == 1 ? nil : "\(states.values.filter { $0.state == "streaming" }.count) of \(batches) batches streaming")
     }
 
-    /// NHN sent an event on this batch: noted in the ledger for `status`, at most every few seconds.
+    /// NHN sent an event on this batch: noted in the ledger for `status`, at most once per
+    /// `eventNoteInterval` (`StatusText.eventAge` words the time accordingly).
     private func noteEvent(_ herIds: [Int]) async {
         let key = Ledger.offsetKey(herIds)
         let now = ContinuousClock.now

@@ -3,6 +3,7 @@ import DropFolder
 import DropbridgeCore
 import Foundation
 import Ledger
+import Logging
 
 /// `dropbridge retry NAME… | --all`: failed drops back to the outbox, the XML first and the
 /// sidecar last, as a producer would drop them. The old ledger row stays as history under a
@@ -32,10 +33,14 @@ package struct FailedDropRetry {
 
     let config: BridgeConfig
     let ledger: Ledger
+    /// Each drop moved back (or not) is logged with who did it: an operator's action, like
+    /// `release` in the daemon's log (this command does it itself, so it logs it itself).
+    let logger: Logger
 
-    package init(config: BridgeConfig, ledger: Ledger) {
+    package init(config: BridgeConfig, ledger: Ledger, logger: Logger = Logger(label: "dropbridge.operator")) {
         self.config = config
         self.ledger = ledger
+        self.logger = logger
     }
 
     /// Names of every failed drop (those with `NAME.error.json`).
@@ -49,6 +54,7 @@ package struct FailedDropRetry {
         let files = Set((try? FileManager.default.contentsOfDirectory(atPath: failed)) ?? [])
         let durable = DurableFiles(config: config)
         var outcomes: [Outcome] = []
+        defer { log(outcomes) }
         for name in Set(names).sorted() {
             let parts = [".xml", ".xml.gz", ".apprec.json", ".json"].filter { files.contains(name + $0) }
             guard files.contains(name + ".error.json") || !parts.isEmpty else {
@@ -74,6 +80,14 @@ package struct FailedDropRetry {
         }
         return outcomes
     }
+
+    private func log(_ outcomes: [Outcome]) {
+        let by = OperatorLedger.callerName()
+        // What was not done is printed by the command as a problem; only what changed is logged.
+        for case .movedBack(let name) in outcomes {
+            logger.notice("operator retry: failed drop back in the outbox", metadata: ["action": "retry", "drop": "\(name)", "by": "\(by)"])
+        }
+    }
 }
 
 /// `dropbridge retry --message KEY… | --messages`: quarantined received notifications pending
@@ -89,10 +103,12 @@ package struct QuarantineRetry {
 
     let config: BridgeConfig
     let ledger: Ledger
+    let logger: Logger
 
-    package init(config: BridgeConfig, ledger: Ledger) {
+    package init(config: BridgeConfig, ledger: Ledger, logger: Logger = Logger(label: "dropbridge.operator")) {
         self.config = config
         self.ledger = ledger
+        self.logger = logger
     }
 
     /// `keys` nil: every quarantined notification.
@@ -101,6 +117,12 @@ package struct QuarantineRetry {
         let unmatched = config.folders.receipts + "/unmatched/"
         for item in retried {
             try? FileManager.default.removeItem(atPath: unmatched + InboundProblem.fileName(key: item.operatorKey))
+        }
+        let by = OperatorLedger.callerName()
+        for item in retried {
+            logger.notice(
+                "operator retry: quarantined notification pending again",
+                metadata: ["action": "retry-message", "key": "\(item.operatorKey)", "offset": "\(item.offset)", "by": "\(by)"])
         }
         let found = Set(retried.map(\.operatorKey))
         return Result(

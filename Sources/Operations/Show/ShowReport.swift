@@ -53,7 +53,7 @@ package enum ShowReporter {
     }
 
     /// `releaseName` hides a retried drop's old name behind `\u{1}retried-ID`.
-    static func visibleName(_ record: DropRecord) -> String {
+    package static func visibleName(_ record: DropRecord) -> String {
         guard let cut = record.name.firstIndex(of: "\u{1}") else { return record.name }
         return String(record.name[..<cut])
     }

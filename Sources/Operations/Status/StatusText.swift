@@ -80,11 +80,22 @@ package enum StatusText {
         let named = herIds.count <= 3 ? herIds.joined(separator: ",") : "\(herIds.count) HER-ids from \(herIds.first ?? "")"
         var line = "batch \(named): \(batch.state)\(batch.detail.map { " (\($0))" } ?? "")"
         line += ", offset \(batch.offset.map(String.init) ?? "none yet")"
-        line += batch.lastEventAt.map { ", last event \(age(max(0, now - $0))) ago" } ?? ", no event yet"
+        line += batch.lastEventAt.map { ", last event \(eventAge(max(0, now - $0)))" } ?? ", no event yet"
         if batch.oversizedEvents > 0 {
             line += ", \(batch.oversizedEvents) oversized event(s) dropped (the stream was reopened each time)"
         }
         return line
+    }
+
+    /// How long ago a batch's last event was. The daemon notes an event in the ledger at most
+    /// once a minute (heartbeats would otherwise commit the ledger every few seconds), so the
+    /// time noted can be up to a minute older than the last event: said as such.
+    static func eventAge(_ seconds: Double) -> String {
+        switch seconds {
+        case ..<60: "under a minute ago"
+        case ..<120: "1–2 min ago"
+        default: "about \(age(seconds)) ago"
+        }
     }
 
     static func pad(_ text: String) -> String { text.padding(toLength: 9, withPad: " ", startingAt: 0) }
