@@ -13,8 +13,7 @@ struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Run the bridge until SIGTERM/SIGINT (graceful: in-flight sends finish).")
 
-    @Option(help: "Configuration file (YAML or JSON).")
-    var config: String
+    @OptionGroup var options: ConfigOption
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
@@ -26,8 +25,10 @@ struct RunCommand: AsyncParsableCommand {
         signal(SIGHUP, SIG_IGN)
         LogSetup.bootstrap(level: logLevel, format: log.logFormat)
         let logger = Logger(label: "dropbridge")
-        let settings = try await loadConfig(config)
-        let credentials = try await loadCredentials(settings, file: config)
+        let settings = try await loadConfig(options.config)
+        // A misspelt override would otherwise be silently ignored (`check` fails on it).
+        if let ignored = ConfigEnvironment.ignored(in: ProcessInfo.processInfo.environment) { logger.warning("\(ignored)") }
+        let credentials = try await loadCredentials(settings, file: options.config)
         let runtime: BridgeRuntime
         let metrics = PrometheusMetrics()
         do {

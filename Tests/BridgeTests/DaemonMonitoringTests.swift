@@ -12,13 +12,15 @@ final class DaemonMonitoringTests: XCTestCase {
         try await fixture.writeConfig(
             nhn: "senderHerId: 8143060, receive: off",
             extra: "metrics: { listen: \"127.0.0.1:0\" }\nalerts: { minFreeBytes: 0 }")
-        try fixture.start(logLevel: "info")
+        // A misspelt override (NHN_BASE_URL is the key's variable) is named in the log.
+        try fixture.start(logLevel: "info", environment: ["DROPBRIDGE_NHN_BASEURL": "https://elsewhere.example"])
         var port = 0
         try await fixture.waitUntil("the daemon says where it listens", timeout: .seconds(20)) {
             guard let range = fixture.logs().range(of: #"url=http://127\.0\.0\.1:[0-9]+/"#, options: .regularExpression) else { return false }
             port = Int(fixture.logs()[range].dropFirst("url=http://127.0.0.1:".count).dropLast()) ?? 0
             return port > 0
         }
+        XCTAssertTrue(fixture.logs().contains("DROPBRIDGE_NHN_BASEURL matches no configuration key and is ignored"), fixture.logs())
         let live = try await MonitoringHTTP.get(port, "/livez")
         XCTAssertEqual(live.status, 200)
         _ = try fixture.dropMsgHeads(2, prefix: "watched")

@@ -55,6 +55,10 @@ final class OperatorCommandTests: XCTestCase {
         let release = try cli(fixture, ["release", "held-one"])
         XCTAssertEqual(release.status, 0, release.output + release.error)
         XCTAssertTrue(release.output.contains("held-one: released, sending again"), release.output)
+        // `release` of a drop in backoff is refused, naming the command it needs.
+        let inBackoff = try cli(fixture, ["release", "waiting"])
+        XCTAssertEqual(inBackoff.status, 1, inBackoff.output + inBackoff.error)
+        XCTAssertTrue(inBackoff.output.contains("waiting: not held (validated): it is tried again by itself; `dropbridge retry --now waiting` tries it at once"), inBackoff.output)
         let retry = try cli(fixture, ["retry", "--now", "waiting"])
         XCTAssertEqual(retry.status, 0, retry.output + retry.error)
         XCTAssertTrue(retry.output.contains("waiting: trying again now"), retry.output)

@@ -111,6 +111,8 @@ final class StatusReportTests: XCTestCase {
         XCTAssertEqual(report.stuck.map(\.name), ["slow"])
         XCTAssertEqual(report.needsOperator.map(\.kind), [.stuck])
         XCTAssertEqual(report.stuck.first?.ageSeconds, 900)
+        // In an operator's units, as the rest of `status` words ages.
+        XCTAssertEqual(report.needsOperator.first?.reason, "validated for 15 min: NHN answered 503")
 
         let younger = try StatusReporter.report(config: config, thresholds: .init(stuckDropSeconds: 600), now: 650)
         XCTAssertTrue(younger.healthy, "claimed 550 s ago, under the threshold")

@@ -12,6 +12,14 @@ package enum ConfigEnvironment {
         return environment.keys.filter { $0.hasPrefix("DROPBRIDGE_") && known[$0] == nil }.sorted()
     }
 
+    /// What `run` logs and `check` fails with when variables match no key (nil: none do).
+    package static func ignored(in environment: [String: String]) -> String? {
+        let names = Self.unknown(in: environment)
+        guard !names.isEmpty else { return nil }
+        let verb = names.count == 1 ? "matches no configuration key and is" : "match no configuration key and are"
+        return "\(names.joined(separator: ", ")) \(verb) ignored: check the spelling (`nhn.baseURL` is DROPBRIDGE_NHN_BASE_URL)"
+    }
+
     /// camelCase word boundaries become `_`, then upper case; non-alphanumerics become `_`.
     static func name(of key: String) -> String {
         key.split(separator: ".").map { component -> String in

@@ -12,6 +12,15 @@ extension OutboxService {
 
     /// Held drops back to work (`names` nil: every held drop). A drop is started only if no
     /// task runs it already, so a release can never send a drop twice at once.
+    /// What a drop that is not held needs instead of `release`.
+    static func releaseHint(_ state: DropState?, _ name: String) -> String {
+        switch state {
+        case .failed: ": `dropbridge retry \(name)` moves it back to the outbox"
+        case .claimed, .validated, .sending: ": it is tried again by itself; `dropbridge retry --now \(name)` tries it at once"
+        default: ""
+        }
+    }
+
     package func release(names: [String]?, by user: String) async -> [String] {
         let held: [DropRecord]
         do {
@@ -23,8 +32,8 @@ extension OutboxService {
         let heldByName = Dictionary(held.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for name in names ?? held.map(\.name) {
             guard let drop = heldByName[name], let id = drop.id else {
-                let state = (try? ledger.drop(named: name))??.state.rawValue
-                lines.append("\(name): not held\(state.map { " (\($0))" } ?? " (no such drop)")")
+                let state = (try? ledger.drop(named: name))??.state
+                lines.append("\(name): not held\(state.map { " (\($0.rawValue))" } ?? " (no such drop)")\(Self.releaseHint(state, name))")
                 continue
             }
             guard running.begin(id) else {

@@ -19,10 +19,8 @@ package enum ConfigCheck {
         } catch {
             return [.fail("config", "\(error)")]
         }
-        let unknown = ConfigEnvironment.unknown(in: environment)
-        lines.append(unknown.isEmpty
-            ? .ok("environment", "no DROPBRIDGE_* variable outside the known keys")
-            : .fail("environment", "\(unknown.joined(separator: ", ")) match no configuration key (ignored by `run`): check the spelling"))
+        lines.append(ConfigEnvironment.ignored(in: environment).map { .fail("environment", $0) }
+            ?? .ok("environment", "no DROPBRIDGE_* variable outside the known keys"))
         lines += FolderChecks.all(config)
         lines.append(ledger(config))
         lines.append(ServiceChecks.schemas(config))

@@ -79,13 +79,13 @@ package enum StatusReporter {
         for drop in stuck {
             attention.append(.init(
                 kind: .stuck, subject: drop.name,
-                reason: "\(drop.state) for \(Int(drop.ageSeconds)) s\(drop.lastError.map { ": \($0)" } ?? "")",
+                reason: "\(drop.state) for \(StatusText.age(drop.ageSeconds))\(drop.lastError.map { ": \($0)" } ?? "")",
                 action: "`dropbridge show \(drop.name)`; `dropbridge retry --now \(drop.name)` tries it at once"))
         }
         if let limit = thresholds.inboxSeconds, let inbox = folders["inbox"], let age = inbox.oldestAgeSeconds, age > limit {
             attention.append(.init(
                 kind: .inboxWaiting, subject: "inbox/",
-                reason: "\(inbox.files) file(s), the oldest for \(Int(age)) s (alerts.inboxSeconds is \(Int(limit)))",
+                reason: "\(inbox.files) file(s), the oldest for \(StatusText.age(age)) (alerts.inboxSeconds is \(Int(limit)))",
                 action: "check that the EPJ still imports from \(config.folders.inbox)"))
         }
         if let configured = thresholds.minFreeBytes, let (free, total) = DiskSpaceGuard.statfs(config.folders.inbox) {
