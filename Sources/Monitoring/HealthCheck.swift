@@ -54,6 +54,10 @@ package struct HealthCheck: Sendable {
                 }
             case "registering" where now - (receiving.since ?? now) < max(alerts.unreachableSeconds, 30):
                 break  // starting: NHN gets a moment to take the registration
+            case let state where state != "refused" && now - (snapshot.startedAt ?? 0) < max(alerts.unreachableSeconds, 30):
+                // This daemon has just started: the state is the last run's (or none) until
+                // receiving says where it is; a refusal is NHN's answer, told at once.
+                break
             case let state:
                 let detail = receiving.detail.map { ": \($0)" } ?? ""
                 found.append(.init(code: "receiving_not_running", reason: "receiving is \(state ?? "not started")\(detail)"))

@@ -23,6 +23,8 @@ package struct MonitorSnapshot: Sendable, Codable, Equatable {
     package var problems: [HealthProblem]
     /// `dropbridge pause`: sending stopped by an operator (receiving goes on).
     package var sendingPaused = false
+    /// When this daemon started (nil: not known).
+    package var startedAt: Double?
     /// When the ledger last saw progress (a drop or a message moved).
     package var lastProgressAt: Double?
     /// Received notifications waiting for an operator (`retry --message KEY`), with why.
@@ -125,7 +127,8 @@ package struct MonitorSnapshot: Sendable, Codable, Equatable {
     package struct SentDrop: Sendable, Codable, Equatable {
         package var name: String
         package var channel: String
-        /// NHN's message id (nil for Altinn: its correspondence ids are in the receipt).
+        /// NHN's message id; for Altinn the first recipient's correspondence id (every
+        /// recipient's is in `receipts/NAME.sent.json`).
         package var messageId: String?
         package var filedAt: Double
         /// From the claim to the service's acceptance.

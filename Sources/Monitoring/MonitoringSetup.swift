@@ -4,7 +4,8 @@ import Logging
 
 /// What the running build calls itself (`dropbridge_build_info{version}`, the status page).
 package enum BuildInfo {
-    package static let version = "1.0.0"
+    /// The one the CLI's `--version` prints.
+    package static let version = DropbridgeVersion.current
 }
 
 extension MonitoringServer {

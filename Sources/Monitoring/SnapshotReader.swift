@@ -12,12 +12,17 @@ package struct SnapshotReader: Sendable {
     package var ledger: Ledger
     package var reachability: Reachability
     package var version: String
+    /// When this daemon's monitoring began (its start): receiving gets a moment to say how it is.
+    package var startedAt: Double
 
-    package init(config: BridgeConfig, ledger: Ledger, reachability: Reachability, version: String) {
+    package init(
+        config: BridgeConfig, ledger: Ledger, reachability: Reachability, version: String, startedAt: Double = Date().timeIntervalSince1970
+    ) {
         self.config = config
         self.ledger = ledger
         self.reachability = reachability
         self.version = version
+        self.startedAt = startedAt
     }
 
     package var health: HealthCheck {
@@ -32,6 +37,7 @@ package struct SnapshotReader: Sendable {
             drops: .init(), receiving: .init(configured: config.nhn.enabled && config.nhn.receive != .off && !config.nhn.herIds.isEmpty),
             apis: reachability.snapshot, dropsPerMinute: [], problems: [])
         snapshot.diskTotalBytes = Self.disk(config.folders.inbox)?.total
+        snapshot.startedAt = startedAt
         do {
             try ledger.probeWritable()
         } catch {

@@ -1,3 +1,4 @@
+import DropbridgeCore
 import Foundation
 import Ledger
 import XCTest
@@ -145,6 +146,22 @@ final class CommandLineTests: XCTestCase {
         let batches = try XCTUnwrap((report["receiving"] as? [String: Any])?["batches"] as? [[String: Any]])
         XCTAssertEqual(batches.count, 2)
         XCTAssertEqual(batches.compactMap { $0["oversizedEvents"] as? Int }.sorted(), [0, 1])
+    }
+
+    /// `--version` on the tool and on a command, and the exit-code table at the end of `--help`.
+    func testVersionAndTheExitCodeTableInHelp() throws {
+        for arguments in [["--version"], ["status", "--version"]] {
+            let run = try Self.dropbridge(arguments)
+            XCTAssertEqual(run.status, 0, run.error)
+            XCTAssertEqual(run.output.trimmingCharacters(in: .whitespacesAndNewlines), DropbridgeVersion.current)
+        }
+        let help = try Self.dropbridge(["--help"])
+        XCTAssertEqual(help.status, 0)
+        XCTAssertTrue(help.output.contains("EXIT STATUS"), help.output)
+        for code in ["0 ", "1 ", "64", "69", "70", "73", "77", "78"] {
+            XCTAssertTrue(help.output.contains("\n  \(code)"), "code \(code) in the table:\n\(help.output)")
+        }
+        XCTAssertTrue(help.output.contains("--log-format text|json"), help.output)
     }
 
     func testUsageErrorsExit64() throws {

@@ -70,6 +70,16 @@ final class HealthCheckTests: XCTestCase {
         XCTAssertEqual(codes(snapshot { $0.receiving = .init(configured: false) }), [], "off is not a problem")
     }
 
+    /// The first sample of a daemon is taken before receiving reports `registering`: no alert
+    /// for the last run's `stopped` (or no state) in the first moments, but a refusal at once.
+    func testReceivingGetsAMomentAtStart() {
+        for state in [nil, "stopped"] {
+            XCTAssertEqual(codes(snapshot { $0.receiving.state = state; $0.startedAt = self.now - 1 }), [], "\(state ?? "nil") just after start")
+            XCTAssertEqual(codes(snapshot { $0.receiving.state = state; $0.startedAt = self.now - 3600 }), ["receiving_not_running"], "\(state ?? "nil") an hour on")
+        }
+        XCTAssertEqual(codes(snapshot { $0.receiving.state = "refused"; $0.startedAt = self.now - 1 }), ["receiving_not_running"], "NHN's refusal is told at once")
+    }
+
     func testSilentStream() {
         XCTAssertEqual(codes(snapshot { $0.receiving.lastNotificationAt = self.now - 7200; $0.receiving.since = self.now - 7200 }) { $0.silentStreamSeconds = 3600 }, ["stream_silent"])
         XCTAssertEqual(codes(snapshot { $0.receiving.lastNotificationAt = self.now - 7200; $0.receiving.since = self.now - 7200 }) { $0.silentStreamSeconds = 0 }, [])
