@@ -19,23 +19,37 @@ extension Ledger {
     package enum ReadOnlyError: Error, CustomStringConvertible {
         case missing(String)
         case unreadable(String, String)
+        /// The caller may not read it (exit 77): who may.
+        case denied(String, owner: String)
 
         package var description: String {
             switch self {
             case .missing(let path): "no ledger at \(path): dropbridge has not run with this root yet"
             case .unreadable(let path, let reason): "cannot read the ledger \(path): \(reason)"
+            case .denied(let path, let owner):
+                "cannot read the ledger \(path): permission denied; it is \(owner)'s (and root's) to read: run as that user (e.g. `sudo -u \(owner) dropbridge …`)"
             }
         }
+    }
+
+    /// Who owns `path` (or the folder above it, when `path` cannot even be looked at).
+    static func ownerName(of path: String) -> String {
+        var info = stat()
+        guard stat(path, &info) == 0 || stat((path as NSString).deletingLastPathComponent, &info) == 0 else { return "dropbridge's user" }
+        guard let entry = getpwuid(info.st_uid), let name = entry.pointee.pw_name else { return "uid \(info.st_uid)" }
+        return String(cString: name)
     }
 
     package static func openReadOnly(path: String) throws -> Ledger {
         var info = stat()
         guard stat(path, &info) == 0 else {
             if errno == ENOENT { throw ReadOnlyError.missing(path) }
+            if errno == EACCES { throw ReadOnlyError.denied(path, owner: ownerName(of: path)) }
             throw ReadOnlyError.unreadable(path, String(cString: strerror(errno)))
         }
         guard access(path, R_OK) == 0 else {
-            throw ReadOnlyError.unreadable(path, "\(String(cString: strerror(errno))) (run as the user dropbridge runs as, or root)")
+            if errno == EACCES { throw ReadOnlyError.denied(path, owner: ownerName(of: path)) }
+            throw ReadOnlyError.unreadable(path, String(cString: strerror(errno)))
         }
         let sideFilesExist = access(path + "-wal", F_OK) == 0 || access(path + "-shm", F_OK) == 0
         var configuration = Configuration()

@@ -31,6 +31,10 @@ package enum OperatorLedger {
         let path = StatusReporter.ledgerPath(config)
         var info = stat()
         if stat(path, &info) != 0 {
+            if errno == EACCES, stat(config.state.directory, &info) == 0, info.st_uid != geteuid() {
+                // `.dropbridge/` is its owner's alone (0700): the same answer as for its ledger.
+                throw OpenError.otherOwner(path: config.state.directory, owner: info.st_uid, caller: geteuid())
+            }
             guard errno == ENOENT else { throw OpenError.unusable(path, String(cString: strerror(errno))) }
             // No ledger yet: created only in a state directory of the caller's own.
             guard stat(config.state.directory, &info) == 0 else { throw OpenError.missing(path) }

@@ -8,7 +8,7 @@ import Operations
 struct ShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show", abstract: "One drop's or received message's whole history from the ledger.",
-        discussion: "Exit status: 0 found, 1 nothing has that name, MsgId or message id, 69 no ledger.")
+        discussion: "Exit status: 0 found, 1 nothing has that name, MsgId or message id, 69 no ledger, 77 not allowed to read the ledger.")
 
     @OptionGroup var options: ConfigOption
 
@@ -29,6 +29,7 @@ struct ShowCommand: AsyncParsableCommand {
             report = try ShowReporter.report(key: key, config: settings, ledger: ledger)
         } catch {
             printError("\(error)")
+            if case Ledger.ReadOnlyError.denied = error { throw ExitCode(ExitStatus.noPermission) }
             throw ExitCode(ExitStatus.unavailable)
         }
         print(json ? try ShowText.json(report) : ShowText.render(report))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DropbridgeCore
 import Foundation
+import Ledger
 import Operations
 
 /// `dropbridge status --config FILE [--json]`: what waits where, whether a daemon runs, and
@@ -9,7 +10,7 @@ import Operations
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status", abstract: "Folder counts and oldest ages, the ledger's summary, the daemon, and what needs an operator.",
-        discussion: "Exit status: 0 healthy, 1 something needs an operator (held drops, quarantined messages, stuck work, sending paused, a refused registration), 69 no ledger, 78 configuration error.")
+        discussion: "Exit status: 0 healthy, 1 something needs an operator (held drops, quarantined messages, stuck work, sending paused, a refused registration), 69 no ledger, 77 not allowed to read the ledger (it names who is), 78 configuration error.")
 
     @OptionGroup var options: ConfigOption
 
@@ -26,6 +27,7 @@ struct StatusCommand: AsyncParsableCommand {
             report = try StatusReporter.report(config: settings, thresholds: .init(settings.alerts))
         } catch {
             printError("\(error)")
+            if case Ledger.ReadOnlyError.denied = error { throw ExitCode(ExitStatus.noPermission) }
             throw ExitCode(ExitStatus.unavailable)
         }
         print(json ? try StatusText.json(report) : StatusText.render(report))

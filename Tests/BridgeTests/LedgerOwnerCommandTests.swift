@@ -33,4 +33,37 @@ final class LedgerOwnerCommandTests: XCTestCase {
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root + "/.dropbridge").sorted(), before, "no file created")
     }
+
+    /// An operator without access to `.dropbridge/` (0700, the daemon's user's) is told whose it
+    /// is and how to run as them, with exit 77 (no permission), by reading and changing commands.
+    func testAUserWhoMayNotReadTheLedgerIsToldWhoMay() async throws {
+        let setpriv = "/usr/bin/setpriv"
+        guard geteuid() == 0, FileManager.default.isExecutableFile(atPath: setpriv) else { throw XCTSkip("needs root and setpriv") }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("denied-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root + "/.dropbridge", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        XCTAssertEqual(chmod(root, 0o755), 0)
+        XCTAssertEqual(chmod(root + "/.dropbridge", 0o700), 0)
+        let ledger = try Ledger(path: root + "/.dropbridge/ledger.sqlite")
+        try ledger.close()
+        let config = root + "/dropbridge.yaml"
+        try "root: \(root)\n".write(toFile: config, atomically: true, encoding: .utf8)
+        XCTAssertEqual(chmod(config, 0o644), 0)
+
+        for command in [["status"], ["show", "a"], ["release", "a"]] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: setpriv)
+            process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", try DropbridgeBinary.path(), command[0], "--config", config] + command.dropFirst()
+            let errors = Pipe()
+            process.standardError = errors
+            process.standardOutput = Pipe()
+            try process.run()
+            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            // The build folder may not be open to nobody (a home directory): nothing to learn then.
+            if text.hasPrefix("setpriv:") { throw XCTSkip("nobody cannot run the binary here: \(text)") }
+            XCTAssertEqual(process.terminationStatus, 77, "\(command): \(text)")
+            XCTAssertTrue(text.contains("sudo -u root"), "\(command): \(text)")
+        }
+    }
 }
