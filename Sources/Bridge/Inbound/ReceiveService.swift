@@ -280,8 +280,10 @@ package final class ReceiveService: Service {
     private func read(_ stream: NotificationStream, herIds: [Int], lastEvent: LastEvent) async -> Round {
         do {
             var last: Int64 = 0
+            var sawEvent = false
             for try await event in stream {
                 if shutdown.isTriggered { break }
+                sawEvent = true
                 await noteEvent(herIds)
                 guard case .notification(let notification) = event else {
                     lastEvent.touch()
@@ -294,6 +296,13 @@ package final class ReceiveService: Service {
                 }
                 last = notification.offset
                 try await lastEvent.busy { try await enqueue([notification], herIds: herIds) }
+            }
+            // NHN opens every stream with `connected`. One that ends without any event (a 204,
+            // a proxy closing it at once) delivers nothing however often it is reopened: poll
+            // meanwhile and back off, rather than reconnecting ten times a second forever.
+            guard sawEvent || shutdown.isTriggered else {
+                logger.warning("the notification stream ended before its first event; polling meanwhile")
+                return .failed
             }
             return .healthy
         } catch NotificationStreamError.eventTooLarge(let limit) {

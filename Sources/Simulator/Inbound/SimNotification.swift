@@ -37,7 +37,7 @@ package struct StreamSettings: Sendable, Codable, Equatable {
     /// End the response after this many seconds.
     package var cutAfterSeconds: Double?
     /// Refuse to open the stream with this HTTP status (e.g. 503), while polling still works:
-    /// lets tests prove the fall-back to polling and the way back.
+    /// lets tests prove the fall-back to polling and the way back. 204 answers an empty stream.
     package var refuseWithStatus: Int?
     /// The next this many streams go silent after `connected`: open, but nothing more arrives,
     /// not even heartbeats (a half-open connection). Counts down as streams open.
