@@ -124,6 +124,8 @@ final class NHNInboundDecodingTests: XCTestCase {
         XCTAssertEqual(Array(batches.joined()), herIds)
         XCTAssertEqual(NHNClient.herIdBatches(Array(1...1500)).count, 1)
         XCTAssertEqual(NHNClient.herIdBatches([]).count, 0)
+        // A HER-id configured twice is asked for once (NHN takes unique HER-ids).
+        XCTAssertEqual(NHNClient.herIdBatches([3, 1, 3, 2, 1]), [[3, 1, 2]])
     }
 
     func testMergedPagesAreSortedAndStopWhereAFullPageMayContinue() {
