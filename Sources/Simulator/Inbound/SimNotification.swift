@@ -68,7 +68,9 @@ package struct StreamSettings: Sendable, Codable, Equatable {
         var problems: [String] = []
         if !(heartbeatSeconds > 0) { problems.append("heartbeatSeconds must be positive") }
         if let cutAfterEvents, cutAfterEvents < 1 { problems.append("cutAfterEvents must be at least 1") }
-        if let refuseWithStatus, !(400...599).contains(refuseWithStatus) { problems.append("refuseWithStatus must be a 4xx or 5xx status") }
+        if let refuseWithStatus, refuseWithStatus != 204, !(400...599).contains(refuseWithStatus) {
+            problems.append("refuseWithStatus must be 204 (an empty stream) or a 4xx or 5xx status")
+        }
         if let cutAfterSeconds, !(cutAfterSeconds > 0) { problems.append("cutAfterSeconds must be positive") }
         if stallStreams < 0 { problems.append("stallStreams must not be negative") }
         return problems
