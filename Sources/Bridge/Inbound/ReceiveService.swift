@@ -245,8 +245,8 @@ package final class ReceiveService: Service {
         do {
             switch await transport.notificationStream(herIds: herIds, after: try offset(herIds)) {
             case .success(let opened):
+                // "streaming" once its first event came (a 204 or an at once closed stream never is).
                 stream = opened
-                await report(batch: herIds, "streaming", nil)
             case .failure(let failure):
                 logger.warning("notification stream refused: \(failure.reason)")
                 return .failed(retryAfter: failure.retryAfter)
@@ -295,6 +295,7 @@ package final class ReceiveService: Service {
             var sawEvent = false
             for try await event in stream {
                 if shutdown.isTriggered { break }
+                if !sawEvent { await report(batch: herIds, "streaming", nil) }
                 sawEvent = true
                 await noteEvent(herIds)
                 guard case .notification(let notification) = event else {
