@@ -13,4 +13,12 @@ package protocol RequestAuthorizer: Sendable {
     /// carried so that the next `authorize` renews it (or, for a DPoP nonce demand, keep it
     /// and use the nonce).
     func credentialsRejected(_ request: HTTPClientRequest, answer: HTTPHeaders) async
+    /// Called with the headers of every answer (any status): a server may hand out its next
+    /// DPoP nonce on any response (RFC 9449 §8.2, §9), and the next request must carry it.
+    func answered(_ answer: HTTPHeaders) async
+}
+
+extension RequestAuthorizer {
+    /// Nothing to learn from answers (bearer tokens, no credentials).
+    package func answered(_ answer: HTTPHeaders) async {}
 }

@@ -15,6 +15,12 @@ package enum CallFailure: Error, Sendable, Equatable {
     /// refused, DNS, no token); a non-idempotent call must not be repeated blindly otherwise.
     case transient(reason: String, retryAfter: Duration?, requestMayHaveArrived: Bool)
 
+    /// How long the server asked us to wait (`Retry-After` on a 408/429/5xx), if it did.
+    package var retryAfter: Duration? {
+        if case .transient(_, let retryAfter, _) = self { return retryAfter }
+        return nil
+    }
+
     /// One sentence an operator understands.
     package var reason: String {
         switch self {

@@ -12,6 +12,7 @@ extension NHNClient {
     package func notificationStream(herIds: [Int], after offset: Int64?) async
         -> Result<NotificationStream, CallFailure>
     {
+        let herIds = Self.herIdBatches(herIds, size: Int.max).first ?? []
         guard !herIds.isEmpty, herIds.count <= Self.maxHerIdsPerCall else {
             // Not NHN's answer: a caller mistake, reported as a refusal without a status.
             return .failure(

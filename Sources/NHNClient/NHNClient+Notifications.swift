@@ -36,10 +36,13 @@ extension NHNClient {
         return .success(Self.mergePages(pages, requested: count))
     }
 
-    /// HER-Ids in order, in groups of at most `size` (none for an empty list).
+    /// HER-Ids in order, each once (NHN takes 1 to 1500 *unique* HER-Ids a call), in groups of
+    /// at most `size` (none for an empty list).
     package static func herIdBatches(_ herIds: [Int], size: Int = maxHerIdsPerCall) -> [[Int]] {
         let size = max(size, 1)
-        return stride(from: 0, to: herIds.count, by: size).map { Array(herIds[$0..<min($0 + size, herIds.count)]) }
+        var seen = Set<Int>()
+        let unique = herIds.filter { seen.insert($0).inserted }
+        return stride(from: 0, to: unique.count, by: size).map { Array(unique[$0..<min($0 + size, unique.count)]) }
     }
 
     /// Merges the pages of several calls (one per HER-Id batch) into one list sorted by offset

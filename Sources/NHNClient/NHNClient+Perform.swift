@@ -140,10 +140,10 @@ extension NHNClient {
             )
         }
         do {
-            return (
-                request,
-                .success(try await httpClient.execute(request, deadline: NIODeadline.now() + TimeAmount(endpoint.requestTimeout)))
-            )
+            let head = try await httpClient.execute(request, deadline: NIODeadline.now() + TimeAmount(endpoint.requestTimeout))
+            // Any answer may carry the server's next DPoP nonce (RFC 9449 §9).
+            await authorizer.answered(head.headers)
+            return (request, .success(head))
         } catch {
             let failure = TransportErrorClassifier.classify(error, call: call.label)
             logger.warning("\(failure.reason)", metadata: ["nhn.call": "\(call.label)"])

@@ -29,12 +29,28 @@ package enum SendOutcome: Sendable, Equatable {
     /// (after any 401 retry).
     static func classify(_ response: NHNResponse, call: String = "POST /messages", now: Date = Date()) -> SendOutcome {
         guard response.isSuccess else { return SendOutcome(CallFailure.classify(response, call: call, now: now)) }
-        if let id = shipmentId(in: response.body) { return .accepted(messageId: id) }
+        if let id = shipmentId(in: response.body) ?? shipmentId(location: response.headers.first(name: "Location")) {
+            return .accepted(messageId: id)
+        }
         // NHN said yes but we cannot tell which message it is: the message is (probably) out,
         // so it must not be treated as never sent.
         return .transient(
             reason: "NHN answered \(call) with HTTP \(response.status) but without a message id.",
             retryAfter: nil, requestMayHaveArrived: true)
+    }
+
+    /// The last path segment of a 202's `Location` (`…/messages/<guid>`), for an answer whose
+    /// body did not name the message (empty, cut, or not JSON): the message is out, and its id
+    /// is what every later status look-up needs.
+    static func shipmentId(location: String?) -> String? {
+        guard let location, let path = URLComponents(string: location)?.percentEncodedPath else { return nil }
+        guard let last = path.split(separator: "/").last, let id = String(last).removingPercentEncoding,
+            !id.isEmpty, id.count <= 200, id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" })
+        else { return nil }
+        // Only a Location naming a message: `/messages/{id}` (v3) or `/Messages/{id}` (v2).
+        let segments = path.split(separator: "/")
+        guard segments.count >= 2, segments[segments.count - 2].lowercased() == "messages" else { return nil }
+        return id
     }
 
     /// `{"id": "<guid>"}` (v3), or a bare JSON string (v2 style).

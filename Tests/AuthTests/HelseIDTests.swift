@@ -71,21 +71,24 @@ final class HelseIDTests: XCTestCase {
         XCTAssertEqual(reply.json["error"] as? String, "use_dpop_nonce")
         let nonce = try XCTUnwrap(reply.headers.first(name: "DPoP-Nonce"))
 
-        // Again with the nonce, but the same assertion: its jti is used only once the request
-        // got that far, so it is still good. A second use of it is a replay.
+        // Again with the nonce but the same assertion: HelseID (Duende) authenticates the client
+        // before it looks at DPoP, so that assertion's jti was spent by the first request.
         let withNonce = try await DPoPProofSigner(key: harness.key).proof(
             method: "POST", url: harness.baseURL + "/connect/token", nonce: nonce)
-        let granted = try await harness.postForm("/connect/token", tokenForm(assertion), headers: [("DPoP", withNonce)])
-        XCTAssertEqual(granted.status, 200, granted.body)
-        XCTAssertEqual(granted.json["token_type"] as? String, "DPoP")
-        XCTAssertNotNil(granted.json["access_token"] as? String)
-
-        let again = try await DPoPProofSigner(key: harness.key).proof(
-            method: "POST", url: harness.baseURL + "/connect/token", nonce: nonce)
-        let replayed = try await harness.postForm("/connect/token", tokenForm(assertion), headers: [("DPoP", again)])
+        let replayed = try await harness.postForm("/connect/token", tokenForm(assertion), headers: [("DPoP", withNonce)])
         XCTAssertEqual(replayed.status, 400)
         XCTAssertEqual(replayed.json["error"] as? String, "invalid_client")
         XCTAssertTrue((replayed.json["error_description"] as? String ?? "").contains("replayed"), replayed.body)
+
+        // A new assertion with a new proof carrying the nonce is what the retry must be.
+        let fresh = try await ClientAssertionSigner(clientID: AuthHarness.clientID, key: harness.key)
+            .helseIDAssertion(audience: harness.baseURL)
+        let again = try await DPoPProofSigner(key: harness.key).proof(
+            method: "POST", url: harness.baseURL + "/connect/token", nonce: nonce)
+        let granted = try await harness.postForm("/connect/token", tokenForm(fresh), headers: [("DPoP", again)])
+        XCTAssertEqual(granted.status, 200, granted.body)
+        XCTAssertEqual(granted.json["token_type"] as? String, "DPoP")
+        XCTAssertNotNil(granted.json["access_token"] as? String)
     }
 
     func tokenForm(_ assertion: String) -> [(String, String)] {
@@ -116,7 +119,8 @@ final class HelseIDTests: XCTestCase {
         }
     }
 
-    /// A token request through the nonce exchange, with `assertion`.
+    /// A token request with `assertion`: a bad one is refused before DPoP is looked at, so
+    /// the nonce exchange never starts.
     func tokenRequest(_ assertion: String) async throws -> AuthHarness.Reply {
         let url = harness.baseURL + "/connect/token"
         let first = try await harness.postForm(
@@ -209,6 +213,34 @@ final class HelseIDTests: XCTestCase {
         let bare = try await harness.nhnRequest("/ping", headers: [])
         XCTAssertEqual(bare.status, 401)
         XCTAssertEqual(bare.headers.first(name: "WWW-Authenticate")?.contains("error="), false)
+    }
+
+    /// An API takes a proof for a short while only (Duende's API defaults: 5 s plus 25 s of
+    /// skew), not the token endpoint's minute: a proof signed long before it is sent is refused.
+    func testAnAPIProofMustBeFresh() async throws {
+        let headers = try await AuthHarness.headers(from: harness.helseID(), url: harness.baseURL + "/ping")
+        let token = try XCTUnwrap(headers.first { $0.0 == "Authorization" }?.1)
+        let rawToken = String(token.dropFirst("DPoP ".count))
+        func proof(issuedSecondsAgo age: Int) async throws -> String {
+            let claims = DPoPProofClaims(
+                jti: RandomID.make(), htm: "GET", htu: harness.baseURL + "/ping", iat: Int(Date().timeIntervalSince1970) - age,
+                ath: DPoPProofSigner.accessTokenHash(rawToken), nonce: nil)
+            return try await harness.key.sign(claims, type: "dpop+jwt", embedPublicKey: true)
+        }
+        try await expectRefusal("/ping", [("Authorization", token), ("DPoP", try await proof(issuedSecondsAgo: 45))], "invalid_dpop_proof", mentioning: "iat")
+        try await expectRefusal("/ping", [("Authorization", token), ("DPoP", try await proof(issuedSecondsAgo: -40))], "invalid_dpop_proof", mentioning: "iat")
+        let recent = try await harness.nhnRequest("/ping", headers: [("Authorization", token), ("DPoP", try await proof(issuedSecondsAgo: 10))])
+        XCTAssertEqual(recent.status, 200, recent.body)
+    }
+
+    /// `expires_in` is a number (RFC 6749 §5.1); a string holding one is read too, not taken
+    /// as the one-minute fallback that would renew the token every few seconds.
+    func testExpiresInAsAStringIsRead() throws {
+        let endpoint = TokenEndpoint(service: "HelseID", url: harness.baseURL + "/connect/token", httpClient: harness.client, timeout: .seconds(5))
+        let reply = TokenEndpoint.Reply(
+            status: 200, headers: [:], body: Array(#"{"access_token":"t","token_type":"DPoP","expires_in":"3600"}"#.utf8))
+        let token = try endpoint.token(from: reply, tokenType: "DPoP")
+        XCTAssertEqual(token.expiresAt.timeIntervalSinceNow, 3600, accuracy: 5)
     }
 
     func testExpiredTokenIsRefusedAndRenewedAfterCredentialsRejected() async throws {

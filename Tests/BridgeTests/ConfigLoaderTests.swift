@@ -92,7 +92,14 @@ final class ConfigLoaderTests: XCTestCase {
     }
 
     func testErrorsNameTheKeyAndTheFile() async throws {
-        var error = try await loadError("root: /srv\noutbox: { settleMilliseconds: soon }\n")
+        // Sent as the nhn-source-system header: ASP.NET refuses non-ASCII header values.
+        var error = try await loadError("root: /srv\nnhn: { sourceSystem: \"Helse Førde EPJ\" }\n")
+        XCTAssertEqual(error.key, "nhn.sourceSystem")
+        XCTAssertTrue(error.description.contains("ASCII"), error.description)
+        error = try await loadError("root: /srv\nnhn: { sourceSystem: \"  \" }\n")
+        XCTAssertEqual(error.key, "nhn.sourceSystem")
+
+        error = try await loadError("root: /srv\noutbox: { settleMilliseconds: soon }\n")
         XCTAssertEqual(error.key, "outbox.settleMilliseconds")
         XCTAssertTrue(error.description.contains("whole number"))
 

@@ -424,6 +424,22 @@ final class NHNClientWireTests: XCTestCase {
         XCTAssertEqual(json["businessDocument"] as? String, Data("<MsgHead/>".utf8).base64EncodedString())
     }
 
+    /// A 202 whose body does not name the message (empty) still names it in `Location`: the
+    /// message is out and known, not a transient failure that leaves it unconfirmed.
+    func testAcceptedSendWithoutBodyIdTakesTheIdFromLocation() async throws {
+        let server = ScriptedResponder(replies: [
+            .init(status: 202, headers: [("Location", "/messages/733be787-0ad0-475a-98b7-00512caa9ccb")], body: "")
+        ])
+        let base = try await server.start()
+        let outcome = await client(base, RecordingAuthorizer()).sendMessage(outgoing)
+        await server.stop()
+        XCTAssertEqual(outcome, .accepted(messageId: "733be787-0ad0-475a-98b7-00512caa9ccb"))
+        // A Location that names no message is no id.
+        XCTAssertNil(SendOutcome.shipmentId(location: "/ping"))
+        XCTAssertNil(SendOutcome.shipmentId(location: "https://api.test/messages/a%2Fb"))
+        XCTAssertEqual(SendOutcome.shipmentId(location: "https://api.test/messages/abc-1"), "abc-1")
+    }
+
     /// The document streamed from its file still goes out with a Content-Length (known from the
     /// file's size, so a server refuses an oversized request before the body), and a 401 retry
     /// reads the file again: both requests carry the whole document.

@@ -48,6 +48,21 @@ final class NHNInboundDecodingTests: XCTestCase {
         XCTAssertNil(decoded.id)
     }
 
+    /// What an ASP.NET service may send besides the documented shape: nulls for every optional
+    /// field, an enum serialized as its number, a timestamp with fraction and offset.
+    func testNullsNumericEnumsAndOffsetTimestampsAreRead() throws {
+        let decoded = try notification(
+            #"{"relatedMessageId":null,"type":1,"notificationReceiverHerId":null,"notificationTriggeredByHerId":null,"description":null,"createdAt":"2026-05-08T08:32:15.3100000+02:00","offset":45460}"#)
+        XCTAssertEqual(decoded.type, "1", "an unknown (numeric) type is kept, and handled as unknown")
+        XCTAssertEqual(decoded.offset, 45460)
+        XCTAssertEqual(decoded.createdAt, "2026-05-08T08:32:15.3100000+02:00", "kept as sent")
+        XCTAssertNil(decoded.notificationReceiverHerId)
+        let status = try JSONDecoder().decode(
+            StatusAnswer.self,
+            from: Data(#"{"statusList":[{"receiverHerId":1,"transportDeliveryState":2,"sent":null,"apprecInfo":null,"extra":[]}]}"#.utf8))
+        XCTAssertEqual(status.statusList, [NHNReceiverStatus(receiverHerId: 1, transportDeliveryState: "2", sent: nil, apprecInfo: nil)])
+    }
+
     func testNotificationWithoutOffsetOrTypeIsRefused() {
         XCTAssertThrowsError(try notification(#"{"id":"x","type":"NewMessage"}"#))
         XCTAssertThrowsError(try notification(#"{"id":"x","offset":1}"#))
@@ -109,6 +124,8 @@ final class NHNInboundDecodingTests: XCTestCase {
         XCTAssertEqual(Array(batches.joined()), herIds)
         XCTAssertEqual(NHNClient.herIdBatches(Array(1...1500)).count, 1)
         XCTAssertEqual(NHNClient.herIdBatches([]).count, 0)
+        // A HER-id configured twice is asked for once (NHN takes unique HER-ids).
+        XCTAssertEqual(NHNClient.herIdBatches([3, 1, 3, 2, 1]), [[3, 1, 2]])
     }
 
     func testMergedPagesAreSortedAndStopWhereAFullPageMayContinue() {
@@ -155,6 +172,20 @@ final class NotificationStreamDecodingTests: XCTestCase {
                 "Message\",\"offset\":3}\r\n\r\n",
             ]))
         XCTAssertEqual(events, [.connected, .notification(NHNNotification(type: "NewMessage", offset: 3))])
+    }
+
+    /// SSE as the spec has it (WHATWG HTML §9.2): `id:` and `retry:` fields, comments, data over
+    /// several lines joined with a newline, `data:` without a space, CRLF and CR line ends.
+    func testEveryServerSentEventsFormIsRead() async throws {
+        let events = try await collect(
+            stream([
+                ": welcome\n", "retry: 5000\n\n", "id: 1\nevent: connected\ndata:\n\n",
+                "id: 2\r\nevent: notification\r\ndata:{\"type\":\"NewMessage\",\r\ndata: \"offset\":5}\r\n\r\n",
+                ": heartbeat\r\r", "event: notification\rdata: {\"type\":\"X\",\"offset\":6}\r\r",
+            ]))
+        XCTAssertEqual(
+            events.filter { $0 != .heartbeat },
+            [.connected, .notification(NHNNotification(type: "NewMessage", offset: 5)), .notification(NHNNotification(type: "X", offset: 6))])
     }
 
     /// Issue #8 (7): one event may not grow the decoder's buffers past 1 MiB; the stream is

@@ -62,6 +62,15 @@ final class NotificationsTests: XCTestCase {
         let badFetch = try await harness.request(
             .GET, "/notifications?HerIds=\(SimulatorHarness.own)&Offset=0&NotificationsToFetch=1001")
         XCTAssertEqual(badFetch.status, 400)
+
+        // HER-ids are unique (1 to 1500 unique ones), offsets 0 or more.
+        let twice = try await harness.request(
+            .GET, "/notifications?HerIds=\(SimulatorHarness.own)&HerIds=\(SimulatorHarness.own)&Offset=0")
+        XCTAssertEqual(twice.status, 400)
+        XCTAssertTrue(twice.validationErrors.contains { $0.contains("once") }, "\(twice.validationErrors)")
+        let negative = try await harness.request(.GET, "/notifications?HerIds=\(SimulatorHarness.own)&Offset=-1")
+        XCTAssertEqual(negative.status, 400)
+        XCTAssertTrue(negative.validationErrors.contains { $0.hasPrefix("Offset") }, "\(negative.validationErrors)")
     }
 
     func testUnconfiguredHerIdIs404() async throws {

@@ -97,6 +97,8 @@ final class SendMessageTests: SimulatorTestCase {
         assertRefused(try await harness.sendMessage(TestDocuments.sendBody(), headers: without), naming: "nhn-source-system")
         let empty = without + [("nhn-source-system", "  ")]
         assertRefused(try await harness.sendMessage(TestDocuments.sendBody(), headers: empty), naming: "nhn-source-system")
+        let norwegian = without + [("nhn-source-system", "Helse Førde EPJ")]
+        assertRefused(try await harness.sendMessage(TestDocuments.sendBody(), headers: norwegian), naming: "nhn-source-system")
         let messages = try await harness.simMessages()
         XCTAssertTrue(messages.isEmpty)
     }

@@ -9,7 +9,8 @@ import Synchronization
 package final class HelseIDAuthorizer: RequestAuthorizer {
     private let cache: TokenCache
     private let proofs: DPoPProofSigner
-    /// The nonce NHN demanded for its proofs (RFC 9449 §9), if it ever does.
+    /// The latest nonce NHN gave for its proofs (RFC 9449 §9), if it ever does: from a
+    /// `use_dpop_nonce` refusal or from the `DPoP-Nonce` header of any other answer.
     private let nonce = Mutex<String?>(nil)
 
     package init(
@@ -42,6 +43,13 @@ package final class HelseIDAuthorizer: RequestAuthorizer {
             return
         }
         await cache.invalidate(Self.token(in: request, scheme: "DPoP"))
+    }
+
+    /// A server that rotates its nonce sends the next one with any answer; the client must use
+    /// it on its next request (RFC 9449 §9) or be refused with `use_dpop_nonce` again.
+    package func answered(_ answer: HTTPHeaders) async {
+        guard let fresh = answer.first(name: "DPoP-Nonce"), !fresh.isEmpty else { return }
+        nonce.withLock { $0 = fresh }
     }
 }
 

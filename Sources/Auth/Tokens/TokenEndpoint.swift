@@ -97,7 +97,8 @@ struct TokenEndpoint: Sendable {
                     "\(service) issued a token of type \(issued), not \(tokenType); enable \(tokenType) for the client")
             }
         }
-        let lifetime = (object["expires_in"] as? NSNumber)?.doubleValue ?? 60
+        // A number by RFC 6749 §5.1; some servers send it as a string ("3600").
+        let lifetime = (object["expires_in"] as? NSNumber)?.doubleValue ?? (object["expires_in"] as? String).flatMap(Double.init) ?? 60
         return AccessToken(value: value, lifetime: max(1, lifetime))
     }
 

@@ -102,6 +102,7 @@ struct ConfigValues {
         config.nhn.baseURL = try string("nhn.baseURL") ?? config.nhn.baseURL
         try requireURL("nhn.baseURL", config.nhn.baseURL)
         config.nhn.sourceSystem = try string("nhn.sourceSystem") ?? config.nhn.sourceSystem
+        try requireHeaderText("nhn.sourceSystem", config.nhn.sourceSystem)
         config.nhn.applicationName = try string("nhn.applicationName") ?? config.nhn.applicationName
         config.nhn.applicationVersion = try string("nhn.applicationVersion") ?? config.nhn.applicationVersion
         config.nhn.senderHerId = try int("nhn.senderHerId", min: 1)
@@ -167,6 +168,19 @@ struct ConfigValues {
     private func requireURL(_ key: String, _ value: String) throws(ConfigurationError) {
         guard let url = URL(string: value), url.scheme == "https" || url.scheme == "http", url.host != nil else {
             throw ConfigurationError(file: file, key: key, message: "must be an http(s) URL, not \"\(value)\"")
+        }
+    }
+
+    /// A value sent as an HTTP header (`nhn-source-system`): NHN requires it, and Kestrel
+    /// (ASP.NET) answers 400 to a header with anything but printable ASCII, so "Helse Førde"
+    /// would have every call refused.
+    private func requireHeaderText(_ key: String, _ value: String) throws(ConfigurationError) {
+        guard !value.trimmingCharacters(in: .whitespaces).isEmpty,
+            value.unicodeScalars.allSatisfy({ (0x20...0x7E).contains($0.value) })
+        else {
+            throw ConfigurationError(
+                file: file, key: key,
+                message: "must be printable ASCII (it is sent as an HTTP header), e.g. \"My-EPJ, v1.0.2\"; write ø as o, å as aa")
         }
     }
 

@@ -17,11 +17,14 @@ package struct InboundTrouble: Error, CustomStringConvertible {
     /// NHN refused the call (4xx other than 401/408/423/429), the document cannot be decoded,
     /// or the notification names no usable message: trying again cannot help.
     package var permanent = false
+    /// Seconds NHN asked us to wait (`Retry-After`), at least that long before the next try.
+    package var retryAfter: Double?
 
-    package init(description: String, retrySoon: Bool = false, permanent: Bool = false) {
+    package init(description: String, retrySoon: Bool = false, permanent: Bool = false, retryAfter: Double? = nil) {
         self.description = description
         self.retrySoon = retrySoon
         self.permanent = permanent
+        self.retryAfter = retryAfter
     }
 }
 
@@ -283,11 +286,13 @@ package struct NotificationHandler: Sendable {
             try await ledger.markInboundAppRecSent(messageId: record.messageId, at: Timestamp.now())
             logger.error("NHN refused our AppRec (HTTP \(status)): \(reason)", metadata: ["messageId": "\(record.messageId)"])
             metrics.appRec(direction: "out", status: "refused")
-        case .transient(let reason, _, false):
+        case .transient(let reason, let retryAfter, false):
             // It never left: the next attempt is no duplicate.
             try await ledger.clearInboundAppRecSending(messageId: record.messageId)
-            throw InboundTrouble(description: "POST /messages/\(record.messageId)/apprec: \(reason)")
-        case .locked(_, let reason), .unauthorized(_, let reason), .transient(let reason, _, true):
+            throw InboundTrouble(description: "POST /messages/\(record.messageId)/apprec: \(reason)", retryAfter: retryAfter?.seconds)
+        case .transient(let reason, let retryAfter, true):
+            throw InboundTrouble(description: "POST /messages/\(record.messageId)/apprec: \(reason)", retryAfter: retryAfter?.seconds)
+        case .locked(_, let reason), .unauthorized(_, let reason):
             throw InboundTrouble(description: "POST /messages/\(record.messageId)/apprec: \(reason)")
         }
     }
@@ -297,7 +302,8 @@ package struct NotificationHandler: Sendable {
         case .succeeded:
             try await ledger.markInboundDownloaded(messageId: record.messageId, at: Timestamp.now())
         case .failed(let failure):
-            throw InboundTrouble(description: "PUT /messages/\(record.messageId)/downloaded: \(failure.reason)")
+            throw InboundTrouble(
+                description: "PUT /messages/\(record.messageId)/downloaded: \(failure.reason)", retryAfter: failure.retryAfter?.seconds)
         }
     }
 
@@ -428,7 +434,8 @@ package struct NotificationHandler: Sendable {
         case .success(let value): return value
         case .failure(.refused(let status, _, let reason)):
             throw InboundTrouble(description: "\(call): \(reason)", permanent: status != 0)
-        case .failure(let failure): throw InboundTrouble(description: "\(call): \(failure.reason)")
+        case .failure(let failure):
+            throw InboundTrouble(description: "\(call): \(failure.reason)", retryAfter: failure.retryAfter?.seconds)
         }
     }
 }

@@ -150,7 +150,8 @@ final class NotificationWorker: Sendable {
             outcome = .done
         } catch let trouble as InboundTrouble {
             outcome = trouble.retrySoon ? .waitForOwnSend(reason: trouble.description)
-                : trouble.permanent ? .permanent(reason: trouble.description) : .failed(reason: trouble.description)
+                : trouble.permanent ? .permanent(reason: trouble.description)
+                : .failed(reason: trouble.description, retryAfter: trouble.retryAfter)
         } catch let conflict as InboxConflict {
             outcome = .permanent(reason: conflict.description)
         } catch {
@@ -181,7 +182,7 @@ final class NotificationWorker: Sendable {
             try await ledger.postponeNotification(
                 offset: queued.offset, failed: false, nextAttemptAt: postponed.nextAttemptAt, lastError: queued.lastError, now: now)
             return postponed
-        case .failed(let reason):
+        case .failed(let reason, _):
             let wait = outcome.retryDelay(attempts: queued.attempts, backoff: backoff) ?? 1
             logger.warning("notification not handled yet, retrying in \(RetryPolicy.describe(wait)): \(reason)", metadata: metadata)
             postponed.nextAttemptAt = now + wait

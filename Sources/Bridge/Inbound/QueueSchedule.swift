@@ -72,8 +72,9 @@ enum QueueOutcome: Equatable {
     case done
     /// A moment's wait for our own send to record its answer: no failure.
     case waitForOwnSend(reason: String)
-    /// Transient trouble for this message only: backoff.
-    case failed(reason: String)
+    /// Transient trouble for this message only: backoff, and at least what NHN asked for
+    /// (`Retry-After`, seconds).
+    case failed(reason: String, retryAfter: Double? = nil)
     /// Permanent trouble: quarantine.
     case permanent(reason: String)
 
@@ -83,7 +84,7 @@ enum QueueOutcome: Equatable {
         switch self {
         case .done, .permanent: nil
         case .waitForOwnSend: 0.2
-        case .failed: backoff.delay(afterFailures: attempts + 1, retryAfter: nil, random: random)
+        case .failed(_, let retryAfter): backoff.delay(afterFailures: attempts + 1, retryAfter: retryAfter, random: random)
         }
     }
 }

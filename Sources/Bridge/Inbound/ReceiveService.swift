@@ -175,9 +175,16 @@ package final class ReceiveService: Service {
     }
 
     /// How one round of reading ended.
-    private enum Round {
+    private enum Round: Equatable {
         case healthy
-        case failed
+        /// `retryAfter`: what NHN asked for (`Retry-After` on a 429/503), waited at least.
+        case failed(retryAfter: Duration? = nil)
+
+        var failed: Bool { self != .healthy }
+        var retryAfter: Duration? {
+            if case .failed(let retryAfter) = self { return retryAfter }
+            return nil
+        }
     }
 
     /// Reads the notifications of one batch of HER-ids until shutdown.
@@ -185,22 +192,27 @@ package final class ReceiveService: Service {
         var failures = 0
         while !shutdown.isTriggered {
             var round: Round
+            // The longest wait NHN asked for this round, whichever call it answered.
+            var retryAfter: Duration?
             if mode == .stream {
                 round = await streamOnce(herIds)
+                retryAfter = round.retryAfter
                 // While the stream cannot be held, poll so that nothing waits for it.
-                if round == .failed {
+                if round.failed {
                     await report(batch: herIds, "polling", "the notification stream cannot be held; polling until it can")
-                    _ = await pollOnce(herIds)
+                    let polled = await pollOnce(herIds)
+                    retryAfter = [retryAfter, polled.retryAfter].compactMap { $0 }.max()
                 }
             } else {
                 await report(batch: herIds, "polling", nil)
                 round = await pollOnce(herIds)
+                retryAfter = round.retryAfter
             }
-            failures = round == .failed ? failures + 1 : 0
+            failures = round.failed ? failures + 1 : 0
             let wait: Duration =
                 switch round {
                 case .healthy: mode == .stream ? .milliseconds(100) : pollInterval
-                case .failed: .seconds(backoff.delay(afterFailures: failures, retryAfter: nil))
+                case .failed: .seconds(backoff.delay(afterFailures: failures, retryAfter: retryAfter?.seconds))
                 }
             guard await shutdown.sleep(for: wait) else { return }
         }
@@ -234,15 +246,15 @@ package final class ReceiveService: Service {
         do {
             switch await transport.notificationStream(herIds: herIds, after: try offset(herIds)) {
             case .success(let opened):
+                // "streaming" once its first event came (a 204 or an at once closed stream never is).
                 stream = opened
-                await report(batch: herIds, "streaming", nil)
             case .failure(let failure):
                 logger.warning("notification stream refused: \(failure.reason)")
-                return .failed
+                return .failed(retryAfter: failure.retryAfter)
             }
         } catch {
             logger.warning("notification stream could not be opened: \(error)")
-            return .failed
+            return .failed()
         }
         // A connection that goes silent without closing (a half-open TCP connection, a stuck
         // proxy) would hold receiving forever: after `streamIdle` without any event or
@@ -271,7 +283,7 @@ package final class ReceiveService: Service {
                 // Counted as a failure: a stream that keeps going silent (a proxy holding the
                 // body back) makes the bridge poll meanwhile and back off.
                 logger.warning("the notification stream sent nothing for \(idle.components.seconds) s; reconnecting")
-                return .failed
+                return .failed()
             }
             return round
         }
@@ -281,8 +293,11 @@ package final class ReceiveService: Service {
     private func read(_ stream: NotificationStream, herIds: [Int], lastEvent: LastEvent) async -> Round {
         do {
             var last: Int64 = 0
+            var sawEvent = false
             for try await event in stream {
                 if shutdown.isTriggered { break }
+                if !sawEvent { await report(batch: herIds, "streaming", nil) }
+                sawEvent = true
                 await noteEvent(herIds)
                 guard case .notification(let notification) = event else {
                     lastEvent.touch()
@@ -296,16 +311,23 @@ package final class ReceiveService: Service {
                 last = notification.offset
                 try await lastEvent.busy { try await enqueue([notification], herIds: herIds) }
             }
+            // NHN opens every stream with `connected`. One that ends without any event (a 204,
+            // a proxy closing it at once) delivers nothing however often it is reopened: poll
+            // meanwhile and back off, rather than reconnecting ten times a second forever.
+            guard sawEvent || shutdown.isTriggered else {
+                logger.warning("the notification stream ended before its first event; polling meanwhile")
+                return .failed()
+            }
             return .healthy
         } catch NotificationStreamError.eventTooLarge(let limit) {
             // Counted in the ledger per batch, for `status`.
             let count = (try? await ledger.countOversizedEvent(herIds: herIds, now: Timestamp.now())).map(String.init) ?? "?"
             logger.warning("the notification stream sent an event larger than \(limit) bytes; reopening (\(count) time(s) so far for this batch)")
-            return .failed
+            return .failed()
         } catch {
             if Task.isCancelled { return .healthy }
             logger.warning("notification stream ended: \(error)")
-            return .failed
+            return .failed()
         }
     }
 
@@ -322,13 +344,13 @@ package final class ReceiveService: Service {
                     try await enqueue(page, herIds: herIds)
                 case .failure(let failure):
                     logger.warning("polling notifications failed: \(failure.reason)")
-                    return .failed
+                    return .failed(retryAfter: failure.retryAfter)
                 }
             }
             return .healthy
         } catch {
             logger.warning("notifications could not be recorded: \(error)")
-            return .failed
+            return .failed()
         }
     }
 }

@@ -198,9 +198,9 @@ package final class Registrations: Service, SenderRegistration {
                 answered.changed()
                 logger.info("HER-id registered with NHN", metadata: metadata)
                 return
-            case .failed(.transient(let reason, _, _)):
+            case .failed(.transient(let reason, let retryAfter, _)):
                 failures += 1
-                delay = retry.delay(afterFailures: failures, retryAfter: nil)
+                delay = retry.delay(afterFailures: failures, retryAfter: retryAfter?.seconds)
                 logger.error("HER-id could not be registered; retrying in \(RetryPolicy.describe(delay)): \(reason)", metadata: metadata)
             case .failed(let failure):
                 refusals += 1

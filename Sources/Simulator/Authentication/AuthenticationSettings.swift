@@ -13,12 +13,21 @@ package struct AuthenticationSettings: Sendable {
     /// NHN's calls demand a server nonce in the DPoP proof too (RFC 9449 §9). NHN does not
     /// document one; this proves a client copes if it starts to.
     package var nhnDemandsNonce: Bool
+    /// With `nhnDemandsNonce`: every accepted call is answered with the next nonce in
+    /// `DPoP-Nonce`, and the nonce it replaces stops being accepted (RFC 9449 §9 lets a server
+    /// rotate its nonce on any answer; the client must use the newest). Off by default: it is
+    /// the strictest reading, and concurrent calls holding the old nonce are refused once.
+    package var nhnRotatesNonce: Bool
 
-    package init(required: Bool = true, accessTokenSeconds: Int = 600, clients: [RegisteredClient] = [], nhnDemandsNonce: Bool = false) {
+    package init(
+        required: Bool = true, accessTokenSeconds: Int = 600, clients: [RegisteredClient] = [], nhnDemandsNonce: Bool = false,
+        nhnRotatesNonce: Bool = false
+    ) {
         self.required = required
         self.accessTokenSeconds = accessTokenSeconds
         self.clients = clients
         self.nhnDemandsNonce = nhnDemandsNonce
+        self.nhnRotatesNonce = nhnRotatesNonce
     }
 }
 

@@ -52,6 +52,15 @@ actor AuthorityState {
         return nonce
     }
 
+    /// The next nonce, handed out with an accepted answer; `replaced` stops being accepted.
+    func rotateNonce(replacing replaced: String?) -> String {
+        if let replaced { nonces[replaced] = nil }
+        let nonce = RandomID.make()
+        nonces[nonce] = Date() + 60
+        counters.noncesRotated += 1
+        return nonce
+    }
+
     func isValidNonce(_ nonce: String?) -> Bool {
         guard let nonce, let until = nonces[nonce] else { return false }
         return until > Date()
@@ -123,6 +132,8 @@ actor AuthorityState {
 package struct AuthCounters: Sendable, Codable, Equatable {
     package var tokensIssued: [String: Int] = [:]
     package var nonceChallenges = 0
+    /// Nonces handed out with accepted NHN answers (`nhnRotatesNonce`).
+    package var noncesRotated = 0
     package var proofsAccepted = 0
     package var refusals: [String] = []
 }

@@ -15,8 +15,9 @@ struct DPoPAuthenticationMiddleware: RouterMiddleware {
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         guard authority.settings.required else { return try await next(request, context) }
+        let usedNonce: String?
         do {
-            try await check(request)
+            usedNonce = try await check(request)
         } catch {
             if error.code != "use_dpop_nonce" {
                 await authority.countRefusal("NHN: \(error.code ?? "no credentials"): \(error.reason)")
@@ -24,10 +25,23 @@ struct DPoPAuthenticationMiddleware: RouterMiddleware {
             throw error.problem
         }
         await authority.countAcceptedProof()
-        return try await next(request, context)
+        guard authority.settings.nhnDemandsNonce, authority.settings.nhnRotatesNonce else {
+            return try await next(request, context)
+        }
+        // The next nonce goes out with this answer, whatever the route makes of the call.
+        let fresh = await authority.rotateNonce(replacing: usedNonce)
+        do {
+            var response = try await next(request, context)
+            response.headers[.dpopNonce] = fresh
+            return response
+        } catch var problem as NHNProblem {
+            problem.headers[.dpopNonce] = fresh
+            throw problem
+        }
     }
 
-    private func check(_ request: Request) async throws(Refusal) {
+    /// Checks the credentials; returns the nonce the proof carried.
+    private func check(_ request: Request) async throws(Refusal) -> String? {
         guard let authorization = request.headers[.authorization], !authorization.isEmpty else {
             throw Refusal(code: nil, reason: "the request carries no Authorization header; NHN requires a HelseID token with DPoP")
         }
@@ -38,10 +52,11 @@ struct DPoPAuthenticationMiddleware: RouterMiddleware {
             throw Refusal(code: "invalid_token", reason: "the access token is not one HelseID issued for NHN")
         }
         guard token.expiresAt > Date() else { throw Refusal(code: "invalid_token", reason: "the access token has expired") }
-        let thumbprint: String
+        let proof: DPoPVerifier.Verified
         do {
-            thumbprint = try await DPoPVerifier(authority: authority).verify(
-                request, url: request.urlWithoutQuery, accessToken: value, nonceRequired: authority.settings.nhnDemandsNonce)
+            proof = try await DPoPVerifier(authority: authority).verify(
+                request, url: request.urlWithoutQuery, accessToken: value, nonceRequired: authority.settings.nhnDemandsNonce,
+                window: DPoPVerifier.apiWindow)
         } catch {
             switch error {
             case .invalidProof(let reason): throw Refusal(code: "invalid_dpop_proof", reason: reason)
@@ -51,9 +66,10 @@ struct DPoPAuthenticationMiddleware: RouterMiddleware {
                     nonce: await authority.newNonce())
             }
         }
-        guard thumbprint == token.boundKey else {
+        guard proof.thumbprint == token.boundKey else {
             throw Refusal(code: "invalid_token", reason: "the DPoP proof is signed with another key than the one the token is bound to (cnf.jkt)")
         }
+        return proof.nonce
     }
 
     struct Refusal: Error {

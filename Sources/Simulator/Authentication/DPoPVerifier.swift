@@ -6,8 +6,18 @@ import Hummingbird
 /// Checks a DPoP proof (RFC 9449 §4.3) the way HelseID and NHN do.
 struct DPoPVerifier: Sendable {
     let authority: AuthorityState
-    /// How far `iat` may be from the server's clock.
+    /// How far `iat` may be from the server's clock: HelseID's (Duende IdentityServer's) proof
+    /// lifetime of a minute.
     static let allowedSkew: TimeInterval = 60
+    /// How old and how far ahead a proof to an API may be: Duende's API-side defaults (a 5 s
+    /// lifetime plus 25 s of clock skew), which an ASP.NET API such as NHN's most likely keeps.
+    static let apiWindow = IssuedAtWindow(past: 30, future: 25)
+
+    struct IssuedAtWindow: Sendable {
+        var past: TimeInterval
+        var future: TimeInterval
+        static let tokenEndpoint = IssuedAtWindow(past: allowedSkew, future: allowedSkew)
+    }
 
     enum Refusal: Error, Sendable {
         case invalidProof(String)
@@ -15,9 +25,16 @@ struct DPoPVerifier: Sendable {
         case useNonce
     }
 
-    /// Verifies the request's `DPoP` header for `method` on `url` (no query); returns the
-    /// thumbprint of the key that signed it.
-    func verify(_ request: Request, url: String, accessToken: String?, nonceRequired: Bool) async throws(Refusal) -> String {
+    /// A proof that passed: the thumbprint of the key that signed it, and the nonce it carried.
+    struct Verified: Sendable {
+        var thumbprint: String
+        var nonce: String?
+    }
+
+    /// Verifies the request's `DPoP` header for `method` on `url` (no query).
+    func verify(
+        _ request: Request, url: String, accessToken: String?, nonceRequired: Bool, window: IssuedAtWindow = .tokenEndpoint
+    ) async throws(Refusal) -> Verified {
         let values = request.headers[values: .dpop]
         guard values.count == 1, let value = values.first else {
             throw .invalidProof("the request must carry exactly one DPoP header (it carried \(values.count))")
@@ -39,8 +56,9 @@ struct DPoPVerifier: Sendable {
             throw .invalidProof("htu \(claims.htu ?? "(none)") is not the request URL without query, \(url)")
         }
         let now = Date().timeIntervalSince1970
-        guard let iat = claims.iat, abs(iat - now) <= Self.allowedSkew else {
-            throw .invalidProof("iat is missing or more than \(Int(Self.allowedSkew)) s from the server's clock")
+        guard let iat = claims.iat, iat >= now - window.past, iat <= now + window.future else {
+            throw .invalidProof(
+                "iat is missing, more than \(Int(window.past)) s old or more than \(Int(window.future)) s ahead of the server's clock")
         }
         if let accessToken {
             guard claims.ath == DPoPProofSigner.accessTokenHash(accessToken) else {
@@ -52,7 +70,7 @@ struct DPoPVerifier: Sendable {
         guard await authority.useOnce(jti, kind: "dpop", until: Date() + 2 * Self.allowedSkew) else {
             throw .invalidProof("the proof was used before (jti replayed)")
         }
-        return key.thumbprint
+        return Verified(thumbprint: key.thumbprint, nonce: claims.nonce)
     }
 }
 

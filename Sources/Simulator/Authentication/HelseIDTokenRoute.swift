@@ -36,22 +36,10 @@ struct HelseIDTokenRoute: Sendable {
         else {
             throw OAuthRefusal("invalid_client", "client_assertion_type must be jwt-bearer with a client_assertion (private_key_jwt)")
         }
-        // DPoP first: HelseID answers a missing nonce before it looks at the client.
+        // The client first, then DPoP, as Duende IdentityServer (HelseID) validates a token
+        // request: the assertion's jti is spent even when the request is then answered
+        // use_dpop_nonce, so the retry needs a new assertion, not only a new proof.
         let origin = request.normalizedOrigin
-        let boundKey: String
-        do {
-            boundKey = try await DPoPVerifier(authority: authority).verify(
-                request, url: origin + Self.path, accessToken: nil, nonceRequired: true)
-        } catch {
-            switch error {
-            case .useNonce:
-                let nonce = await authority.newNonce()
-                throw OAuthRefusal(
-                    "use_dpop_nonce", "Authorization server requires nonce in DPoP proof", headers: [.dpopNonce: nonce])
-            case .invalidProof(let reason):
-                throw OAuthRefusal("invalid_dpop_proof", reason)
-            }
-        }
         do {
             _ = try await AssertionVerifier(authority: authority).verify(
                 assertion,
@@ -63,6 +51,21 @@ struct HelseIDTokenRoute: Sendable {
                     singleAudience: true))
         } catch {
             throw OAuthRefusal("invalid_client", error.reason)
+        }
+        let boundKey: String
+        do {
+            boundKey = try await DPoPVerifier(authority: authority).verify(
+                request, url: origin + Self.path, accessToken: nil, nonceRequired: true
+            ).thumbprint
+        } catch {
+            switch error {
+            case .useNonce:
+                let nonce = await authority.newNonce()
+                throw OAuthRefusal(
+                    "use_dpop_nonce", "Authorization server requires nonce in DPoP proof", headers: [.dpopNonce: nonce])
+            case .invalidProof(let reason):
+                throw OAuthRefusal("invalid_dpop_proof", reason)
+            }
         }
         let scope = form["scope"] ?? Self.scopes.sorted().joined(separator: " ")
         let requested = Set(scope.split(separator: " ").map(String.init))

@@ -37,7 +37,7 @@ package struct StreamSettings: Sendable, Codable, Equatable {
     /// End the response after this many seconds.
     package var cutAfterSeconds: Double?
     /// Refuse to open the stream with this HTTP status (e.g. 503), while polling still works:
-    /// lets tests prove the fall-back to polling and the way back.
+    /// lets tests prove the fall-back to polling and the way back. 204 answers an empty stream.
     package var refuseWithStatus: Int?
     /// The next this many streams go silent after `connected`: open, but nothing more arrives,
     /// not even heartbeats (a half-open connection). Counts down as streams open.
@@ -68,7 +68,9 @@ package struct StreamSettings: Sendable, Codable, Equatable {
         var problems: [String] = []
         if !(heartbeatSeconds > 0) { problems.append("heartbeatSeconds must be positive") }
         if let cutAfterEvents, cutAfterEvents < 1 { problems.append("cutAfterEvents must be at least 1") }
-        if let refuseWithStatus, !(400...599).contains(refuseWithStatus) { problems.append("refuseWithStatus must be a 4xx or 5xx status") }
+        if let refuseWithStatus, refuseWithStatus != 204, !(400...599).contains(refuseWithStatus) {
+            problems.append("refuseWithStatus must be 204 (an empty stream) or a 4xx or 5xx status")
+        }
         if let cutAfterSeconds, !(cutAfterSeconds > 0) { problems.append("cutAfterSeconds must be positive") }
         if stallStreams < 0 { problems.append("stallStreams must not be negative") }
         return problems

@@ -30,6 +30,12 @@ struct NHNHeadersMiddleware: RouterMiddleware {
                 "The required header 'nhn-source-system' is missing or empty.",
                 errors: ["nhn-source-system: the header is required and must name the client system."])
         }
+        // Kestrel's default: a request header value with anything but ASCII is a bad request.
+        guard source.unicodeScalars.allSatisfy({ (0x20...0x7E).contains($0.value) || $0 == "\t" }) else {
+            throw NHNProblem.validation(
+                "The header 'nhn-source-system' holds characters other than ASCII.",
+                errors: ["nhn-source-system: only ASCII is accepted in a header value."])
+        }
         return try await next(request, context)
     }
 }

@@ -29,11 +29,13 @@ struct NotificationQuery: Sendable, Equatable {
                 }
                 herIds.append(Int(herId))
             }
+            if Set(herIds).count < herIds.count { errors.append("HerIds: each HER-id may be given once") }
         }
         var offset: Int64?
         if let raw = values["offset"]?.last {
             offset = Int64(trimmed(raw))
             if offset == nil { errors.append("Offset: '\(raw)' is not a 64-bit integer") }
+            if let given = offset, given < 0 { errors.append("Offset: must be 0 or more") }
         } else if offsetRequired {
             errors.append("Offset: the parameter is required")
         }

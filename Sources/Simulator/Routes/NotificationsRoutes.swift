@@ -45,6 +45,9 @@ struct NotificationsRoutes: Sendable {
         let query = try NotificationQuery.parse(request, offsetRequired: false)
         try await checkReadable(query.herIds)
         let settings = await state.streamSettings
+        // 204 is no refusal: the stream ends at once, without events (NAV's client reads it as
+        // a normal end of the stream).
+        if settings.refuseWithStatus == 204 { return Response(status: .noContent) }
         if let refusal = settings.refuseWithStatus {
             throw NHNProblem(
                 status: HTTPResponse.Status.standard(refusal), errorCode: NHNErrorCode.typical(for: refusal),
