@@ -386,6 +386,60 @@ final class NHNInboundWireTests: XCTestCase {
         XCTAssertEqual(Base64Reader.decode("QUI=\r\n"), Array("AB".utf8))
     }
 
+    /// Issue #8 (7): the document is decoded straight from the answer's bytes, JSON escapes
+    /// undone on the way (System.Text.Json writes `+` as `\u002B`; `/` may come as `\/`), the
+    /// other fields skipped whatever they hold, a later duplicate winning as in `JSONDecoder`.
+    func testTheDocumentIsScannedFromTheAnswersBytesWithItsEscapesUndone() {
+        let bytes = (0..<3000).map { UInt8(truncatingIfNeeded: $0 &* 151 &+ 7) }
+        let base64 = Data(bytes).base64EncodedString()
+        XCTAssertTrue(base64.contains("+") && base64.contains("/"))
+        let escaped = base64.replacingOccurrences(of: "+", with: #"\u002B"#).replacingOccurrences(of: "/", with: #"\/"#)
+        func scan(_ json: String) -> BusinessDocumentScan.Answer? { BusinessDocumentScan.read(Array(json.utf8)) }
+
+        XCTAssertEqual(scan(#"{"businessDocument":""# + base64 + #""}"#)?.document, bytes)
+        XCTAssertEqual(scan(#" { "businessDocument" : ""# + escaped + #"" , "contentTransferEncoding" : "base64" } "#)?.document, bytes)
+        let around = #"{"contentType":"application\/xml","x":{"a":[1,-2.5e3,true,null,"}\""],"b":{}},"businessDocument":""#
+            + base64 + #"","contentTransferEncoding":"bas\u0065\u0036\u0034","y":[]}"#
+        XCTAssertEqual(scan(around), BusinessDocumentScan.Answer(document: bytes, contentTransferEncoding: "base64"))
+        XCTAssertEqual(scan(#"{"businessDocument":"QUI=","contentTransferEncoding":null}"#), .init(document: Array("AB".utf8)))
+        XCTAssertEqual(scan(#"{"businessDocument":"QUI=\r\nQ0Q=","businessDocument":"RUY="}"#)?.document, Array("EF".utf8))
+        XCTAssertEqual(scan(#"{"business\u0044ocument":"QUI="}"#)?.document, Array("AB".utf8), "an escaped key is the same key")
+        XCTAssertEqual(scan(#"{"contentTransferEncoding":"quoted-printable","businessDocument":"QUI="}"#)?.contentTransferEncoding, "quoted-printable")
+        // A string that is not base64 is read as such (refused for good by the caller).
+        XCTAssertEqual(scan(#"{"businessDocument":"not base64!"}"#), .init(document: nil))
+        XCTAssertEqual(scan(#"{"businessDocument":"QU\u00e9="}"#), .init(document: nil))
+
+        // Not the object NHN sends: nil, and the caller reads it with JSONDecoder.
+        for broken in [
+            "", "[]", "{}", #"{"businessDocument":null}"#, #"{"businessDocument":"QUI="#, #"{"businessDocument":"QUI="} x"#,
+            #"{"businessDocument":"QUI=",}"#, #"{"businessDocument":"Q\qUI="}"#, #"{"businessDocument":"\ud800"}"#,
+            #"{"businessDocument":"QUI=","n":01}"#, #"{"businessDocument":"QUI=","n":tru}"#, "{\"businessDocument\":\"QU\nI=\"}",
+            #"{"businessDocument":"QUI=","deep":"# + String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + "}",
+        ] {
+            XCTAssertNil(scan(broken), broken)
+        }
+    }
+
+    /// Over the wire: an answer as System.Text.Json writes it is decoded; one without its
+    /// document is handed to `JSONDecoder`, whose reason names the missing field.
+    func testAnEscapedAnswerIsDecodedAndAnUnreadableOneSaysWhy() async throws {
+        let xml = Array((#"<?xml version="1.0" encoding="UTF-8"?><MsgHead>"# + String(repeating: "Æøå>?~", count: 500) + "</MsgHead>").utf8)
+        let escaped = Data(xml).base64EncodedString().replacingOccurrences(of: "+", with: #"\u002B"#)
+        let server = ScriptedResponder(replies: [
+            .init(status: 200, chunks: [#"{"businessDocument":""#, escaped, #"","contentType":"application/xml","contentTransferEncoding":"base64"}"#]),
+            .init(status: 200, chunks: [#"{"contentType":"application/xml"}"#]),
+        ])
+        let base = try await server.start()
+        let nhn = client(base)
+        let document = await nhn.businessDocument(id: "m1")
+        let missing = await nhn.businessDocument(id: "m2")
+        await server.stop()
+
+        XCTAssertEqual(try document.get(), xml)
+        guard case .failure(.transient(let reason, nil, true)) = missing else { return XCTFail("\(missing)") }
+        XCTAssertTrue(reason.contains("businessDocument"), reason)
+    }
+
     func testMetadataAndStatusOverTheWire() async throws {
         let server = ScriptedResponder(replies: [
             .init(status: 200, chunks: [#"{"id":"m-1","senderHerId":5,"receiverHerIds":[6]}"#]),

@@ -147,9 +147,11 @@ package struct NotificationHandler: Sendable {
     /// about 1 MiB (most are far smaller; a larger one waits for its real size's room).
     static let downloadEstimate = memoryNeeded(answerBytes: (4 << 20) / 3)
 
-    /// A download's peak: the answer's body, the JSON decoder's string of it, and the decoded
-    /// document (three quarters of the base64) at once, rounded up to three times the answer.
-    static func memoryNeeded(answerBytes: Int) -> Int { min(answerBytes, NHNClient.maxBusinessDocumentAnswerBytes) * 3 }
+    /// A download's peak: the answer's body (read into a buffer of its announced length) and the
+    /// document decoded from it (three quarters of the base64) at once, rounded up to twice the
+    /// answer. The document is decoded straight from the body (`BusinessDocumentScan`): no
+    /// `Data` of the body and no `String` of the base64 on the way.
+    static func memoryNeeded(answerBytes: Int) -> Int { min(answerBytes, NHNClient.maxBusinessDocumentAnswerBytes) * 2 }
 
     /// Filing a document: the bytes, the validator's tree and the written copy.
     static func memoryNeeded(documentBytes: Int) -> Int { documentBytes * 3 }
