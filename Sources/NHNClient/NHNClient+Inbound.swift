@@ -25,6 +25,11 @@ extension NHNClient {
         case .success(let answer) where !answer.isSuccess: return .failure(CallFailure.classify(answer, call: call.label))
         case .success(let answer): response = answer
         }
+        return Self.document(in: response, of: call)
+    }
+
+    /// The document of a 2xx answer to `GET …/business-document`.
+    static func document(in response: NHNResponse, of call: NHNRequest) -> Result<[UInt8], CallFailure> {
         // Read from the body's bytes: its peak is the body and the decoded document, not also
         // a `Data` of the body, the JSON decoder's `String` of the base64 and the decoded bytes.
         let scanned = response.bodyTruncated ? nil : BusinessDocumentScan.read(response.body)
