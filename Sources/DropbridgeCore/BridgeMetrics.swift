@@ -23,6 +23,9 @@ package protocol BridgeMetrics: Sendable {
     func appRec(direction: String, status: String)
     /// A send repeated after an attempt whose answer was lost: the receiver may get it twice.
     func possibleDuplicate()
+    /// NHN's notification stream sent an event past the 1 MiB cap: the stream was dropped and
+    /// reopened from the saved offset (the ledger counts it per batch too, for `status`).
+    func notificationEventTooLarge()
 }
 
 extension BridgeMetrics {
@@ -33,6 +36,7 @@ extension BridgeMetrics {
     package func inboxWritten() {}
     package func appRec(direction: String, status: String) {}
     package func possibleDuplicate() {}
+    package func notificationEventTooLarge() {}
 }
 
 /// No metrics: the default wherever nothing was injected.

@@ -29,7 +29,9 @@ package final class PrometheusMetrics: BridgeMetrics {
         ]
         self.factory = factory
         // Every counter exists from the start (at 0), so a rate() has a beginning.
-        for name in ["dropbridge_inbox_writes_total", "dropbridge_possible_duplicates_total"] {
+        for name in [
+            "dropbridge_inbox_writes_total", "dropbridge_possible_duplicates_total", "dropbridge_notification_events_too_large_total",
+        ] {
             _ = CoreMetrics.Counter(label: name, dimensions: [], factory: factory)
         }
     }
@@ -75,6 +77,10 @@ package final class PrometheusMetrics: BridgeMetrics {
 
     package func possibleDuplicate() {
         counter("dropbridge_possible_duplicates_total", [])
+    }
+
+    package func notificationEventTooLarge() {
+        counter("dropbridge_notification_events_too_large_total", [])
     }
 
     // MARK: Gauges

@@ -22,26 +22,41 @@ enum Base64Reader {
     }
 
     static func decode(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
-        var output: [UInt8] = []
-        output.reserveCapacity(input.count / 4 * 3)
-        var quad: UInt32 = 0
-        var filled = 0
-        var padding = 0
+        var decoding = Decoding(expectedInput: input.count)
         for byte in input {
+            guard decoding.add(byte) else { return nil }
+        }
+        return decoding.finish()
+    }
+
+    /// The decoder fed one character at a time, for input that is not one buffer of base64
+    /// (the JSON string of an answer, whose escapes are undone on the way).
+    struct Decoding {
+        private var output: [UInt8] = []
+        private var quad: UInt32 = 0
+        private var filled = 0
+        private var padding = 0
+
+        init(expectedInput: Int) {
+            output.reserveCapacity(expectedInput / 4 * 3)
+        }
+
+        /// False when `byte` makes the input invalid base64 (the decoding is then useless).
+        mutating func add(_ byte: UInt8) -> Bool {
             let value = table[Int(byte)]
             switch value {
             case skip:
-                continue
+                return true
             case invalid:
-                return nil
+                return false
             case pad:
                 // Padding only completes the last group, and only its last one or two places.
                 padding += 1
-                guard padding <= 2, filled >= 2 else { return nil }
+                guard padding <= 2, filled >= 2 else { return false }
                 quad <<= 6
                 filled += 1
             default:
-                guard padding == 0 else { return nil }
+                guard padding == 0 else { return false }
                 quad = quad << 6 | UInt32(value)
                 filled += 1
             }
@@ -53,7 +68,10 @@ enum Base64Reader {
                 filled = 0
                 if padding > 0 { padding = 3 }  // nothing may follow a padded group
             }
+            return true
         }
-        return filled == 0 ? output : nil
+
+        /// The decoded bytes, or nil when the input stopped inside a group.
+        consuming func finish() -> [UInt8]? { filled == 0 ? output : nil }
     }
 }

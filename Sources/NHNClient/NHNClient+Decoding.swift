@@ -13,16 +13,20 @@ extension NHNClient {
         case .success(let response) where !response.isSuccess:
             return .failure(CallFailure.classify(response, call: call.label))
         case .success(let response):
-            if response.bodyTruncated {
-                return .failure(
-                    Self.unreadable(call, response, "it was longer than the \(call.responseLimit)-byte limit"))
-            }
-            do {
-                return .success(try JSONDecoder().decode(Answer.self, from: Data(response.body)))
-            } catch {
-                // The decoding error names fields, never values: safe to log.
-                return .failure(Self.unreadable(call, response, ProblemSummary.clip("\(error)", max: 200)))
-            }
+            return Self.decode(response, of: call, as: type)
+        }
+    }
+
+    /// A 2xx answer's JSON body decoded; cut off or unreadable is a transient failure.
+    static func decode<Answer: Decodable>(_ response: NHNResponse, of call: NHNRequest, as type: Answer.Type) -> Result<Answer, CallFailure> {
+        if response.bodyTruncated {
+            return .failure(unreadable(call, response, "it was longer than the \(call.responseLimit)-byte limit"))
+        }
+        do {
+            return .success(try JSONDecoder().decode(Answer.self, from: Data(response.body)))
+        } catch {
+            // The decoding error names fields, never values: safe to log.
+            return .failure(unreadable(call, response, ProblemSummary.clip("\(error)", max: 200)))
         }
     }
 

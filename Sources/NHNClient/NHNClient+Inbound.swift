@@ -19,20 +19,40 @@ extension NHNClient {
         var call = NHNRequest(method: .GET, path: NHNRequest.messagePath(id, "/business-document"))
         call.responseLimit = Self.maxBusinessDocumentAnswerBytes
         call.admitBody = beforeBody
-        switch await performDecoding(call, as: BusinessDocumentAnswer.self) {
-        case .failure(let failure):
-            return .failure(failure)
-        case .success(let answer):
-            if let encoding = answer.contentTransferEncoding, encoding.lowercased() != "base64" {
-                return .failure(Self.unreadableDocument(call, "its transfer encoding is \(ProblemSummary.clip(encoding, max: 40)), not base64"))
-            }
-            // Strict base64; line breaks (MIME style) are tolerated, anything else is refused.
-            // Decoded straight into the bytes handed on: no `Data` and no copy of it.
-            guard let document = Base64Reader.decode(answer.businessDocument) else {
-                return .failure(Self.unreadableDocument(call, "the document is not valid base64"))
-            }
-            return .success(document)
+        let response: NHNResponse
+        switch await perform(call) {
+        case .failure(let failure): return .failure(failure)
+        case .success(let answer) where !answer.isSuccess: return .failure(CallFailure.classify(answer, call: call.label))
+        case .success(let answer): response = answer
         }
+        return Self.document(in: response, of: call)
+    }
+
+    /// The document of a 2xx answer to `GET …/business-document`.
+    static func document(in response: NHNResponse, of call: NHNRequest) -> Result<[UInt8], CallFailure> {
+        // Read from the body's bytes: its peak is the body and the decoded document, not also
+        // a `Data` of the body, the JSON decoder's `String` of the base64 and the decoded bytes.
+        let scanned = response.bodyTruncated ? nil : BusinessDocumentScan.read(response.body)
+        let answer: BusinessDocumentScan.Answer
+        if let scanned {
+            answer = scanned
+        } else {
+            // Not the JSON object NHN sends: `JSONDecoder` says what is wrong with it.
+            switch Self.decode(response, of: call, as: BusinessDocumentAnswer.self) {
+            case .failure(let failure): return .failure(failure)
+            case .success(let decoded):
+                answer = BusinessDocumentScan.Answer(
+                    document: Base64Reader.decode(decoded.businessDocument), contentTransferEncoding: decoded.contentTransferEncoding)
+            }
+        }
+        if let encoding = answer.contentTransferEncoding, encoding.lowercased() != "base64" {
+            return .failure(Self.unreadableDocument(call, "its transfer encoding is \(ProblemSummary.clip(encoding, max: 40)), not base64"))
+        }
+        // Strict base64; line breaks (MIME style) are tolerated, anything else is refused.
+        guard let document = answer.document else {
+            return .failure(Self.unreadableDocument(call, "the document is not valid base64"))
+        }
+        return .success(document)
     }
 
     /// `GET /messages/{id}/status`: transport and AppRec state per receiver.

@@ -161,8 +161,9 @@ extension NHNClient {
         do {
             let stream = head.body
             let limit = call.responseLimit
+            let announced = head.headers.first(name: "Content-Length").flatMap { Int($0) }
             let (body, truncated) = try await TimeLimit.run(until: deadline) {
-                try await Self.readBounded(stream, limit: limit)
+                try await Self.readBounded(stream, limit: limit, announced: announced)
             }
             let response = NHNResponse(
                 status: Int(head.status.code), headers: head.headers, body: body, bodyTruncated: truncated)
@@ -183,9 +184,12 @@ extension NHNClient {
     }
 
     /// Collects at most `limit` bytes and stops reading past that (the connection is then
-    /// dropped by the HTTP client), so a hostile or broken server cannot fill memory.
-    static func readBounded(_ body: HTTPClientResponse.Body, limit: Int) async throws -> ([UInt8], Bool) {
+    /// dropped by the HTTP client), so a hostile or broken server cannot fill memory. With the
+    /// length announced, the buffer is that size from the start: growing it by doubling would
+    /// hold the old and the new buffer at once (up to three times the body) at each step.
+    static func readBounded(_ body: HTTPClientResponse.Body, limit: Int, announced: Int? = nil) async throws -> ([UInt8], Bool) {
         var collected: [UInt8] = []
+        if let announced, announced > 0 { collected.reserveCapacity(min(announced, limit)) }
         for try await chunk in body {
             let room = limit - collected.count
             if chunk.readableBytes > room {

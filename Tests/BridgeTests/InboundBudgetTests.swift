@@ -21,6 +21,8 @@ final class InboundBudgetTests: XCTestCase {
             var completed = 0
             var mostAtOnce = 0
             var held: [CheckedContinuation<Void, Never>] = []
+            /// No download is held any more (a failed test ends without hanging).
+            var lettingGo = false
         }
         private let state = Mutex(State())
         let budget: ByteBudget
@@ -42,6 +44,15 @@ final class InboundBudgetTests: XCTestCase {
             next?.resume()
         }
 
+        func letGo() {
+            let held = state.withLock { state in
+                state.lettingGo = true
+                defer { state.held = [] }
+                return state.held
+            }
+            for continuation in held { continuation.resume() }
+        }
+
         func businessDocument(id: String, beforeBody: BodyAdmission?) async -> Result<[UInt8], CallFailure> {
             do {
                 try await beforeBody?(Self.announcedBytes)
@@ -51,11 +62,13 @@ final class InboundBudgetTests: XCTestCase {
             }
             reservedWhileReading.withLock { $0.append(budget.inUse) }
             await withCheckedContinuation { continuation in
-                state.withLock { state in
+                let hold = state.withLock { state in
                     state.downloading += 1
                     state.mostAtOnce = max(state.mostAtOnce, state.downloading)
-                    state.held.append(continuation)
+                    if !state.lettingGo { state.held.append(continuation) }
+                    return !state.lettingGo
                 }
+                if !hold { continuation.resume() }
             }
             state.withLock { state in
                 state.downloading -= 1
@@ -127,6 +140,47 @@ final class InboundBudgetTests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: root + "/inbox/\(id).xml"), id)
             XCTAssertNotNil(try ledger.inbound(messageId: id)?.downloadedAt)
         }
+    }
+
+    /// A download holds its body and the document decoded from it (no `Data` of the body, no
+    /// `String` of its base64), then the document filed (three times it): at most 2.25 times the
+    /// answer, not three times. So a budget of five answers reads two big ones at once (three
+    /// times each would read one at a time), and filing never waits for more room.
+    func testADownloadReservesTwoAndAQuarterTimesItsAnswerSoABudgetOfFiveAnswersReadsTwoAtOnce() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("inbound-twice-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root + "/.dropbridge/tmp", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root + "/inbox", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let ledger = try Ledger(path: root + "/ledger.sqlite")
+        let durable = DurableFiles(config: BridgeConfig(root: root))
+        let budget = ByteBudget(capacity: HeldDownloads.announcedBytes * 5)
+        let transport = HeldDownloads(budget: budget)
+        let handler = NotificationHandler(
+            transport: transport, ledger: ledger, inbox: InboxWriter(inbox: root + "/inbox", durable: durable),
+            receipts: ReceiptWriter(receipts: root + "/receipts", durable: durable),
+            validator: XMLValidator(schemas: nil, requireSchema: false, maxBytes: 1 << 20), io: BlockingIO.started(threads: 2),
+            logger: Logger(label: "test.inbound-twice"), budget: budget)
+        let perDownload = NotificationHandler.memoryNeeded(answerBytes: HeldDownloads.announcedBytes)
+        XCTAssertEqual(perDownload, HeldDownloads.announcedBytes / 4 * 9)
+        let document = try OutboxTests.msgHead(msgId: "budget-x", sender: 8094866, receiver: 8143060).count
+        XCTAssertLessThanOrEqual(
+            NotificationHandler.memoryNeeded(documentBytes: document), NotificationHandler.memoryNeeded(answerBytes: (document + 2) / 3 * 4),
+            "filing needs no more than its download held")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<2 {
+                let notification = NHNNotification(
+                    relatedMessageId: UUID().uuidString.lowercased(), type: "NewMessage", notificationReceiverHerId: 8143060,
+                    offset: Int64(index + 1))
+                group.addTask { try await handler.handle(notification) }
+            }
+            defer { transport.letGo() }
+            try await waitUntil("both answers' bodies are read at once") { transport.downloading == 2 }
+            XCTAssertEqual(budget.inUse, perDownload * 2, "each holds its reservation while its body is read")
+            transport.letGo()
+            try await group.waitForAll()
+        }
+        XCTAssertLessThanOrEqual(budget.highWater, perDownload * 2, "filing took no more than the downloads held")
+        XCTAssertEqual(budget.inUse, 0, "everything given back")
     }
 
     func testAResizeWithoutWaitingShrinksAlwaysAndGrowsOnlyIntoFreeRoom() {

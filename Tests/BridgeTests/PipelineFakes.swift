@@ -154,6 +154,7 @@ final class PipelineHarness: @unchecked Sendable {
     let registrations = FakeRegistrations()
     var config: BridgeConfig
     let io = BlockingIO.started(threads: 4)
+    var logger = Logger(label: "test.pipeline")
 
     init(sender: ScriptedSender = ScriptedSender(), budgetBytes: Int = 256 * 1024 * 1024) throws {
         self.sender = sender
@@ -177,7 +178,7 @@ final class PipelineHarness: @unchecked Sendable {
         return DropPipeline(
             ledger: flaky, preparer: DropPreparer(files: files, validator: validator, config: config, io: io),
             sender: sender, files: files, io: io, retry: RetryPolicy(initialSeconds: 0.01, maxSeconds: 0.05),
-            logger: Logger(label: "test.pipeline"), gate: ConcurrencyGate(limit: gateLimit), budget: budget, shutdown: shutdown,
+            logger: logger, gate: ConcurrencyGate(limit: gateLimit), budget: budget, shutdown: shutdown,
             registrations: registrations, arrivalProof: ArrivalProof(config: config))
     }
 

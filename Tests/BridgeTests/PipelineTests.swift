@@ -2,6 +2,7 @@ import Bridge
 import DropbridgeCore
 import Foundation
 import Ledger
+import Logging
 import NHNClient
 import Synchronization
 import SystemPackage
@@ -70,6 +71,24 @@ final class PipelineTests: XCTestCase {
         for errno in [Errno.permissionDenied, .tooManySymbolicLinkLevels, .noSuchFileOrDirectory, .isDirectory] {
             XCTAssertFalse(LocalTrouble.isTransient(errno), "\(errno)")
         }
+    }
+
+    /// Issue #8 (14): a drop whose MsgId an earlier drop carried is sent (its AppRec is matched
+    /// by NHN's ids), with a warning for the producer; the first drop gets none.
+    func testADropReusingAnEarlierMsgIdIsSentWithAWarning() async throws {
+        let harness = try PipelineHarness()
+        addTeardownBlock { harness.remove() }
+        let warnings = WarningLog()
+        harness.logger = Logger(label: "test.pipeline") { _ in warnings }
+        let first = try await harness.claim("template-1", msgId: "copied-template")
+        let firstEnding = await harness.pipeline.run(first)
+        XCTAssertEqual(firstEnding, .sent)
+        XCTAssertEqual(warnings.messages, [], "the first drop with a MsgId is no reuse")
+        let second = try await harness.claim("template-2", msgId: "copied-template")
+        let secondEnding = await harness.pipeline.run(second)
+        XCTAssertEqual(secondEnding, .sent)
+        XCTAssertEqual(warnings.messages.filter { $0.contains("reuses the MsgId") }.count, 1, "\(warnings.messages)")
+        XCTAssertEqual(harness.sender.sent.count, 2)
     }
 
     func testASenderNotYetRegisteredWaitsAndIsSentOnceRegistered() async throws {
@@ -324,4 +343,22 @@ struct DeclaredSizeStore: DropFileStore {
         try await store.fileAsFailed(drop, as: name, report: report)
     }
     func writeReceipt(_ bytes: [UInt8], named fileName: String) async throws { try await store.writeReceipt(bytes, named: fileName) }
+}
+
+/// Keeps the messages logged at warning and above.
+final class WarningLog: LogHandler, @unchecked Sendable {
+    private let lines = Mutex<[String]>([])
+    var messages: [String] { lines.withLock { $0 } }
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        guard event.level >= .warning else { return }
+        lines.withLock { $0.append("\(event.message)") }
+    }
 }

@@ -4,6 +4,7 @@ import DropbridgeCore
 import Foundation
 import Ledger
 import Logging
+import Monitoring
 @testable import NHNClient
 import Synchronization
 import XCTest
@@ -54,6 +55,13 @@ final class ReceiveBatchTests: XCTestCase {
         func sendAppRec(originalId: String, _ request: AppRecRequest) async -> SendOutcome { .accepted(messageId: "x") }
     }
 
+    /// Counts the oversized events the metrics are told of.
+    final class OversizedCount: BridgeMetrics {
+        private let count = Mutex(0)
+        var value: Int { count.withLock { $0 } }
+        func notificationEventTooLarge() { count.withLock { $0 += 1 } }
+    }
+
     func testEachBatchKeepsItsOwnStateOffsetLastEventAndOversizedCount() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("batch-state-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: root + "/.dropbridge/tmp", withIntermediateDirectories: true)
@@ -61,6 +69,7 @@ final class ReceiveBatchTests: XCTestCase {
         let ledger = try Ledger(path: root + "/ledger.sqlite")
         let durable = DurableFiles(config: BridgeConfig(root: root))
         let transport = Transport()
+        let metrics = OversizedCount()
         let herIds = Array(1_000_001...1_001_501)
         let (big, small) = (Ledger.offsetKey(Array(herIds.prefix(1500))), Ledger.offsetKey([1_001_501]))
         let handler = NotificationHandler(
@@ -70,7 +79,7 @@ final class ReceiveBatchTests: XCTestCase {
             logger: Logger(label: "test.batch-state"))
         let service = ReceiveService(
             herIds: herIds, mode: .stream, pollInterval: .milliseconds(100), transport: transport, handler: handler, ledger: ledger,
-            logger: Logger(label: "test.batch-state"), maxBackoffSeconds: 0.2, registrations: Registered())
+            logger: Logger(label: "test.batch-state"), maxBackoffSeconds: 0.2, registrations: Registered(), metrics: metrics)
         let running = Task { try await service.run() }
         defer {
             transport.finish()
@@ -86,6 +95,7 @@ final class ReceiveBatchTests: XCTestCase {
         }
         let found = try batches()
         XCTAssertEqual(found[big]?.oversizedEvents, 1, "the oversized event is counted for its batch")
+        XCTAssertEqual(metrics.value, 1, "and in the metrics (dropbridge_notification_events_too_large_total)")
         XCTAssertEqual(found[small]?.oversizedEvents, 0)
         XCTAssertNotNil(found[big]?.lastEventAt, "the big batch heard from NHN")
         XCTAssertNil(found[small]?.lastEventAt, "the small batch only polls")
@@ -94,6 +104,14 @@ final class ReceiveBatchTests: XCTestCase {
         XCTAssertEqual(state.oversizedEvents, 1)
         XCTAssertEqual(state.state, "polling", "not every batch streams")
         XCTAssertEqual(state.detail?.hasPrefix("1 of 2 batches of HER-ids polling"), true, state.detail ?? "-")
+    }
+
+    /// The counter exists from the start (a rate() has a beginning) and counts each event.
+    func testOversizedEventsAreAPrometheusCounter() {
+        let metrics = PrometheusMetrics()
+        XCTAssertTrue(metrics.render().contains("dropbridge_notification_events_too_large_total 0"), metrics.render())
+        metrics.notificationEventTooLarge()
+        XCTAssertTrue(metrics.render().contains("dropbridge_notification_events_too_large_total 1"), metrics.render())
     }
 
     func testTheOverallStateSumsUpTheBatches() {

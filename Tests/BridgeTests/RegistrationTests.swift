@@ -1,6 +1,7 @@
 import DropbridgeCore
 import Foundation
 import Ledger
+import Monitoring
 import Operations
 import Simulator
 import XCTest
@@ -68,12 +69,23 @@ final class RegistrationTests: XCTestCase {
             config.nhn.pollSeconds = 1
         }
         addTeardownBlock { await harness.shutdown() }
-        try await harness.start()
+        var monitoring: MonitoringHTTP?
+        try await harness.start { runtime in
+            let http = MonitoringHTTP(config: harness.config, ledger: runtime.ledger, metrics: PrometheusMetrics())
+            monitoring = http
+            return [http.server]
+        }
+        let port = try await XCTUnwrap(monitoring).port()
         try await harness.waitUntil("status says receiving waits for the refused registration") {
             let state = try harness.ledger.receiveState()
             return state?.state == "refused" && state?.detail?.contains("tried again with backoff") == true
         }
         XCTAssertEqual(try harness.ledger.receiveState()?.detail?.contains("locked by another HelseID client"), true)
+        // `/readyz` says why too: not ready, the refused registration named with NHN's reason.
+        try await harness.waitUntil("/readyz names the refused registration") {
+            let answer = try await MonitoringHTTP.get(port, "/readyz")
+            return answer.status == 503 && answer.body.contains("registration_refused") && answer.body.contains("8143060")
+        }
         let configured = await harness.simulator.configuredHerIds()
         XCTAssertEqual(configured, [])
         // An operator sorts the lock out; no restart.
@@ -86,6 +98,9 @@ final class RegistrationTests: XCTestCase {
             FileManager.default.fileExists(atPath: harness.config.folders.inbox + "/\(id).json")
         }
         XCTAssertEqual(try harness.ledger.receiveState()?.state, "polling")
+        try await harness.waitUntil("/readyz no longer names a refused registration") {
+            try await !MonitoringHTTP.get(port, "/readyz").body.contains("registration_refused")
+        }
     }
 
     /// Drops from a HER-id whose registration NHN refuses (423) wait, `status` says why, and

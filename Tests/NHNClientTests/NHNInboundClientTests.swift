@@ -417,6 +417,86 @@ final class NHNInboundWireTests: XCTestCase {
         XCTAssertEqual(Base64Reader.decode("QUI=\r\n"), Array("AB".utf8))
     }
 
+    /// Issue #8 (7): the document is decoded straight from the answer's bytes, JSON escapes
+    /// undone on the way (System.Text.Json writes `+` as `\u002B`; `/` may come as `\/`), the
+    /// other fields skipped whatever they hold, a later duplicate winning as in `JSONDecoder`.
+    func testTheDocumentIsScannedFromTheAnswersBytesWithItsEscapesUndone() {
+        let bytes = (0..<3000).map { UInt8(truncatingIfNeeded: $0 &* 151 &+ 7) }
+        let base64 = Data(bytes).base64EncodedString()
+        XCTAssertTrue(base64.contains("+") && base64.contains("/"))
+        let escaped = base64.replacingOccurrences(of: "+", with: #"\u002B"#).replacingOccurrences(of: "/", with: #"\/"#)
+        func scan(_ json: String) -> BusinessDocumentScan.Answer? { BusinessDocumentScan.read(Array(json.utf8)) }
+
+        XCTAssertEqual(scan(#"{"businessDocument":""# + base64 + #""}"#)?.document, bytes)
+        XCTAssertEqual(scan(#" { "businessDocument" : ""# + escaped + #"" , "contentTransferEncoding" : "base64" } "#)?.document, bytes)
+        let around = #"{"contentType":"application\/xml","x":{"a":[1,-2.5e3,true,null,"}\""],"b":{}},"businessDocument":""#
+            + base64 + #"","contentTransferEncoding":"bas\u0065\u0036\u0034","y":[]}"#
+        XCTAssertEqual(scan(around), BusinessDocumentScan.Answer(document: bytes, contentTransferEncoding: "base64"))
+        XCTAssertEqual(scan(#"{"businessDocument":"QUI=","contentTransferEncoding":null}"#), .init(document: Array("AB".utf8)))
+        XCTAssertEqual(scan(#"{"businessDocument":"QUI=\r\nQ0Q=","businessDocument":"RUY="}"#)?.document, Array("EF".utf8))
+        XCTAssertEqual(scan(#"{"business\u0044ocument":"QUI="}"#)?.document, Array("AB".utf8), "an escaped key is the same key")
+        XCTAssertEqual(scan(#"{"contentTransferEncoding":"quoted-printable","businessDocument":"QUI="}"#)?.contentTransferEncoding, "quoted-printable")
+        // A string that is not base64 is read as such (refused for good by the caller).
+        XCTAssertEqual(scan(#"{"businessDocument":"not base64!"}"#), .init(document: nil))
+        XCTAssertEqual(scan(#"{"businessDocument":"QU\u00e9="}"#), .init(document: nil))
+
+        // Not the object NHN sends: nil, and the caller reads it with JSONDecoder.
+        for broken in [
+            "", "[]", "{}", #"{"businessDocument":null}"#, #"{"businessDocument":"QUI="#, #"{"businessDocument":"QUI="} x"#,
+            #"{"businessDocument":"QUI=",}"#, #"{"businessDocument":"Q\qUI="}"#, #"{"businessDocument":"\ud800"}"#,
+            #"{"businessDocument":"QUI=","n":01}"#, #"{"businessDocument":"QUI=","n":tru}"#, "{\"businessDocument\":\"QU\nI=\"}",
+            #"{"businessDocument":"QUI=","deep":"# + String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + "}",
+        ] {
+            XCTAssertNil(scan(broken), broken)
+        }
+    }
+
+    /// Over the wire: an answer as System.Text.Json writes it is decoded; one without its
+    /// document is handed to `JSONDecoder`, whose reason names the missing field.
+    func testAnEscapedAnswerIsDecodedAndAnUnreadableOneSaysWhy() async throws {
+        let xml = Array((#"<?xml version="1.0" encoding="UTF-8"?><MsgHead>"# + String(repeating: "Æøå>?~", count: 500) + "</MsgHead>").utf8)
+        let escaped = Data(xml).base64EncodedString().replacingOccurrences(of: "+", with: #"\u002B"#)
+        let server = ScriptedResponder(replies: [
+            .init(status: 200, chunks: [#"{"businessDocument":""#, escaped, #"","contentType":"application/xml","contentTransferEncoding":"base64"}"#]),
+            .init(status: 200, chunks: [#"{"contentType":"application/xml"}"#]),
+        ])
+        let base = try await server.start()
+        let nhn = client(base)
+        let document = await nhn.businessDocument(id: "m1")
+        let missing = await nhn.businessDocument(id: "m2")
+        await server.stop()
+
+        XCTAssertEqual(try document.get(), xml)
+        guard case .failure(.transient(let reason, nil, true)) = missing else { return XCTFail("\(missing)") }
+        XCTAssertTrue(reason.contains("businessDocument"), reason)
+    }
+
+    /// Issue #8 (7): decoding a 40 MB answer (a 30 MB document) holds the decoded document
+    /// beside the body and nothing else: the peak RSS grows by about the document (it grew by
+    /// 80 MB more, a `Data` of the body and a `String` of its base64, before). Measured with the
+    /// kernel's peak mark (`clear_refs`), which is never below the truth.
+    func testDecodingADocumentHoldsLittleMoreThanTheDocumentBesideTheBody() throws {
+        guard (try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)) != nil else {
+            throw XCTSkip("the peak RSS mark cannot be reset here")
+        }
+        func status(_ name: String) -> Int {
+            let text = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+            let line = text.split(separator: "\n").first { $0.hasPrefix(name + ":") }
+            return (line?.split(separator: " ").compactMap { Int($0) }.first ?? 0) * 1024
+        }
+        let documentBytes = 30_000_000
+        var body = Array(#"{"businessDocument":""#.utf8)
+        body.append(contentsOf: Data(count: documentBytes).base64EncodedData())
+        body.append(contentsOf: #"","contentTransferEncoding":"base64"}"#.utf8)
+        let response = NHNResponse(status: 200, headers: [:], body: body)
+        try "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+        let before = status("VmRSS")
+        let document = NHNClient.document(in: response, of: NHNRequest(method: .GET, path: "/messages/m/business-document"))
+        let grown = status("VmHWM") - before
+        XCTAssertEqual(try document.get().count, documentBytes)
+        XCTAssertLessThan(grown, documentBytes * 6 / 5, "the peak grew by \(grown) bytes for a document of \(documentBytes)")
+    }
+
     func testMetadataAndStatusOverTheWire() async throws {
         let server = ScriptedResponder(replies: [
             .init(status: 200, chunks: [#"{"id":"m-1","senderHerId":5,"receiverHerIds":[6]}"#]),

@@ -141,7 +141,8 @@ package struct NotificationHandler: Sendable {
         }
         guard let document else { return }
         // Held from here: the document, the validator's tree and the written copy (about three
-        // times its size); the decoded bytes are checked and written from this one buffer.
+        // times its size, within what the download held); the decoded bytes are checked and
+        // written from this one buffer.
         try await reservation.resize(to: Self.memoryNeeded(documentBytes: document.count))
         try await file(document, metadata: metadata, notification: notification, messageId: messageId, waitForOwnSends: waitForOwnSends)
     }
@@ -150,9 +151,16 @@ package struct NotificationHandler: Sendable {
     /// about 1 MiB (most are far smaller; a larger one waits for its real size's room).
     static let downloadEstimate = memoryNeeded(answerBytes: (4 << 20) / 3)
 
-    /// A download's peak: the answer's body, the JSON decoder's string of it, and the decoded
-    /// document (three quarters of the base64) at once, rounded up to three times the answer.
-    static func memoryNeeded(answerBytes: Int) -> Int { min(answerBytes, NHNClient.maxBusinessDocumentAnswerBytes) * 3 }
+    /// What a download holds from before its body is read until it is filed: the larger of its
+    /// two peaks, so that the resize once the document is in only ever gives room back (growing
+    /// then would wait for room while the document is already in memory). Reading: the answer's
+    /// body (in a buffer of its announced length) and the document decoded straight from it
+    /// (`BusinessDocumentScan`: no `Data` of the body, no `String` of the base64), 1.75 times the
+    /// answer. Filing: the document (three quarters of the base64) three times over, 2.25 times
+    /// the answer.
+    static func memoryNeeded(answerBytes: Int) -> Int {
+        (min(answerBytes, NHNClient.maxBusinessDocumentAnswerBytes) * 9 + 3) / 4
+    }
 
     /// Filing a document: the bytes, the validator's tree and the written copy.
     static func memoryNeeded(documentBytes: Int) -> Int { documentBytes * 3 }

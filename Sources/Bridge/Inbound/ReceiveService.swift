@@ -320,7 +320,8 @@ package final class ReceiveService: Service {
             }
             return .healthy
         } catch NotificationStreamError.eventTooLarge(let limit) {
-            // Counted in the ledger per batch, for `status`.
+            // Counted in the ledger per batch, for `status`, and in the metrics.
+            metrics.notificationEventTooLarge()
             let count = (try? await ledger.countOversizedEvent(herIds: herIds, now: Timestamp.now())).map(String.init) ?? "?"
             logger.warning("the notification stream sent an event larger than \(limit) bytes; reopening (\(count) time(s) so far for this batch)")
             return .failed()
