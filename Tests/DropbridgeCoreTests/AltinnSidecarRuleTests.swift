@@ -155,6 +155,37 @@ final class AltinnSidecarRuleTests: XCTestCase {
         XCTAssertNil(refusal { $0.attachmentName = "vedtak 2026 æøå.xml" })
     }
 
+    /// Altinn counts length as .NET does, in UTF-16 code units: 128 emoji are 256 units, over a
+    /// 255 limit though only 128 characters. Refused here, not per recipient by Altinn.
+    func testLengthsAreCountedInUTF16UnitsAsAltinnCountsThem() {
+        let emoji = "\u{1F4E8}"  // one character, two UTF-16 units
+        assertRefused("content.messageTitle") { $0.content?.messageTitle = String(repeating: emoji, count: 128) }
+        XCTAssertNil(refusal { $0.content?.messageTitle = String(repeating: emoji, count: 127) })
+        assertRefused("content.messageSummary") { $0.content?.messageSummary = String(repeating: emoji, count: 128) }
+        assertRefused("sendersReference") { $0.sendersReference = String(repeating: emoji, count: 2049) }
+        assertRefused("propertyList") { $0.propertyList = [String(repeating: emoji, count: 26): "v"] }
+        assertRefused("propertyList.k") { $0.propertyList = ["k": String(repeating: emoji, count: 151)] }
+        assertRefused("attachmentName") { $0.attachmentName = String(repeating: emoji, count: 126) + ".xml" }
+        assertRefused("notification.emailSubject") {
+            var notification = AltinnNotification()
+            notification.notificationTemplate = "GenericAltinnMessage"
+            notification.emailSubject = String(repeating: emoji, count: 257)
+            $0.notification = notification
+        }
+        let reason = refusal { $0.content?.messageTitle = String(repeating: emoji, count: 128) } ?? ""
+        XCTAssertTrue(reason.contains("256 UTF-16 units"), reason)
+    }
+
+    /// Blank is not a value: a sendersReference of line breaks is refused as Altinn's [Required]
+    /// refuses it; a blank language is Altinn's default, nb.
+    func testBlankValues() throws {
+        assertRefused("sendersReference") { $0.sendersReference = "\n\t " }
+        assertRefused("attachmentName") { $0.attachmentName = "\n" }
+        var sidecar = valid()
+        sidecar.content?.language = " "
+        XCTAssertEqual(try AltinnCorrespondence.validate(sidecar, defaultResourceId: "", dropName: "vedtak").language, "nb")
+    }
+
     func testStrictDecodingNamesUnknownKeys() {
         let json = #"{"channel":"altinn","recipients":["\#(Self.org)"],"content":{"messageTitel":"x"}}"#
         XCTAssertThrowsError(try Sidecar.decode(Array(json.utf8))) { error in
