@@ -50,7 +50,7 @@ package struct MultipartForm: Sendable {
 
     /// RFC 5987 `value-chars`: the UTF-8 bytes, every one outside `attr-char` percent-encoded.
     /// (`CharacterSet.alphanumerics` would let `ø` through unencoded: it is a Unicode letter.)
-    static func extendedValue(_ text: String) -> String {
+    package static func extendedValue(_ text: String) -> String {
         let attrChars = Set("!#$&+-.^_`|~".utf8)
         var result = ""
         for byte in text.utf8 {

@@ -118,6 +118,78 @@ final class AltinnChannelTests: XCTestCase {
         await harness.shutdown()
     }
 
+    /// The same document in another drop with the same letter is the same correspondence (a
+    /// producer's repeated drop is not sent twice); the same document as another letter (another
+    /// title) is a new correspondence, not taken for the first by its key.
+    func testTheSameDocumentAsAnotherLetterIsANewCorrespondence() async throws {
+        let harness = try await BridgeHarness.altinn()
+        try await harness.start()
+        try harness.drop("first", xml: BridgeHarness.letter, sidecar: BridgeHarness.altinnSidecar(recipients: [BridgeHarness.org]))
+        try await harness.waitUntilFiled("first", in: harness.config.folders.sent)
+        try harness.drop("again", xml: BridgeHarness.letter, sidecar: BridgeHarness.altinnSidecar(recipients: [BridgeHarness.org]))
+        try await harness.waitUntilFiled("again", in: harness.config.folders.sent)
+        let first = try harness.sentReceipt("first").correspondenceIds?[BridgeHarness.org]
+        XCTAssertEqual(try harness.sentReceipt("again").correspondenceIds?[BridgeHarness.org], first)
+        try harness.drop(
+            "reminder", xml: BridgeHarness.letter,
+            sidecar: BridgeHarness.altinnSidecar(recipients: [BridgeHarness.org], title: "Påminnelse: vedtak i sak 117"))
+        try await harness.waitUntilFiled("reminder", in: harness.config.folders.sent)
+        let reminder = try harness.sentReceipt("reminder").correspondenceIds?[BridgeHarness.org]
+        XCTAssertNotNil(reminder)
+        XCTAssertNotEqual(reminder, first)
+        let created = await harness.simulator.receivedCorrespondences()
+        XCTAssertEqual(created.count, 2, "the repeated drop found the first; the reminder is its own")
+        await harness.shutdown()
+    }
+
+    /// What is still open lives in the ledger: a bridge stopped while a correspondence is only
+    /// published follows it again after its restart, to read.
+    func testPollingResumesAfterARestart() async throws {
+        let harness = try await BridgeHarness.altinn(correspondence: CorrespondenceSettings(scanSeconds: 0.2, readSeconds: nil))
+        try await harness.start()
+        try harness.dropAltinn("followed", recipients: [BridgeHarness.org])
+        try await harness.waitUntilFiled("followed", in: harness.config.folders.sent)
+        try await harness.waitUntil("it is published") { try harness.altinnStatus("followed")?.recipients.first?.status == "published" }
+        try await harness.stop()
+        let id = try XCTUnwrap(try harness.sentReceipt("followed").correspondenceIds?[BridgeHarness.org])
+        let marked = try await harness.simulator.markCorrespondenceRead(XCTUnwrap(UUID(uuidString: id)))
+        XCTAssertTrue(marked)
+        XCTAssertEqual(try harness.altinnStatus("followed")?.recipients.first?.status, "published", "nobody polls while stopped")
+        try await harness.start()
+        try await harness.waitUntil("the restarted bridge sees it read") {
+            try harness.altinnStatus("followed")?.recipients.first?.status == "read"
+        }
+        XCTAssertEqual(try harness.altinnStatus("followed")?.recipients.first?.final, true)
+        await harness.shutdown()
+    }
+
+    /// Timeouts (408/2022), throttling (429), KRR and storage trouble (500/1032, 502/2002) and 503
+    /// are tried again with the same key until Altinn answers; one correspondence results.
+    func testTransientAnswersAreTriedAgainWithTheSameKey() async throws {
+        let harness = try await BridgeHarness.altinn()
+        try await harness.start()
+        for status in [408, 429, 500, 502, 503] {
+            let name = "transient-\(status)"
+            await harness.simulator.setAltinnFaults(FaultSettings(statusRates: [status: 1], retryAfterSeconds: 0))
+            let xml = Array("<?xml version=\"1.0\"?>\n<vedtak xmlns=\"urn:example:vedtak\"><sak>\(status)</sak></vedtak>\n".utf8)
+            try harness.dropAltinn(name, recipients: [BridgeHarness.org], xml: xml)
+            try await harness.waitUntil("\(status) was answered twice") {
+                guard let id = try (try harness.ledger).drop(named: name)?.id else { return false }
+                return try (try harness.ledger).altinnSends(dropId: id).first?.attempts ?? 0 >= 2
+            }
+            let row = try XCTUnwrap(try (try harness.ledger).drop(named: name).flatMap { try (try harness.ledger).altinnSends(dropId: $0.id!).first })
+            XCTAssertEqual(row.state, .sending, "HTTP \(status) is not a refusal")
+            XCTAssertTrue(row.reason?.contains("HTTP \(status)") == true, row.reason ?? "no reason")
+            await harness.simulator.setAltinnFaults(FaultSettings())
+            try await harness.waitUntilFiled(name, in: harness.config.folders.sent)
+            let created = await harness.simulator.receivedCorrespondences().filter { $0.idempotentKey == row.idempotentKey }
+            XCTAssertEqual(created.count, 1, "HTTP \(status): one correspondence, made with the key recorded first")
+        }
+        let total = await harness.simulator.receivedCorrespondences().count
+        XCTAssertEqual(total, 5)
+        await harness.shutdown()
+    }
+
     func testTheAltinnTokenIsRenewedBeforeItExpires() async throws {
         // Tokens live 3 s; the bridge must renew before exp (Altinn allows no clock skew).
         let harness = try await BridgeHarness.altinn(authentication: AuthenticationSettings(accessTokenSeconds: 3))
