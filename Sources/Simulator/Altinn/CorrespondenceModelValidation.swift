@@ -4,8 +4,9 @@ enum CorrespondenceModelValidation {
     static func check(_ request: CorrespondenceRequest) throws(AltinnProblem) {
         var errors: [AltinnProblem.ValidationError] = []
         func add(_ path: String, _ message: String) { errors.append(.init(path: path, message: message)) }
+        // `[Required]` on a string refuses null, empty and white space alike (AllowEmptyStrings is false).
         func required(_ value: String?, _ path: String, _ name: String) -> Bool {
-            guard value != nil else {
+            guard let value, !value.allSatisfy(\.isWhitespace) else {
                 add(path, "The \(name) field is required.")
                 return false
             }
