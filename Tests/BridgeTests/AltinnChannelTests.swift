@@ -65,6 +65,11 @@ final class AltinnChannelTests: XCTestCase {
         XCTAssertTrue(report.reason.contains("1 of 2"), report.reason)
         let receipt = try harness.sentReceipt("partly")
         XCTAssertEqual(receipt.correspondenceIds?.keys.sorted(), [BridgeHarness.org])
+        // sent.json says which failed too, with Altinn's problem, as error.json does.
+        XCTAssertEqual(receipt.recipients?.map(\.result), ["accepted", "refused"])
+        XCTAssertEqual(receipt.recipients?[1].recipient, BridgeHarness.otherOrg)
+        XCTAssertEqual(receipt.recipients?[1].problem?["errorCode"]?.intValue, 1029)
+        XCTAssertNotNil(receipt.recipients?[0].correspondenceId)
 
         // Retried by an operator: the recipient that has it is found by its key, not sent again.
         try await harness.stop()
