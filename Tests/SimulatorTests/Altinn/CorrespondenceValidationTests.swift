@@ -159,6 +159,7 @@ final class CorrespondenceValidationTests: XCTestCase {
             Case(name: "no extension", body: named("vedtak"), expected: .code(2013)),
             Case(name: "invalid character", body: named("ved|tak.xml"), expected: .code(2012)),
             Case(name: "an invalid character and type: the type is judged first", body: named("ved|tak.exe"), expected: .code(2013)),
+            Case(name: "blank: no [Required] on FileName, so the business rule", body: named("  "), expected: .code(2010)),
             Case(name: "reserved Windows name", body: named("CON.xml"), expected: .code(2021)),
             Case(name: "name too long", body: named(String(repeating: "n", count: 252) + ".xml"), expected: .validation("FileName")),
             Case(name: "metadata without a file", body: .valid(without: ["file"]), expected: .code(1005)),
