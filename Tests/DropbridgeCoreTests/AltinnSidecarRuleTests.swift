@@ -108,6 +108,10 @@ final class AltinnSidecarRuleTests: XCTestCase {
         assertRefused("propertyList") { $0.propertyList = Dictionary(uniqueKeysWithValues: (0..<11).map { ("k\($0)", "v") }) }
         assertRefused("propertyList") { $0.propertyList = [String(repeating: "k", count: 51): "v"] }
         assertRefused("propertyList.saksnr") { $0.propertyList = ["saksnr": String(repeating: "v", count: 301)] }
+        assertRefused("propertyList") { $0.propertyList = ["sak.nr": "2026/117"] }
+        assertRefused("propertyList") { $0.propertyList = ["sak[0]": "2026/117"] }
+        assertRefused("propertyList") { $0.propertyList = ["Saksnr": "1", "saksnr": "2"] }
+        XCTAssertNil(refusal { $0.propertyList = ["saksnr": "2026/117", "sak-nr_2": "x"] })
         XCTAssertNil(refusal { $0.propertyList = ["saksnr": "2026/117"] })
     }
 
