@@ -35,6 +35,32 @@ final class AltinnChannelTests: XCTestCase {
         await harness.shutdown()
     }
 
+    /// The demo's Altinn drops (the project's samples) as `dropbridge demo` runs them, on a faster
+    /// clock: the organisation's and the person's reach Read, the bad organisation number is
+    /// refused naming the field.
+    func testTheDemosAltinnSamplesGoWhereTheDemoSays() async throws {
+        let harness = try await BridgeHarness.altinn()
+        try await harness.start()
+        let samples = ["10-altinn-to-organisation", "11-altinn-to-person", "97-broken-altinn-bad-orgnr"]
+        for name in samples {
+            let xml = try XCTUnwrap(FileManager.default.contents(atPath: BridgeHarness.samples + "/outbox/\(name).xml"))
+            let sidecar = try XCTUnwrap(FileManager.default.contents(atPath: BridgeHarness.samples + "/outbox/\(name).json"))
+            try harness.drop(name, xml: [UInt8](xml), sidecar: String(decoding: sidecar, as: UTF8.self))
+        }
+        try await harness.waitUntilFiled("97-broken-altinn-bad-orgnr", in: harness.config.folders.failed)
+        XCTAssertTrue(try harness.errorReport("97-broken-altinn-bad-orgnr").reason.contains("\"recipients[0]\""))
+        for name in samples.prefix(2) {
+            try await harness.waitUntilFiled(name, in: harness.config.folders.sent)
+            XCTAssertEqual(try harness.sentReceipt(name).channel, "altinn")
+            try await harness.waitUntil("\(name) is read") { try harness.altinnStatus(name)?.recipients.first?.status == "read" }
+            XCTAssertEqual(try harness.altinnStatus(name)?.events.map(\.type), ["published", "read"])
+        }
+        let created = await harness.simulator.receivedCorrespondences()
+        XCTAssertEqual(created.map(\.recipient).sorted(), [BridgeHarness.org, BridgeHarness.person].sorted())
+        XCTAssertEqual(created.first { $0.recipient == BridgeHarness.org }?.attachments.first?.fileName, "vedtak-2026-117.xml")
+        await harness.shutdown()
+    }
+
     func testABadOrganisationNumberIsRefusedBeforeAnythingIsSent() async throws {
         let harness = try await BridgeHarness.altinn()
         try await harness.start()
