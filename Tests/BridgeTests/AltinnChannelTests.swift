@@ -250,6 +250,26 @@ final class AltinnChannelTests: XCTestCase {
         await harness.shutdown()
     }
 
+    /// A token without `altinn:correspondence.write` (a client granted other scopes) is 403 at
+    /// Altinn: no recipient is refused for
+    /// it, the drop is held for an operator with the reason, and nothing was created.
+    func testAForbiddenUploadHoldsTheDropForAnOperator() async throws {
+        let harness = try await BridgeHarness.altinn { config in
+            config.altinn.maskinporten.scope = "altinn:events.subscribe altinn:serviceowner"
+        }
+        try await harness.start()
+        try harness.dropAltinn("forbidden", recipients: [BridgeHarness.org])
+        try await harness.waitUntil("the drop is held") { try (try harness.ledger).drop(named: "forbidden")?.state == .held }
+        let held = try XCTUnwrap(try (try harness.ledger).summary().held.first { $0.name == "forbidden" })
+        XCTAssertTrue(held.reason?.contains("HTTP 403") == true, held.reason ?? "no reason")
+        let rows = try (try harness.ledger).altinnSends(dropId: XCTUnwrap(try (try harness.ledger).drop(named: "forbidden")?.id))
+        XCTAssertEqual(rows.map(\.state), [.sending], "not refused: the same key goes once an operator releases it")
+        XCTAssertEqual(harness.files(in: harness.config.folders.failed), [])
+        let created = await harness.simulator.receivedCorrespondences()
+        XCTAssertTrue(created.isEmpty)
+        await harness.shutdown()
+    }
+
     func testAPersonReservedInKRRIsRefusedWithAltinnsProblem() async throws {
         let harness = try await BridgeHarness.altinn(
             correspondence: CorrespondenceSettings(reservedRecipients: ["15038545660"], scanSeconds: 0.2, readSeconds: 0.4))
