@@ -251,8 +251,8 @@ final class AltinnChannelTests: XCTestCase {
     }
 
     /// A token without `altinn:correspondence.write` (a client granted other scopes) is 403 at
-    /// Altinn: no recipient is refused for
-    /// it, the drop is held for an operator with the reason, and nothing was created.
+    /// Altinn: no recipient is refused for it, the drop is held for an operator with the reason,
+    /// and nothing was created.
     func testAForbiddenUploadHoldsTheDropForAnOperator() async throws {
         let harness = try await BridgeHarness.altinn { config in
             config.altinn.maskinporten.scope = "altinn:events.subscribe altinn:serviceowner"
