@@ -111,6 +111,8 @@ final class AltinnSidecarRuleTests: XCTestCase {
         assertRefused("propertyList") { $0.propertyList = ["sak.nr": "2026/117"] }
         assertRefused("propertyList") { $0.propertyList = ["sak[0]": "2026/117"] }
         assertRefused("propertyList") { $0.propertyList = ["Saksnr": "1", "saksnr": "2"] }
+        let echoed = refusal { $0.propertyList = ["fnr.15038545660": "x"] } ?? ""
+        XCTAssertFalse(echoed.contains("15038545660"), echoed)
         XCTAssertNil(refusal { $0.propertyList = ["saksnr": "2026/117", "sak-nr_2": "x"] })
         XCTAssertNil(refusal { $0.propertyList = ["saksnr": "2026/117"] })
     }

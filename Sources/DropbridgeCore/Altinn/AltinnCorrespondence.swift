@@ -111,24 +111,25 @@ extension AltinnCorrespondence {
         } else if confirmation {
             throw refuse("dueDateTime", "is required when isConfirmationNeeded is true")
         }
-        // propertyList
+        // propertyList (a key is echoed in a refusal: clipped, and never with a person's number)
+        func shown(_ key: String) -> String { PersonNumberMask.mask(String(key.prefix(60))) }
         let properties = (sidecar.propertyList ?? [:]).sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
         guard properties.count <= 10 else { throw refuse("propertyList", "can hold at most 10 properties") }
         // Form field names are case-insensitive at Altinn: `Saksnr` and `saksnr` would be one field.
         if let clash = Dictionary(grouping: properties.map(\.key), by: { $0.lowercased() }).values.first(where: { $0.count > 1 }) {
-            throw refuse("propertyList", "keys that differ only in case (\(clash.sorted().map { "\"\($0.prefix(60))\"" }.joined(separator: ", "))) are one field to Altinn")
+            throw refuse("propertyList", "keys that differ only in case (\(clash.sorted().map { "\"\(shown($0))\"" }.joined(separator: ", "))) are one field to Altinn")
         }
         for property in properties {
             guard !property.key.isEmpty, property.key.utf16.count <= 50 else {
-                throw refuse("propertyList", "a key must be 1 to 50 characters (\"\(property.key.prefix(60))\")")
+                throw refuse("propertyList", "a key must be 1 to 50 characters (\"\(shown(property.key))\")")
             }
             // The upload sends each as the form field `correspondence.propertyList.<key>`: ASP.NET's
             // binder would read `.`, `[` or `]` in the key as nesting and lose the property.
             guard !property.key.contains(where: { $0 == "." || $0 == "[" || $0 == "]" }) else {
-                throw refuse("propertyList", "a key may not contain '.', '[' or ']' (\"\(property.key.prefix(60))\"): Altinn's form binding would read it as nesting")
+                throw refuse("propertyList", "a key may not contain '.', '[' or ']' (\"\(shown(property.key))\"): Altinn's form binding would read it as nesting")
             }
             guard property.value.utf16.count <= 300 else {
-                throw refuse("propertyList.\(property.key)", tooLong(property.value, 300))
+                throw refuse("propertyList.\(shown(property.key))", tooLong(property.value, 300))
             }
         }
         // notification
