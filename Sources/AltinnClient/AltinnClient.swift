@@ -175,7 +175,7 @@ package struct AltinnClient: Sendable {
                     body: Array(bytes.readableBytesView))
             } catch {
                 metrics.observe(.noAnswer, api: "altinn", service: "Altinn", call: label, label: label, seconds: Self.seconds(since: started))
-                let reason = "Altinn did not answer \(label) (\(TransportErrorText.describe(error))); trying again with the same key."
+                let reason = "Altinn did not answer \(label) (\(TransportErrorText.describe(error))); \(Self.tryingAgain(label))."
                 logger.warning("\(reason)", metadata: ["altinn.call": "\(label)"])
                 return .failure(.transient(reason: reason, retryAfter: nil))
             }
@@ -195,6 +195,11 @@ package struct AltinnClient: Sendable {
 }
 
 extension AltinnClient {
+    /// Only an upload has a key to send again; a look-up is simply asked again.
+    static func tryingAgain(_ call: String) -> String {
+        call.hasPrefix("POST") ? "trying again with the same key" : "trying again"
+    }
+
     static func seconds(since start: ContinuousClock.Instant) -> Double {
         let parts = (ContinuousClock.now - start).components
         return Double(parts.seconds) + Double(parts.attoseconds) / 1e18

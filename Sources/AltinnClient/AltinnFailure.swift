@@ -28,7 +28,7 @@ package enum AltinnFailure: Error, Sendable, Equatable {
         switch status {
         case 408, 429, 500...599:
             return .transient(
-                reason: "Altinn answered \(call) with HTTP \(status)\(said.map { ": \($0)" } ?? ""); trying again with the same key.",
+                reason: "Altinn answered \(call) with HTTP \(status)\(said.map { ": \($0)" } ?? ""); \(AltinnClient.tryingAgain(call)).",
                 retryAfter: response.retryAfter(now: now))
         case 401, 403:
             return .unauthorized(

@@ -23,7 +23,14 @@ package struct CorrespondenceUpload: Sendable {
 
     /// The JSON model flattened into form fields (`.` and `[i]`, docs/altinn-correspondence.md §4).
     package var fields: [(name: String, value: String)] {
-        let c = correspondence
+        var fields = Self.contentFields(correspondence, checksum: checksum)
+        fields.append(("recipients[0]", recipient.urn))
+        fields.append(("idempotentKey", idempotentKey))
+        return fields
+    }
+
+    /// Every field but the recipient and the key: what each recipient's correspondence says.
+    package static func contentFields(_ c: AltinnCorrespondence, checksum: String?) -> [(name: String, value: String)] {
         var fields: [(name: String, value: String)] = [
             ("correspondence.resourceId", c.resourceId),
             ("correspondence.sendersReference", c.sendersReference),
@@ -40,8 +47,6 @@ package struct CorrespondenceUpload: Sendable {
         if let due = c.dueDateTime { fields.append(("correspondence.dueDateTime", due)) }
         for property in c.propertyList { fields.append(("correspondence.propertyList.\(property.key)", property.value)) }
         for field in c.notification?.fields ?? [] { fields.append(("correspondence.notification.\(field.key)", field.value)) }
-        fields.append(("recipients[0]", recipient.urn))
-        fields.append(("idempotentKey", idempotentKey))
         return fields
     }
 

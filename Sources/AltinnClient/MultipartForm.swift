@@ -40,12 +40,27 @@ package struct MultipartForm: Sendable {
         }
         var disposition = "form-data; name=\"\(Self.quoted(fileField))\"; filename=\"\(Self.quoted(fileName))\""
         if !fileName.allSatisfy(\.isASCII) {
-            disposition += "; filename*=UTF-8''" + (fileName.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+            disposition += "; filename*=UTF-8''" + Self.extendedValue(fileName)
         }
         head += Array("--\(boundary)\r\nContent-Disposition: \(disposition)\r\nContent-Type: \(fileType)\r\n\r\n".utf8)
         self.head = head
         self.file = file
         tail = Array("\r\n--\(boundary)--\r\n".utf8)
+    }
+
+    /// RFC 5987 `value-chars`: the UTF-8 bytes, every one outside `attr-char` percent-encoded.
+    /// (`CharacterSet.alphanumerics` would let `ø` through unencoded: it is a Unicode letter.)
+    package static func extendedValue(_ text: String) -> String {
+        let attrChars = Set("!#$&+-.^_`|~".utf8)
+        var result = ""
+        for byte in text.utf8 {
+            if (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || attrChars.contains(byte) {
+                result.append(Character(Unicode.Scalar(byte)))
+            } else {
+                result += String(format: "%%%02X", byte)
+            }
+        }
+        return result
     }
 
     /// Quotes and CR/LF in a name would end the header; HTML's form encoding escapes them so.

@@ -35,6 +35,32 @@ final class AltinnChannelTests: XCTestCase {
         await harness.shutdown()
     }
 
+    /// The demo's Altinn drops (the project's samples) as `dropbridge demo` runs them, on a faster
+    /// clock: the organisation's and the person's reach Read, the bad organisation number is
+    /// refused naming the field.
+    func testTheDemosAltinnSamplesGoWhereTheDemoSays() async throws {
+        let harness = try await BridgeHarness.altinn()
+        try await harness.start()
+        let samples = ["10-altinn-to-organisation", "11-altinn-to-person", "97-broken-altinn-bad-orgnr"]
+        for name in samples {
+            let xml = try XCTUnwrap(FileManager.default.contents(atPath: BridgeHarness.samples + "/outbox/\(name).xml"))
+            let sidecar = try XCTUnwrap(FileManager.default.contents(atPath: BridgeHarness.samples + "/outbox/\(name).json"))
+            try harness.drop(name, xml: [UInt8](xml), sidecar: String(decoding: sidecar, as: UTF8.self))
+        }
+        try await harness.waitUntilFiled("97-broken-altinn-bad-orgnr", in: harness.config.folders.failed)
+        XCTAssertTrue(try harness.errorReport("97-broken-altinn-bad-orgnr").reason.contains("\"recipients[0]\""))
+        for name in samples.prefix(2) {
+            try await harness.waitUntilFiled(name, in: harness.config.folders.sent)
+            XCTAssertEqual(try harness.sentReceipt(name).channel, "altinn")
+            try await harness.waitUntil("\(name) is read") { try harness.altinnStatus(name)?.recipients.first?.status == "read" }
+            XCTAssertEqual(try harness.altinnStatus(name)?.events.map(\.type), ["published", "read"])
+        }
+        let created = await harness.simulator.receivedCorrespondences()
+        XCTAssertEqual(created.map(\.recipient).sorted(), [BridgeHarness.org, BridgeHarness.person].sorted())
+        XCTAssertEqual(created.first { $0.recipient == BridgeHarness.org }?.attachments.first?.fileName, "vedtak-2026-117.xml")
+        await harness.shutdown()
+    }
+
     func testABadOrganisationNumberIsRefusedBeforeAnythingIsSent() async throws {
         let harness = try await BridgeHarness.altinn()
         try await harness.start()
@@ -65,6 +91,11 @@ final class AltinnChannelTests: XCTestCase {
         XCTAssertTrue(report.reason.contains("1 of 2"), report.reason)
         let receipt = try harness.sentReceipt("partly")
         XCTAssertEqual(receipt.correspondenceIds?.keys.sorted(), [BridgeHarness.org])
+        // sent.json says which failed too, with Altinn's problem, as error.json does.
+        XCTAssertEqual(receipt.recipients?.map(\.result), ["accepted", "refused"])
+        XCTAssertEqual(receipt.recipients?[1].recipient, BridgeHarness.otherOrg)
+        XCTAssertEqual(receipt.recipients?[1].problem?["errorCode"]?.intValue, 1029)
+        XCTAssertNotNil(receipt.recipients?[0].correspondenceId)
 
         // Retried by an operator: the recipient that has it is found by its key, not sent again.
         try await harness.stop()
@@ -118,6 +149,78 @@ final class AltinnChannelTests: XCTestCase {
         await harness.shutdown()
     }
 
+    /// The same document in another drop with the same letter is the same correspondence (a
+    /// producer's repeated drop is not sent twice); the same document as another letter (another
+    /// title) is a new correspondence, not taken for the first by its key.
+    func testTheSameDocumentAsAnotherLetterIsANewCorrespondence() async throws {
+        let harness = try await BridgeHarness.altinn()
+        try await harness.start()
+        try harness.drop("first", xml: BridgeHarness.letter, sidecar: BridgeHarness.altinnSidecar(recipients: [BridgeHarness.org]))
+        try await harness.waitUntilFiled("first", in: harness.config.folders.sent)
+        try harness.drop("again", xml: BridgeHarness.letter, sidecar: BridgeHarness.altinnSidecar(recipients: [BridgeHarness.org]))
+        try await harness.waitUntilFiled("again", in: harness.config.folders.sent)
+        let first = try harness.sentReceipt("first").correspondenceIds?[BridgeHarness.org]
+        XCTAssertEqual(try harness.sentReceipt("again").correspondenceIds?[BridgeHarness.org], first)
+        try harness.drop(
+            "reminder", xml: BridgeHarness.letter,
+            sidecar: BridgeHarness.altinnSidecar(recipients: [BridgeHarness.org], title: "Påminnelse: vedtak i sak 117"))
+        try await harness.waitUntilFiled("reminder", in: harness.config.folders.sent)
+        let reminder = try harness.sentReceipt("reminder").correspondenceIds?[BridgeHarness.org]
+        XCTAssertNotNil(reminder)
+        XCTAssertNotEqual(reminder, first)
+        let created = await harness.simulator.receivedCorrespondences()
+        XCTAssertEqual(created.count, 2, "the repeated drop found the first; the reminder is its own")
+        await harness.shutdown()
+    }
+
+    /// What is still open lives in the ledger: a bridge stopped while a correspondence is only
+    /// published follows it again after its restart, to read.
+    func testPollingResumesAfterARestart() async throws {
+        let harness = try await BridgeHarness.altinn(correspondence: CorrespondenceSettings(scanSeconds: 0.2, readSeconds: nil))
+        try await harness.start()
+        try harness.dropAltinn("followed", recipients: [BridgeHarness.org])
+        try await harness.waitUntilFiled("followed", in: harness.config.folders.sent)
+        try await harness.waitUntil("it is published") { try harness.altinnStatus("followed")?.recipients.first?.status == "published" }
+        try await harness.stop()
+        let id = try XCTUnwrap(try harness.sentReceipt("followed").correspondenceIds?[BridgeHarness.org])
+        let marked = try await harness.simulator.markCorrespondenceRead(XCTUnwrap(UUID(uuidString: id)))
+        XCTAssertTrue(marked)
+        XCTAssertEqual(try harness.altinnStatus("followed")?.recipients.first?.status, "published", "nobody polls while stopped")
+        try await harness.start()
+        try await harness.waitUntil("the restarted bridge sees it read") {
+            try harness.altinnStatus("followed")?.recipients.first?.status == "read"
+        }
+        XCTAssertEqual(try harness.altinnStatus("followed")?.recipients.first?.final, true)
+        await harness.shutdown()
+    }
+
+    /// Timeouts (408/2022), throttling (429), KRR and storage trouble (500/1032, 502/2002) and 503
+    /// are tried again with the same key until Altinn answers; one correspondence results.
+    func testTransientAnswersAreTriedAgainWithTheSameKey() async throws {
+        let harness = try await BridgeHarness.altinn()
+        try await harness.start()
+        for status in [408, 429, 500, 502, 503] {
+            let name = "transient-\(status)"
+            await harness.simulator.setAltinnFaults(FaultSettings(statusRates: [status: 1], retryAfterSeconds: 0))
+            let xml = Array("<?xml version=\"1.0\"?>\n<vedtak xmlns=\"urn:example:vedtak\"><sak>\(status)</sak></vedtak>\n".utf8)
+            try harness.dropAltinn(name, recipients: [BridgeHarness.org], xml: xml)
+            try await harness.waitUntil("\(status) was answered twice") {
+                guard let id = try (try harness.ledger).drop(named: name)?.id else { return false }
+                return try (try harness.ledger).altinnSends(dropId: id).first?.attempts ?? 0 >= 2
+            }
+            let row = try XCTUnwrap(try (try harness.ledger).drop(named: name).flatMap { try (try harness.ledger).altinnSends(dropId: $0.id!).first })
+            XCTAssertEqual(row.state, .sending, "HTTP \(status) is not a refusal")
+            XCTAssertTrue(row.reason?.contains("HTTP \(status)") == true, row.reason ?? "no reason")
+            await harness.simulator.setAltinnFaults(FaultSettings())
+            try await harness.waitUntilFiled(name, in: harness.config.folders.sent)
+            let created = await harness.simulator.receivedCorrespondences().filter { $0.idempotentKey == row.idempotentKey }
+            XCTAssertEqual(created.count, 1, "HTTP \(status): one correspondence, made with the key recorded first")
+        }
+        let total = await harness.simulator.receivedCorrespondences().count
+        XCTAssertEqual(total, 5)
+        await harness.shutdown()
+    }
+
     func testTheAltinnTokenIsRenewedBeforeItExpires() async throws {
         // Tokens live 3 s; the bridge must renew before exp (Altinn allows no clock skew).
         let harness = try await BridgeHarness.altinn(authentication: AuthenticationSettings(accessTokenSeconds: 3))
@@ -144,6 +247,26 @@ final class AltinnChannelTests: XCTestCase {
         try await harness.waitUntilFiled("second", in: harness.config.folders.sent)
         let counters = await harness.simulator.authCounters()
         XCTAssertGreaterThanOrEqual(counters.tokensIssued["altinn"] ?? 0, 2, "\(counters)")
+        await harness.shutdown()
+    }
+
+    /// A token without `altinn:correspondence.write` (a client granted other scopes) is 403 at
+    /// Altinn: no recipient is refused for it, the drop is held for an operator with the reason,
+    /// and nothing was created.
+    func testAForbiddenUploadHoldsTheDropForAnOperator() async throws {
+        let harness = try await BridgeHarness.altinn { config in
+            config.altinn.maskinporten.scope = "altinn:events.subscribe altinn:serviceowner"
+        }
+        try await harness.start()
+        try harness.dropAltinn("forbidden", recipients: [BridgeHarness.org])
+        try await harness.waitUntil("the drop is held") { try (try harness.ledger).drop(named: "forbidden")?.state == .held }
+        let held = try XCTUnwrap(try (try harness.ledger).summary().held.first { $0.name == "forbidden" })
+        XCTAssertTrue(held.reason?.contains("HTTP 403") == true, held.reason ?? "no reason")
+        let rows = try (try harness.ledger).altinnSends(dropId: XCTUnwrap(try (try harness.ledger).drop(named: "forbidden")?.id))
+        XCTAssertEqual(rows.map(\.state), [.sending], "not refused: the same key goes once an operator releases it")
+        XCTAssertEqual(harness.files(in: harness.config.folders.failed), [])
+        let created = await harness.simulator.receivedCorrespondences()
+        XCTAssertTrue(created.isEmpty)
         await harness.shutdown()
     }
 

@@ -117,4 +117,22 @@ final class AltinnParallelUploadTests: XCTestCase {
         XCTAssertEqual(budget.inUse, 8 * AltinnChannel.uploadBytes, "the extra room is given back")
         others.release()
     }
+
+    /// A recipient whose attempt is in the ledger (killed before its answer) is uploaded again
+    /// with the key recorded then, not one computed now (e.g. by a later version's formula):
+    /// only that key makes Altinn answer 409/1034 for what the first attempt made.
+    func testARecordedKeyIsTheOneSentAgain() async throws {
+        let (ledger, drop, prepared) = try await setUp(recipients: 2)
+        let recorded = "0f6d3a6e-8c1b-5d2e-9a4f-3b2c1d0e9f8a"
+        _ = try await ledger.recordAltinnAttempt(
+            AltinnSendRecord(idempotentKey: recorded, dropId: drop.id!, recipientIndex: 1, recipient: Self.organisations[1], now: 3), now: 3)
+        let sender = HoldingSender(ledger: ledger, dropId: drop.id!)
+        sender.release()
+        let channel = AltinnChannel(client: sender, ledger: ledger, logger: Logger(label: "test.altinn"), parallelUploads: 1)
+        guard case .accepted = await channel.deliver(prepared, for: drop) else { return XCTFail("both accepted") }
+        XCTAssertEqual(sender.keys.count, 2)
+        XCTAssertEqual(sender.keys.last, recorded)
+        XCTAssertNotEqual(sender.keys.first, recorded)
+        XCTAssertEqual(try ledger.altinnSends(dropId: drop.id!).map(\.idempotentKey).last, recorded)
+    }
 }

@@ -135,6 +135,19 @@ final class AltinnClientPartsTests: XCTestCase {
         XCTAssertEqual(Array(body.dropFirst(body.count - document.count - 9).prefix(document.count)), document)
     }
 
+    /// RFC 5987: `filename*` carries only attr-chars; each UTF-8 byte of `ø` is percent-encoded
+    /// (Foundation's `.alphanumerics` counts `ø` as a letter and let it through raw).
+    func testANonASCIIFileNameIsSentAsPercentEncodedUTF8() async throws {
+        let form = MultipartForm(
+            fields: [], fileField: "attachments", fileName: "vedtak ø.xml", fileType: "application/xml", file: .bytes(Array("<a/>".utf8)),
+            boundary: "B")
+        var body: [UInt8] = []
+        for try await chunk in form.chunks() { body += chunk.readableBytesView }
+        let text = String(decoding: body, as: UTF8.self)
+        XCTAssertTrue(text.contains("; filename*=UTF-8''vedtak%20%C3%B8.xml\r\n"), text)
+        XCTAssertEqual(MultipartForm.extendedValue("a-b_c.~!xml"), "a-b_c.~!xml")
+    }
+
     func testAFileThatShrinksFailsTheBodyInsteadOfSendingItShort() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("mp-\(UUID().uuidString).xml").path
         try Data("<a/>".utf8).write(to: URL(fileURLWithPath: path))
@@ -150,10 +163,16 @@ final class AltinnClientPartsTests: XCTestCase {
         // RFC 9562 appendix: namespace DNS, name "www.example.com".
         let dns = UUID(uuidString: "6ba7b810-9dad-11d1-80b4-00c04fd430c8")!
         XCTAssertEqual(UUIDv5.make(namespace: dns, name: "www.example.com").uuidString.lowercased(), "2ed6657d-e927-568b-95e1-2665a8aea6a2")
-        let a = UUIDv5.idempotentKey(namespace: dns, contentHash: "h", resourceId: "r", recipientURN: "u1")
-        XCTAssertEqual(a, UUIDv5.idempotentKey(namespace: dns, contentHash: "h", resourceId: "r", recipientURN: "u1"))
-        XCTAssertNotEqual(a, UUIDv5.idempotentKey(namespace: dns, contentHash: "h", resourceId: "r", recipientURN: "u2"))
-        XCTAssertNotEqual(a, UUIDv5.idempotentKey(namespace: UUID(), contentHash: "h", resourceId: "r", recipientURN: "u1"))
+        func key(_ namespace: UUID = dns, letter: String = "c", recipient: String = "u1") -> String {
+            UUIDv5.idempotentKey(namespace: namespace, contentHash: "h", correspondenceHash: letter, resourceId: "r", recipientURN: recipient)
+        }
+        XCTAssertEqual(key(), key())
+        XCTAssertNotEqual(key(), key(recipient: "u2"))
+        XCTAssertNotEqual(key(), key(UUID()))
+        XCTAssertNotEqual(key(), key(letter: "another title"))
+        // Length-prefixed: moving text from one field to the next is another letter.
+        XCTAssertNotEqual(
+            UUIDv5.correspondenceHash([("a", "bc"), ("d", "")]), UUIDv5.correspondenceHash([("a", "b"), ("cd", "")]))
     }
 
     func testProblemDetailsErrorCodeAsNumberOrString() {

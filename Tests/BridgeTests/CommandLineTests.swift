@@ -63,6 +63,46 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(missing.status, 69)
     }
 
+    /// `validate` applies an Altinn sidecar's rules as `run` does: the resource from the
+    /// configuration, the same refusal naming the field, and a disabled channel refused.
+    func testValidateChecksAnAltinnSidecarAsRunDoes() throws {
+        let samples = BridgeHarness.samples
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("validate-altinn-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let enabled = root + "/enabled.yaml"
+        try "root: \(root)\naltinn: { enabled: true, resourceId: dropbridge-correspondence }\n".write(toFile: enabled, atomically: true, encoding: .utf8)
+        let good = try Self.dropbridge([
+            "validate", "--config", enabled, "--schemas", samples + "/schemas",
+            samples + "/outbox/10-altinn-to-organisation.xml", samples + "/outbox/11-altinn-to-person.xml",
+        ])
+        XCTAssertEqual(good.status, 0, good.output + good.error)
+        XCTAssertTrue(good.output.contains("sidecar ok (altinn, 1 recipient(s), resource dropbridge-correspondence)"), good.output)
+
+        let bad = try Self.dropbridge(["validate", "--config", enabled, "--schemas", samples + "/schemas", samples + "/outbox/97-broken-altinn-bad-orgnr.xml"])
+        XCTAssertEqual(bad.status, 1, bad.output)
+        let data = try XCTUnwrap(FileManager.default.contents(atPath: samples + "/outbox/97-broken-altinn-bad-orgnr.json"))
+        guard case .altinn(let sidecar) = try Sidecar.decode([UInt8](data)) else { return XCTFail("an Altinn sidecar") }
+        XCTAssertThrowsError(try AltinnCorrespondence.validate(sidecar, defaultResourceId: "dropbridge-correspondence", dropName: "97-broken-altinn-bad-orgnr")) { error in
+            let reason = (error as? DropFailure)?.reason ?? ""
+            XCTAssertTrue(reason.contains("\"recipients[0]\""), reason)
+            XCTAssertTrue(bad.output.contains(reason), "validate says what run says: \(bad.output)")
+        }
+
+        // Without a resource in the sidecar or the configuration, as run refuses it.
+        let noResource = root + "/no-resource.yaml"
+        try "root: \(root)\naltinn: { enabled: true }\n".write(toFile: noResource, atomically: true, encoding: .utf8)
+        let unresolved = try Self.dropbridge(["validate", "--config", noResource, "--schemas", samples + "/schemas", samples + "/outbox/10-altinn-to-organisation.xml"])
+        XCTAssertEqual(unresolved.status, 1, unresolved.output)
+        XCTAssertTrue(unresolved.output.contains("\"resourceId\""), unresolved.output)
+
+        let disabled = root + "/disabled.yaml"
+        try "root: \(root)\n".write(toFile: disabled, atomically: true, encoding: .utf8)
+        let off = try Self.dropbridge(["validate", "--config", disabled, "--schemas", samples + "/schemas", samples + "/outbox/10-altinn-to-organisation.xml"])
+        XCTAssertEqual(off.status, 1, off.output)
+        XCTAssertTrue(off.output.contains("altinn.enabled: false"), off.output)
+    }
+
     func testRetryMovesFailedDropsBackToTheOutbox() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("retry-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }

@@ -108,6 +108,12 @@ final class AltinnSidecarRuleTests: XCTestCase {
         assertRefused("propertyList") { $0.propertyList = Dictionary(uniqueKeysWithValues: (0..<11).map { ("k\($0)", "v") }) }
         assertRefused("propertyList") { $0.propertyList = [String(repeating: "k", count: 51): "v"] }
         assertRefused("propertyList.saksnr") { $0.propertyList = ["saksnr": String(repeating: "v", count: 301)] }
+        assertRefused("propertyList") { $0.propertyList = ["sak.nr": "2026/117"] }
+        assertRefused("propertyList") { $0.propertyList = ["sak[0]": "2026/117"] }
+        assertRefused("propertyList") { $0.propertyList = ["Saksnr": "1", "saksnr": "2"] }
+        let echoed = refusal { $0.propertyList = ["fnr.15038545660": "x"] } ?? ""
+        XCTAssertFalse(echoed.contains("15038545660"), echoed)
+        XCTAssertNil(refusal { $0.propertyList = ["saksnr": "2026/117", "sak-nr_2": "x"] })
         XCTAssertNil(refusal { $0.propertyList = ["saksnr": "2026/117"] })
     }
 
@@ -153,6 +159,37 @@ final class AltinnSidecarRuleTests: XCTestCase {
         assertRefused("attachmentName") { $0.attachmentName = String(repeating: "a", count: 252) + ".xml" }
         assertRefused("attachmentName") { $0.attachmentName = "bad\u{7}.xml" }
         XCTAssertNil(refusal { $0.attachmentName = "vedtak 2026 æøå.xml" })
+    }
+
+    /// Altinn counts length as .NET does, in UTF-16 code units: 128 emoji are 256 units, over a
+    /// 255 limit though only 128 characters. Refused here, not per recipient by Altinn.
+    func testLengthsAreCountedInUTF16UnitsAsAltinnCountsThem() {
+        let emoji = "\u{1F4E8}"  // one character, two UTF-16 units
+        assertRefused("content.messageTitle") { $0.content?.messageTitle = String(repeating: emoji, count: 128) }
+        XCTAssertNil(refusal { $0.content?.messageTitle = String(repeating: emoji, count: 127) })
+        assertRefused("content.messageSummary") { $0.content?.messageSummary = String(repeating: emoji, count: 128) }
+        assertRefused("sendersReference") { $0.sendersReference = String(repeating: emoji, count: 2049) }
+        assertRefused("propertyList") { $0.propertyList = [String(repeating: emoji, count: 26): "v"] }
+        assertRefused("propertyList.k") { $0.propertyList = ["k": String(repeating: emoji, count: 151)] }
+        assertRefused("attachmentName") { $0.attachmentName = String(repeating: emoji, count: 126) + ".xml" }
+        assertRefused("notification.emailSubject") {
+            var notification = AltinnNotification()
+            notification.notificationTemplate = "GenericAltinnMessage"
+            notification.emailSubject = String(repeating: emoji, count: 257)
+            $0.notification = notification
+        }
+        let reason = refusal { $0.content?.messageTitle = String(repeating: emoji, count: 128) } ?? ""
+        XCTAssertTrue(reason.contains("256 UTF-16 units"), reason)
+    }
+
+    /// Blank is not a value: a sendersReference of line breaks is refused as Altinn's [Required]
+    /// refuses it; a blank language is Altinn's default, nb.
+    func testBlankValues() throws {
+        assertRefused("sendersReference") { $0.sendersReference = "\n\t " }
+        assertRefused("attachmentName") { $0.attachmentName = "\n" }
+        var sidecar = valid()
+        sidecar.content?.language = " "
+        XCTAssertEqual(try AltinnCorrespondence.validate(sidecar, defaultResourceId: "", dropName: "vedtak").language, "nb")
     }
 
     func testStrictDecodingNamesUnknownKeys() {

@@ -51,11 +51,17 @@ package struct AltinnChannel: DropChannel {
         } catch {
             return .retry(reason: "the ledger could not be read: \(error)", retryAfter: nil, mayHaveArrived: false)
         }
+        // The letter without its attachment's metadata: the file name defaults to the drop's name,
+        // and a document dropped again under another name is still the same letter.
+        let letterHash = UUIDv5.correspondenceHash(
+            CorrespondenceUpload.contentFields(correspondence, checksum: checksum)
+                .filter { !$0.name.hasPrefix("correspondence.content.attachments[") })
         let uploads = correspondence.recipients.enumerated().compactMap { index, recipient -> (Int, CorrespondenceUpload)? in
             if let row = existing[index], row.state != .sending { return nil }
-            let key = UUIDv5.idempotentKey(
-                namespace: namespace, contentHash: prepared.contentHash, resourceId: correspondence.resourceId,
-                recipientURN: recipient.urn)
+            // A key once recorded is the one in use (e.g. made by an earlier version's formula).
+            let key = existing[index]?.idempotentKey ?? UUIDv5.idempotentKey(
+                namespace: namespace, contentHash: prepared.contentHash, correspondenceHash: letterHash,
+                resourceId: correspondence.resourceId, recipientURN: recipient.urn)
             return (index, CorrespondenceUpload(
                 correspondence: correspondence, recipient: recipient, idempotentKey: key, checksum: checksum, document: document))
         }
@@ -108,16 +114,21 @@ package struct AltinnChannel: DropChannel {
     }
 
     /// One recipient: intent recorded, upload, answer recorded.
-    private func send(_ upload: CorrespondenceUpload, index: Int, dropId: Int64, drop: DropRecord) async -> RecipientOutcome {
+    private func send(_ intended: CorrespondenceUpload, index: Int, dropId: Int64, drop: DropRecord) async -> RecipientOutcome {
+        var upload = intended
         let who = upload.recipient.logForm
         var metadata = drop.logMetadata
         metadata["recipient"] = "\(who)"
-        let key = upload.idempotentKey
+        let key: String
         do {
             let row = try await ledger.recordAltinnAttempt(
-                AltinnSendRecord(idempotentKey: key, dropId: dropId, recipientIndex: index, recipient: who, now: Timestamp.now()),
+                AltinnSendRecord(
+                    idempotentKey: upload.idempotentKey, dropId: dropId, recipientIndex: index, recipient: who, now: Timestamp.now()),
                 now: Timestamp.now())
             if row.state != .sending { return .done }
+            // The recorded key is sent, whatever was computed now.
+            key = row.idempotentKey
+            upload.idempotentKey = key
         } catch {
             return .retry("the ledger could not record the upload before it: \(error)", nil)
         }
@@ -161,7 +172,7 @@ package struct AltinnChannel: DropChannel {
             case .failed(.unauthorized(let reason)):
                 return .held(reason)
             case .failed(.transient(let reason, let after)):
-                try? await ledger.updateAltinnSend(dropId: dropId, recipientIndex: index, now: Timestamp.now()) { row in row.reason = reason }
+                _ = try? await ledger.updateAltinnSend(dropId: dropId, recipientIndex: index, now: Timestamp.now()) { row in row.reason = reason }
                 return .retry(reason, after.map { Double($0.components.seconds) })
             case .duplicateKey:
                 return .retry("Altinn said the key was used (409/1034)", 5)

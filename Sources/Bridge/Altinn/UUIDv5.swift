@@ -14,9 +14,29 @@ package enum UUIDv5 {
     }
 
     /// An Altinn drop's key for one recipient: the installation's private namespace, the
-    /// document's content hash, the resource and the recipient. A retried drop (same document)
-    /// finds the correspondences it already made instead of making them again.
-    package static func idempotentKey(namespace: UUID, contentHash: String, resourceId: String, recipientURN: String) -> String {
-        make(namespace: namespace, name: "dropbridge/altinn/v1\n\(contentHash)\n\(resourceId)\n\(recipientURN)").uuidString.lowercased()
+    /// document's content hash, the hash of what the correspondence says (`CorrespondenceUpload.contentFields`:
+    /// title, body, notification, …, not the recipients nor the attachment's name), the resource
+    /// and the recipient. A
+    /// retried drop (same document, same letter) finds the correspondences it already made
+    /// instead of making them again; the same document sent as another letter (another title or
+    /// body) is a new correspondence, not taken for the earlier one.
+    package static func idempotentKey(
+        namespace: UUID, contentHash: String, correspondenceHash: String, resourceId: String, recipientURN: String
+    ) -> String {
+        make(namespace: namespace, name: "dropbridge/altinn/v2\n\(contentHash)\n\(correspondenceHash)\n\(resourceId)\n\(recipientURN)")
+            .uuidString.lowercased()
+    }
+
+    /// SHA-256 (hex) of the form fields every recipient's correspondence shares, each name and
+    /// value length-prefixed so no two lists encode alike.
+    package static func correspondenceHash(_ fields: [(name: String, value: String)]) -> String {
+        var hasher = SHA256()
+        for field in fields {
+            for text in [field.name, field.value] {
+                hasher.update(data: Array("\(text.utf8.count):".utf8))
+                hasher.update(data: Array(text.utf8))
+            }
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -15,6 +15,8 @@ package final class ClaimedFileHandle: XMLByteSource, @unchecked Sendable {
     private let shownAs: String
     private let fd: FileDescriptor
     private var hasher = SHA256()
+    /// Also MD5 (Altinn's attachment checksum), only when asked for before the first read.
+    private var md5: Insecure.MD5?
     private var consumed = 0
 
     init(descriptor: FileDescriptor, path: String, size: Int, shownAs: String) {
@@ -29,6 +31,7 @@ package final class ClaimedFileHandle: XMLByteSource, @unchecked Sendable {
     package func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         let count = try fd.read(into: buffer)
         hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+        md5?.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
         consumed += count
         return count
     }
@@ -47,6 +50,12 @@ package final class ClaimedFileHandle: XMLByteSource, @unchecked Sendable {
         }
         return .success(Array(hasher.finalize()))
     }
+
+    /// Takes the MD5 of what is read from now on (call before the first read).
+    package func alsoTakeMD5() { md5 = Insecure.MD5() }
+
+    /// The MD5 (lower-case hex) of what was read, after `finish`; nil unless asked for.
+    package var md5Hex: String? { md5.map { $0.finalize().map { String(format: "%02x", $0) }.joined() } }
 
     /// A read that failed: the machine's trouble (EIO, …), passing, never a refusal.
     package func readFailure(_ error: any Error) -> PreparationError {

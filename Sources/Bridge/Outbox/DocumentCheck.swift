@@ -55,4 +55,13 @@ package enum DocumentCheck {
         if let failure = lenient.check(xml).failure { throw failure }
         return xml
     }
+
+    /// `checkAnyXML` of a plain document of `size` bytes read from `source` as it is parsed (only
+    /// libxml2's tree in memory); the attachment is then sent from the file as dropped.
+    package static func checkAnyXML(
+        size: Int, streaming source: some XMLByteSource, validator: XMLValidator
+    ) throws -> DropFailure? {
+        let lenient = XMLValidator(schemas: validator.schemas, requireSchema: false, maxBytes: validator.maxBytes)
+        return try lenient.check(size: size, streaming: source).failure
+    }
 }

@@ -175,8 +175,26 @@ package struct DropPreparer: Sendable {
         }
         let gzipped = documentFile.hasSuffix(".gz")
         let shownAs = drop.originalName + (gzipped ? ".xml.gz" : ".xml")
+        let (files, validator, maxBytes, claimId) = (self.files, self.validator, config.outbox.maxBytes, drop.claimId)
+        if !gzipped {
+            // A plain claimed file is checked as it is read and uploaded from the file: never whole in memory.
+            let streamed: Result<(path: String, size: Int, sha256: String, md5: String), PreparationError>?
+            do {
+                streamed = try await io.run {
+                    files.openForReading(claimId: claimId, file: documentFile, limit: maxBytes, shownAs: shownAs)
+                        .map { opened in opened.flatMap { Self.checkAttachment(opened: $0, validator: validator) } }
+                }
+            } catch {
+                throw .transient(reason: "the document could not be checked now: \(error)")
+            }
+            if let streamed {
+                let file = try streamed.get()
+                return PreparedDrop(
+                    payload: .correspondence(correspondence, document: .file(path: file.path, size: file.size), checksum: file.md5),
+                    contentHash: file.sha256)
+            }
+        }
         let dropped = try await files.read(claimId: drop.claimId, file: documentFile, limit: config.outbox.maxBytes, shownAs: shownAs)
-        let (validator, maxBytes) = (self.validator, config.outbox.maxBytes)
         let checked: Result<([UInt8], String, String), DropFailure>
         do {
             checked = try await io.run {
@@ -197,6 +215,22 @@ package struct DropPreparer: Sendable {
                 .bytes(xml)
             }
         return PreparedDrop(payload: .correspondence(correspondence, document: source, checksum: md5), contentHash: hash)
+    }
+
+    /// The Altinn attachment's check as the claimed file is read, with its SHA-256 and MD5
+    /// taken in the same pass.
+    private static func checkAttachment(
+        opened handle: ClaimedFileHandle, validator: XMLValidator
+    ) -> Result<(path: String, size: Int, sha256: String, md5: String), PreparationError> {
+        handle.alsoTakeMD5()
+        do {
+            if let refusal = try DocumentCheck.checkAnyXML(size: handle.size, streaming: handle, validator: validator) {
+                return .failure(.refused(refusal))
+            }
+        } catch {
+            return .failure(handle.readFailure(error))
+        }
+        return handle.finish().map { sha256 in (handle.path, handle.size, hex(sha256), handle.md5Hex ?? "") }
     }
 
     static func md5(_ bytes: [UInt8]) -> String {

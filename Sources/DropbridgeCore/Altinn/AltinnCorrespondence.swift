@@ -2,7 +2,8 @@ import Foundation
 
 /// A validated Altinn drop: everything one correspondence per recipient needs, checked against
 /// the server's rules (docs/altinn-correspondence.md §3) before anything is sent, so a
-/// refusal is immediate and names the field.
+/// refusal is immediate and names the field. Lengths are counted in UTF-16 code units, as
+/// .NET's `StringLength` counts them (an emoji is two), not in characters.
 package struct AltinnCorrespondence: Sendable, Equatable {
     package var resourceId: String
     package var sendersReference: String
@@ -67,29 +68,31 @@ extension AltinnCorrespondence {
         guard !resource.isEmpty else {
             throw refuse("resourceId", "is required (in the sidecar, or altinn.resourceId in the configuration)")
         }
-        guard resource.count <= 255, !resource.contains(":") else {
+        guard resource.utf16.count <= 255, !resource.contains(":") else {
             throw refuse("resourceId", "must be 1 to 255 characters without ':' (after an optional urn:altinn:resource: prefix)")
         }
         // sendersReference
-        guard let reference = sidecar.sendersReference, !reference.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard let reference = sidecar.sendersReference, !reference.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw refuse("sendersReference", "is required (1 to 4096 characters)")
         }
-        guard reference.count <= 4096 else { throw refuse("sendersReference", "is longer than 4096 characters") }
+        guard reference.utf16.count <= 4096 else { throw refuse("sendersReference", tooLong(reference, 4096)) }
         // content
         guard let content = sidecar.content else {
             throw refuse("content", "is required (with messageTitle and messageBody)")
         }
-        let language = (content.language ?? "nb").lowercased()
+        // Blank means the default, as Altinn maps it.
+        let given = content.language?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let language = given.isEmpty ? "nb" : given.lowercased()
         guard ["nb", "nn", "en"].contains(language) else {
             throw refuse("content.language", "must be nb, nn or en")
         }
         guard let title = content.messageTitle, !title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw refuse("content.messageTitle", "is required (1 to 255 characters of plain text)")
         }
-        guard title.count <= 255 else { throw refuse("content.messageTitle", "is longer than 255 characters") }
+        guard title.utf16.count <= 255 else { throw refuse("content.messageTitle", tooLong(title, 255)) }
         if let problem = PlainText.problem(title) { throw refuse("content.messageTitle", "must be plain text: \(problem)") }
-        if let summary = content.messageSummary, summary.count > 255 {
-            throw refuse("content.messageSummary", "is longer than 255 characters")
+        if let summary = content.messageSummary, summary.utf16.count > 255 {
+            throw refuse("content.messageSummary", tooLong(summary, 255))
         }
         guard let body = content.messageBody, !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw refuse("content.messageBody", "is required (1 to 30000 characters of Markdown)")
@@ -108,15 +111,25 @@ extension AltinnCorrespondence {
         } else if confirmation {
             throw refuse("dueDateTime", "is required when isConfirmationNeeded is true")
         }
-        // propertyList
+        // propertyList (a key is echoed in a refusal: clipped, and never with a person's number)
+        func shown(_ key: String) -> String { PersonNumberMask.mask(String(key.prefix(60))) }
         let properties = (sidecar.propertyList ?? [:]).sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
         guard properties.count <= 10 else { throw refuse("propertyList", "can hold at most 10 properties") }
+        // Form field names are case-insensitive at Altinn: `Saksnr` and `saksnr` would be one field.
+        if let clash = Dictionary(grouping: properties.map(\.key), by: { $0.lowercased() }).values.first(where: { $0.count > 1 }) {
+            throw refuse("propertyList", "keys that differ only in case (\(clash.sorted().map { "\"\(shown($0))\"" }.joined(separator: ", "))) are one field to Altinn")
+        }
         for property in properties {
-            guard !property.key.isEmpty, property.key.count <= 50 else {
-                throw refuse("propertyList", "a key must be 1 to 50 characters (\"\(property.key.prefix(60))\")")
+            guard !property.key.isEmpty, property.key.utf16.count <= 50 else {
+                throw refuse("propertyList", "a key must be 1 to 50 characters (\"\(shown(property.key))\")")
             }
-            guard property.value.count <= 300 else {
-                throw refuse("propertyList.\(property.key)", "is longer than 300 characters")
+            // The upload sends each as the form field `correspondence.propertyList.<key>`: ASP.NET's
+            // binder would read `.`, `[` or `]` in the key as nesting and lose the property.
+            guard !property.key.contains(where: { $0 == "." || $0 == "[" || $0 == "]" }) else {
+                throw refuse("propertyList", "a key may not contain '.', '[' or ']' (\"\(shown(property.key))\"): Altinn's form binding would read it as nesting")
+            }
+            guard property.value.utf16.count <= 300 else {
+                throw refuse("propertyList.\(shown(property.key))", tooLong(property.value, 300))
             }
         }
         // notification
@@ -136,6 +149,14 @@ extension AltinnCorrespondence {
     }
 }
 
+/// A length refusal as Altinn counts length: UTF-16 code units (.NET's `string.Length`).
+func tooLong(_ text: String, _ limit: Int) -> String {
+    let units = text.utf16.count
+    return units == text.count
+        ? "is \(units) characters long, over \(limit)"
+        : "is \(units) UTF-16 units long (as Altinn counts: an emoji or a character outside the BMP is two), over \(limit)"
+}
+
 /// The API's file-name rules for attachments (errors 2010–2013, 2021).
 package enum FileNameRules {
     static let forbidden: Set<Character> = ["<", ">", ":", "\"", "/", "\\", "|", "?", "*"]
@@ -149,8 +170,8 @@ package enum FileNameRules {
     }()
 
     package static func problem(_ name: String) -> String? {
-        if name.trimmingCharacters(in: .whitespaces).isEmpty { return "must not be blank" }
-        if name.count > 255 { return "is longer than 255 characters" }
+        if name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return "must not be blank" }
+        if name.utf16.count > 255 { return tooLong(name, 255) }
         if name.contains(where: { forbidden.contains($0) || $0.unicodeScalars.contains { $0.properties.generalCategory == .control } }) {
             return "must not contain < > : \" / \\ | ? * or control characters"
         }

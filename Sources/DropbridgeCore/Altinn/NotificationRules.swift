@@ -27,8 +27,8 @@ enum NotificationRules {
             ("reminderEmailSubject", n.reminderEmailSubject, 512), ("reminderEmailBody", n.reminderEmailBody, 10_000),
             ("reminderSmsBody", n.reminderSmsBody, 2_144),
         ]
-        for (field, value, limit) in limits where (value?.count ?? 0) > limit {
-            throw refuse(field, "is longer than \(limit) characters")
+        for (field, value, limit) in limits where (value?.utf16.count ?? 0) > limit {
+            throw refuse(field, tooLong(value ?? "", limit))
         }
         // A custom message needs its text for every channel it may use; reminders likewise.
         guard (n.notificationTemplate ?? "CustomMessage") == "CustomMessage" else { return n }

@@ -176,22 +176,23 @@ struct CorrespondenceBusinessRules: Sendable {
     func checkFileName(_ name: String) throws(AltinnProblem) {
         if name.allSatisfy(\.isWhitespace) { throw .badRequest(2010, "Filename is missing") }
         if name.utf16.count > 255 { throw .badRequest(2011, "Filename is too long") }
+        // The service's order: the type is judged before the characters (`AttachmentHelper.ValidateAttachmentName`).
+        let pieces = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard pieces.count > 1, let fileExtension = pieces.last, Self.allowedExtensions.contains(fileExtension.lowercased()) else {
+            throw .badRequest(2013, "Filetype not allowed")
+        }
         let forbidden = Set("<>:\"/\\|?*")
         if name.contains(where: { forbidden.contains($0) }) || name.unicodeScalars.contains(where: { $0.value < 32 }) {
             throw .badRequest(
                 2012,
                 "Filename contains invalid characters. The ruleset is based on Windows file naming convention which is defined here: https://learn.microsoft.com/en-us/windows/win32/fileio/naming-a-file#file-and-directory-names")
         }
-        let pieces = name.split(separator: ".", omittingEmptySubsequences: false)
         let stem = String(pieces.first ?? "").uppercased()
         let reserved = Set(["CON", "PRN", "AUX", "NUL"]).union((1...9).flatMap { ["COM\($0)", "LPT\($0)"] })
         if reserved.contains(stem) {
             throw .badRequest(
                 2021,
                 "The filename uses a Windows reserved name. Files cannot be named CON, PRN, AUX, NUL, COM1-COM9, or LPT1-LPT9 (e.g., 'CON.txt' is not allowed, but 'CONSOLE.txt' is).")
-        }
-        guard pieces.count > 1, let fileExtension = pieces.last, Self.allowedExtensions.contains(fileExtension.lowercased()) else {
-            throw .badRequest(2013, "Filetype not allowed")
         }
     }
 }

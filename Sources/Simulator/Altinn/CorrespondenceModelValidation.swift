@@ -4,8 +4,11 @@ enum CorrespondenceModelValidation {
     static func check(_ request: CorrespondenceRequest) throws(AltinnProblem) {
         var errors: [AltinnProblem.ValidationError] = []
         func add(_ path: String, _ message: String) { errors.append(.init(path: path, message: message)) }
-        func required(_ value: String?, _ path: String, _ name: String) -> Bool {
-            guard value != nil else {
+        // `[Required]` on a string refuses null, empty and white space alike (AllowEmptyStrings is
+        // false); a field only C#'s `required` (no attribute, e.g. an attachment's FileName) refuses
+        // only its absence, and a blank one meets the business rule (2010).
+        func required(_ value: String?, _ path: String, _ name: String, attribute: Bool = true) -> Bool {
+            guard let value, !(attribute && value.allSatisfy(\.isWhitespace)) else {
                 add(path, "The \(name) field is required.")
                 return false
             }
@@ -61,7 +64,7 @@ enum CorrespondenceModelValidation {
             }
             for (index, attachment) in content.attachments.enumerated() {
                 let item = path + "Attachments[\(index)]."
-                if required(attachment.fileName, item + "FileName", "FileName") {
+                if required(attachment.fileName, item + "FileName", "FileName", attribute: false) {
                     length(attachment.fileName, item + "FileName", "FileName", max: 255)
                 }
                 length(attachment.displayName, item + "DisplayName", "DisplayName", max: 255)
