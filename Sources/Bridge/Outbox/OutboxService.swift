@@ -115,7 +115,9 @@ package final class OutboxService: Service {
         }
     }
 
-    private func stopClaiming() {
+    /// Stops claiming; no new send starts (sends in flight get their answers). Also called by
+    /// `StopTogether` as soon as the bridge is told to stop.
+    package func stopClaiming() {
         shutdown.trigger()
         wakeups.signal()
     }
