@@ -215,10 +215,13 @@ package struct PairingTracker: Sendable {
             return "; \(entry.displayName) is there, but dropbridge takes only lower-case endings (.xml, .xml.gz, .json): rename it"
         }
         if let anyDocument {
+            // NAME.apprec.json is an AppRec answer of its own, never this document's sidecar.
+            let apprecNote = name.bytes.suffix(7).elementsEqual(".apprec".utf8)
+                ? "; a NAME cannot end in .apprec: \(name.safe).json is read as an AppRec answer, so rename the pair" : ""
             return .orphan(
                 name: name, files: files,
                 reason: "the sidecar \(name.safe).json did not arrive within \(waited) of \(anyDocument.displayName)"
-                    + lookalike { $0 == .sidecar })
+                    + lookalike { $0 == .sidecar } + apprecNote)
         }
         var reason = "the document \(name.safe).xml (or .xml.gz) did not arrive within \(waited) of the sidecar \(name.safe).json"
         if let folder = folders.first(where: { $0.kind?.isDocument == true }) {

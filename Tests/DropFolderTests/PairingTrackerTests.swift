@@ -112,6 +112,14 @@ final class PairingTrackerTests: XCTestCase {
         XCTAssertTrue(decisions.contains { if case .ready(let pair) = $0 { pair.name == DropName("z") } else { false } })
     }
 
+    func testADocumentWhoseNameEndsInApprecIsToldWhyItsSidecarNeverCounts() {
+        var t = tracker(orphanSeconds: 1)
+        let document = [file("x.apprec.xml", inode: 1)]
+        XCTAssertEqual(t.observe(document, now: at(0)), [])
+        guard case let .orphan(_, _, reason)? = t.observe(document, now: at(1000)).first else { return XCTFail() }
+        XCTAssertTrue(reason.hasSuffix("; a NAME cannot end in .apprec: x.apprec.json is read as an AppRec answer, so rename the pair"), reason)
+    }
+
     func testDocumentAndGzDocumentConflict() {
         var t = tracker()
         let entries = [file("h.xml"), file("h.xml.gz", inode: 2), file("h.json", inode: 3)]
