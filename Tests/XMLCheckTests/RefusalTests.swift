@@ -51,6 +51,12 @@ final class RefusalTests: XCTestCase {
         XCTAssertNil(strictValidator.check([0xFF, 0xFE] + utf16(text16, bigEndian: false)).failure, "the zero bytes of UTF-16 are no NUL")
     }
 
+    func testAGzipFileNamedXMLIsToldToBeNamedXMLGz() throws {
+        let failure = try XCTUnwrap(strictValidator.check(gzip(utf8(msgHead()))).failure)
+        XCTAssertTrue(failure.reason.contains("not well-formed"), failure.reason)
+        XCTAssertEqual(failure.errors.first?.message, "the file is gzip-compressed: drop it as NAME.xml.gz")
+    }
+
     func testNotWellFormedReportsLineAndColumn() throws {
         let bytes = try sampleBytes("90-broken-not-well-formed.xml")
         let text = String(decoding: bytes, as: UTF8.self)
