@@ -59,10 +59,10 @@ package struct BridgeRuntime: Sendable {
     ) async throws {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: registrations),
-            .init(service: outbox),
+            .init(service: WaitsForItsTurn(inner: outbox)),
             .init(service: OperatorDesk(ledger: ledger, outbox: outbox, logger: Logger(label: "dropbridge.operator"), bell: config.state.requestBell)),
             // Receiving ends by itself when it is off: that must not stop the bridge.
-            .init(service: receive, successTerminationBehavior: .ignore),
+            .init(service: WaitsForItsTurn(inner: receive), successTerminationBehavior: .ignore),
             .init(service: pruner),
         ]
         services.append(.init(service: try systemdService(logger: logger), successTerminationBehavior: .ignore))
@@ -70,6 +70,10 @@ package struct BridgeRuntime: Sendable {
         for companion in companions {
             services.append(.init(service: companion, successTerminationBehavior: .gracefullyShutdownGroup))
         }
+        // Last, so it hears of the stop first and tells the outbox and receiving at once.
+        let outbox = self.outbox, receive = self.receive
+        let stops: [@Sendable () -> Void] = [{ outbox.stopClaiming() }, { receive.stop() }]
+        services.append(.init(service: StopTogether(stops: stops), successTerminationBehavior: .ignore))
         let group = ServiceGroup(
             configuration: .init(
                 services: services,

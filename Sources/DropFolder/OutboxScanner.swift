@@ -80,15 +80,16 @@ package struct OutboxScanner: Sendable {
         self.directory = directory
     }
 
-    /// Entries whose name is a drop file (`.xml`, `.xml.gz`, `.json`, `.apprec.json`), sorted
-    /// by name; with `includeAll`, ignored and foreign names too. An entry that vanishes
-    /// between the listing and its stat is left out.
+    /// Entries whose name is a drop file (`.xml`, `.xml.gz`, `.json`, `.apprec.json`) or looks
+    /// like one in other letter case (`NAME.XML`: classified `notOurs`, so the outbox can say why
+    /// it is left alone), sorted by name; with `includeAll`, ignored and foreign names too. An
+    /// entry that vanishes between the listing and its stat is left out.
     package func scan(includeAll: Bool = false) throws -> [OutboxEntry] {
         try RawPath.withDirectory(directory) { fd in
             var entries: [OutboxEntry] = []
             for name in try DirectoryListing.names(of: fd, path: directory) {
                 let classification = DropEntryClass(entryName: name)
-                if !includeAll, classification.kind == nil { continue }
+                if !includeAll, classification.kind == nil, DropEntryClass.caseLookalike(name) == nil { continue }
                 let stat: Stat?
                 do {
                     stat = try RawPath.lstat(name, in: fd)

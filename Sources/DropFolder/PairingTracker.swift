@@ -42,6 +42,9 @@ package struct PairingTracker: Sendable {
     }
 
     private var tracks: [[UInt8]: FileTrack] = [:]
+    /// The last observation's files that end like a drop file in other letter case, by NAME:
+    /// an orphan's reason names them (`NAME.XML` is not the document of `NAME.json`).
+    private var lookalikes: [[UInt8]: [(entry: OutboxEntry, kind: DropFileKind)]] = [:]
     /// Entry names the watcher reported as renamed in, waiting for the next observation.
     private var renamedIn: [[UInt8]: ContinuousClock.Instant] = [:]
     /// Decided groups: entry name → inode of each file decided on.
@@ -85,6 +88,11 @@ package struct PairingTracker: Sendable {
         for entry in entries {
             guard case let .drop(name, kind) = entry.classification else { continue }
             groups[GroupKey(name: name.bytes, appRec: kind == .appRec), default: []].append(entry)
+        }
+        lookalikes = [:]
+        for entry in entries {
+            guard let (name, kind) = DropEntryClass.caseLookalike(entry.rawName) else { continue }
+            lookalikes[name.bytes, default: []].append((entry, kind))
         }
         releaseDecidedGroups(entries)
         var decisions: [PairingDecision] = []
@@ -202,15 +210,24 @@ package struct PairingTracker: Sendable {
         }
         guard quietFor(files, now: now) >= policy.orphanAfter, allStable else { return nil }
         let waited = "\(policy.orphanAfter.components.seconds) seconds"
+        let lookalike = { (wanted: (DropFileKind) -> Bool) -> String in
+            guard let entry = lookalikes[name.bytes]?.first(where: { wanted($0.kind) })?.entry else { return "" }
+            return "; \(entry.displayName) is there, but dropbridge takes only lower-case endings (.xml, .xml.gz, .json): rename it"
+        }
         if let anyDocument {
+            // NAME.apprec.json is an AppRec answer of its own, never this document's sidecar.
+            let apprecNote = name.bytes.suffix(7).elementsEqual(".apprec".utf8)
+                ? "; a NAME cannot end in .apprec: \(name.safe).json is read as an AppRec answer, so rename the pair" : ""
             return .orphan(
                 name: name, files: files,
-                reason: "the sidecar \(name.safe).json did not arrive within \(waited) of \(anyDocument.displayName)")
+                reason: "the sidecar \(name.safe).json did not arrive within \(waited) of \(anyDocument.displayName)"
+                    + lookalike { $0 == .sidecar } + apprecNote)
         }
         var reason = "the document \(name.safe).xml (or .xml.gz) did not arrive within \(waited) of the sidecar \(name.safe).json"
         if let folder = folders.first(where: { $0.kind?.isDocument == true }) {
             reason += "; \(folder.displayName) is a folder, which dropbridge never touches"
         }
+        reason += lookalike { $0.isDocument }
         return .orphan(name: name, files: files, reason: reason)
     }
 

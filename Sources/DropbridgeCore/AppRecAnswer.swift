@@ -61,7 +61,13 @@ package struct AppRecAnswer: Sendable, Equatable {
                 try error.refuseUnknown()
             }
         }
-        try fields.refuseUnknown()
+        if fields.hasLeft("receiverHerIds") {
+            // A sidecar named NAME.apprec.json (for NAME.apprec.xml) is read as an AppRec answer.
+            throw SidecarError(
+                "this is a drop's sidecar, but a file named NAME.apprec.json is an AppRec answer to a received message; "
+                    + "a drop's NAME cannot end in .apprec: rename the pair (NAME.xml and NAME.json)")
+        }
+        try fields.refuseUnknown(in: "the AppRec answer")
         guard let messageId, !messageId.isEmpty else {
             throw SidecarError("\"messageId\" is required: the NHN message id of the received message (see inbox/<messageId>.json)")
         }

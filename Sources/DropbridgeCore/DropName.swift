@@ -182,6 +182,17 @@ package enum DropEntryClass: Sendable, Equatable, Hashable {
 
     package init(entryName name: String) { self.init(entryName: Array(name.utf8)) }
 
+    /// A file that is not ours but ends like a drop file in other letter case (`NAME.XML`,
+    /// `NAME.Json`): the NAME and the kind it looks like. It is left alone (the endings are
+    /// lower case), but its producer meant a drop, so the outbox says so, and the other half
+    /// of its pair, refused as an orphan, names it.
+    package static func caseLookalike(_ name: [UInt8]) -> (name: DropName, kind: DropFileKind)? {
+        guard DropEntryClass(entryName: name) == .notOurs else { return nil }
+        let lowered = name.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 + 32 : $0 }
+        guard case let .drop(_, kind) = DropEntryClass(entryName: lowered) else { return nil }
+        return (DropName(bytes: Array(name.dropLast(kind.suffix.utf8.count))), kind)
+    }
+
     package var dropName: DropName? {
         if case let .drop(name, _) = self { return name }
         return nil

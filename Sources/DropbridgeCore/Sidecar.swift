@@ -347,11 +347,15 @@ struct FieldReader {
         }
     }
 
-    func refuseUnknown() throws(SidecarError) {
+    /// `what`: the file the keys are in, as the refusal names it.
+    func refuseUnknown(in what: String = "the sidecar") throws(SidecarError) {
         guard !remaining.isEmpty else { return }
         let names = remaining.keys.sorted().map { "\"\(path)\($0)\"" }.joined(separator: ", ")
-        throw SidecarError("unknown key \(names) in the sidecar (check the spelling)")
+        throw SidecarError("unknown key \(names) in \(what) (check the spelling)")
     }
+
+    /// Whether `key` is among the keys not taken yet.
+    func hasLeft(_ key: String) -> Bool { remaining[key] != nil }
 }
 
 extension JSONValue {

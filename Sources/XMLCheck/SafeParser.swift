@@ -98,6 +98,14 @@ enum SafeParser {
             if let doc { xmlFreeDoc(doc) }
             var errors = collector.reportedErrors
             if errors.isEmpty { errors = [LineError(message: "the document is not well-formed XML")] }
+            if head.starts(with: [0x1F, 0x8B]) {
+                // gzip's magic number: a compressed document under an .xml name.
+                errors.insert(LineError(line: 1, message: "the file is gzip-compressed: drop it as NAME.xml.gz"), at: 0)
+            } else if let line = tags.nulLine {
+                errors.insert(
+                    LineError(line: line, message: "the document holds a NUL character, which XML never allows (a cut-off, padded or binary file?)"),
+                    at: 0)
+            }
             return ParseOutcome(state: .notWellFormed(errors))
         }
         return ParseOutcome(state: .parsed(OwnedDocument(doc: doc, elementStarts: collector.elementStarts)))

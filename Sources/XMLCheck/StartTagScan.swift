@@ -37,6 +37,9 @@ struct StartTagScan {
     private var tagLine = 1
     /// The line of the first tag over the bound, once found.
     private(set) var refusedLine: Int?
+    /// The line of the first NUL character, once seen: XML never holds one, and libxml2 takes it
+    /// for the end of the input ("Premature end of data"), which tells an operator nothing.
+    private(set) var nulLine: Int?
 
     /// `head`: the document's first bytes (four are enough), for its encoding family. UTF-16 is
     /// narrowed to one byte per code unit first (every unit above ASCII becomes 0x80), so a `>`
@@ -85,6 +88,15 @@ struct StartTagScan {
     private mutating func scan(_ buffer: UnsafeBufferPointer<UInt8>) {
         guard let base = buffer.baseAddress else { return }
         let end = base + buffer.count
+        if nulLine == nil, let nul = find(0, from: base, end: end) {
+            var newlines = 0
+            var cursor = base
+            while cursor < nul, let hit = memchr(cursor, 0x0A, nul - cursor) {
+                newlines += 1
+                cursor = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) + 1
+            }
+            nulLine = line + newlines
+        }
         var position = base
         while position < end, refusedLine == nil {
             switch mode {

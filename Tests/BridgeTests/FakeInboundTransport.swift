@@ -13,6 +13,8 @@ final class FakeInboundTransport: InboundTransport {
         /// Answers of `PUT …/downloaded`, used up in order; `.succeeded` once they are.
         var downloaded: [CallOutcome] = []
         var appRec: SendOutcome = .accepted(messageId: "apprec-1")
+        /// Called with each call as it is made (e.g. to stop the bridge in the middle of one).
+        var onCall: (@Sendable (Call) -> Void)?
     }
 
     enum Call: Equatable, Sendable {
@@ -36,10 +38,12 @@ final class FakeInboundTransport: InboundTransport {
     }
 
     private func record<T>(_ call: Call, _ answer: (inout Script) -> T) -> T {
-        state.withLock {
+        let (result, onCall) = state.withLock {
             $0.calls.append(call)
-            return answer(&$0.script)
+            return (answer(&$0.script), $0.script.onCall)
         }
+        onCall?(call)
+        return result
     }
 
     private static func unknown(_ id: String) -> CallFailure {

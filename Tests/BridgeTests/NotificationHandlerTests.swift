@@ -84,6 +84,29 @@ final class NotificationHandlerTests: XCTestCase {
         XCTAssertEqual(transport.calls.count, 3, "a repeated NewMessage fetches nothing and marks nothing again")
     }
 
+    /// A graceful stop during the first call: no further call is started, nothing is written,
+    /// and the next start handles the notification from the beginning.
+    func testAStopBetweenCallsStartsNoFurtherCall() async throws {
+        let transport = scripted()
+        let shutdown = ShutdownSignal()
+        transport.script { $0.onCall = { _ in shutdown.trigger() } }
+        var stopping = handler(transport)
+        stopping.shutdown = shutdown
+        do {
+            try await stopping.handle(newMessage())
+            XCTFail("the handling went on after the stop")
+        } catch is HandlingInterrupted {}
+        XCTAssertEqual(transport.calls, [.message(messageId)], "the call in flight finished; no other began")
+        XCTAssertEqual(try inbox(), [])
+
+        transport.script { $0.onCall = nil }
+        try await handler(transport).handle(newMessage())
+        XCTAssertEqual(
+            transport.calls,
+            [.message(messageId), .message(messageId), .businessDocument(messageId), .markDownloaded(messageId, receiverHerId: 8143060)])
+        XCTAssertEqual(try inbox(), [messageId + ".json", messageId + ".xml"])
+    }
+
     /// A failed downloaded mark leaves the durable inbox pair and the ledger row; the next
     /// attempt only marks, it does not download again.
     func testAFailedDownloadedMarkIsRetriedWithoutDownloadingAgain() async throws {

@@ -124,6 +124,9 @@ final class AppRecAnswerTests: XCTestCase {
             (#"{"messageId":"m","status":"Ok"}"#, "receiverHerId"),
             (#"{"messageId":"m","receiverHerId":1,"status":"Ok","stauts":"Ok"}"#, "stauts"),
             (#"{"messageId":"m","receiverHerId":1,"status":"Rejected","errors":[{"code":"T01","detail":"x"}]}"#, "errors[].detail"),
+            (#"{"messageId":"m","receiverHerId":1,"status":"Ok","stauts":"Ok"}"#, "unknown key \"stauts\" in the AppRec answer"),
+            // NAME.apprec.json beside NAME.apprec.xml: a sidecar, read as an AppRec answer.
+            (#"{"receiverHerIds":[8094866]}"#, "a drop's NAME cannot end in .apprec: rename the pair"),
         ]
         for (text, expected) in cases {
             XCTAssertThrowsError(try decode(text), text) { error in

@@ -36,6 +36,19 @@ final class OutboxScannerTests: XCTestCase {
         XCTAssertEqual(everything.first { $0.displayName == "notes.txt" }?.classification, .notOurs)
     }
 
+    func testNamesEndingLikeADropFileInOtherCaseAreListedAsNotOurs() throws {
+        let root = try TempDirectory()
+        let outbox = try root.sub("outbox")
+        for name in ["upper.XML", "mixed.Json", "gz.XML.GZ", "doc.xml", "notes.txt", "x.XML.part"] { root.write("<a/>", to: outbox, name: name) }
+        let scanned = try OutboxScanner(directory: outbox).scan()
+        XCTAssertEqual(scanned.map(\.displayName), ["doc.xml", "gz.XML.GZ", "mixed.Json", "upper.XML"])
+        XCTAssertEqual(scanned.filter { $0.classification == .notOurs }.count, 3, "listed so the outbox can say why, never a drop")
+        XCTAssertEqual(DropEntryClass.caseLookalike(Array("gz.XML.GZ".utf8))?.kind, .gzDocument)
+        XCTAssertEqual(DropEntryClass.caseLookalike(Array("upper.XML".utf8))?.name, DropName("upper"))
+        XCTAssertNil(DropEntryClass.caseLookalike(Array("doc.xml".utf8)), "a drop file is no lookalike")
+        XCTAssertNil(DropEntryClass.caseLookalike(Array(".hidden.XML".utf8)), "a dot-name stays ignored")
+    }
+
     func testRawNamesSurviveTheScan() throws {
         let root = try TempDirectory()
         let outbox = try root.sub("outbox")

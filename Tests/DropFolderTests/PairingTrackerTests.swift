@@ -93,6 +93,33 @@ final class PairingTrackerTests: XCTestCase {
         XCTAssertTrue(reason.contains("folder"), reason)
     }
 
+    func testAnOrphanNamesItsHalfWrittenInOtherLetterCase() {
+        var t = tracker(orphanSeconds: 1)
+        let sidecarAlone = [file("h.json", inode: 1), file("h.XML", inode: 2)]
+        let documentAlone = [file("k.xml", inode: 3), file("k.Json", inode: 4)]
+        let entries = sidecarAlone + documentAlone + [file("z.xml", inode: 5), file("z.json", inode: 6)]
+        XCTAssertEqual(t.observe(entries, now: at(0)).count, 0)
+        let decisions = t.observe(entries, now: at(1000))
+        var reasons: [String: String] = [:]
+        for case let .orphan(name, files, reason) in decisions {
+            XCTAssertFalse(files.contains { $0.kind == nil }, "a lookalike is never part of a drop")
+            reasons[name.safe] = reason
+        }
+        XCTAssertEqual(
+            reasons["h"], "the document h.xml (or .xml.gz) did not arrive within 1 seconds of the sidecar h.json; h.XML is there, "
+                + "but dropbridge takes only lower-case endings (.xml, .xml.gz, .json): rename it")
+        XCTAssertTrue(reasons["k"]?.hasSuffix("; k.Json is there, but dropbridge takes only lower-case endings (.xml, .xml.gz, .json): rename it") ?? false, "\(reasons)")
+        XCTAssertTrue(decisions.contains { if case .ready(let pair) = $0 { pair.name == DropName("z") } else { false } })
+    }
+
+    func testADocumentWhoseNameEndsInApprecIsToldWhyItsSidecarNeverCounts() {
+        var t = tracker(orphanSeconds: 1)
+        let document = [file("x.apprec.xml", inode: 1)]
+        XCTAssertEqual(t.observe(document, now: at(0)), [])
+        guard case let .orphan(_, _, reason)? = t.observe(document, now: at(1000)).first else { return XCTFail() }
+        XCTAssertTrue(reason.hasSuffix("; a NAME cannot end in .apprec: x.apprec.json is read as an AppRec answer, so rename the pair"), reason)
+    }
+
     func testDocumentAndGzDocumentConflict() {
         var t = tracker()
         let entries = [file("h.xml"), file("h.xml.gz", inode: 2), file("h.json", inode: 3)]

@@ -29,6 +29,34 @@ final class RefusalTests: XCTestCase {
         XCTAssertEqual(error.column, expected.column)
     }
 
+    func testANulCharacterIsNamedWithItsLine() throws {
+        let text = msgHead()
+        let text16 = msgHead(declaration: #"<?xml version="1.0" encoding="UTF-16"?>"#)
+        func withNul(_ text: String) throws -> (before: Substring, after: Substring, line: Int) {
+            let cut = try XCTUnwrap(text.range(of: "<MIGversion>")).upperBound
+            return (text[..<cut], text[cut...], text[..<cut].filter { $0 == "\n" }.count + 1)
+        }
+        let (before, after, line) = try withNul(text)
+        let utf8Bytes = Array(before.utf8) + [0] + Array(after.utf8)
+        // In UTF-16 a NUL is a zero code unit, not every zero byte.
+        let (before16, after16, line16) = try withNul(text16)
+        let utf16Bytes = [0xFF, 0xFE] + utf16(String(before16), bigEndian: false) + [0, 0] + utf16(String(after16), bigEndian: false)
+        for (bytes, expectedLine) in [(utf8Bytes, line), (utf16Bytes, line16)] {
+            let failure = try XCTUnwrap(strictValidator.check(bytes).failure)
+            XCTAssertTrue(failure.reason.contains("not well-formed"), failure.reason)
+            let first = try XCTUnwrap(failure.errors.first)
+            XCTAssertEqual(first.line, expectedLine)
+            XCTAssertTrue(first.message.contains("NUL character"), first.message)
+        }
+        XCTAssertNil(strictValidator.check([0xFF, 0xFE] + utf16(text16, bigEndian: false)).failure, "the zero bytes of UTF-16 are no NUL")
+    }
+
+    func testAGzipFileNamedXMLIsToldToBeNamedXMLGz() throws {
+        let failure = try XCTUnwrap(strictValidator.check(gzip(utf8(msgHead()))).failure)
+        XCTAssertTrue(failure.reason.contains("not well-formed"), failure.reason)
+        XCTAssertEqual(failure.errors.first?.message, "the file is gzip-compressed: drop it as NAME.xml.gz")
+    }
+
     func testNotWellFormedReportsLineAndColumn() throws {
         let bytes = try sampleBytes("90-broken-not-well-formed.xml")
         let text = String(decoding: bytes, as: UTF8.self)

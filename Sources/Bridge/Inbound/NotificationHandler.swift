@@ -28,6 +28,11 @@ package struct InboundTrouble: Error, CustomStringConvertible {
     }
 }
 
+/// Shutdown came between two of a notification's calls: it stays pending as it was, and the
+/// next start goes on from its last durable step (as after SIGKILL). Without this a graceful
+/// stop waited for every call still to come (three per message), however slow NHN answered.
+package struct HandlingInterrupted: Error {}
+
 /// Gives one notification its effect, durably, exactly once however often it arrives:
 ///
 /// - `NewMessage`: fetch metadata and document → write `inbox/<id>.xml` + `.json` (or, for an
@@ -50,6 +55,9 @@ package struct NotificationHandler: Sendable {
     package var budget: ByteBudget?
     /// Inbox writes and AppRecs, counted (`Monitoring`).
     package var metrics: any BridgeMetrics = NoMetrics()
+    /// Receiving's graceful stop: once triggered, no further call to NHN is started (a call in
+    /// flight gets its answer recorded).
+    package var shutdown: ShutdownSignal?
 
     package init(
         transport: any InboundTransport, ledger: Ledger, inbox: InboxWriter, receipts: ReceiptWriter,
@@ -86,6 +94,11 @@ package struct NotificationHandler: Sendable {
         }
     }
 
+    /// Throws `HandlingInterrupted` once shutdown is triggered; called before each call to NHN.
+    private func beforeCall() throws {
+        if shutdown?.isTriggered == true { throw HandlingInterrupted() }
+    }
+
     /// Types whose `relatedMessageId` is the message everything is fetched by.
     static let typesNamingAMessage: Set<String> = [
         "NewMessage", "MessageSentStateUpdated", "MessageDeliveryStateUpdated", "MessageApprecInfoUpdated",
@@ -111,7 +124,9 @@ package struct NotificationHandler: Sendable {
             try await answerIfDue(known, problem: nil)
             return
         }
+        try beforeCall()
         let metadata = try value(await transport.message(id: messageId), "GET /messages/\(messageId)")
+        try beforeCall()
         let call = "GET /messages/\(messageId)/business-document"
         guard let budget else {
             let document = try value(await transport.businessDocument(id: messageId, beforeBody: nil), call)
@@ -123,6 +138,7 @@ package struct NotificationHandler: Sendable {
         defer { reservation.release() }
         var document: [UInt8]?
         while document == nil {
+            try beforeCall()
             let shortOf = Mutex<Int?>(nil)
             let answer = await transport.businessDocument(id: messageId) { announced in
                 let needed = Self.memoryNeeded(answerBytes: announced ?? NHNClient.maxBusinessDocumentAnswerBytes)
@@ -278,6 +294,7 @@ package struct NotificationHandler: Sendable {
             ]
         }
         let request = AppRecRequest(appRecSenderHerId: record.receiverHerId, appRecStatus: record.valid ? .ok : .rejected, appRecErrorList: errors)
+        try beforeCall()
         // Recorded before the POST, as a drop's send is: an earlier attempt left unconfirmed (a
         // crash, an answer lost) may have arrived, and this one is counted a possible duplicate.
         if try await ledger.markInboundAppRecSending(messageId: record.messageId, now: Timestamp.now()) {
@@ -306,6 +323,7 @@ package struct NotificationHandler: Sendable {
     }
 
     private func markDownloaded(_ record: InboundRecord) async throws {
+        try beforeCall()
         switch await transport.markDownloaded(id: record.messageId, receiverHerId: record.receiverHerId) {
         case .succeeded:
             try await ledger.markInboundDownloaded(messageId: record.messageId, at: Timestamp.now())
@@ -337,6 +355,7 @@ package struct NotificationHandler: Sendable {
 
     /// `GET /messages/{id}`: its `businessDocumentId` is the MsgId of the drop it carries.
     private func proveArrival(messageId: String) async throws -> DropRecord? {
+        try beforeCall()
         let metadata = try value(await transport.message(id: messageId), "GET /messages/\(messageId)")
         guard let msgId = metadata.businessDocumentId, !msgId.isEmpty else { return nil }
         let drop = try await ledger.proveArrival(msgId: msgId, messageId: messageId, now: Timestamp.now())
@@ -369,6 +388,7 @@ package struct NotificationHandler: Sendable {
             return
         }
         let drop = try await sentDrop(messageId: messageId, waitForOwnSends: waitForOwnSends)
+        try beforeCall()
         let list = try value(await transport.status(id: messageId), "GET /messages/\(messageId)/status")
         if let drop { try await linkAppRecs(list, of: drop) }
         try await recordFinalStates(list, messageId: messageId, drop: drop)

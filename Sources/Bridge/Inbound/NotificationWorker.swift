@@ -148,6 +148,9 @@ final class NotificationWorker: Sendable {
         do {
             try await handler.handle(notification, waitForOwnSends: patient)
             outcome = .done
+        } catch is HandlingInterrupted {
+            // Shutdown: left pending as it is, for the next start.
+            return queued
         } catch let trouble as InboundTrouble {
             outcome = trouble.retrySoon ? .waitForOwnSend(reason: trouble.description)
                 : trouble.permanent ? .permanent(reason: trouble.description)

@@ -55,6 +55,8 @@ package final class ReceiveService: Service {
         self.transport = transport
         self.ledger = ledger
         self.logger = logger
+        var handler = handler
+        handler.shutdown = shutdown
         worker = NotificationWorker(
             ledger: ledger, handler: handler, shutdown: shutdown,
             backoff: RetryPolicy(initialSeconds: 1, maxSeconds: maxBackoffSeconds), logger: logger, diskSpace: diskSpace)
@@ -84,7 +86,9 @@ package final class ReceiveService: Service {
         logger.info("receiving stopped")
     }
 
-    private func stop() {
+    /// Stops reading and starts no further call; handlings in flight finish their current call.
+    /// Also called by `StopTogether` as soon as the bridge is told to stop.
+    package func stop() {
         shutdown.trigger()
         worker.wake()
     }

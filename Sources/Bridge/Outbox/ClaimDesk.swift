@@ -122,6 +122,13 @@ package final class ClaimDesk: Sendable {
         return outcomes
     }
 
+    /// Removes the manifests of batches none of whose drops is still claimed. Called when a
+    /// batch's drops (or drops resumed at start) have all ended: the sweep before each claim
+    /// alone left an idle work area holding its last batches' manifests until the next drop.
+    package func removeSpentBatches() async {
+        _ = try? await io.run { [area] in try area.removeSpentBatches() }
+    }
+
     /// Spent batch manifests are removed at most once a second, not on every scan.
     private let lastSweep = Mutex<ContinuousClock.Instant?>(nil)
 

@@ -82,8 +82,14 @@ package final class OutboxService: Service {
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
                 await withDiscardingTaskGroup { group in
-                    for drop in await recover() where running.begin(drop.id) {
-                        group.addTask { await self.finish(drop) }
+                    let resumed = await recover().filter { running.begin($0.id) }
+                    if !resumed.isEmpty {
+                        group.addTask {
+                            await withDiscardingTaskGroup { drops in
+                                for drop in resumed { drops.addTask { await self.finish(drop) } }
+                            }
+                            await self.claims.removeSpentBatches()
+                        }
                     }
                     await watch(group: &group, watcher: watcher)
                 }
@@ -109,7 +115,9 @@ package final class OutboxService: Service {
         }
     }
 
-    private func stopClaiming() {
+    /// Stops claiming; no new send starts (sends in flight get their answers). Also called by
+    /// `StopTogether` as soon as the bridge is told to stop.
+    package func stopClaiming() {
         shutdown.trigger()
         wakeups.signal()
     }
@@ -201,6 +209,9 @@ package final class OutboxService: Service {
                 }
             }
         }
+        // The batch's manifest is spent once none of its drops is claimed any more (a held
+        // drop keeps it): removed now, so an idle work area is empty.
+        await claims.removeSpentBatches()
     }
 
     /// Runs a drop to its end (`running.begin` was called for it). When the disk or the ledger
