@@ -14,6 +14,7 @@ package enum MetricHelp {
         "dropbridge_inbox_writes_total": "Received documents written to inbox/.",
         "dropbridge_apprecs_total": "Application receipts sent (direction out) or received (in), by status.",
         "dropbridge_possible_duplicates_total": "Sends repeated after an attempt whose answer was lost (the receiver may get the message twice).",
+        "dropbridge_notification_events_too_large_total": "Server-Sent Events over 1 MiB from NHN's notification stream (the stream is dropped and reopened).",
         "dropbridge_receive_offset_lag": "Notifications recorded from NHN but not handled yet.",
         "dropbridge_quarantined_notifications": "Received notifications quarantined for an operator (receipts/unmatched/).",
         "dropbridge_folder_files": "Files in each folder (work: claimed drops in .dropbridge/work).",
