@@ -61,6 +61,8 @@ final class InboundRetryAfterTests: XCTestCase {
         try await DaemonFixture.waitUntil("polled again after the 503", timeout: .seconds(20)) { transport.pollTimes.count >= 2 }
         let times = transport.pollTimes
         XCTAssertGreaterThanOrEqual(times[1] - times[0], .seconds(2), "Retry-After: 2 was waited out")
+        running.cancel()
+        _ = await running.result
     }
 
     /// A notification whose call was answered with `Retry-After` is put off at least that long.

@@ -29,6 +29,8 @@ final class StopTogetherTests: XCTestCase {
                 ],
                 gracefulShutdownSignals: [], cancellationSignals: [], logger: Logger(label: "test.group")))
         let running = Task { try await group.run() }
+        // On a failed wait nothing may stay parked for the rest of the test process.
+        addTeardownBlock { release.flip(); outbox.flip(); running.cancel() }
         try await waitUntil("the services run") { outbox.isWaiting }
         await group.triggerGracefulShutdown()
         // The group alone would tell the outbox only once the slow one had returned: never here.

@@ -16,7 +16,7 @@ final class WorkAreaTests: XCTestCase {
         try await harness.waitUntilFiled("idle-orphan", in: harness.config.folders.failed)
         let work = harness.config.state.work
         // Every entry, dot-names included: the spent `.batch-*.claim` manifests too.
-        try await harness.waitUntil("the work area is empty", timeout: .seconds(5)) {
+        try await harness.waitUntil("the work area is empty") {
             try FileManager.default.contentsOfDirectory(atPath: work).isEmpty
         }
     }
