@@ -14,11 +14,11 @@ enum TransportErrorClassifier {
         if let error = error as? MessageBodyError {
             reason = "\(call) was stopped before the end of its body: \(error)."
         } else if beforeSending {
-            reason = "Could not reach NHN for \(call): \(describe(error))."
+            reason = "Could not reach NHN for \(call): \(TransportErrorText.describe(error))."
         } else if isTimeout(error) {
-            reason = "NHN did not answer \(call) in time (\(describe(error))); the request may have arrived."
+            reason = "NHN did not answer \(call) in time (\(TransportErrorText.describe(error))); the request may have arrived."
         } else {
-            reason = "The connection to NHN broke during \(call) (\(describe(error))); the request may have arrived."
+            reason = "The connection to NHN broke during \(call) (\(TransportErrorText.describe(error))); the request may have arrived."
         }
         return .transient(reason: reason, retryAfter: nil, requestMayHaveArrived: !beforeSending)
     }
@@ -55,10 +55,5 @@ enum TransportErrorClassifier {
     private static func isTimeout(_ error: any Error) -> Bool {
         guard let error = error as? HTTPClientError else { return false }
         return [.deadlineExceeded, .readTimeout, .writeTimeout].contains(error)
-    }
-
-    /// Short, single-line description of the error (never includes request bodies).
-    private static func describe(_ error: any Error) -> String {
-        TransportErrorText.describe(error)
     }
 }
